@@ -1,0 +1,219 @@
+import { NoEventStoreError } from '../errors.js';
+import type { ContentDescriber } from '../events/describe.js';
+import { EventDraft } from '../events/draft.js';
+import { assignOwn, setKey, toJsonSafe } from '../events/json-safe.js';
+import type { AuditEvent, AuditUser, JsonObject, JsonValue } from '../events/types.js';
+import { registry } from '../registry.js';
+import type { EventStore } from '../store/event-store.js';
+
+type Lazy<T> = T | (() => T);
+
+/** What a context is made of; the middlewares fill it from the request. */
+export interface AuditContextInit {
+  requestId?: string | null;
+  method?: string | null;
+  /** Absolute URL of the request. */
+  url?: string | null;
+  path?: string | null;
+  ip?: string | null;
+  userAgent?: string | null;
+  /** Read when an event is created, so an auth middleware after the audit one still counts. */
+  user?: Lazy<AuditUser | null>;
+  queryParams?: Lazy<JsonObject | null>;
+  /** Read when an event is created, so a body parser after the audit middleware still counts. */
+  postData?: Lazy<JsonValue | null>;
+  headers?: Record<string, string> | null;
+  /** Merged into every event's content; copied, so each context owns its own. */
+  extraData?: Record<string, unknown>;
+  /** Store for this context's events; falls back to configureEventStore()'s. */
+  store?: EventStore | null;
+  describer?: ContentDescriber;
+}
+
+/** The JSON form of a context, for carrying it into a background job. */
+export interface SerializedAuditContext {
+  requestId: string | null;
+  method: string | null;
+  url: string | null;
+  path: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  user: AuditUser | null;
+  queryParams: JsonObject | null;
+  postData: JsonValue | null;
+  headers: Record<string, string> | null;
+  extraData: JsonObject;
+}
+
+function resolve<T>(value: Lazy<T> | undefined, fallback: T): T {
+  if (value === undefined) return fallback;
+  return typeof value === 'function' ? (value as () => T)() : value;
+}
+
+/**
+ * Everything known about the request an event comes from, and the methods that create events
+ * from it (django-audit-events' AuditContext). One per request; a blank one outside requests.
+ */
+export class AuditContext {
+  readonly requestId: string | null;
+  readonly method: string | null;
+  readonly url: string | null;
+  readonly path: string | null;
+  readonly ip: string | null;
+  readonly userAgent: string | null;
+  readonly headers: Record<string, string> | null;
+  /** This context's own extra data, merged into every event's content (event content wins). */
+  readonly extraData: Record<string, unknown>;
+  readonly store: EventStore | null;
+
+  readonly #user: Lazy<AuditUser | null> | undefined;
+  readonly #queryParams: Lazy<JsonObject | null> | undefined;
+  readonly #postData: Lazy<JsonValue | null> | undefined;
+  readonly #describer: ContentDescriber | undefined;
+
+  constructor(init: AuditContextInit = {}) {
+    this.requestId = init.requestId ?? null;
+    this.method = init.method ?? null;
+    this.url = init.url ?? null;
+    this.path = init.path ?? null;
+    this.ip = init.ip ?? null;
+    this.userAgent = init.userAgent ?? null;
+    this.headers = init.headers ?? null;
+    this.extraData = assignOwn({}, init.extraData ?? {});
+    this.store = init.store ?? null;
+    this.#user = init.user;
+    this.#queryParams = init.queryParams;
+    this.#postData = init.postData;
+    this.#describer = init.describer;
+  }
+
+  /** A context with no request data: what code outside a request gets. */
+  static blank(init: Pick<AuditContextInit, 'store' | 'extraData' | 'describer' | 'user'> = {}): AuditContext {
+    return new AuditContext(init);
+  }
+
+  /** Restores a context carried by toJSON(), e.g. in a queue worker. */
+  static fromJSON(
+    json: SerializedAuditContext | string,
+    options: Pick<AuditContextInit, 'store' | 'describer'> = {},
+  ): AuditContext {
+    const data: Partial<SerializedAuditContext> = typeof json === 'string' ? JSON.parse(json) : json;
+    if (data === null || typeof data !== 'object') {
+      throw new TypeError('AuditContext.fromJSON expects an object or a JSON string');
+    }
+    const init: AuditContextInit = {
+      requestId: data.requestId ?? null,
+      method: data.method ?? null,
+      url: data.url ?? null,
+      path: data.path ?? null,
+      ip: data.ip ?? null,
+      userAgent: data.userAgent ?? null,
+      user: data.user ?? null,
+      queryParams: data.queryParams ?? null,
+      postData: data.postData ?? null,
+      headers: data.headers ?? null,
+      extraData: data.extraData ?? {},
+    };
+    if (options.store !== undefined) init.store = options.store;
+    if (options.describer !== undefined) init.describer = options.describer;
+    return new AuditContext(init);
+  }
+
+  get user(): AuditUser | null {
+    return resolve(this.#user, null);
+  }
+
+  get queryParams(): JsonObject | null {
+    return resolve(this.#queryParams, null);
+  }
+
+  get postData(): JsonValue | null {
+    return resolve(this.#postData, null);
+  }
+
+  /** True when the context carries no request (jobs, scripts, tests). */
+  get isBlank(): boolean {
+    return this.requestId === null && this.url === null && this.method === null;
+  }
+
+  /** An unsaved event pre-filled from this context; set its content object, then `await save()`. */
+  newEvent(): EventDraft {
+    const draft = new EventDraft(() => this.#store(), this.#describer);
+    const user = this.user;
+    draft.userId = user?.id ?? null;
+    draft.userRepr = user?.repr ?? null;
+    draft.url = this.url;
+    draft.method = this.method;
+    draft.ip = this.ip;
+    draft.requestId = this.requestId;
+    draft.userAgent = this.userAgent;
+    draft.queryParams = this.queryParams;
+    draft.postData = this.postData;
+    draft.headers = this.headers === null ? null : { ...this.headers };
+    draft.content = assignOwn({}, this.extraData);
+    return draft;
+  }
+
+  /** Creates and stores an event about `contentObject`; resolves once it is durable. */
+  createEvent(contentObject: unknown, content?: Record<string, unknown>): Promise<AuditEvent> {
+    try {
+      const draft = this.newEvent().setContentObject(contentObject);
+      if (content !== undefined) assignOwn(draft.content, checkContent(content));
+      return draft.save();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /**
+   * Like createEvent, with the current values of `fields` of the content object copied into the
+   * content first; explicit content wins over a copied field.
+   */
+  createFieldsEvent(
+    contentObject: unknown,
+    fields: readonly string[],
+    content?: Record<string, unknown>,
+  ): Promise<AuditEvent> {
+    try {
+      const draft = this.newEvent().setContentObject(contentObject);
+      const source = contentObject as Record<string, unknown>;
+      for (const field of fields) {
+        if (typeof field !== 'string') throw new TypeError('createFieldsEvent: field names must be strings');
+        setKey(draft.content, field, source[field]);
+      }
+      if (content !== undefined) assignOwn(draft.content, checkContent(content));
+      return draft.save();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  toJSON(): SerializedAuditContext {
+    return {
+      requestId: this.requestId,
+      method: this.method,
+      url: this.url,
+      path: this.path,
+      ip: this.ip,
+      userAgent: this.userAgent,
+      user: this.user,
+      queryParams: this.queryParams,
+      postData: this.postData,
+      headers: this.headers,
+      extraData: toJsonSafe(this.extraData, 'extraData') as JsonObject,
+    };
+  }
+
+  #store(): EventStore {
+    const store = this.store ?? (registry().eventStore as EventStore | null);
+    if (!store) throw new NoEventStoreError();
+    return store;
+  }
+}
+
+function checkContent(content: unknown): Record<string, unknown> {
+  if (content === null || typeof content !== 'object' || Array.isArray(content)) {
+    throw new TypeError('content must be a plain object');
+  }
+  return content as Record<string, unknown>;
+}

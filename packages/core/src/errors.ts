@@ -1,0 +1,113 @@
+/**
+ * Every error this project throws is an AuditEventsError with a stable `code`, so callers can
+ * branch on `err.code` without parsing messages. Subclasses exist where callers branch on type.
+ */
+export type AuditErrorCode =
+  | 'AUDIT_NO_CONTENT_OBJECT'
+  | 'AUDIT_NOT_JSON'
+  | 'AUDIT_NO_STORE'
+  | 'AUDIT_BAD_IDENTIFIER'
+  | 'AUDIT_BAD_CONFIG'
+  | 'AUDIT_BAD_QUERY'
+  | 'AUDIT_STORE_WRITE_FAILED'
+  | 'AUDIT_STORE_TIMEOUT'
+  | 'AUDIT_STORE_CLOSED'
+  | 'AUDIT_LOGGER_CLOSED'
+  | 'AUDIT_PERMISSION_DENIED'
+  | 'AUDIT_ARCHIVE_FAILED'
+  | 'AUDIT_ABORTED';
+
+export class AuditEventsError extends Error {
+  readonly code: AuditErrorCode;
+
+  constructor(code: AuditErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** An event was created without a usable content object (missing, or no type/id). */
+export class NoContentObjectError extends AuditEventsError {
+  constructor(message: string) {
+    super('AUDIT_NO_CONTENT_OBJECT', message);
+  }
+}
+
+/** A value cannot be stored as JSON; `path` names the offending location, e.g. `content.items[2].fn`. */
+export class NotJsonSerializableError extends AuditEventsError {
+  readonly path: string;
+
+  constructor(path: string, reason: string) {
+    super('AUDIT_NOT_JSON', `${path} cannot be stored as JSON: ${reason}`);
+    this.path = path;
+  }
+}
+
+/** An event was saved but no store was passed to the middleware or configured globally. */
+export class NoEventStoreError extends AuditEventsError {
+  constructor() {
+    super(
+      'AUDIT_NO_STORE',
+      'No event store: pass `store` to the audit middleware or call configureEventStore(store)',
+    );
+  }
+}
+
+/** A table or column name is not a safe SQL identifier. */
+export class InvalidIdentifierError extends AuditEventsError {
+  readonly identifier: unknown;
+
+  constructor(identifier: unknown, what = 'identifier') {
+    super('AUDIT_BAD_IDENTIFIER', `Invalid ${what}: ${JSON.stringify(String(identifier))}`);
+    this.identifier = identifier;
+  }
+}
+
+/** Options or settings are malformed; `setting` names the offending key. */
+export class ConfigurationError extends AuditEventsError {
+  readonly setting: string;
+
+  constructor(setting: string, message: string, options?: { cause?: unknown }) {
+    super('AUDIT_BAD_CONFIG', `${setting}: ${message}`, options);
+    this.setting = setting;
+  }
+}
+
+/** A query (filters, cursor, limit) is malformed. */
+export class InvalidQueryError extends AuditEventsError {
+  constructor(message: string) {
+    super('AUDIT_BAD_QUERY', message);
+  }
+}
+
+/** A store write failed; the events it carried were NOT stored. */
+export class StoreWriteError extends AuditEventsError {
+  readonly eventCount: number;
+
+  constructor(message: string, eventCount: number, options?: { cause?: unknown }) {
+    super('AUDIT_STORE_WRITE_FAILED', message, options);
+    this.eventCount = eventCount;
+  }
+}
+
+/** A store write did not complete within its timeout; the outcome is unknown to the caller. */
+export class StoreTimeoutError extends AuditEventsError {
+  constructor(message: string) {
+    super('AUDIT_STORE_TIMEOUT', message);
+  }
+}
+
+/** A write was attempted after the store was closed. */
+export class StoreClosedError extends AuditEventsError {
+  constructor() {
+    super('AUDIT_STORE_CLOSED', 'The event store is closed');
+  }
+}
+
+/** An operation was cancelled through its AbortSignal. */
+export class AbortedError extends AuditEventsError {
+  constructor(message = 'The operation was aborted') {
+    super('AUDIT_ABORTED', message);
+  }
+}

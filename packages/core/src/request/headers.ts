@@ -1,0 +1,35 @@
+import { ALWAYS_MASKED_HEADERS, MASK, type FieldMasker } from '../masking/mask.js';
+
+const MAX_HEADER_VALUE = 1024;
+
+/** `x-team` → `X-Team`, the form django-audit-events stores header names in. */
+export function canonicalHeaderName(name: string): string {
+  return name
+    .toLowerCase()
+    .split('-')
+    .map((part) => (part.length > 0 ? part[0]!.toUpperCase() + part.slice(1) : part))
+    .join('-');
+}
+
+/**
+ * Picks the listed headers (case-insensitive), skips empty ones, and masks credentials:
+ * authorization, cookies and any header whose name is sensitive (`X-Api-Key`) never leave in clear.
+ */
+export function pickHeaders(
+  headers: Record<string, string | string[] | undefined>,
+  include: readonly string[],
+  masker: FieldMasker,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const wanted of include) {
+    const name = wanted.toLowerCase();
+    const raw = headers[name];
+    if (raw === undefined) continue;
+    let value = Array.isArray(raw) ? raw.join(', ') : String(raw);
+    if (value.length === 0) continue;
+    if (ALWAYS_MASKED_HEADERS.includes(name) || masker.isSensitive(name)) value = MASK;
+    else if (value.length > MAX_HEADER_VALUE) value = value.slice(0, MAX_HEADER_VALUE) + '…[truncated]';
+    out[canonicalHeaderName(name)] = value;
+  }
+  return out;
+}

@@ -1,0 +1,143 @@
+import { ConfigurationError } from '../errors.js';
+import type { ContentDescriber } from '../events/describe.js';
+import { DEFAULT_MASKED_FIELDS, FieldMasker } from '../masking/mask.js';
+import { DEFAULT_MAX_BODY_BYTES } from '../masking/truncate.js';
+import type { EventStore } from '../store/event-store.js';
+
+/**
+ * Options of the Express and Koa middlewares, named after django-audit-events' settings.
+ * `Req` is the framework's request (Express `req`, Koa `ctx`).
+ */
+export interface AuditContextOptions<Req = unknown> {
+  /** Capture query parameters (masked like POST data). Default false. */
+  includeQueryParams?: boolean;
+  /** Capture the parsed request body (masked, truncated). Default false. */
+  includePostData?: boolean;
+  /**
+   * Field names masked in POST data and query params at any depth, case-insensitively. They are
+   * added to DEFAULT_MASKED_FIELDS (secure by default); set `replaceDefaultMaskedFields` to use
+   * only yours.
+   */
+  maskPostFields?: readonly string[];
+  replaceDefaultMaskedFields?: boolean;
+  /** Header names to capture. Credentials headers are stored masked even when listed. Default none. */
+  includeHeaders?: readonly string[];
+  /** Client IP from the request; default: the framework's IP (socket, or X-Forwarded-For under trust proxy). */
+  clientIpResolver?: (req: Req) => string | null | undefined;
+  /** The logged-in user; default `req.user` (Express) or `ctx.state.user` (Koa). Read lazily. */
+  getUser?: (req: Req) => unknown;
+  /** Where this request's events go; default the store given to configureEventStore(). */
+  store?: EventStore;
+  /** Merged into every event's content; a function is called once per request. */
+  extraData?: Record<string, unknown> | ((req: Req) => Record<string, unknown>);
+  /** Header carrying an incoming request id. Default `x-request-id`. */
+  requestIdHeader?: string;
+  /** Echo the request id in the response under requestIdHeader. Default true. */
+  setRequestIdHeader?: boolean;
+  /** Generates request ids when none (or a malformed one) comes in. Default crypto.randomUUID. */
+  generateRequestId?: () => string;
+  /** Captured POST data or query params larger than this (JSON bytes) are truncated. Default 64 KiB. */
+  maxBodyBytes?: number;
+  /** How content objects are turned into (type, id). */
+  describer?: ContentDescriber;
+}
+
+/** Options checked once, when the middleware is created; a typo fails at start-up, not per request. */
+export interface ResolvedOptions<Req> {
+  includeQueryParams: boolean;
+  includePostData: boolean;
+  includeHeaders: readonly string[];
+  masker: FieldMasker;
+  clientIpResolver: ((req: Req) => string | null | undefined) | undefined;
+  getUser: ((req: Req) => unknown) | undefined;
+  store: EventStore | undefined;
+  extraData: Record<string, unknown> | ((req: Req) => Record<string, unknown>) | undefined;
+  requestIdHeader: string;
+  setRequestIdHeader: boolean;
+  generateRequestId: (() => string) | undefined;
+  maxBodyBytes: number;
+  describer: ContentDescriber | undefined;
+}
+
+const KNOWN = new Set([
+  'includeQueryParams',
+  'includePostData',
+  'maskPostFields',
+  'replaceDefaultMaskedFields',
+  'includeHeaders',
+  'clientIpResolver',
+  'getUser',
+  'store',
+  'extraData',
+  'requestIdHeader',
+  'setRequestIdHeader',
+  'generateRequestId',
+  'maxBodyBytes',
+  'describer',
+]);
+
+function fn<T>(options: Record<string, unknown>, key: string): T | undefined {
+  const value = options[key];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'function') throw new ConfigurationError(key, 'must be a function');
+  return value as T;
+}
+
+function bool(options: Record<string, unknown>, key: string, fallback: boolean): boolean {
+  const value = options[key];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new ConfigurationError(key, 'must be a boolean');
+  return value;
+}
+
+function names(options: Record<string, unknown>, key: string): string[] {
+  const value = options[key];
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || v.length === 0)) {
+    throw new ConfigurationError(key, 'must be an array of non-empty strings');
+  }
+  return value as string[];
+}
+
+export function resolveOptions<Req>(input: AuditContextOptions<Req> = {}): ResolvedOptions<Req> {
+  if (input === null || typeof input !== 'object') {
+    throw new ConfigurationError('options', 'must be an object');
+  }
+  const options = input as Record<string, unknown>;
+  for (const key of Object.keys(options)) {
+    if (!KNOWN.has(key)) throw new ConfigurationError(key, 'unknown option');
+  }
+  const store = options['store'] as EventStore | undefined;
+  if (store !== undefined && (store === null || typeof store.save !== 'function')) {
+    throw new ConfigurationError('store', 'must be an EventStore');
+  }
+  const extraData = options['extraData'];
+  if (extraData !== undefined && typeof extraData !== 'function' && (extraData === null || typeof extraData !== 'object')) {
+    throw new ConfigurationError('extraData', 'must be an object or a function');
+  }
+  const maxBodyBytes = options['maxBodyBytes'] ?? DEFAULT_MAX_BODY_BYTES;
+  if (typeof maxBodyBytes !== 'number' || !Number.isInteger(maxBodyBytes) || maxBodyBytes < 64) {
+    throw new ConfigurationError('maxBodyBytes', 'must be an integer of at least 64');
+  }
+  const header = options['requestIdHeader'] ?? 'x-request-id';
+  if (typeof header !== 'string' || !/^[A-Za-z0-9-]{1,64}$/.test(header)) {
+    throw new ConfigurationError('requestIdHeader', 'must be a header name');
+  }
+  const mask = names(options, 'maskPostFields');
+  const replace = bool(options, 'replaceDefaultMaskedFields', false);
+  return {
+    includeQueryParams: bool(options, 'includeQueryParams', false),
+    includePostData: bool(options, 'includePostData', false),
+    includeHeaders: names(options, 'includeHeaders').map((h) => h.toLowerCase()),
+    masker: new FieldMasker(replace ? mask : [...DEFAULT_MASKED_FIELDS, ...mask]),
+    clientIpResolver: fn(options, 'clientIpResolver'),
+    getUser: fn(options, 'getUser'),
+    store,
+    extraData: extraData as ResolvedOptions<Req>['extraData'],
+    requestIdHeader: header.toLowerCase(),
+    setRequestIdHeader: bool(options, 'setRequestIdHeader', true),
+    generateRequestId: fn(options, 'generateRequestId'),
+    maxBodyBytes,
+    describer: fn(options, 'describer'),
+  };
+}

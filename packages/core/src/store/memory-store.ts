@@ -1,0 +1,66 @@
+import { StoreClosedError } from '../errors.js';
+import type { AuditEvent } from '../events/types.js';
+import type { EventPage, EventQuery, EventStore } from './event-store.js';
+import { compareNewestFirst, encodeCursor, normalizeQuery } from './query.js';
+
+/**
+ * An EventStore in memory: for tests, examples and prototypes. Events are deep-copied on the way
+ * in and out, so callers never share objects with the store.
+ */
+export class MemoryEventStore implements EventStore {
+  readonly #events: AuditEvent[] = [];
+  #closed = false;
+  /** Number of save() calls, useful to assert batching in tests. */
+  saveCalls = 0;
+
+  get size(): number {
+    return this.#events.length;
+  }
+
+  /** Every stored event, oldest first (copies). */
+  all(): AuditEvent[] {
+    return this.#events.map(clone);
+  }
+
+  async save(events: readonly AuditEvent[]): Promise<void> {
+    if (this.#closed) throw new StoreClosedError();
+    this.saveCalls++;
+    for (const event of events) this.#events.push(clone(event));
+  }
+
+  async find(query: EventQuery = {}): Promise<EventPage> {
+    const q = normalizeQuery(query);
+    const matches = this.#events
+      .filter(
+        (e) =>
+          (q.contentType === undefined || e.contentType === q.contentType) &&
+          (q.objectId === undefined || e.objectId === q.objectId) &&
+          (q.userId === undefined || e.userId === q.userId) &&
+          (q.requestId === undefined || e.requestId === q.requestId) &&
+          (q.since === undefined || e.createdAt >= q.since) &&
+          (q.until === undefined || e.createdAt < q.until) &&
+          (q.after === undefined || compareNewestFirst(q.after, e) < 0),
+      )
+      .sort(compareNewestFirst);
+    const page = matches.slice(0, q.limit);
+    const last = page[page.length - 1];
+    return {
+      events: page.map(clone),
+      nextCursor: matches.length > q.limit && last ? encodeCursor(last) : null,
+    };
+  }
+
+  /** Removes every event. */
+  clear(): void {
+    this.#events.length = 0;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+}
+
+function clone(event: AuditEvent): AuditEvent {
+  const copy = structuredClone(event);
+  return copy;
+}
