@@ -8,11 +8,14 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const packages = ['core', 'express', 'koa', 'knex', 'kafka', 'cli'];
+const all = ['core', 'express', 'koa', 'knex', 'kafka', 'cli'];
+// `node scripts/build.mjs knex cli` builds just those (and what they reference).
+const named = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const packages = named.length > 0 ? named : all;
 const require = createRequire(import.meta.url);
 
 if (process.argv.includes('--clean')) {
-  for (const p of packages) rmSync(join(root, 'packages', p, 'dist'), { recursive: true, force: true });
+  for (const p of all) rmSync(join(root, 'packages', p, 'dist'), { recursive: true, force: true });
   process.exit(0);
 }
 
