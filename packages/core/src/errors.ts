@@ -15,7 +15,9 @@ export type AuditErrorCode =
   | 'AUDIT_LOGGER_CLOSED'
   | 'AUDIT_PERMISSION_DENIED'
   | 'AUDIT_ARCHIVE_FAILED'
-  | 'AUDIT_ABORTED';
+  | 'AUDIT_ABORTED'
+  | 'AUDIT_BAD_EVENT'
+  | 'AUDIT_DB_UNREACHABLE';
 
 export class AuditEventsError extends Error {
   readonly code: AuditErrorCode;
@@ -109,5 +111,70 @@ export class StoreClosedError extends AuditEventsError {
 export class AbortedError extends AuditEventsError {
   constructor(message = 'The operation was aborted') {
     super('AUDIT_ABORTED', message);
+  }
+}
+
+/**
+ * An archive run stopped on an error. Batches committed before it stay archived: `archived` and
+ * `batches` count them, and a re-run continues where this one stopped.
+ */
+export class ArchiveError extends AuditEventsError {
+  readonly archived: number;
+  readonly batches: number;
+
+  constructor(message: string, progress: { archived: number; batches: number }, options?: { cause?: unknown }) {
+    super('AUDIT_ARCHIVE_FAILED', message, options);
+    this.archived = progress.archived;
+    this.batches = progress.batches;
+  }
+}
+
+/**
+ * A database could not be reached (refused, timed out, unknown host, bad credentials, missing
+ * database). `target` describes it with any password masked, so the message is safe to print.
+ */
+export class DatabaseUnreachableError extends AuditEventsError {
+  readonly target: string;
+
+  constructor(target: string, reason: string, options?: { cause?: unknown }) {
+    super('AUDIT_DB_UNREACHABLE', `Cannot connect to ${target}: ${reason}`, options);
+    this.target = target;
+  }
+}
+
+/** An event draft is malformed (content not an object, invalid createdAt, bad field names). */
+export class InvalidEventError extends AuditEventsError {
+  constructor(message: string) {
+    super('AUDIT_BAD_EVENT', message);
+  }
+}
+
+/** One refused decision inside a PermissionCheckError. `attribute` is null for an operation-level check. */
+export interface PermissionDenial {
+  action: string;
+  attribute: string | null;
+  manager: string | null;
+  /** The expressions that were evaluated (inherited ones included). */
+  permissions: readonly string[];
+  /** Set when a rule threw: the check failed closed and this is why. */
+  error?: unknown;
+}
+
+/**
+ * A permission check refused one or more attributes. Every denial of the call is listed in
+ * `denials`, so a caller can report them all at once instead of failing on the first.
+ */
+export class PermissionCheckError extends AuditEventsError {
+  readonly denials: readonly PermissionDenial[];
+  readonly userId: string | null;
+
+  constructor(denials: readonly PermissionDenial[], userId: string | null) {
+    const who = userId === null ? 'anonymous' : `id=${userId}`;
+    const what = denials
+      .map((d) => `${d.action} ${d.manager ?? '?'}${d.attribute === null ? '' : `.${d.attribute}`}`)
+      .join(', ');
+    super('AUDIT_PERMISSION_DENIED', `Permission denied for user ${who}: ${what}`);
+    this.denials = denials;
+    this.userId = userId;
   }
 }

@@ -1,1 +1,5 @@
-export {};
+// Public API of @audit-events/express. Nothing else is public.
+export { auditContext } from './middleware.js';
+export { auditEventsRouter } from './events-router.js';
+export { readExpressRequest } from './request-snapshot.js';
+export type { AuditContextOptions, EventsRouterOptions } from '@audit-events/core';

@@ -1,1 +1,21 @@
-export {};
+// Public API of @audit-events/knex. Nothing else is public.
+export { KnexEventStore } from './store/knex-event-store.js';
+export type { StoreStats } from './store/knex-event-store.js';
+export {
+  DEFAULT_BATCH_SIZE,
+  DEFAULT_LINGER_MS,
+  DEFAULT_WRITE_TIMEOUT_MS,
+} from './store/store-options.js';
+export type { KnexEventStoreOptions } from './store/store-options.js';
+export type { EventRow, RowMapper } from './store/event-row.js';
+export type { WriterStats } from './writer/group-commit.js';
+export { DEFAULT_TABLE_NAME, DEFAULT_ARCHIVE_TABLE_NAME } from './schema/schema-options.js';
+export type { SchemaOptions } from './schema/schema-options.js';
+export type { ExtraColumn, ExtraColumnType } from './schema/columns.js';
+export { auditEventsMigrationSource, AUDIT_EVENTS_MIGRATION_NAME } from './schema/migration-source.js';
+export { DEFAULT_ARCHIVE_BATCH_SIZE } from './archive/archive-events.js';
+export type { ArchiveOptions, ArchiveProgress, ArchiveResult } from './archive/archive-events.js';
+export { sqliteKnexConfig, DEFAULT_SQLITE_BUSY_TIMEOUT_MS } from './config/sqlite-config.js';
+export type { SqliteKnexOverrides } from './config/sqlite-config.js';
+export { checkTableName, checkColumnName } from './sql/identifiers.js';
+export { DatabaseAuditLogger, ensurePermissionAuditTable, DEFAULT_PERMISSION_AUDIT_TABLE, type DatabaseAuditLoggerOptions } from './loggers/database-audit-logger.js';

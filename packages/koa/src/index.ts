@@ -1,1 +1,6 @@
-export {};
+// Public API of @audit-events/koa. Nothing else is public.
+export { auditContext } from './middleware.js';
+export { auditEventsRouter } from './events-router.js';
+export type { KoaEventsRouterOptions } from './events-router.js';
+export { readKoaRequest } from './request-snapshot.js';
+export type { AuditContextOptions, EventsRouterOptions } from '@audit-events/core';

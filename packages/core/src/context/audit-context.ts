@@ -1,10 +1,19 @@
-import { NoEventStoreError } from '../errors.js';
+import { InvalidEventError, NoEventStoreError } from '../errors.js';
 import type { ContentDescriber } from '../events/describe.js';
 import { EventDraft } from '../events/draft.js';
 import { assignOwn, setKey, toJsonSafe } from '../events/json-safe.js';
 import type { AuditEvent, AuditUser, JsonObject, JsonValue } from '../events/types.js';
+import { normalizeUser } from '../events/user.js';
 import { registry } from '../registry.js';
 import type { EventStore } from '../store/event-store.js';
+import { parseSerializedContext, type SerializedAuditContext } from './serialized.js';
+
+/**
+ * Brand shared by every copy of this package (Symbol.for is process-wide): with two copies in
+ * node_modules, `instanceof` must still recognise the other copy's contexts, or a context set by
+ * one copy's middleware would look like "no context" to the other's getAuditContext().
+ */
+const BRAND: unique symbol = Symbol.for('@audit-events/core.AuditContext');
 
 type Lazy<T> = T | (() => T);
 
@@ -23,27 +32,17 @@ export interface AuditContextInit {
   /** Read when an event is created, so a body parser after the audit middleware still counts. */
   postData?: Lazy<JsonValue | null>;
   headers?: Record<string, string> | null;
-  /** Merged into every event's content; copied, so each context owns its own. */
+  /**
+   * Merged into every event's content. Deep-copied as JSON (Dates become ISO strings), so each
+   * context owns its own and nested values are never shared between requests.
+   */
   extraData?: Record<string, unknown>;
   /** Store for this context's events; falls back to configureEventStore()'s. */
   store?: EventStore | null;
   describer?: ContentDescriber;
 }
 
-/** The JSON form of a context, for carrying it into a background job. */
-export interface SerializedAuditContext {
-  requestId: string | null;
-  method: string | null;
-  url: string | null;
-  path: string | null;
-  ip: string | null;
-  userAgent: string | null;
-  user: AuditUser | null;
-  queryParams: JsonObject | null;
-  postData: JsonValue | null;
-  headers: Record<string, string> | null;
-  extraData: JsonObject;
-}
+export type { SerializedAuditContext } from './serialized.js';
 
 function resolve<T>(value: Lazy<T> | undefined, fallback: T): T {
   if (value === undefined) return fallback;
@@ -79,7 +78,7 @@ export class AuditContext {
     this.ip = init.ip ?? null;
     this.userAgent = init.userAgent ?? null;
     this.headers = init.headers ?? null;
-    this.extraData = assignOwn({}, init.extraData ?? {});
+    this.extraData = copyExtraData(init.extraData);
     this.store = init.store ?? null;
     this.#user = init.user;
     this.#queryParams = init.queryParams;
@@ -97,30 +96,24 @@ export class AuditContext {
     json: SerializedAuditContext | string,
     options: Pick<AuditContextInit, 'store' | 'describer'> = {},
   ): AuditContext {
-    const data: Partial<SerializedAuditContext> = typeof json === 'string' ? JSON.parse(json) : json;
-    if (data === null || typeof data !== 'object') {
-      throw new TypeError('AuditContext.fromJSON expects an object or a JSON string');
-    }
-    const init: AuditContextInit = {
-      requestId: data.requestId ?? null,
-      method: data.method ?? null,
-      url: data.url ?? null,
-      path: data.path ?? null,
-      ip: data.ip ?? null,
-      userAgent: data.userAgent ?? null,
-      user: data.user ?? null,
-      queryParams: data.queryParams ?? null,
-      postData: data.postData ?? null,
-      headers: data.headers ?? null,
-      extraData: data.extraData ?? {},
-    };
+    const init: AuditContextInit = parseSerializedContext(json);
     if (options.store !== undefined) init.store = options.store;
     if (options.describer !== undefined) init.describer = options.describer;
     return new AuditContext(init);
   }
 
+  /**
+   * `instanceof AuditContext` recognises contexts made by another copy of this package too (see
+   * BRAND); subclasses keep the ordinary prototype check.
+   */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== AuditContext) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
+  }
+
+  /** The user, normalised (a raw `{ id, username }` given to the constructor becomes `{ id, repr }`). */
   get user(): AuditUser | null {
-    return resolve(this.#user, null);
+    return normalizeUser(resolve(this.#user, null));
   }
 
   get queryParams(): JsonObject | null {
@@ -150,7 +143,8 @@ export class AuditContext {
     draft.queryParams = this.queryParams;
     draft.postData = this.postData;
     draft.headers = this.headers === null ? null : { ...this.headers };
-    draft.content = assignOwn({}, this.extraData);
+    // A fresh deep copy per event: editing one draft's content never changes the context's extraData.
+    draft.content = copyExtraData(this.extraData);
     return draft;
   }
 
@@ -176,9 +170,12 @@ export class AuditContext {
   ): Promise<AuditEvent> {
     try {
       const draft = this.newEvent().setContentObject(contentObject);
+      if (!Array.isArray(fields)) throw new InvalidEventError('createFieldsEvent: fields must be an array of names');
       const source = contentObject as Record<string, unknown>;
-      for (const field of fields) {
-        if (typeof field !== 'string') throw new TypeError('createFieldsEvent: field names must be strings');
+      for (const field of fields as unknown[]) {
+        if (typeof field !== 'string') throw new InvalidEventError('createFieldsEvent: field names must be strings');
+        // A typo in a field name would otherwise store nothing for it, silently.
+        if (!(field in source)) throw new InvalidEventError(`createFieldsEvent: the content object has no field ${JSON.stringify(field)}`);
         setKey(draft.content, field, source[field]);
       }
       if (content !== undefined) assignOwn(draft.content, checkContent(content));
@@ -211,9 +208,19 @@ export class AuditContext {
   }
 }
 
+Object.defineProperty(AuditContext.prototype, BRAND, { value: true });
+
 function checkContent(content: unknown): Record<string, unknown> {
   if (content === null || typeof content !== 'object' || Array.isArray(content)) {
-    throw new TypeError('content must be a plain object');
+    throw new InvalidEventError('content must be a plain object');
   }
   return content as Record<string, unknown>;
+}
+
+function copyExtraData(extraData: Record<string, unknown> | undefined): Record<string, unknown> {
+  if (extraData === undefined || extraData === null) return {};
+  if (typeof extraData !== 'object' || Array.isArray(extraData)) {
+    throw new InvalidEventError('extraData must be a plain object');
+  }
+  return toJsonSafe(extraData, 'extraData') as Record<string, unknown>;
 }

@@ -1,4 +1,4 @@
-import { NoContentObjectError } from '../errors.js';
+import { InvalidEventError, NoContentObjectError } from '../errors.js';
 import { describeContentObject, type ContentDescriber } from './describe.js';
 import { newEventId } from './ids.js';
 import { toJsonSafe } from './json-safe.js';
@@ -56,11 +56,11 @@ export class EventDraft {
     }
     const content = toJsonSafe(this.content, 'content');
     if (content === null || typeof content !== 'object' || Array.isArray(content)) {
-      throw new NoContentObjectError('content must be an object');
+      throw new InvalidEventError('content must be an object');
     }
     const createdAt = this.createdAt ?? now;
     if (!(createdAt instanceof Date) || Number.isNaN(createdAt.getTime())) {
-      throw new NoContentObjectError('createdAt must be a valid Date');
+      throw new InvalidEventError('createdAt must be a valid Date');
     }
     const event: AuditEvent = {
       id: newEventId(createdAt.getTime()),

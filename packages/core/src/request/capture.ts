@@ -1,5 +1,5 @@
 import { AuditContext, type AuditContextInit } from '../context/audit-context.js';
-import { NotJsonSerializableError } from '../errors.js';
+import { ConfigurationError, NotJsonSerializableError } from '../errors.js';
 import { toJsonSafe } from '../events/json-safe.js';
 import type { JsonObject, JsonValue } from '../events/types.js';
 import { normalizeUser } from '../events/user.js';
@@ -38,10 +38,11 @@ export function createRequestContext<Req>(
 ): AuditContext {
   const { masker } = options;
   const requestId = resolveRequestId(snapshot.headers[options.requestIdHeader], options.generateRequestId);
-  let ip = snapshot.ip;
+  let ip = normalizeIp(snapshot.ip);
   if (options.clientIpResolver) {
     try {
-      ip = options.clientIpResolver(req) ?? ip;
+      // A resolver returning something that is not an address (a raw header) keeps the socket's.
+      ip = normalizeIp(options.clientIpResolver(req)) ?? ip;
     } catch {
       // A broken resolver must not fail the request; the framework's address is the safe fallback.
     }
@@ -52,11 +53,11 @@ export function createRequestContext<Req>(
     method: snapshot.method,
     url: maskUrl(snapshot.url, (key) => masker.isSensitive(key)),
     path: snapshot.path,
-    ip: normalizeIp(ip),
+    ip,
     userAgent: typeof userAgent === 'string' ? userAgent.slice(0, MAX_USER_AGENT) : null,
     user: () => normalizeUser(options.getUser ? options.getUser(req) : snapshot.user()),
     headers: options.includeHeaders.length > 0 ? pickHeaders(snapshot.headers, options.includeHeaders, masker) : null,
-    extraData: typeof options.extraData === 'function' ? options.extraData(req) : (options.extraData ?? {}),
+    extraData: resolveExtraData(options, req),
   };
   if (options.includeQueryParams) {
     init.queryParams = memoize(snapshot.query, (raw) => capture(raw, 'queryParams', masker, options.maxBodyBytes) as JsonObject | null);
@@ -67,6 +68,18 @@ export function createRequestContext<Req>(
   if (options.store) init.store = options.store;
   if (options.describer) init.describer = options.describer;
   return new AuditContext(init);
+}
+
+/** The static extraData, or the function's result for this request (which must be an object). */
+function resolveExtraData<Req>(options: ResolvedOptions<Req>, req: Req): Record<string, unknown> {
+  const { extraData } = options;
+  if (typeof extraData !== 'function') return extraData ?? {};
+  const value: unknown = extraData(req);
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new ConfigurationError('extraData', 'the function must return an object');
+  }
+  return value as Record<string, unknown>;
 }
 
 /** Recomputes only when the underlying raw value changes (e.g. a body parser ran in between). */

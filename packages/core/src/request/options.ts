@@ -1,5 +1,6 @@
 import { ConfigurationError } from '../errors.js';
 import type { ContentDescriber } from '../events/describe.js';
+import { toJsonSafe } from '../events/json-safe.js';
 import { DEFAULT_MASKED_FIELDS, FieldMasker } from '../masking/mask.js';
 import { DEFAULT_MAX_BODY_BYTES } from '../masking/truncate.js';
 import type { EventStore } from '../store/event-store.js';
@@ -112,8 +113,19 @@ export function resolveOptions<Req>(input: AuditContextOptions<Req> = {}): Resol
     throw new ConfigurationError('store', 'must be an EventStore');
   }
   const extraData = options['extraData'];
-  if (extraData !== undefined && typeof extraData !== 'function' && (extraData === null || typeof extraData !== 'object')) {
+  if (
+    extraData !== undefined &&
+    typeof extraData !== 'function' &&
+    (extraData === null || typeof extraData !== 'object' || Array.isArray(extraData))
+  ) {
     throw new ConfigurationError('extraData', 'must be an object or a function');
+  }
+  if (extraData !== undefined && typeof extraData === 'object') {
+    try {
+      toJsonSafe(extraData, 'extraData'); // fail at start-up, not on the first event
+    } catch (err) {
+      throw new ConfigurationError('extraData', err instanceof Error ? err.message : 'not JSON', { cause: err });
+    }
   }
   const maxBodyBytes = options['maxBodyBytes'] ?? DEFAULT_MAX_BODY_BYTES;
   if (typeof maxBodyBytes !== 'number' || !Number.isInteger(maxBodyBytes) || maxBodyBytes < 64) {

@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+// npm run bench [-- --quick] [-- --suite name[,name]] [-- --update-readme]
+// Every suite measures its baselines in the same run and reports ratios, never absolute targets.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { markdownTable, RESULTS_DIR } from './lib/report.mjs';
+import { expressOverhead, expressEvent, koaOverhead } from './suites/http-overhead.mjs';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const only = args.find((a) => a.startsWith('--suite='))?.slice(8).split(',') ??
+  (args.includes('--suite') ? args[args.indexOf('--suite') + 1].split(',') : null);
+
+const http = quick ? { runs: 3, duration: 1, warmup: 0.5 } : { runs: 5, duration: 5, warmup: 2 };
+const lazy = (path, name) => async (opts) => (await import(path))[name](opts);
+
+const suites = {
+  'express-overhead': () => expressOverhead(http),
+  'express-event': () => expressEvent(http),
+  'koa-overhead': () => koaOverhead(http),
+  emit: () => lazy('./suites/emit.mjs', 'emit')({ quick }),
+  'db-logger': () => lazy('./suites/db-logger.mjs', 'dbLogger')({ quick }),
+  archive: () => lazy('./suites/archive.mjs', 'archive')({ quick }),
+  memory: () => lazy('./suites/memory.mjs', 'memory')({ quick }),
+};
+
+const started = Date.now();
+const results = [];
+let failed = 0;
+for (const [name, run] of Object.entries(suites)) {
+  if (only && !only.includes(name)) continue;
+  try {
+    results.push(await run());
+  } catch (err) {
+    failed++;
+    console.error(`\n## ${name}: FAILED\n${err.stack ?? err}`);
+  }
+}
+const table = markdownTable(results);
+writeFileSync(join(RESULTS_DIR, 'SUMMARY.md'), `Measured ${new Date().toISOString()}${quick ? ' (--quick)' : ''}\n\n${table}\n`);
+if (args.includes('--update-readme')) {
+  const readmePath = new URL('../README.md', import.meta.url);
+  const readme = readFileSync(readmePath, 'utf8');
+  const start = '<!-- bench:start -->';
+  const end = '<!-- bench:end -->';
+  if (readme.includes(start) && readme.includes(end)) {
+    const body = `${start}\n${table}\n${end}`;
+    writeFileSync(readmePath, readme.replace(new RegExp(`${start}[\\s\\S]*${end}`), body));
+  }
+}
+const missed = results.flatMap((r) => r.rows.filter((row) => row.pass === false).map((row) => `${r.suite}/${row.name}`));
+console.log(`\n${results.length} suites in ${((Date.now() - started) / 1000).toFixed(1)} s; targets missed: ${missed.length ? missed.join(', ') : 'none'}${failed ? `; ${failed} suite(s) failed` : ''}`);
+process.exitCode = failed ? 1 : 0;

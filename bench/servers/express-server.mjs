@@ -1,0 +1,81 @@
+// One Express variant per process: `node express-server.mjs <variant>`; reports its port over IPC.
+import express from 'express';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+
+const variant = process.argv[2] ?? 'bare';
+const app = express();
+let cleanup = async () => {};
+
+switch (variant) {
+  case 'bare':
+    break;
+  case 'audit-context': {
+    const { auditContext } = await import('@audit-events/express');
+    const { MemoryEventStore } = await import('@audit-events/core');
+    app.use(auditContext({ store: new MemoryEventStore() }));
+    break;
+  }
+  case 'cls-hooked': {
+    const { createNamespace } = (await import('cls-hooked')).default;
+    const ns = createNamespace('bench');
+    app.use((req, res, next) => ns.run(() => { ns.set('req', req); next(); }));
+    break;
+  }
+  case 'cls-rtracer': {
+    const rTracer = (await import('cls-rtracer')).default;
+    app.use(rTracer.expressMiddleware());
+    break;
+  }
+  case 'pino-http': {
+    const pino = (await import('pino')).default;
+    const pinoHttp = (await import('pino-http')).default;
+    app.use(pinoHttp({ logger: pino(pino.destination({ dest: '/dev/null', sync: false })) }));
+    break;
+  }
+  case 'raw-insert':
+  case 'audit-event': {
+    const Knex = (await import('knex')).default;
+    const { sqliteKnexConfig, KnexEventStore } = await import('@audit-events/knex');
+    const file = join(tmpdir(), `audit-bench-${process.pid}.db`);
+    const knex = Knex(sqliteKnexConfig(file));
+    const store = new KnexEventStore(knex);
+    await store.migrate();
+    if (variant === 'raw-insert') {
+      const { newEventId } = await import('@audit-events/core');
+      // The straightforward alternative a team would write: one INSERT per request, awaited.
+      app.use(async (req, res, next) => {
+        try {
+          await knex('audit_events').insert({
+            id: newEventId(), created_at: new Date(), content_type: 'bench', object_id: '1',
+            content: JSON.stringify({ hello: 'world' }), url: req.originalUrl, method: req.method,
+            ip: req.ip, request_id: null, user_agent: req.get('user-agent') ?? null,
+          });
+          next();
+        } catch (err) { next(err); }
+      });
+    } else {
+      const { auditContext } = await import('@audit-events/express');
+      app.use(auditContext({ store }));
+      app.use(async (req, res, next) => {
+        try {
+          await req.auditContext.createEvent({ type: 'bench', id: 1 }, { hello: 'world' });
+          next();
+        } catch (err) { next(err); }
+      });
+    }
+    cleanup = async () => {
+      await store.close();
+      await knex.destroy();
+      for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+    };
+    break;
+  }
+  default:
+    throw new Error(`unknown variant ${variant}`);
+}
+
+app.get('/', (req, res) => res.json({ hello: 'world' }));
+const server = app.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
+process.on('SIGTERM', () => server.close(() => cleanup().finally(() => process.exit(0))));

@@ -1,0 +1,19 @@
+// One Koa variant per process: `node koa-server.mjs <variant>`; reports its port over IPC.
+import Koa from 'koa';
+
+const variant = process.argv[2] ?? 'bare';
+const app = new Koa(variant === 'koa-als' ? { asyncLocalStorage: true } : {});
+
+if (variant === 'audit-context') {
+  const { auditContext } = await import('@audit-events/koa');
+  const { MemoryEventStore } = await import('@audit-events/core');
+  app.use(auditContext({ store: new MemoryEventStore() }));
+} else if (variant !== 'bare' && variant !== 'koa-als') {
+  throw new Error(`unknown variant ${variant}`);
+}
+
+app.use((ctx) => {
+  ctx.body = { hello: 'world' };
+});
+const server = app.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
+process.on('SIGTERM', () => server.close(() => process.exit(0)));

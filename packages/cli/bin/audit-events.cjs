@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+'use strict';
+// The `audit-events` command. All logic lives in dist (see src/main.ts); this only wires the process.
+let run;
+try {
+  ({ run } = require('../dist/cjs/index.js'));
+} catch (err) {
+  process.stderr.write(`audit-events: cannot load the built CLI (${err.message}); run \`npm run build\`\n`);
+  process.exit(1);
+}
+
+run(process.argv, { exit: (code) => process.exit(code) }).then(
+  (code) => {
+    process.exitCode = code;
+    // Everything is closed by now; if a driver still holds a handle, do not hang a cron slot.
+    setTimeout(() => process.exit(code), 2000).unref();
+  },
+  (err) => {
+    process.stderr.write(`audit-events: unexpected failure: ${err && err.message}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,109 @@
+import { ConfigurationError } from '../errors.js';
+import type { PermissionAuditEvent } from '../permission/event.js';
+import { realScheduler, type Scheduler } from './scheduler.js';
+
+/** Options of every BufferedAuditLogger (File, Database, Kafka and custom ones). */
+export interface BufferedAuditLoggerOptions {
+  /** Events per handleBatch() call; a full batch is exported at once. Default 100. */
+  batchSize?: number;
+  /** Milliseconds after which queued events are exported even if the batch is not full. Default 500. */
+  flushInterval?: number;
+  /** Events held at most; when full, new events are dropped and counted in droppedCount. Default 10 000. */
+  maxQueueSize?: number;
+  /** Milliseconds one handleBatch() may take before the batch is reported as failed. Default 30 000. */
+  exportTimeout?: number;
+  /** Retries of a failed batch (so maxRetries + 1 attempts). Default 3. */
+  maxRetries?: number;
+  /** Delay before the first retry in ms; doubles each retry up to maxRetryDelay. Default 100. */
+  retryDelay?: number;
+  /** Upper bound of the retry delay in ms. Default 5 000. */
+  maxRetryDelay?: number;
+  /**
+   * Called with a typed error (StoreWriteError after the last retry, StoreTimeoutError on a timeout)
+   * and the events it lost, which are also counted in failedCount. Default: a process warning.
+   */
+  onError?: (error: Error, batch: readonly PermissionAuditEvent[]) => void;
+  /**
+   * false: record() calls handleBatch() right away with that one event (no timers, no batching),
+   * for deterministic tests. Default true.
+   */
+  useWorker?: boolean;
+  /** Flush queued events on normal exit (beforeExit/exit). Default true. */
+  flushOnExit?: boolean;
+  /** Flush on SIGTERM/SIGINT, then keep the default behaviour if nothing else handles the signal. Default true. */
+  handleSignals?: boolean;
+  /** Timers to use; default real, unref'd timers. */
+  scheduler?: Scheduler;
+}
+
+export interface ResolvedBufferedOptions {
+  batchSize: number;
+  flushInterval: number;
+  maxQueueSize: number;
+  exportTimeout: number;
+  maxRetries: number;
+  retryDelay: number;
+  maxRetryDelay: number;
+  onError: ((error: Error, batch: readonly PermissionAuditEvent[]) => void) | null;
+  useWorker: boolean;
+  flushOnExit: boolean;
+  handleSignals: boolean;
+  scheduler: Scheduler;
+}
+
+export const BUFFERED_DEFAULTS = Object.freeze({
+  batchSize: 100,
+  flushInterval: 500,
+  maxQueueSize: 10_000,
+  exportTimeout: 30_000,
+  maxRetries: 3,
+  retryDelay: 100,
+  maxRetryDelay: 5_000,
+});
+
+export function resolveBufferedOptions(options: BufferedAuditLoggerOptions = {}): ResolvedBufferedOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new ConfigurationError('options', 'must be an object');
+  }
+  const batchSize = integer(options.batchSize, 'batchSize', BUFFERED_DEFAULTS.batchSize, 1);
+  const maxQueueSize = integer(options.maxQueueSize, 'maxQueueSize', Math.max(BUFFERED_DEFAULTS.maxQueueSize, batchSize), 1);
+  if (maxQueueSize < batchSize) {
+    throw new ConfigurationError('maxQueueSize', `must be at least batchSize (${batchSize}), got ${maxQueueSize}`);
+  }
+  const onError = options.onError ?? null;
+  if (onError !== null && typeof onError !== 'function') {
+    throw new ConfigurationError('onError', 'must be a function');
+  }
+  const scheduler = options.scheduler ?? realScheduler;
+  if (typeof scheduler.setTimeout !== 'function' || typeof scheduler.clearTimeout !== 'function') {
+    throw new ConfigurationError('scheduler', 'must have setTimeout and clearTimeout');
+  }
+  return {
+    batchSize,
+    flushInterval: integer(options.flushInterval, 'flushInterval', BUFFERED_DEFAULTS.flushInterval, 1),
+    maxQueueSize,
+    exportTimeout: integer(options.exportTimeout, 'exportTimeout', BUFFERED_DEFAULTS.exportTimeout, 1),
+    maxRetries: integer(options.maxRetries, 'maxRetries', BUFFERED_DEFAULTS.maxRetries, 0),
+    retryDelay: integer(options.retryDelay, 'retryDelay', BUFFERED_DEFAULTS.retryDelay, 0),
+    maxRetryDelay: integer(options.maxRetryDelay, 'maxRetryDelay', BUFFERED_DEFAULTS.maxRetryDelay, 0),
+    onError,
+    useWorker: bool(options.useWorker, 'useWorker', true),
+    flushOnExit: bool(options.flushOnExit, 'flushOnExit', true),
+    handleSignals: bool(options.handleSignals, 'handleSignals', true),
+    scheduler,
+  };
+}
+
+function integer(value: unknown, name: string, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new ConfigurationError(name, `must be an integer ≥ ${min}, got ${JSON.stringify(value) ?? String(value)}`);
+  }
+  return value;
+}
+
+function bool(value: unknown, name: string, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new ConfigurationError(name, `must be a boolean, got ${typeof value}`);
+  return value;
+}

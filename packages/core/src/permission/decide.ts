@@ -1,0 +1,88 @@
+import { PermissionCheckError, type PermissionDenial } from '../errors.js';
+import { normalizeUser } from '../events/user.js';
+import { auditLoggingEnabled, emitPermissionAuditEvent } from './configure.js';
+import { markUserExplicit } from './enrich.js';
+import { createPermissionAuditEvent, type PermissionAction } from './event.js';
+
+/** One check call, described for the shared decision loop. */
+export interface DecisionRequest {
+  action: PermissionAction;
+  manager: string;
+  /** Attribute names; `null` stands for the operation-level decision. */
+  targets: ReadonlyArray<string | null>;
+  /** Label used for a null target in events (`__mutate__` for mutations), or none. */
+  operationAttribute: string | null;
+  user: unknown;
+  /** The user was passed to the check (not taken from the audit context). */
+  userExplicit: boolean;
+  bypass: boolean;
+  metadata: Record<string, unknown> | undefined;
+  evaluate(target: string | null): Promise<boolean>;
+  describe(target: string | null): readonly string[];
+}
+
+/**
+ * Runs every decision of a check, emits one event per decision (only when a logger is
+ * configured: no event, description or metadata is built otherwise), and throws one
+ * PermissionCheckError listing every denial. A superuser gets `granted` + `bypassed` events
+ * without any rule being evaluated. A rule that throws denies (fail closed); the reason is in
+ * the event's metadata (`error`) and in the denial.
+ */
+export async function decide(request: DecisionRequest): Promise<void> {
+  const { action, manager, user } = request;
+  if (request.bypass) {
+    if (auditLoggingEnabled()) {
+      for (const target of request.targets) emit(request, target, true, true, undefined);
+    }
+    return;
+  }
+  const denials: PermissionDenial[] = [];
+  for (const target of request.targets) {
+    let granted: boolean;
+    let error: unknown;
+    try {
+      granted = await request.evaluate(target);
+    } catch (err) {
+      granted = false;
+      error = err;
+    }
+    if (auditLoggingEnabled()) emit(request, target, granted, false, error);
+    if (!granted) {
+      const denial: PermissionDenial = { action, attribute: target, manager, permissions: request.describe(target) };
+      if (error !== undefined) denial.error = error;
+      denials.push(denial);
+    }
+  }
+  if (denials.length > 0) throw new PermissionCheckError(denials, safeUserId(user));
+}
+
+function emit(request: DecisionRequest, target: string | null, granted: boolean, bypassed: boolean, error: unknown): void {
+  const attribute = target ?? request.operationAttribute;
+  let metadata = request.metadata ?? null;
+  if (error !== undefined) {
+    metadata = { ...(metadata ?? {}), error: `rule failed: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  // A factory, so that a failure to build the event (a user object with a throwing getter) is
+  // counted by emitPermissionAuditEvent instead of breaking the check.
+  emitPermissionAuditEvent(() => {
+    const event = createPermissionAuditEvent({
+      action: request.action,
+      attributes: attribute === null ? [] : [attribute],
+      granted,
+      bypassed,
+      manager: request.manager,
+      user: request.user,
+      permissions: request.describe(target),
+      metadata,
+    });
+    return request.userExplicit ? markUserExplicit(event) : event;
+  });
+}
+
+function safeUserId(user: unknown): string | null {
+  try {
+    return normalizeUser(user)?.id ?? null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,155 @@
+import { InvalidEventError } from '../errors.js';
+import type { AuditUser } from '../events/types.js';
+import { normalizeUser } from '../events/user.js';
+
+/** What a permission decision was about. */
+export type PermissionAction = 'create' | 'read' | 'update' | 'delete' | 'mutation';
+
+export const PERMISSION_ACTIONS: readonly PermissionAction[] = Object.freeze([
+  'create',
+  'read',
+  'update',
+  'delete',
+  'mutation',
+]);
+
+/**
+ * One permission decision (general_manager's PermissionAuditEvent). Read-only: its lists and
+ * metadata are copies of what the caller passed, so a caller reusing its objects cannot change
+ * what a logger holding the event in its queue will write. (Not Object.freeze()d: on the hot
+ * path freezing cost more than the rest of building the event.)
+ */
+export interface PermissionAuditEvent {
+  readonly action: PermissionAction;
+  /** Attribute names evaluated; empty for an operation-level check. */
+  readonly attributes: readonly string[];
+  readonly granted: boolean;
+  /** True when a superuser shortcut granted the request without evaluating any rule. */
+  readonly bypassed: boolean;
+  /** Name of the permissioned resource (model, manager, mutation). */
+  readonly manager: string | null;
+  /** Who asked, normalised to `{ id, repr }`; null for anonymous. */
+  readonly user: AuditUser | null;
+  /** Every expression evaluated, inherited ones included. */
+  readonly permissions: readonly string[];
+  /** Free context; request_id/url/method/ip are added inside an audit context. */
+  readonly metadata: Readonly<Record<string, unknown>> | null;
+  /** When the decision was made (not when it was written). */
+  readonly timestamp: Date;
+}
+
+/** What callers pass to build an event; `user` may be anything normalizeUser() accepts. */
+export interface PermissionAuditEventInit {
+  action: PermissionAction;
+  attributes?: readonly string[];
+  granted: boolean;
+  bypassed?: boolean;
+  manager?: string | null;
+  user?: unknown;
+  permissions?: readonly string[];
+  metadata?: Record<string, unknown> | null;
+  timestamp?: Date;
+}
+
+// Events made here are known to be well-formed, so emit() need not re-check them. The brand is a
+// registered symbol on the prototype: cheap to test, and shared with other copies of this package.
+const BRAND = Symbol.for('@audit-events/core.PermissionAuditEvent');
+
+class BuiltEvent implements PermissionAuditEvent {
+  constructor(
+    readonly action: PermissionAction,
+    readonly attributes: readonly string[],
+    readonly granted: boolean,
+    readonly bypassed: boolean,
+    readonly manager: string | null,
+    readonly user: AuditUser | null,
+    readonly permissions: readonly string[],
+    readonly metadata: Readonly<Record<string, unknown>> | null,
+    readonly timestamp: Date,
+  ) {}
+}
+Object.defineProperty(BuiltEvent.prototype, BRAND, { value: true });
+
+/** Validates and copies an event; malformed input is an InvalidEventError naming the field. */
+export function createPermissionAuditEvent(init: PermissionAuditEventInit): PermissionAuditEvent {
+  if (init === null || typeof init !== 'object') {
+    throw new InvalidEventError('A permission audit event must be an object');
+  }
+  const action = init.action;
+  if (action !== 'create' && action !== 'read' && action !== 'update' && action !== 'delete' && action !== 'mutation') {
+    throw new InvalidEventError(
+      `PermissionAuditEvent.action must be one of ${PERMISSION_ACTIONS.join(', ')}, got ${describe(action)}`,
+    );
+  }
+  if (typeof init.granted !== 'boolean') {
+    throw new InvalidEventError(`PermissionAuditEvent.granted must be a boolean, got ${describe(init.granted)}`);
+  }
+  if (init.bypassed !== undefined && typeof init.bypassed !== 'boolean') {
+    throw new InvalidEventError(`PermissionAuditEvent.bypassed must be a boolean, got ${describe(init.bypassed)}`);
+  }
+  const manager = init.manager ?? null;
+  if (manager !== null && typeof manager !== 'string') {
+    throw new InvalidEventError(`PermissionAuditEvent.manager must be a string or null, got ${describe(manager)}`);
+  }
+  const metadata = init.metadata ?? null;
+  if (metadata !== null && (typeof metadata !== 'object' || Array.isArray(metadata))) {
+    throw new InvalidEventError(`PermissionAuditEvent.metadata must be a plain object or null, got ${describe(metadata)}`);
+  }
+  let timestamp: Date;
+  if (init.timestamp === undefined) {
+    timestamp = new Date();
+  } else {
+    if (!(init.timestamp instanceof Date) || Number.isNaN(init.timestamp.getTime())) {
+      throw new InvalidEventError('PermissionAuditEvent.timestamp must be a valid Date');
+    }
+    timestamp = new Date(init.timestamp.getTime());
+  }
+  const user = init.user;
+  return new BuiltEvent(
+    action,
+    stringList(init.attributes, 'attributes'),
+    init.granted,
+    init.bypassed ?? false,
+    manager,
+    isAuditUser(user) ? { id: user.id, repr: user.repr } : normalizeUser(user),
+    stringList(init.permissions, 'permissions'),
+    // A shallow copy (spread defines own properties, so a `__proto__` key stays data).
+    metadata === null ? null : { ...metadata },
+    timestamp,
+  );
+}
+
+/** True for events built by createPermissionAuditEvent (validated, with their own copies). */
+export function isPermissionAuditEvent(value: unknown): value is PermissionAuditEvent {
+  return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
+}
+
+const EMPTY: readonly string[] = Object.freeze([]);
+
+function stringList(value: readonly string[] | undefined, field: string): readonly string[] {
+  if (value === undefined || value === null || (Array.isArray(value) && value.length === 0)) return EMPTY;
+  if (!Array.isArray(value)) {
+    throw new InvalidEventError(`PermissionAuditEvent.${field} must be an array of strings, got ${describe(value)}`);
+  }
+  for (const item of value) {
+    if (typeof item !== 'string') {
+      throw new InvalidEventError(`PermissionAuditEvent.${field} must contain only strings, got ${describe(item)}`);
+    }
+  }
+  return value.slice();
+}
+
+/** Already `{ id: string | null, repr: string }` (what normalizeUser would make of it anyway). */
+function isAuditUser(value: unknown): value is AuditUser {
+  if (value === null || typeof value !== 'object') return false;
+  const u = value as AuditUser;
+  const flags = value as { isAnonymous?: unknown; is_anonymous?: unknown };
+  return typeof u.repr === 'string' && (u.id === null || typeof u.id === 'string') && flags.isAnonymous !== true && flags.is_anonymous !== true;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  return typeof value;
+}

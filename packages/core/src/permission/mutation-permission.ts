@@ -1,0 +1,88 @@
+import { ConfigurationError } from '../errors.js';
+import { defaultIsSuperuser, resolveCheckUser, type CheckOptions } from './check-user.js';
+import { decide } from './decide.js';
+import { anyOf, compileList, sources, type CompiledExpression } from './expression.js';
+import type { PermissionRule } from './rules.js';
+
+/** The attribute name of a mutation checked without fields (general_manager's `__mutate__`). */
+export const MUTATE_ATTRIBUTE = '__mutate__';
+
+export interface MutationPermissionDefinition {
+  /** Name of the mutation, written to every event's `manager`. */
+  mutation: string;
+  /** Who may run the mutation at all; any one expression that holds allows. Default `['isAuthenticated']`. */
+  mutate?: readonly string[];
+  /** Extra per-field gates, on top of `mutate`. */
+  fields?: Readonly<Record<string, readonly string[]>>;
+  rules?: Readonly<Record<string, PermissionRule>>;
+  isSuperuser?: (user: unknown) => boolean;
+}
+
+/** Permission of a command-like operation (a GraphQL mutation, an RPC): events have action `mutation`. */
+export class MutationPermission {
+  readonly mutation: string;
+  readonly #mutate: readonly CompiledExpression[];
+  readonly #fields: ReadonlyMap<string, readonly CompiledExpression[]>;
+  readonly #isSuperuser: (user: unknown) => boolean;
+
+  constructor(definition: MutationPermissionDefinition) {
+    if (definition === null || typeof definition !== 'object') throw new ConfigurationError('mutationPermission', 'must be an object');
+    const { mutation } = definition;
+    if (typeof mutation !== 'string' || mutation.length === 0) {
+      throw new ConfigurationError('mutationPermission.mutation', 'must be a non-empty string');
+    }
+    this.mutation = mutation;
+    const local = new Map<string, PermissionRule>();
+    for (const [name, rule] of Object.entries(definition.rules ?? {})) {
+      if (typeof rule !== 'function') throw new ConfigurationError(`${mutation}.rules.${name}`, 'must be a function');
+      local.set(name, rule);
+    }
+    this.#mutate = compileList(definition.mutate ?? ['isAuthenticated'], local, `${mutation}.mutate`);
+    const fields = new Map<string, readonly CompiledExpression[]>();
+    for (const [field, list] of Object.entries(definition.fields ?? {})) {
+      fields.set(field, compileList(list, local, `${mutation}.fields.${field}`));
+    }
+    this.#fields = fields;
+    this.#isSuperuser = definition.isSuperuser ?? defaultIsSuperuser;
+  }
+
+  /** One decision per field of `data` (`__mutate__` when there are none); rules see `data` as the instance. */
+  check(data: Record<string, unknown> = {}, options?: CheckOptions): Promise<void> {
+    try {
+      if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+        throw new TypeError('MutationPermission.check: data must be a plain object of field → value');
+      }
+      const keys = Object.keys(data);
+      const user = resolveCheckUser(options);
+      const memo = new Map<string, Promise<boolean>>();
+      return decide({
+        action: 'mutation',
+        manager: this.mutation,
+        targets: keys.length === 0 ? [null] : keys,
+        operationAttribute: MUTATE_ATTRIBUTE,
+        user,
+        userExplicit: options !== undefined && options !== null && 'user' in options,
+        bypass: this.#isSuperuser(user),
+        metadata: options?.metadata,
+        evaluate: async (field) => {
+          if (!(await anyOf(this.#mutate, user, data, memo))) return false;
+          const own = field === null ? undefined : this.#fields.get(field);
+          return own === undefined ? true : anyOf(own, user, data, memo);
+        },
+        describe: (field) => this.describe(field),
+      });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** The expressions that decide `field` (null: the mutation as a whole). */
+  describe(field: string | null = null): string[] {
+    const own = field === null ? undefined : this.#fields.get(field);
+    return own === undefined ? sources(this.#mutate) : [...sources(this.#mutate), ...sources(own)];
+  }
+}
+
+export function defineMutationPermission(definition: MutationPermissionDefinition): MutationPermission {
+  return new MutationPermission(definition);
+}

@@ -1,0 +1,113 @@
+import { NotJsonSerializableError } from '../errors.js';
+import { toJsonSafe } from '../events/json-safe.js';
+import type { JsonObject } from '../events/types.js';
+import type { PermissionAction, PermissionAuditEvent } from './event.js';
+
+/**
+ * The one stable JSON shape of a permission event: a line of a FileAuditLogger file, a Kafka
+ * message value, a database row. Keys are snake_case and in this order, as general_manager
+ * writes them, so `jq 'select(.action == "update" and (.granted == false))'` works unchanged.
+ *
+ * `user_repr` (the issue's name, and the database column) is the user's string form whenever
+ * there is a user. `user` is kept for jq queries written against general_manager files, with
+ * its meaning there: the string form only when the user has no id, else null.
+ */
+export interface SerializedPermissionAuditEvent {
+  /** ISO 8601 with an explicit offset (`+00:00`), e.g. `2025-01-31T12:00:00.000+00:00`. */
+  timestamp: string;
+  action: PermissionAction;
+  attributes: string[];
+  granted: boolean;
+  bypassed: boolean;
+  manager: string | null;
+  user_id: string | null;
+  user_repr: string | null;
+  user: string | null;
+  permissions: string[];
+  metadata: JsonObject | null;
+}
+
+/** Key under which metadata that cannot be stored as JSON is replaced by the reason. */
+export const UNSERIALIZABLE_METADATA_KEY = '__not_serializable__';
+
+export interface SerializeOptions {
+  /**
+   * Throw NotJsonSerializableError for metadata that cannot be stored (circular, functions)
+   * instead of replacing it. Default false: the decision itself is never lost over metadata.
+   */
+  strict?: boolean;
+}
+
+/** The event as a fresh plain object (lists copied), ready for JSON.stringify. */
+export function serializeEvent(event: PermissionAuditEvent, options: SerializeOptions = {}): SerializedPermissionAuditEvent {
+  return shape(event, options.strict === true, true);
+}
+
+/** One NDJSON line (with its newline) for `event`. */
+export function serializeEventLine(event: PermissionAuditEvent): string {
+  // The lists go to JSON.stringify directly: copying them first would only cost time.
+  return `${JSON.stringify(shape(event, false, false))}\n`;
+}
+
+function shape(event: PermissionAuditEvent, strict: boolean, copy: boolean): SerializedPermissionAuditEvent {
+  const user = event.user;
+  return {
+    timestamp: formatTimestamp(event.timestamp),
+    action: event.action,
+    attributes: (copy ? [...event.attributes] : event.attributes) as string[],
+    granted: event.granted,
+    bypassed: event.bypassed,
+    manager: event.manager,
+    user_id: user?.id ?? null,
+    user_repr: user?.repr ?? null,
+    user: user !== null && user.id === null ? user.repr : null,
+    permissions: (copy ? [...event.permissions] : event.permissions) as string[],
+    metadata: serializeMetadata(event.metadata, strict),
+  };
+}
+
+// Events of one batch mostly share their millisecond; Date#toISOString is slow enough to matter.
+let lastTime = Number.NaN;
+let lastText = '';
+
+/** ISO 8601 in UTC written as `+00:00`, the offset form Python's isoformat() produces. */
+export function formatTimestamp(date: Date): string {
+  const time = date.getTime();
+  if (time !== lastTime) {
+    lastText = `${date.toISOString().slice(0, -1)}+00:00`;
+    lastTime = time;
+  }
+  return lastText;
+}
+
+function serializeMetadata(metadata: PermissionAuditEvent['metadata'], strict: boolean): JsonObject | null {
+  if (metadata === null) return null;
+  if (isFlatJson(metadata)) return metadata as JsonObject;
+  try {
+    // BigInt → decimal string, Date → ISO string, Map/Set → object/array (see toJsonSafe).
+    return toJsonSafe(metadata, 'metadata') as JsonObject;
+  } catch (err) {
+    if (strict) throw err;
+    // NotJsonSerializableError names the path (`metadata.self`); a throwing getter gives its own message.
+    const reason =
+      err instanceof NotJsonSerializableError
+        ? err.message
+        : `metadata could not be read: ${err instanceof Error ? err.message : String(err)}`;
+    return { [UNSERIALIZABLE_METADATA_KEY]: reason };
+  }
+}
+
+/**
+ * The common case (request_id, url, a tenant…): only strings, booleans, null and finite numbers,
+ * which JSON.stringify writes exactly as toJsonSafe would. Anything else takes the full path.
+ */
+function isFlatJson(metadata: Readonly<Record<string, unknown>>): boolean {
+  for (const key in metadata) {
+    if (!Object.prototype.hasOwnProperty.call(metadata, key)) return false;
+    const value = metadata[key];
+    if (value === null || typeof value === 'string' || typeof value === 'boolean') continue;
+    if (typeof value === 'number' && Number.isFinite(value)) continue;
+    return false;
+  }
+  return true;
+}

@@ -1,0 +1,56 @@
+import { serializeEvent, type PermissionAuditEvent } from '@audit-events/core';
+import type { AuditLogDialect } from './audit-log-dialect.js';
+
+/** One row of the permission audit table, as bound into an INSERT. */
+export interface PermissionAuditRow {
+  timestamp: Date | string;
+  action: string;
+  attributes: string;
+  granted: boolean;
+  bypassed: boolean;
+  manager: string | null;
+  user_id: string | null;
+  user_repr: string | null;
+  permissions: string;
+  metadata: string | null;
+}
+
+/**
+ * Maps an event to a row through serializeEvent, so the table holds exactly what a log file
+ * line holds. JSON columns are bound as JSON text (pg would otherwise turn arrays into SQL
+ * arrays). Times: a Date for PostgreSQL's timestamptz; UTC `YYYY-MM-DD HH:MM:SS.mmm` text for
+ * MySQL (no driver time-zone conversion) and SQLite (sorts, and SQLite's date functions read it).
+ */
+export function toPermissionAuditRow(event: PermissionAuditEvent, dialect: AuditLogDialect): PermissionAuditRow {
+  const s = serializeEvent(event);
+  return {
+    timestamp: dialect === 'postgres' ? new Date(event.timestamp.getTime()) : utcText(event.timestamp),
+    action: s.action,
+    attributes: JSON.stringify(s.attributes),
+    granted: s.granted,
+    bypassed: s.bypassed,
+    manager: s.manager,
+    user_id: s.user_id,
+    user_repr: s.user_repr,
+    permissions: JSON.stringify(s.permissions),
+    metadata: s.metadata === null ? null : JSON.stringify(s.metadata),
+  };
+}
+
+function utcText(date: Date): string {
+  return date.toISOString().replace('T', ' ').slice(0, 23);
+}
+
+/** Approximate statement size of a row in characters, for keeping INSERTs under packet limits. */
+export function rowChars(row: PermissionAuditRow): number {
+  return (
+    64 +
+    row.action.length +
+    row.attributes.length +
+    (row.manager?.length ?? 0) +
+    (row.user_id?.length ?? 0) +
+    (row.user_repr?.length ?? 0) +
+    row.permissions.length +
+    (row.metadata?.length ?? 0)
+  );
+}

@@ -1,0 +1,59 @@
+import type { ColumnSpec } from '../sql/dialect.js';
+
+/** Column types an extra column may have (`id` is reserved for the primary key). */
+export type ExtraColumnType = 'string' | 'text' | 'integer' | 'bigint' | 'boolean' | 'json' | 'timestamp' | 'float';
+
+/** A column added to both tables; its value comes from `event.extra[name]`. */
+export interface ExtraColumn {
+  name: string;
+  type: ExtraColumnType;
+  /** Default true. A non-nullable column makes events without the value fail at `save()`. */
+  nullable?: boolean;
+  /** Default false: add an index on this column. */
+  index?: boolean;
+}
+
+/** The columns of the event table, in order. Lengths match core's limits (content type/object id
+ *  255 characters, request ids 128). */
+export const EVENT_COLUMNS: readonly ColumnSpec[] = [
+  { name: 'id', type: 'id', nullable: false },
+  { name: 'created_at', type: 'timestamp', nullable: false },
+  { name: 'content_type', type: 'string', length: 255, nullable: false },
+  { name: 'object_id', type: 'string', length: 255, nullable: false },
+  { name: 'content', type: 'json', nullable: false },
+  { name: 'user_id', type: 'string', length: 255, nullable: true },
+  { name: 'user_repr', type: 'text', nullable: true },
+  { name: 'url', type: 'text', nullable: true },
+  { name: 'method', type: 'string', length: 16, nullable: true },
+  { name: 'ip', type: 'string', length: 64, nullable: true },
+  { name: 'request_id', type: 'string', length: 128, nullable: true },
+  { name: 'user_agent', type: 'text', nullable: true },
+  { name: 'query_params', type: 'json', nullable: true },
+  { name: 'post_data', type: 'json', nullable: true },
+  { name: 'headers', type: 'json', nullable: true },
+];
+
+/**
+ * Tamper-evidence columns (hash chains, see issue 7). Created now, null until integrity is
+ * enabled, so turning it on later needs no migration. The archive copies them unchanged, which
+ * keeps the chains verifiable across both tables.
+ */
+export const INTEGRITY_COLUMNS: readonly ColumnSpec[] = [
+  { name: 'chain_id', type: 'string', length: 64, nullable: true },
+  { name: 'seq', type: 'bigint', nullable: true },
+  { name: 'prev_hash', type: 'string', length: 64, nullable: true },
+  { name: 'hash', type: 'string', length: 64, nullable: true },
+];
+
+/** When an event was moved to the archive table. */
+export const ARCHIVED_AT: ColumnSpec = { name: 'archived_at', type: 'timestamp', nullable: false };
+
+/** Every column name the store itself manages; extra columns may not reuse them. */
+export const RESERVED_COLUMNS: ReadonlySet<string> = new Set(
+  [...EVENT_COLUMNS, ...INTEGRITY_COLUMNS, ARCHIVED_AT].map((c) => c.name),
+);
+
+/** Max characters of the string columns, checked per event before it joins a batch. */
+export const STRING_LIMITS: Readonly<Record<string, number>> = Object.fromEntries(
+  EVENT_COLUMNS.filter((c) => c.type === 'string').map((c) => [c.name, c.length ?? 255]),
+);

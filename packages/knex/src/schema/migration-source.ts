@@ -1,0 +1,50 @@
+import type { Knex } from 'knex';
+import { dropSchemaIfEmpty, ensureSchema } from './ensure-schema.js';
+import {
+  DEFAULT_ARCHIVE_TABLE_NAME,
+  DEFAULT_TABLE_NAME,
+  resolveSchema,
+  type ResolvedSchema,
+  type SchemaOptions,
+} from './schema-options.js';
+
+/**
+ * The name knex records for the schema migration. It equals the file name in the package's
+ * `migrations/` directory, so a project can switch between the directory and this source without
+ * knex reporting a "corrupt" migration list. Custom table names get their own name, so two stores
+ * migrated through one migrations table do not shadow each other.
+ */
+export const AUDIT_EVENTS_MIGRATION_NAME = '20250601000000_audit_events_create_tables.js';
+
+export function migrationNameFor(schema: ResolvedSchema): string {
+  if (schema.tableName === DEFAULT_TABLE_NAME && schema.archiveTableName === DEFAULT_ARCHIVE_TABLE_NAME) {
+    return AUDIT_EVENTS_MIGRATION_NAME;
+  }
+  return AUDIT_EVENTS_MIGRATION_NAME.replace(/\.js$/, `__${schema.tableName}__${schema.archiveTableName}.js`);
+}
+
+interface AuditMigration {
+  name: string;
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+/**
+ * A knex MigrationSource that creates both tables, for the user's own
+ * `knex.migrate.latest({ migrationSource, tableName: 'audit_events_migrations' })`. Idempotent
+ * with `store.migrate()`: whichever runs first creates, the other finds everything present.
+ * Options are validated now, so a bad table name fails before any migration runs.
+ */
+export function auditEventsMigrationSource(options: SchemaOptions = {}): Knex.MigrationSource<AuditMigration> {
+  const schema = resolveSchema(options);
+  const migration: AuditMigration = {
+    name: migrationNameFor(schema),
+    up: (knex) => ensureSchema(knex, schema),
+    down: (knex) => dropSchemaIfEmpty(knex, schema),
+  };
+  return {
+    getMigrations: async () => [migration],
+    getMigrationName: (m) => m.name,
+    getMigration: async (m) => ({ up: m.up, down: m.down }),
+  };
+}

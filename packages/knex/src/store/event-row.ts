@@ -1,0 +1,148 @@
+import { isEventId, type AuditEvent, type JsonObject, type JsonValue } from '@audit-events/core';
+import {
+  fromDbJson,
+  fromDbTimestamp,
+  toDbJson,
+  toDbString,
+  toDbTimestamp,
+  type DialectName,
+  type DialectTraits,
+} from '../sql/dialect.js';
+import { checkColumnName } from '../sql/identifiers.js';
+import { STRING_LIMITS } from '../schema/columns.js';
+import type { ResolvedExtraColumn } from '../schema/schema-options.js';
+import { extraFromDb, extraToDb } from './extra-values.js';
+
+/** A database row: column name → value as bound / as returned by the driver. */
+export type EventRow = Record<string, unknown>;
+
+/**
+ * The swappable-model hook. `toRow` receives the event and the row the store built and returns the
+ * row to insert (add, rename or drop columns); `fromRow` receives a selected row and the event the
+ * store built and returns the event to hand out. Both run synchronously; a throw in `toRow` fails
+ * only the save() that carried that event.
+ */
+export interface RowMapper {
+  toRow?(event: AuditEvent, row: EventRow): EventRow;
+  fromRow?(row: EventRow, event: AuditEvent): AuditEvent;
+}
+
+export interface RowContext {
+  dialect: DialectName;
+  extraColumns: readonly ResolvedExtraColumn[];
+  mapRow: RowMapper | undefined;
+}
+
+/** Why an event cannot be stored; the store turns it into a StoreWriteError for that caller only. */
+export class InvalidEventRowError extends Error {}
+
+function fail(message: string): never {
+  throw new InvalidEventRowError(message);
+}
+
+function text(event: AuditEvent, field: keyof AuditEvent, column: string, ctx: RowContext): string | null {
+  const value = event[field];
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string') fail(`${field} must be a string or null`);
+  const limit = STRING_LIMITS[column];
+  if (limit !== undefined && value.length > limit) fail(`${field} is longer than ${limit} characters`);
+  return toDbString(value, ctx.dialect);
+}
+
+function json(event: AuditEvent, field: keyof AuditEvent, ctx: RowContext): string | null {
+  try {
+    return toDbJson(event[field], ctx.dialect);
+  } catch (err) {
+    return fail(`${field} cannot be stored as JSON: ${(err as Error).message}`);
+  }
+}
+
+const checkedColumns = new Set<string>();
+
+/** Builds the row for one event, or throws InvalidEventRowError naming the bad field. */
+export function eventToRow(event: AuditEvent, ctx: RowContext): EventRow {
+  if (event === null || typeof event !== 'object') fail('an event must be an object');
+  if (!isEventId(event.id)) fail(`id must be a lowercase UUID, got ${JSON.stringify(String(event.id))}`);
+  if (!(event.createdAt instanceof Date) || Number.isNaN(event.createdAt.getTime())) fail('createdAt must be a valid Date');
+  if (typeof event.contentType !== 'string' || event.contentType.length === 0) fail('contentType must be a non-empty string');
+  if (typeof event.objectId !== 'string' || event.objectId.length === 0) fail('objectId must be a non-empty string');
+  const content = event.content as unknown;
+  if (content === null || typeof content !== 'object' || Array.isArray(content)) fail('content must be a plain object');
+
+  const row: EventRow = {
+    id: event.id,
+    created_at: toDbTimestamp(event.createdAt, ctx.dialect),
+    content_type: text(event, 'contentType', 'content_type', ctx),
+    object_id: text(event, 'objectId', 'object_id', ctx),
+    content: json(event, 'content', ctx),
+    user_id: text(event, 'userId', 'user_id', ctx),
+    user_repr: text(event, 'userRepr', 'user_repr', ctx),
+    url: text(event, 'url', 'url', ctx),
+    method: text(event, 'method', 'method', ctx),
+    ip: text(event, 'ip', 'ip', ctx),
+    request_id: text(event, 'requestId', 'request_id', ctx),
+    user_agent: text(event, 'userAgent', 'user_agent', ctx),
+    query_params: json(event, 'queryParams', ctx),
+    post_data: json(event, 'postData', ctx),
+    headers: json(event, 'headers', ctx),
+  };
+  const extra = event.extra ?? {};
+  for (const column of ctx.extraColumns) {
+    const converted = extraToDb(extra[column.name], column, ctx.dialect);
+    if ('error' in converted) fail(`extra.${column.name} ${converted.error}`);
+    row[column.name] = converted.value;
+  }
+  if (!ctx.mapRow?.toRow) return row;
+
+  const mapped: unknown = ctx.mapRow.toRow(event, row);
+  if (mapped === null || typeof mapped !== 'object' || Array.isArray(mapped)) fail('mapRow.toRow must return an object');
+  // Keys of a mapped row become SQL identifiers: check each name once per process.
+  for (const key of Object.keys(mapped)) {
+    if (!checkedColumns.has(key)) {
+      checkColumnName(key);
+      checkedColumns.add(key);
+    }
+  }
+  return mapped as EventRow;
+}
+
+/** Alias of the exact text copy of the i-th extra column when it is a bigint (see findEvents). */
+export function bigintAlias(i: number): string {
+  return `__audit_bigint_${i}`;
+}
+
+function nullableString(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  return Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
+}
+
+/** Builds the event for one selected row (JSON parsed, times as Dates, extra columns in `extra`). */
+export function rowToEvent(row: EventRow, ctx: RowContext, traits: DialectTraits): AuditEvent {
+  const content = fromDbJson(row.content, traits);
+  const event: AuditEvent = {
+    id: String(row.id),
+    createdAt: fromDbTimestamp(row.created_at),
+    contentType: String(row.content_type),
+    objectId: String(row.object_id),
+    content: (content !== null && typeof content === 'object' ? content : {}) as JsonObject,
+    userId: nullableString(row.user_id),
+    userRepr: nullableString(row.user_repr),
+    url: nullableString(row.url),
+    method: nullableString(row.method),
+    ip: nullableString(row.ip),
+    requestId: nullableString(row.request_id),
+    userAgent: nullableString(row.user_agent),
+    queryParams: fromDbJson(row.query_params, traits) as JsonObject | null,
+    postData: fromDbJson(row.post_data, traits) as JsonValue | null,
+    headers: fromDbJson(row.headers, traits) as Record<string, string> | null,
+  };
+  if (ctx.extraColumns.length > 0) {
+    const extra: Record<string, unknown> = {};
+    ctx.extraColumns.forEach((column, i) => {
+      const exact = column.type === 'bigint' ? row[bigintAlias(i)] : undefined;
+      extra[column.name] = extraFromDb(exact ?? row[column.name], column, traits);
+    });
+    event.extra = extra;
+  }
+  return ctx.mapRow?.fromRow ? ctx.mapRow.fromRow(row, event) : event;
+}

@@ -1,0 +1,187 @@
+import type { Knex } from 'knex';
+import {
+  ConfigurationError,
+  InvalidEventError,
+  StoreClosedError,
+  StoreWriteError,
+  type AuditEvent,
+  type EventPage,
+  type EventQuery,
+  type EventStore,
+} from '@audit-events/core';
+import {
+  archiveEvents,
+  checkArchiveOptions,
+  countBefore,
+  type ArchiveOptions,
+  type ArchiveResult,
+  type ArchiveTarget,
+} from '../archive/archive-events.js';
+import { resolveCutoff } from '../archive/cutoff.js';
+import { ensureSchema } from '../schema/ensure-schema.js';
+import { dialectOf, probeDialect, type DialectName, type DialectTraits } from '../sql/dialect.js';
+import { GroupCommitWriter, type WriterStats } from '../writer/group-commit.js';
+import { planStatements, runStatements } from '../writer/insert-rows.js';
+import { eventToRow, type EventRow, type RowContext } from './event-row.js';
+import { findEvents } from './find-events.js';
+import { resolveStoreOptions, type KnexEventStoreOptions, type ResolvedStoreOptions } from './store-options.js';
+
+/** Writer counters plus the INSERT statements issued (a batch splits when it exceeds bind limits). */
+export interface StoreStats extends WriterStats {
+  statements: number;
+}
+
+/**
+ * An EventStore on SQLite, MySQL/MariaDB or PostgreSQL through knex. Concurrent save() calls are
+ * group-committed (see GroupCommitWriter); find() reads newest first with keyset cursors;
+ * archive() moves aged events to the archive table in crash-safe batches. The knex instance
+ * stays the caller's: close() flushes the store but does not destroy it.
+ */
+export class KnexEventStore implements EventStore {
+  readonly knex: Knex;
+  readonly dialect: DialectName;
+  readonly tableName: string;
+  readonly archiveTableName: string;
+  readonly #options: ResolvedStoreOptions;
+  readonly #rows: RowContext;
+  readonly #writer: GroupCommitWriter<EventRow>;
+  #traits: Promise<DialectTraits> | null = null;
+  #statements = 0;
+
+  /** Validates everything before any SQL: InvalidIdentifierError for bad names, ConfigurationError otherwise. */
+  constructor(knex: Knex, options: KnexEventStoreOptions = {}) {
+    if (typeof knex !== 'function' || typeof (knex as { client?: unknown }).client !== 'object') {
+      throw new ConfigurationError('knex', 'must be a knex instance');
+    }
+    this.#options = resolveStoreOptions(options);
+    this.knex = knex;
+    this.dialect = dialectOf(knex);
+    this.tableName = this.#options.schema.tableName;
+    this.archiveTableName = this.#options.schema.archiveTableName;
+    this.#rows = { dialect: this.dialect, extraColumns: this.#options.schema.extraColumns, mapRow: this.#options.mapRow };
+    this.#writer = new GroupCommitWriter<EventRow>({
+      write: (rows) => this.#writeBatch(rows),
+      batchSize: this.#options.batchSize,
+      lingerMs: this.#options.lingerMs,
+      writeTimeoutMs: this.#options.writeTimeoutMs,
+      target: this.tableName,
+    });
+  }
+
+  /** What the writer has done so far (a snapshot). */
+  get stats(): StoreStats {
+    return { ...this.#writer.stats, statements: this.#statements };
+  }
+
+  /** Creates both tables, missing columns and indexes; safe to run any number of times. */
+  async migrate(): Promise<void> {
+    await ensureSchema(this.knex, this.#options.schema);
+  }
+
+  /**
+   * Resolves once every event is committed. Rejects with StoreWriteError when none is stored
+   * (a malformed event fails only its own call, before joining a batch), StoreTimeoutError after
+   * `writeTimeoutMs`, StoreClosedError after close().
+   */
+  async save(events: readonly AuditEvent[]): Promise<void> {
+    if (this.#writer.closed) throw new StoreClosedError();
+    if (!Array.isArray(events)) {
+      throw new StoreWriteError('save() takes an array of events', 0, { cause: new InvalidEventError('not an array') });
+    }
+    const rows: EventRow[] = [];
+    const ids = new Set<string>();
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i] as AuditEvent;
+      let row: EventRow;
+      try {
+        row = eventToRow(event, this.#rows);
+      } catch (err) {
+        const reason = err instanceof Error ? err.message : String(err);
+        const cause = err instanceof Error && 'code' in err ? err : new InvalidEventError(reason);
+        throw new StoreWriteError(
+          `None of ${events.length} audit event(s) was stored: event ${i} is invalid: ${reason}`,
+          events.length,
+          { cause },
+        );
+      }
+      if (ids.has(event.id)) {
+        throw new StoreWriteError(
+          `None of ${events.length} audit event(s) was stored: id ${event.id} appears twice`,
+          events.length,
+          { cause: new InvalidEventError(`duplicate id ${event.id}`) },
+        );
+      }
+      ids.add(event.id);
+      rows.push(row);
+    }
+    return this.#writer.submit(rows);
+  }
+
+  /** One page of events, newest first. Throws InvalidQueryError on a bad filter or cursor. */
+  async find(query?: EventQuery): Promise<EventPage> {
+    return findEvents(this.knex, this.tableName, query, this.#rows, await this.#probe());
+  }
+
+  /** Writes everything saved so far without waiting for the linger time. */
+  async flush(): Promise<void> {
+    await this.#writer.flush();
+  }
+
+  /** Writes what is pending; later saves reject with StoreClosedError. Does not destroy knex. */
+  async close(): Promise<void> {
+    await this.#writer.close();
+  }
+
+  /** How many events are older than `olderThan` (a Date, or days before now). */
+  async countArchivable(olderThan: Date | number): Promise<number> {
+    const cutoff = resolveCutoff(olderThan);
+    return countBefore(await this.#archiveTarget(), cutoff);
+  }
+
+  /** Moves events older than `olderThan` to the archive table; see ArchiveOptions and ArchiveResult. */
+  async archive(options: ArchiveOptions): Promise<ArchiveResult> {
+    const checked = checkArchiveOptions(options);
+    return archiveEvents(await this.#archiveTarget(), checked);
+  }
+
+  async #archiveTarget(): Promise<ArchiveTarget> {
+    return {
+      knex: this.knex,
+      traits: await this.#probe(),
+      tableName: this.tableName,
+      archiveTableName: this.archiveTableName,
+    };
+  }
+
+  /** Dialect traits, probed once; a failed probe (database down) is retried by the next call. */
+  #probe(): Promise<DialectTraits> {
+    if (this.#traits === null) {
+      const probing = probeDialect(this.knex, this.dialect);
+      this.#traits = probing;
+      probing.catch(() => {
+        if (this.#traits === probing) this.#traits = null;
+      });
+    }
+    return this.#traits;
+  }
+
+  async #writeBatch(rows: EventRow[]): Promise<void> {
+    const traits = await this.#probe();
+    const limit = Math.min(this.#options.maxBindParameters ?? Infinity, traits.maxBindParameters);
+    const statements = planStatements(
+      this.tableName,
+      rows,
+      { maxBindParameters: limit, maxStatementChars: traits.maxStatementChars },
+      this.dialect,
+    );
+    this.#statements += statements.length;
+    await runStatements(
+      {
+        knex: this.knex,
+        timeoutMs: this.#options.writeTimeoutMs,
+        canCancelQueries: traits.canCancelQueries,
+      },
+      statements,
+    );
+  }
+}

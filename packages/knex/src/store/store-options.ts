@@ -1,0 +1,66 @@
+import { ConfigurationError } from '@audit-events/core';
+import { resolveSchema, type ResolvedSchema, type SchemaOptions } from '../schema/schema-options.js';
+import type { RowMapper } from './event-row.js';
+
+/** Events per batch (one multi-row INSERT, split further only by bind-parameter limits). */
+export const DEFAULT_BATCH_SIZE = 500;
+/** How long a lone event waits for others before its batch starts, in ms. */
+export const DEFAULT_LINGER_MS = 2;
+/** How long save() waits for its commit before rejecting with StoreTimeoutError, in ms. */
+export const DEFAULT_WRITE_TIMEOUT_MS = 10_000;
+
+export interface KnexEventStoreOptions extends SchemaOptions {
+  /** Maps events to rows and back: the swappable-model hook. */
+  mapRow?: RowMapper;
+  /** Most events per batch; default 500. */
+  batchSize?: number;
+  /** Linger before a batch when no batch is in flight; default 2 ms (0: the current tick only). */
+  lingerMs?: number;
+  /** save() rejects with StoreTimeoutError after this many ms; default 10 000. */
+  writeTimeoutMs?: number;
+  /** Lowers the placeholders per INSERT below the dialect's limit (SQLite 32 766 or 999, MySQL and
+   *  PostgreSQL 65 535); rarely needed. */
+  maxBindParameters?: number;
+}
+
+export interface ResolvedStoreOptions {
+  schema: ResolvedSchema;
+  mapRow: RowMapper | undefined;
+  batchSize: number;
+  lingerMs: number;
+  writeTimeoutMs: number;
+  maxBindParameters: number | undefined;
+}
+
+function integer(setting: string, value: unknown, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigurationError(setting, `must be an integer from ${min} to ${max}, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** Validates every option; throws InvalidIdentifierError or ConfigurationError. */
+export function resolveStoreOptions(options: KnexEventStoreOptions = {}): ResolvedStoreOptions {
+  const schema = resolveSchema(options);
+  const { mapRow } = options;
+  if (mapRow !== undefined) {
+    if (mapRow === null || typeof mapRow !== 'object') throw new ConfigurationError('mapRow', 'must be an object');
+    for (const key of ['toRow', 'fromRow'] as const) {
+      if (mapRow[key] !== undefined && typeof mapRow[key] !== 'function') {
+        throw new ConfigurationError(`mapRow.${key}`, 'must be a function');
+      }
+    }
+  }
+  return {
+    schema,
+    mapRow,
+    batchSize: integer('batchSize', options.batchSize, DEFAULT_BATCH_SIZE, 1, 100_000),
+    lingerMs: integer('lingerMs', options.lingerMs, DEFAULT_LINGER_MS, 0, 10_000),
+    writeTimeoutMs: integer('writeTimeoutMs', options.writeTimeoutMs, DEFAULT_WRITE_TIMEOUT_MS, 1, 2_147_483_647),
+    maxBindParameters:
+      options.maxBindParameters === undefined
+        ? undefined
+        : integer('maxBindParameters', options.maxBindParameters, 0, 1, 1_000_000),
+  };
+}

@@ -1,0 +1,231 @@
+import { StoreClosedError, StoreTimeoutError, StoreWriteError } from '@audit-events/core';
+
+/** Counters that show what the writer did; `events` counts rows committed. */
+export interface WriterStats {
+  /** Batches committed. */
+  batches: number;
+  /** Events committed. */
+  events: number;
+  /** Batches whose write failed (every caller in them was rejected). */
+  failedBatches: number;
+  /** Events in failed batches. */
+  failedEvents: number;
+  /** Events whose caller got a StoreTimeoutError (still queued: not written; in flight: unknown). */
+  timedOutEvents: number;
+  /** Events waiting for a batch right now. */
+  pendingEvents: number;
+}
+
+export interface GroupCommitOptions<R> {
+  /** Writes one batch atomically; rejects when none of it was stored. */
+  write(rows: R[]): Promise<void>;
+  /** Most events per batch; one save() larger than this is still written whole, alone. */
+  batchSize: number;
+  /** How long the first event of a batch waits for company while no batch is in flight. */
+  lingerMs: number;
+  /** Per save(): time from the call to its commit before it rejects with StoreTimeoutError. */
+  writeTimeoutMs: number;
+  /** Names the destination in error messages. */
+  target: string;
+}
+
+interface PendingWrite<R> {
+  rows: R[];
+  resolve(): void;
+  reject(err: unknown): void;
+  timer: NodeJS.Timeout;
+  inFlight: boolean;
+  settled: boolean;
+}
+
+/**
+ * Group commit: save() calls that arrive while a batch is being written (or within the linger
+ * time) are written together by the next batch, one atomic write per batch. One batch is in
+ * flight at a time, so the writer holds at most one pool connection and batches grow exactly
+ * when the database is the bottleneck. Every caller learns its own outcome: resolved after its
+ * batch commits, StoreWriteError when its batch fails, StoreTimeoutError after writeTimeoutMs.
+ * A caller's events are never split across batches, so a save() is stored whole or not at all.
+ */
+export class GroupCommitWriter<R> {
+  readonly #options: GroupCommitOptions<R>;
+  readonly #queue: PendingWrite<R>[] = [];
+  #inFlight = false;
+  #linger: NodeJS.Timeout | NodeJS.Immediate | null = null;
+  #closed = false;
+  #idleWaiters: Array<() => void> = [];
+  readonly #stats: WriterStats = {
+    batches: 0,
+    events: 0,
+    failedBatches: 0,
+    failedEvents: 0,
+    timedOutEvents: 0,
+    pendingEvents: 0,
+  };
+
+  constructor(options: GroupCommitOptions<R>) {
+    this.#options = options;
+  }
+
+  get stats(): WriterStats {
+    return { ...this.#stats };
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Resolves once `rows` are committed; rejects with StoreWriteError, StoreTimeoutError or StoreClosedError. */
+  submit(rows: R[]): Promise<void> {
+    if (this.#closed) return Promise.reject(new StoreClosedError());
+    if (rows.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const write: PendingWrite<R> = {
+        rows,
+        resolve,
+        reject,
+        inFlight: false,
+        settled: false,
+        timer: setTimeout(() => this.#timeOut(write), this.#options.writeTimeoutMs),
+      };
+      this.#queue.push(write);
+      this.#stats.pendingEvents += rows.length;
+      this.#schedule();
+    });
+  }
+
+  /** Writes everything submitted so far without waiting for the linger time; resolves when idle. */
+  async flush(): Promise<void> {
+    this.#startNow();
+    await this.#idle();
+  }
+
+  /** Refuses new writes, writes the pending ones, resolves when the last batch has settled. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.flush();
+  }
+
+  #schedule(): void {
+    if (this.#inFlight || this.#queue.length === 0) return;
+    if (this.#closed || this.#stats.pendingEvents >= this.#options.batchSize) {
+      this.#startNow();
+      return;
+    }
+    if (this.#linger !== null) return;
+    const fire = (): void => {
+      this.#linger = null;
+      this.#startBatch();
+    };
+    // A linger of 0 still lets the saves of the current tick join one batch.
+    this.#linger = this.#options.lingerMs > 0 ? setTimeout(fire, this.#options.lingerMs) : setImmediate(fire);
+  }
+
+  #startNow(): void {
+    this.#clearLinger();
+    this.#startBatch();
+  }
+
+  #clearLinger(): void {
+    if (this.#linger === null) return;
+    clearTimeout(this.#linger as NodeJS.Timeout);
+    clearImmediate(this.#linger as NodeJS.Immediate);
+    this.#linger = null;
+  }
+
+  #startBatch(): void {
+    if (this.#inFlight || this.#queue.length === 0) {
+      if (!this.#inFlight) this.#notifyIdle();
+      return;
+    }
+    const batch: PendingWrite<R>[] = [];
+    let count = 0;
+    while (this.#queue.length > 0) {
+      const next = this.#queue[0] as PendingWrite<R>;
+      if (batch.length > 0 && count + next.rows.length > this.#options.batchSize) break;
+      this.#queue.shift();
+      next.inFlight = true;
+      batch.push(next);
+      count += next.rows.length;
+    }
+    this.#stats.pendingEvents -= count;
+    this.#inFlight = true;
+    const rows = batch.length === 1 ? (batch[0] as PendingWrite<R>).rows : batch.flatMap((w) => w.rows);
+    Promise.resolve()
+      .then(() => this.#options.write(rows))
+      .then(
+        () => {
+          this.#stats.batches++;
+          this.#stats.events += count;
+          for (const write of batch) this.#settle(write, null);
+        },
+        (err: unknown) => {
+          this.#stats.failedBatches++;
+          this.#stats.failedEvents += count;
+          const reason = err instanceof Error ? err.message : String(err);
+          for (const write of batch) {
+            this.#settle(
+              write,
+              new StoreWriteError(
+                `Could not write ${write.rows.length} audit event(s) to ${this.#options.target}: ${reason}`,
+                write.rows.length,
+                { cause: err },
+              ),
+            );
+          }
+        },
+      )
+      .finally(() => {
+        this.#inFlight = false;
+        // Whatever queued meanwhile has waited long enough: no linger before the next batch.
+        if (this.#queue.length > 0) this.#startBatch();
+        else this.#notifyIdle();
+      });
+  }
+
+  #settle(write: PendingWrite<R>, err: unknown): void {
+    clearTimeout(write.timer);
+    if (write.settled) return;
+    write.settled = true;
+    if (err) write.reject(err);
+    else write.resolve();
+  }
+
+  #timeOut(write: PendingWrite<R>): void {
+    if (write.settled) return;
+    write.settled = true;
+    this.#stats.timedOutEvents += write.rows.length;
+    const ms = this.#options.writeTimeoutMs;
+    if (!write.inFlight) {
+      // Still queued: take it out, so "timed out" means "not written" for sure.
+      const at = this.#queue.indexOf(write);
+      if (at !== -1) this.#queue.splice(at, 1);
+      this.#stats.pendingEvents -= write.rows.length;
+      write.reject(
+        new StoreTimeoutError(
+          `${write.rows.length} audit event(s) waited ${ms} ms for ${this.#options.target} and were not written`,
+        ),
+      );
+      if (this.#queue.length === 0 && !this.#inFlight) this.#notifyIdle();
+      return;
+    }
+    write.reject(
+      new StoreTimeoutError(
+        `Writing ${write.rows.length} audit event(s) to ${this.#options.target} took more than ${ms} ms; ` +
+          'the outcome is unknown (the write may still commit)',
+      ),
+    );
+  }
+
+  #idle(): Promise<void> {
+    if (!this.#inFlight && this.#queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  #notifyIdle(): void {
+    if (this.#inFlight || this.#queue.length > 0) return;
+    this.#clearLinger();
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}

@@ -1,0 +1,124 @@
+import type { Knex } from 'knex';
+import { quoteIdentifier, type DialectName } from '../sql/dialect.js';
+import type { EventRow } from '../store/event-row.js';
+
+export interface Statement {
+  sql: string;
+  bindings: unknown[];
+}
+
+export interface StatementLimits {
+  /** Most placeholders per statement (the dialect's limit, or a lower configured one). */
+  maxBindParameters: number;
+  /** Budget for the bound strings of one statement, in UTF-16 code units. */
+  maxStatementChars: number;
+}
+
+function approximateSize(values: readonly unknown[]): number {
+  let size = 0;
+  for (const value of values) size += typeof value === 'string' ? value.length : 8;
+  return size;
+}
+
+/**
+ * Splits rows into multi-row `INSERT … VALUES (…), (…)` statements, each within the bind-parameter
+ * limit (rows per statement = limit ÷ columns) and the size budget; a row alone larger than the
+ * budget still gets a statement of its own. Plain VALUES lists, not knex's SQLite
+ * `select … union all select …`, which SQLite caps at 500 rows.
+ */
+export function planStatements(
+  tableName: string,
+  rows: readonly EventRow[],
+  limits: StatementLimits,
+  dialect: DialectName,
+): Statement[] {
+  const columns: string[] = [];
+  const seen = new Set<string>();
+  for (const row of rows) {
+    for (const key of Object.keys(row)) {
+      if (!seen.has(key)) {
+        seen.add(key);
+        columns.push(key);
+      }
+    }
+  }
+  const head =
+    `insert into ${quoteIdentifier(tableName, dialect)} (` +
+    columns.map((c) => quoteIdentifier(c, dialect)).join(', ') +
+    ') values ';
+  const tuple = `(${columns.map(() => '?').join(', ')})`;
+  const rowsPerStatement = Math.max(1, Math.floor(limits.maxBindParameters / columns.length));
+
+  const statements: Statement[] = [];
+  let tuples: string[] = [];
+  let bindings: unknown[] = [];
+  let size = 0;
+  const emit = (): void => {
+    if (tuples.length === 0) return;
+    statements.push({ sql: head + tuples.join(', '), bindings });
+    tuples = [];
+    bindings = [];
+    size = 0;
+  };
+  for (const row of rows) {
+    const values = columns.map((c) => (row[c] === undefined ? null : row[c]));
+    const rowSize = approximateSize(values);
+    if (tuples.length >= rowsPerStatement || (tuples.length > 0 && size + rowSize > limits.maxStatementChars)) emit();
+    tuples.push(tuple);
+    for (const value of values) bindings.push(value);
+    size += rowSize;
+  }
+  emit();
+  return statements;
+}
+
+export interface InsertTarget {
+  knex: Knex;
+  timeoutMs: number;
+  canCancelQueries: boolean;
+}
+
+/**
+ * Runs the statements of one batch atomically: one statement needs no transaction (a single
+ * INSERT is atomic and takes one pool connection for one round trip); several run in one
+ * transaction on one connection, every statement through that transaction, so the batch never
+ * waits for a second connection while holding the first (SQLite's pool has only one).
+ */
+export async function runStatements(target: InsertTarget, statements: readonly Statement[]): Promise<void> {
+  // A statement past the write timeout is cancelled on the server (its callers were already told
+  // "timed out"), so one stuck write cannot stall the writer forever. SQLite cannot cancel: there
+  // the busy timeout bounds the wait, and a knex timeout would only hand the connection back
+  // while the statement still runs on it.
+  const bounded = (query: Knex.Raw): Knex.Raw =>
+    target.canCancelQueries ? query.timeout(target.timeoutMs, { cancel: true }) : query;
+  try {
+    if (statements.length === 1) {
+      const [only] = statements as [Statement];
+      await bounded(target.knex.raw(only.sql, only.bindings as Knex.RawBinding[]));
+      return;
+    }
+    await target.knex.transaction(async (trx) => {
+      for (const statement of statements) {
+        await bounded(trx.raw(statement.sql, statement.bindings as Knex.RawBinding[]));
+      }
+    });
+  } catch (err) {
+    throw withoutValues(err);
+  }
+}
+
+const MAX_REASON = 1000;
+
+/**
+ * knex prefixes a driver error's message with the failed SQL and every bound value: for a batch,
+ * megabytes of audit data (user ids, IPs, bodies) that would end up in the application's error
+ * log. Keep the driver's own message (after the SQL, which ends with the last tuple's `)`); the
+ * error keeps its code, errno and stack.
+ */
+export function withoutValues(err: unknown): unknown {
+  if (!(err instanceof Error) || !err.message.startsWith('insert into ')) return err;
+  const at = err.message.lastIndexOf(') - ');
+  const reason = at === -1 ? 'the INSERT failed' : err.message.slice(at + 4);
+  err.message = reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON)}…` : reason;
+  return err;
+}

@@ -1,0 +1,204 @@
+// Who and where a request comes from, and where its events go, option by option: clientIpResolver,
+// getUser (and the lazy default user), store / configureEventStore, extraData, requestIdHeader,
+// setRequestIdHeader, generateRequestId, describer, and option validation at start-up.
+import { expect } from 'chai';
+import request from 'supertest';
+import { ConfigurationError, MemoryEventStore, configureEventStore } from '@audit-events/core';
+
+const order = { type: 'order', id: 1 };
+
+export function identityOptionsSuite(adapter) {
+  describe(`${adapter.name}: identity, request id, store and extraData options`, () => {
+    let store;
+    beforeEach(() => {
+      store = new MemoryEventStore();
+    });
+    afterEach(() => configureEventStore(null));
+
+    const record = async ({ audit }) => audit.createEvent(order);
+
+    it('reads the user lazily from an auth middleware registered after the audit middleware', async () => {
+      const app = adapter.build({
+        audit: { store },
+        user: (headers) => (headers['x-user'] ? { id: Number(headers['x-user']), username: `user${headers['x-user']}` } : undefined),
+        handler: record,
+      });
+      await request(app).get('/').set('X-User', '5').expect(200);
+      await request(app).get('/').expect(200);
+      const [withUser, anonymous] = store.all();
+      expect(withUser).to.include({ userId: '5', userRepr: 'user5' });
+      expect(anonymous).to.include({ userId: null, userRepr: null });
+    });
+
+    it('getUser replaces the default user lookup', async () => {
+      const app = adapter.build({
+        audit: { store, getUser: (req) => ({ id: 'svc-1', repr: `service ${req.headers['x-service']}` }) },
+        handler: record,
+      });
+      await request(app).get('/').set('X-Service', 'billing').expect(200);
+      expect(store.all()[0]).to.include({ userId: 'svc-1', userRepr: 'service billing' });
+    });
+
+    it('clientIpResolver supplies the IP; a non-address or a throw falls back to the socket address', async () => {
+      const app = adapter.build({
+        audit: {
+          store,
+          clientIpResolver: (req) => {
+            const value = req.headers['x-real-ip'];
+            if (value === 'boom') throw new Error('resolver bug');
+            return value;
+          },
+        },
+        handler: record,
+      });
+      await request(app).get('/').set('X-Real-IP', '203.0.113.9').expect(200);
+      await request(app).get('/').set('X-Real-IP', '<script>alert(1)</script>').expect(200);
+      await request(app).get('/').set('X-Real-IP', 'boom').expect(200);
+      expect(store.all().map((e) => e.ip)).to.deep.equal(['203.0.113.9', '127.0.0.1', '127.0.0.1']);
+    });
+
+    it('uses the store option before the configured global store', async () => {
+      const global = new MemoryEventStore();
+      configureEventStore(global);
+      const app = adapter.build({ audit: { store }, handler: record });
+      await request(app).get('/').expect(200);
+      expect(store.size).to.equal(1);
+      expect(global.size).to.equal(0);
+    });
+
+    it('falls back to configureEventStore() when no store option is given', async () => {
+      configureEventStore(store);
+      const app = adapter.build({ audit: {}, handler: record });
+      await request(app).get('/').expect(200);
+      expect(store.size).to.equal(1);
+    });
+
+    it('answers a typed NoEventStoreError when no store exists anywhere', async () => {
+      const app = adapter.build({ audit: {}, handler: record });
+      const res = await request(app).get('/').expect(500);
+      expect(res.body).to.include({ name: 'NoEventStoreError', code: 'AUDIT_NO_STORE' });
+    });
+
+    it('merges extraData (object) into every event; per-event content wins', async () => {
+      const app = adapter.build({
+        audit: { store, extraData: { app: 'shop', region: 'eu' } },
+        handler: async ({ audit }) => audit.createEvent(order, { region: 'us', total: 3 }),
+      });
+      await request(app).get('/').expect(200);
+      expect(store.all()[0].content).to.deep.equal({ app: 'shop', region: 'us', total: 3 });
+    });
+
+    it('calls an extraData function once per request with the request', async () => {
+      const app = adapter.build({
+        audit: { store, extraData: (req) => ({ tenant: req.headers['x-tenant'] }) },
+        handler: async ({ audit }) => {
+          await audit.createEvent(order);
+          return audit.createEvent(order, { second: true });
+        },
+      });
+      await request(app).get('/').set('X-Tenant', 'acme').expect(200);
+      await request(app).get('/').set('X-Tenant', 'globex').expect(200);
+      expect(store.all().map((e) => e.content)).to.deep.equal([
+        { tenant: 'acme' },
+        { tenant: 'acme', second: true },
+        { tenant: 'globex' },
+        { tenant: 'globex', second: true },
+      ]);
+    });
+
+    it('never shares extraData between requests, even nested values of a static object', async () => {
+      const app = adapter.build({
+        audit: { store, extraData: { tags: ['base'] } },
+        handler: async ({ audit, headers }) => {
+          audit.extraData.tags.push(headers['x-tag']);
+          audit.extraData[headers['x-tag']] = true;
+          return audit.createEvent(order);
+        },
+      });
+      await request(app).get('/').set('X-Tag', 'first').expect(200);
+      await request(app).get('/').set('X-Tag', 'second').expect(200);
+      expect(store.all().map((e) => e.content)).to.deep.equal([
+        { tags: ['base', 'first'], first: true },
+        { tags: ['base', 'second'], second: true },
+      ]);
+    });
+
+    it('an extraData function that throws fails that request through the app error handling, not the process', async () => {
+      const app = adapter.build({
+        audit: {
+          store,
+          extraData: (req) => {
+            if (req.headers['x-fail']) throw new Error('extraData bug');
+            return {};
+          },
+        },
+        handler: record,
+      });
+      const res = await request(app).get('/').set('X-Fail', '1').expect(500);
+      expect(res.body.message).to.equal('extraData bug');
+      await request(app).get('/').expect(200);
+      expect(store.size).to.equal(1);
+    });
+
+    it('keeps a well-formed incoming X-Request-Id and echoes it', async () => {
+      const app = adapter.build({ audit: { store }, handler: record });
+      const res = await request(app).get('/').set('X-Request-Id', 'req-abc.123').expect(200);
+      expect(res.headers['x-request-id']).to.equal('req-abc.123');
+      expect(store.all()[0].requestId).to.equal('req-abc.123');
+    });
+
+    it('replaces malformed or oversized incoming request ids', async () => {
+      const app = adapter.build({ audit: { store }, handler: record });
+      for (const bad of ['has space', '<script>', 'x'.repeat(200), '-leading-dash', 'ünïcode']) {
+        const res = await request(app).get('/').set('X-Request-Id', bad).expect(200);
+        expect(res.headers['x-request-id']).to.match(/^[0-9a-f-]{36}$/);
+      }
+      expect(store.all().every((e) => /^[0-9a-f-]{36}$/.test(e.requestId))).to.equal(true);
+    });
+
+    it('requestIdHeader, generateRequestId and setRequestIdHeader', async () => {
+      let n = 0;
+      const custom = adapter.build({
+        audit: { store, requestIdHeader: 'X-Correlation-Id', generateRequestId: () => `gen-${++n}` },
+        handler: record,
+      });
+      const kept = await request(custom).get('/').set('X-Correlation-Id', 'corr-1').set('X-Request-Id', 'ignored').expect(200);
+      expect(kept.headers['x-correlation-id']).to.equal('corr-1');
+      const generated = await request(custom).get('/').expect(200);
+      expect(generated.headers['x-correlation-id']).to.equal('gen-1');
+      const silent = adapter.build({ audit: { store, setRequestIdHeader: false }, handler: record });
+      const res = await request(silent).get('/').set('X-Request-Id', 'quiet-1').expect(200);
+      expect(res.headers).to.not.have.property('x-request-id');
+      expect(store.all().map((e) => e.requestId)).to.deep.equal(['corr-1', 'gen-1', 'quiet-1']);
+    });
+
+    it('describer turns app objects into content type and id', async () => {
+      const app = adapter.build({
+        audit: { store, describer: (obj) => ({ type: `shop.${obj.kind}`, id: obj.sku }) },
+        handler: async ({ audit }) => audit.createEvent({ kind: 'product', sku: 'SKU-9' }),
+      });
+      await request(app).get('/').expect(200);
+      expect(store.all()[0]).to.include({ contentType: 'shop.product', objectId: 'SKU-9' });
+    });
+
+    it('rejects bad options when the middleware is created', () => {
+      const bad = [
+        { includePostData: 'yes' },
+        { maskPostFields: 'password' },
+        { includeHeaders: [''] },
+        { clientIpResolver: 'x-real-ip' },
+        { store: {} },
+        { extraData: 5 },
+        { extraData: { fn: () => 1 } },
+        { maxBodyBytes: 10 },
+        { requestIdHeader: 'bad header' },
+        { includeQueryParam: true },
+      ];
+      for (const options of bad) {
+        expect(() => adapter.build({ audit: options, handler: record }), JSON.stringify(Object.keys(options)))
+          .to.throw(ConfigurationError)
+          .with.property('code', 'AUDIT_BAD_CONFIG');
+      }
+    });
+  });
+}

@@ -1,0 +1,139 @@
+import { expect } from 'chai';
+import { DatabaseAuditLogger, ensurePermissionAuditTable } from '@audit-events/knex';
+import { ConfigurationError, InvalidIdentifierError, createPermissionAuditEvent } from '@audit-events/core';
+import { forEachDialect, uniqueTable } from '../helpers/databases.js';
+
+function decision(i, overrides = {}) {
+  return createPermissionAuditEvent({
+    action: i % 3 === 0 ? 'update' : 'read',
+    attributes: [`field${i}`],
+    granted: i % 2 === 0,
+    manager: i % 4 === 0 ? 'Project' : 'Task',
+    user: { id: i, username: `user${i}` },
+    permissions: ['isAdmin', 'isSelf'],
+    metadata: { request_id: `r-${i}`, n: BigInt(i) },
+    timestamp: new Date(Date.UTC(2025, 0, 1, 0, 0, 0, i)),
+    ...overrides,
+  });
+}
+
+function parse(value) {
+  return typeof value === 'string' ? JSON.parse(value) : value;
+}
+
+forEachDialect('DatabaseAuditLogger', (ctx, dialect) => {
+  const tables = [];
+  const table = () => {
+    const name = uniqueTable('pal');
+    tables.push(name);
+    return name;
+  };
+  // afterEach, not after: the helper's own `after` (registered first) destroys the knex instance.
+  afterEach(async () => {
+    if (!ctx.knex) return;
+    for (const name of tables.splice(0)) await ctx.knex.schema.dropTableIfExists(name);
+  });
+
+  it('creates its table on demand with the issue\'s columns and indexes, and stores events exactly', async () => {
+    const tableName = table();
+    const logger = new DatabaseAuditLogger({ knex: ctx.knex, tableName, flushOnExit: false });
+    logger.record(decision(0));
+    logger.record(decision(1, { user: null, metadata: null }));
+    logger.record(decision(2, { bypassed: true, manager: null, user: { username: 'no-id' } }));
+    await logger.flush();
+    expect(logger.writtenCount).to.equal(3);
+
+    const columns = Object.keys(await ctx.knex(tableName).columnInfo());
+    expect(columns.sort()).to.deep.equal(
+      ['id', 'created_at', 'timestamp', 'action', 'attributes', 'granted', 'bypassed', 'manager', 'user_id', 'user_repr', 'permissions', 'metadata'].sort(),
+    );
+    const rows = await ctx.knex(tableName).orderBy('id');
+    expect(rows).to.have.length(3);
+    expect(rows.map((r) => [r.action, parse(r.attributes), Boolean(r.granted), Boolean(r.bypassed), r.manager, r.user_id, r.user_repr])).to.deep.equal([
+      ['update', ['field0'], true, false, 'Project', '0', 'user0'],
+      ['read', ['field1'], false, false, 'Task', null, null],
+      ['read', ['field2'], true, true, null, null, 'no-id'],
+    ]);
+    expect(parse(rows[0].permissions)).to.deep.equal(['isAdmin', 'isSelf']);
+    expect(parse(rows[0].metadata)).to.deep.equal({ request_id: 'r-0', n: '0' });
+    expect(rows[1].metadata).to.equal(null);
+    expect(rows[0].created_at).to.not.equal(null);
+    // Event time is stored in UTC with milliseconds (compared in SQL: independent of the driver's time zone).
+    const at = dialect === 'postgres' ? '2025-01-01T00:00:00.002Z' : '2025-01-01 00:00:00.002';
+    const [{ hits }] = await ctx.knex(tableName).where('timestamp', at).count({ hits: '*' });
+    expect(Number(hits)).to.equal(1);
+
+    let indexed;
+    if (dialect === 'postgres') {
+      const { rows: idx } = await ctx.knex.raw('select indexdef from pg_indexes where tablename = ?', [tableName]);
+      indexed = idx.map((r) => r.indexdef);
+    } else if (dialect === 'mysql') {
+      const [idx] = await ctx.knex.raw(`show index from \`${tableName}\``);
+      indexed = idx.map((r) => `${r.Key_name}(${r.Column_name})`);
+    } else {
+      const idx = await ctx.knex.raw(`select sql from sqlite_master where type = 'index' and tbl_name = ?`, [tableName]);
+      indexed = idx.map((r) => r.sql ?? '');
+    }
+    for (const column of ['timestamp', 'granted', 'manager']) {
+      expect(indexed.some((d) => d.includes(`${column}_idx`)), `${column} index in ${indexed.join('; ')}`).to.equal(true);
+    }
+    await logger.close();
+  });
+
+  it('inserts a large batch within the bind-parameter limit and answers the analysis queries', async () => {
+    const tableName = table();
+    const logger = new DatabaseAuditLogger({ knex: ctx.knex, tableName, batchSize: 1500, maxQueueSize: 1500, flushOnExit: false });
+    for (let i = 0; i < 1500; i++) logger.record(decision(i));
+    await logger.close();
+    expect(logger.writtenCount).to.equal(1500);
+    expect(logger.failedCount).to.equal(0);
+    const [{ count }] = await ctx.knex(tableName).count({ count: '*' });
+    expect(Number(count)).to.equal(1500);
+    // "Aggregate denied events by manager": the query the indexes are for.
+    const denied = await ctx.knex(tableName).where({ granted: false }).select('manager').count({ n: '*' }).groupBy('manager').orderBy('manager');
+    expect(denied.map((r) => [r.manager, Number(r.n)])).to.deep.equal([
+      ['Task', 750],
+    ]);
+  });
+
+  it('table creation is idempotent and survives concurrent creators', async () => {
+    const tableName = table();
+    await Promise.all([
+      ensurePermissionAuditTable(ctx.knex, tableName),
+      ensurePermissionAuditTable(ctx.knex, tableName),
+      ensurePermissionAuditTable(ctx.knex, tableName),
+    ]);
+    const a = new DatabaseAuditLogger({ knex: ctx.knex, tableName, flushOnExit: false });
+    const b = new DatabaseAuditLogger({ knex: ctx.knex, tableName, flushOnExit: false });
+    a.record(decision(1));
+    b.record(decision(2));
+    await Promise.all([a.close(), b.close()]);
+    const [{ count }] = await ctx.knex(tableName).count({ count: '*' });
+    expect(Number(count)).to.equal(2);
+  });
+
+  it('a failing insert is retried, then reported and counted', async () => {
+    const tableName = table();
+    await ctx.knex.schema.createTable(tableName, (t) => t.increments('id')); // wrong shape: inserts fail
+    const errors = [];
+    const logger = new DatabaseAuditLogger({
+      knex: ctx.knex,
+      tableName,
+      retryDelay: 1,
+      maxRetries: 2,
+      flushOnExit: false,
+      onError: (err, batch) => errors.push({ err, size: batch.length }),
+    });
+    logger.record(decision(1));
+    await logger.close();
+    expect(logger.failedCount).to.equal(1);
+    expect(errors).to.have.length(1);
+    expect(errors[0].err.code).to.equal('AUDIT_STORE_WRITE_FAILED');
+    expect(errors[0].err.message).to.match(/after 3 attempt/);
+  });
+
+  it('checks its options', () => {
+    expect(() => new DatabaseAuditLogger({ knex: ctx.knex, tableName: 'bad name; drop', flushOnExit: false })).to.throw(InvalidIdentifierError);
+    expect(() => new DatabaseAuditLogger({ knex: {}, flushOnExit: false })).to.throw(ConfigurationError, /knex/);
+  });
+});

@@ -1,0 +1,149 @@
+import { expect } from 'chai';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  AuditContext,
+  ConfigurationError,
+  MemoryAuditLogger,
+  auditLoggingEnabled,
+  configureAuditLogger,
+  createPermissionAuditEvent,
+  definePermission,
+  emitFailureCount,
+  emitPermissionAuditEvent,
+  getAuditLogger,
+  runWithAuditContext,
+} from '@audit-events/core';
+
+describe('emitPermissionAuditEvent / configureAuditLogger', () => {
+  afterEach(async () => {
+    await configureAuditLogger(null);
+  });
+
+  describe('with no logger configured (the zero-overhead path)', () => {
+    it('never calls the factory', () => {
+      expect(auditLoggingEnabled()).to.equal(false);
+      let calls = 0;
+      emitPermissionAuditEvent(() => {
+        calls++;
+        return { action: 'read', granted: true };
+      });
+      expect(calls).to.equal(0);
+    });
+
+    it('a permission check builds no event: its metadata, user and descriptions are never read', async () => {
+      let touched = 0;
+      const metadata = new Proxy({}, { ownKeys: () => (touched++, []), get: () => (touched++, undefined), has: () => (touched++, false) });
+      const permission = definePermission({ manager: 'Doc', update: ['public'] });
+      await permission.checkUpdate({}, { title: 'x' }, { user: { id: 1 }, metadata });
+      expect(touched).to.equal(0);
+      // Same call with a logger: the metadata is read, which shows the probe works.
+      const memory = new MemoryAuditLogger();
+      configureAuditLogger(memory);
+      await permission.checkUpdate({}, { title: 'x' }, { user: { id: 1 }, metadata });
+      expect(touched).to.be.greaterThan(0);
+      expect(memory.events).to.have.length(1);
+    });
+  });
+
+  it('hands events, init objects and factories to the logger', () => {
+    const memory = new MemoryAuditLogger();
+    configureAuditLogger(memory);
+    expect(getAuditLogger()).to.equal(memory);
+    expect(auditLoggingEnabled()).to.equal(true);
+    const built = createPermissionAuditEvent({ action: 'read', granted: true });
+    emitPermissionAuditEvent(built);
+    emitPermissionAuditEvent({ action: 'update', granted: false, attributes: ['x'] });
+    emitPermissionAuditEvent(() => ({ action: 'delete', granted: true }));
+    expect(memory.events.map((e) => e.action)).to.deep.equal(['read', 'update', 'delete']);
+    expect(memory.events[0]).to.equal(built, 'an event built by createPermissionAuditEvent is passed as is');
+  });
+
+  it('never throws into the caller: a malformed event or a throwing logger is counted', () => {
+    const before = emitFailureCount();
+    configureAuditLogger({
+      record() {
+        throw new Error('logger bug');
+      },
+    });
+    expect(() => emitPermissionAuditEvent({ action: 'read', granted: true })).not.to.throw();
+    expect(() => emitPermissionAuditEvent({ action: 'nope', granted: true })).not.to.throw();
+    expect(() =>
+      emitPermissionAuditEvent(() => {
+        throw new Error('factory bug');
+      }),
+    ).not.to.throw();
+    expect(emitFailureCount() - before).to.equal(3);
+  });
+
+  it('rejects something that is not a logger with a ConfigurationError', () => {
+    expect(() => configureAuditLogger({ log() {} })).to.throw(ConfigurationError, /record/);
+    expect(() => configureAuditLogger('file.log')).to.throw(ConfigurationError);
+  });
+
+  it('closes the replaced logger (unless told not to)', async () => {
+    const closed = [];
+    const make = (name) => ({ record() {}, close: async () => closed.push(name) });
+    const a = make('a');
+    const b = make('b');
+    const c = make('c');
+    configureAuditLogger(a);
+    await configureAuditLogger(b);
+    expect(closed).to.deep.equal(['a']);
+    await configureAuditLogger(b);
+    expect(closed).to.deep.equal(['a'], 'configuring the same logger again keeps it');
+    await configureAuditLogger(c, { closePrevious: false });
+    expect(closed).to.deep.equal(['a']);
+    await configureAuditLogger(null);
+    expect(closed).to.deep.equal(['a', 'c']);
+  });
+
+  describe('enrichment from the audit context', () => {
+    const context = () =>
+      new AuditContext({ requestId: 'req-1', url: 'https://app.test/projects/3', method: 'PATCH', ip: '203.0.113.9', user: { id: 9, username: 'eve' } });
+
+    it('adds request_id, url, method, ip and the user; explicit metadata keys win', () => {
+      const memory = new MemoryAuditLogger();
+      configureAuditLogger(memory);
+      runWithAuditContext(context(), () => {
+        emitPermissionAuditEvent({ action: 'update', granted: false, metadata: { request_id: 'explicit', reason: 'x' } });
+        emitPermissionAuditEvent({ action: 'read', granted: true, user: { id: 1, username: 'given' } });
+      });
+      emitPermissionAuditEvent({ action: 'read', granted: true });
+      const [inside, explicitUser, outside] = memory.serialized();
+      expect(inside.metadata).to.deep.equal({ request_id: 'explicit', url: 'https://app.test/projects/3', method: 'PATCH', ip: '203.0.113.9', reason: 'x' });
+      expect(inside).to.include({ user_id: '9', user_repr: 'eve' });
+      expect(explicitUser).to.include({ user_id: '1', user_repr: 'given' });
+      expect(outside.metadata).to.equal(null);
+    });
+
+    it('keeps an explicitly anonymous check anonymous inside a signed-in request', async () => {
+      const memory = new MemoryAuditLogger();
+      configureAuditLogger(memory);
+      const permission = definePermission({ manager: 'Doc', read: ['public'] });
+      await runWithAuditContext(context(), () => permission.checkRead({}, [], { user: null }));
+      expect(memory.serialized()[0]).to.include({ user_id: null, user_repr: null });
+      expect(memory.serialized()[0].metadata).to.include({ request_id: 'req-1' });
+    });
+  });
+
+  it('is shared by a second copy of the package (the registry lives on globalThis)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'audit-core-copy-'));
+    try {
+      const coreRequire = createRequire(import.meta.url);
+      const dist = join(coreRequire.resolve('@audit-events/core/package.json'), '..', 'dist', 'cjs');
+      cpSync(dist, join(dir, 'cjs'), { recursive: true });
+      const copy = createRequire(join(dir, 'x.js'))('./cjs/index.js');
+      expect(copy.emitPermissionAuditEvent).not.to.equal(emitPermissionAuditEvent, 'really a second copy');
+      const memory = new MemoryAuditLogger();
+      configureAuditLogger(memory);
+      expect(copy.getAuditLogger()).to.equal(memory);
+      copy.emitPermissionAuditEvent({ action: 'read', granted: true, manager: 'FromCopy' });
+      expect(memory.events.map((e) => e.manager)).to.deep.equal(['FromCopy']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

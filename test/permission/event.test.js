@@ -1,0 +1,103 @@
+import { expect } from 'chai';
+import {
+  InvalidEventError,
+  NotJsonSerializableError,
+  PERMISSION_ACTIONS,
+  createPermissionAuditEvent,
+  formatTimestamp,
+  isPermissionAuditEvent,
+  serializeEvent,
+  serializeEventLine,
+  UNSERIALIZABLE_METADATA_KEY,
+} from '@audit-events/core';
+
+describe('PermissionAuditEvent', () => {
+  it('has general_manager actions', () => {
+    expect(PERMISSION_ACTIONS).to.deep.equal(['create', 'read', 'update', 'delete', 'mutation']);
+  });
+
+  it('normalises and copies: defaults, user as { id, repr }, its own lists and metadata', () => {
+    const attributes = ['a'];
+    const metadata = { k: 1 };
+    const e = createPermissionAuditEvent({ action: 'read', granted: true, attributes, metadata, user: { _id: 7, email: 'x@y.z' } });
+    attributes.push('b');
+    metadata.k = 2;
+    expect(e.attributes).to.deep.equal(['a']);
+    expect(e.metadata).to.deep.equal({ k: 1 });
+    expect(e.user).to.deep.equal({ id: '7', repr: 'x@y.z' });
+    expect(e).to.include({ bypassed: false, manager: null });
+    expect(e.permissions).to.deep.equal([]);
+    expect(e.timestamp).to.be.instanceOf(Date);
+    expect(isPermissionAuditEvent(e)).to.equal(true);
+    expect(isPermissionAuditEvent({ ...e })).to.equal(false);
+  });
+
+  it('rejects malformed input with an InvalidEventError naming the field', () => {
+    const bad = [
+      [{ action: 'approve', granted: true }, /action/],
+      [{ action: 'read', granted: 'yes' }, /granted/],
+      [{ action: 'read', granted: true, attributes: 'name' }, /attributes/],
+      [{ action: 'read', granted: true, permissions: [1] }, /permissions/],
+      [{ action: 'read', granted: true, metadata: [] }, /metadata/],
+      [{ action: 'read', granted: true, timestamp: new Date('nope') }, /timestamp/],
+      [{ action: 'read', granted: true, manager: 5 }, /manager/],
+    ];
+    for (const [init, message] of bad) {
+      expect(() => createPermissionAuditEvent(init), JSON.stringify(init)).to.throw(InvalidEventError, message);
+    }
+    expect(() => createPermissionAuditEvent(null)).to.throw(InvalidEventError);
+  });
+
+  describe('serializeEvent', () => {
+    const at = new Date('2024-12-31T23:59:59.999Z');
+
+    it('gives the snake_case shape in general_manager key order with user_id, user_repr and user', () => {
+      const withId = serializeEvent(
+        createPermissionAuditEvent({ action: 'delete', granted: true, bypassed: true, attributes: ['x'], manager: 'M', user: { id: 5, username: 'root' }, permissions: ['isAdmin'], timestamp: at }),
+      );
+      expect(withId).to.deep.equal({
+        timestamp: '2024-12-31T23:59:59.999+00:00',
+        action: 'delete',
+        attributes: ['x'],
+        granted: true,
+        bypassed: true,
+        manager: 'M',
+        user_id: '5',
+        user_repr: 'root',
+        user: null,
+        permissions: ['isAdmin'],
+        metadata: null,
+      });
+      const noId = serializeEvent(createPermissionAuditEvent({ action: 'read', granted: false, user: { username: 'anon-form' }, timestamp: at }));
+      expect(noId).to.include({ user_id: null, user_repr: 'anon-form', user: 'anon-form' });
+      const anonymous = serializeEvent(createPermissionAuditEvent({ action: 'read', granted: false, timestamp: at }));
+      expect(anonymous).to.include({ user_id: null, user_repr: null, user: null });
+    });
+
+    it('writes timestamps as ISO 8601 with an explicit offset', () => {
+      expect(formatTimestamp(at)).to.equal('2024-12-31T23:59:59.999+00:00');
+      expect(new Date(formatTimestamp(at)).getTime()).to.equal(at.getTime());
+    });
+
+    it('converts BigInt and Dates in metadata; replaces unserialisable metadata unless strict', () => {
+      const event = createPermissionAuditEvent({ action: 'read', granted: true, metadata: { n: 10n, when: at } });
+      expect(serializeEvent(event).metadata).to.deep.equal({ n: '10', when: '2024-12-31T23:59:59.999Z' });
+      const odd = createPermissionAuditEvent({ action: 'read', granted: true, metadata: { nan: NaN, gone: undefined, s: 'x' } });
+      expect(serializeEvent(odd).metadata).to.deep.equal({ nan: null, s: 'x' });
+      const loop = {};
+      loop.loop = loop;
+      const bad = createPermissionAuditEvent({ action: 'read', granted: true, metadata: { loop } });
+      expect(serializeEvent(bad).metadata[UNSERIALIZABLE_METADATA_KEY]).to.match(/metadata\.loop\.loop.*circular/);
+      expect(() => serializeEvent(bad, { strict: true })).to.throw(NotJsonSerializableError);
+      const getter = createPermissionAuditEvent({ action: 'read', granted: true, metadata: { nested: { get boom() { throw new Error('nope'); } } } });
+      expect(serializeEvent(getter).metadata[UNSERIALIZABLE_METADATA_KEY]).to.match(/nope/);
+    });
+
+    it('serializeEventLine is one JSON line', () => {
+      const line = serializeEventLine(createPermissionAuditEvent({ action: 'read', granted: true, metadata: { text: 'a\nb' } }));
+      expect(line.endsWith('\n')).to.equal(true);
+      expect(line.slice(0, -1)).not.to.include('\n');
+      expect(JSON.parse(line).metadata.text).to.equal('a\nb');
+    });
+  });
+});
