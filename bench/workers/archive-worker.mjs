@@ -3,6 +3,13 @@
 import { KnexEventStore } from '@audit-events/knex';
 import { openKnex } from '../lib/databases.mjs';
 
+// knex errors carry the whole SQL with every bound id: print only the end (the driver's message).
+const fail = (err) => {
+  console.error(String(err?.message ?? err).slice(-300));
+  process.exit(1);
+};
+process.on('uncaughtException', fail);
+process.on('unhandledRejection', fail);
 const [config, table, archiveTable, mode, batchArg] = process.argv.slice(2);
 const batchSize = Number(batchArg);
 const knex = await openKnex(JSON.parse(config));
@@ -21,7 +28,10 @@ if (mode === 'ours') {
     const n = await knex.transaction(async (trx) => {
       const ids = (await trx(table).select('id').where('created_at', '<', cutoff).orderBy('created_at').limit(batchSize)).map((r) => r.id);
       if (ids.length === 0) return 0;
-      await trx(archiveTable).insert(trx(table).select(columns).whereIn('id', ids));
+      const list = columns.map(() => '??').join(', ');
+      await trx.raw(`insert into ?? (${list}, ??) select ${list}, ? from ?? where id in (${ids.map(() => '?').join(', ')})`, [
+        archiveTable, ...columns, 'archived_at', ...columns, new Date(), table, ...ids,
+      ]);
       await trx(table).whereIn('id', ids).delete();
       return ids.length;
     });

@@ -35,6 +35,7 @@ await configureAuditLogger(logger, { closePrevious: false });
 
 global.gc();
 const before = process.memoryUsage().rss;
+const heapBefore = process.memoryUsage().heapUsed;
 let peak = before;
 for (let i = 0; i < n; ) {
   const end = Math.min(n, i + 1000);
@@ -52,10 +53,10 @@ peak = Math.max(peak, process.memoryUsage().rss);
 global.gc();
 await new Promise((r) => setTimeout(r, 100));
 global.gc();
-const after = process.memoryUsage().rss;
+const heapAfter = process.memoryUsage().heapUsed;
 const dropped = logger.droppedCount ?? 0;
 await configureAuditLogger(null, { closePrevious: false });
 await logger.close();
 if (knex) await knex.destroy();
 rmSync(dir, { recursive: true, force: true });
-process.send({ beforeMB: before / MB, peakGrowthMB: (peak - before) / MB, afterGrowthMB: (after - before) / MB, dropped });
+process.send({ beforeMB: before / MB, peakGrowthMB: (peak - before) / MB, afterGrowthMB: (heapAfter - heapBefore) / MB, dropped });
