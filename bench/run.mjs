@@ -22,6 +22,7 @@ const suites = {
   'db-logger': () => lazy('./suites/db-logger.mjs', 'dbLogger')({ quick }),
   archive: () => lazy('./suites/archive.mjs', 'archive')({ quick }),
   memory: () => lazy('./suites/memory.mjs', 'memory')({ quick }),
+  integrity: () => lazy('./suites/integrity.mjs', 'integrity')({ quick }),
 };
 
 const started = Date.now();

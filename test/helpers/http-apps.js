@@ -12,6 +12,21 @@ import { getAuditContext } from '@audit-events/core';
 import * as auditExpress from '@audit-events/express';
 import * as auditKoa from '@audit-events/koa';
 
+/**
+ * A hand-written streaming parser of the kind that loses AsyncLocalStorage state: it calls next()
+ * from the request's 'end' event. (express.json, multer and co-body wrap their callbacks with
+ * AsyncResource and survive on their own; many home-grown and older parsers do not.)
+ */
+function naiveJsonParser(req, _res, next) {
+  let text = '';
+  req.setEncoding('utf8');
+  req.on('data', (chunk) => (text += chunk));
+  req.on('end', () => {
+    req.body = text ? JSON.parse(text) : undefined;
+    next();
+  });
+}
+
 const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: 1024 * 1024 } });
 
 function errorBody(err) {
@@ -39,6 +54,7 @@ function expressAdapter(name, express) {
         if (parser === 'json') app.use(express.json({ limit: '5mb' }));
         else if (parser === 'urlencoded') app.use(express.urlencoded({ extended: true }));
         else if (parser === 'multipart') app.use(upload.any());
+        else if (parser === 'naive') app.use(naiveJsonParser);
         else throw new Error(`unknown parser ${parser}`);
       }
       if (spec.user) {
@@ -105,7 +121,13 @@ function koaAdapter(name, Koa) {
         if (parser === 'json') types.push('json');
         else if (parser === 'urlencoded') types.push('form');
         else if (parser === 'multipart') app.use(koaMultipart());
-        else throw new Error(`unknown parser ${parser}`);
+        else if (parser === 'naive') {
+          app.use(async (ctx, next) => {
+            await new Promise((resolve) => naiveJsonParser(ctx.req, ctx.res, resolve));
+            ctx.request.body = ctx.req.body;
+            await next();
+          });
+        } else throw new Error(`unknown parser ${parser}`);
       }
       if (types.length > 0) app.use(bodyParser({ enableTypes: types, jsonLimit: '5mb' }));
       if (spec.user) {

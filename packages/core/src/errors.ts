@@ -17,7 +17,9 @@ export type AuditErrorCode =
   | 'AUDIT_ARCHIVE_FAILED'
   | 'AUDIT_ABORTED'
   | 'AUDIT_BAD_EVENT'
-  | 'AUDIT_DB_UNREACHABLE';
+  | 'AUDIT_DB_UNREACHABLE'
+  | 'AUDIT_SHUTDOWN_INCOMPLETE'
+  | 'AUDIT_BAD_INPUT';
 
 export class AuditEventsError extends Error {
   readonly code: AuditErrorCode;
@@ -83,13 +85,19 @@ export class InvalidQueryError extends AuditEventsError {
   }
 }
 
-/** A store write failed; the events it carried were NOT stored. */
+/**
+ * A store write failed. The events it carried were NOT stored, unless `outcomeUnknown` is true:
+ * the connection was lost after the write was sent, so it may have committed (as with a
+ * StoreTimeoutError). Retrying such a write with new events can store them twice.
+ */
 export class StoreWriteError extends AuditEventsError {
   readonly eventCount: number;
+  readonly outcomeUnknown: boolean;
 
-  constructor(message: string, eventCount: number, options?: { cause?: unknown }) {
+  constructor(message: string, eventCount: number, options?: { cause?: unknown; outcomeUnknown?: boolean }) {
     super('AUDIT_STORE_WRITE_FAILED', message, options);
     this.eventCount = eventCount;
+    this.outcomeUnknown = options?.outcomeUnknown === true;
   }
 }
 
@@ -149,6 +157,17 @@ export class InvalidEventError extends AuditEventsError {
   }
 }
 
+/**
+ * Data handed to an audit API from outside the code — a request body given to a permission check,
+ * a queue payload given to AuditContext.fromJSON — has the wrong shape. Apps answer it with 400:
+ * it is the client's input, not a server fault.
+ */
+export class InvalidInputError extends AuditEventsError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('AUDIT_BAD_INPUT', message, options);
+  }
+}
+
 /** One refused decision inside a PermissionCheckError. `attribute` is null for an operation-level check. */
 export interface PermissionDenial {
   action: string;
@@ -176,5 +195,22 @@ export class PermissionCheckError extends AuditEventsError {
     super('AUDIT_PERMISSION_DENIED', `Permission denied for user ${who}: ${what}`);
     this.denials = denials;
     this.userId = userId;
+  }
+}
+
+/**
+ * closeAuditing() could not flush everything: a store or logger failed or outlived the timeout.
+ * `failures` names each one and why; everything else was closed. Events still pending in a store
+ * that timed out are reported to their callers by the store itself (StoreTimeoutError).
+ */
+export class ShutdownError extends AuditEventsError {
+  readonly failures: ReadonlyArray<{ what: string; error: unknown }>;
+
+  constructor(failures: ReadonlyArray<{ what: string; error: unknown }>) {
+    const list = failures
+      .map((f) => `${f.what}: ${f.error instanceof Error ? f.error.message : String(f.error)}`)
+      .join('; ');
+    super('AUDIT_SHUTDOWN_INCOMPLETE', `Audit shutdown incomplete: ${list}`);
+    this.failures = failures;
   }
 }

@@ -15,6 +15,8 @@ export {
   ArchiveError,
   InvalidEventError,
   DatabaseUnreachableError,
+  ShutdownError,
+  InvalidInputError,
 } from './errors.js';
 export type { AuditErrorCode } from './errors.js';
 export type { PermissionDenial } from './errors.js';
@@ -23,6 +25,10 @@ export { AuditContext } from './context/audit-context.js';
 export type { AuditContextInit, SerializedAuditContext } from './context/audit-context.js';
 export { getAuditContext, currentAuditContext, runWithAuditContext, bindEmitter } from './context/current.js';
 export { AuditContextMixin } from './context/mixin.js';
+// OpenTelemetry correlation (optional peer @opentelemetry/api): trace_id/span_id in content and metadata.
+export { TRACE_ID_KEY, SPAN_ID_KEY } from './context/audit-context.js';
+export { activeTraceIds } from './context/trace.js';
+export type { TraceIds } from './context/trace.js';
 export type { WithAuditContext } from './context/mixin.js';
 
 export type { AuditEvent, AuditUser, ContentRef, JsonObject, JsonPrimitive, JsonValue } from './events/types.js';
@@ -56,6 +62,7 @@ export { resolveOptions } from './request/options.js';
 export type { AuditContextOptions, ResolvedOptions } from './request/options.js';
 export { resolveRequestId, isWellFormedRequestId } from './request/request-id.js';
 export { normalizeIp } from './request/client-ip.js';
+export { bindRequestBody } from './request/bind-body.js';
 export { pickHeaders, canonicalHeaderName } from './request/headers.js';
 export { absoluteUrl, pathOf, safeHost, INVALID_HOST } from './request/url.js';
 export {
@@ -110,3 +117,39 @@ export type { FileAuditLoggerOptions } from './loggers/file-audit-logger.js';
 export { MemoryAuditLogger } from './loggers/memory-audit-logger.js';
 export { captureAuditEvents } from './loggers/capture.js';
 export { SIGNAL_FLUSH_TIMEOUT_MS } from './loggers/exit-hooks.js';
+export { closeAuditing, DEFAULT_CLOSE_TIMEOUT_MS } from './lifecycle/close-auditing.js';
+export type { CloseAuditingOptions } from './lifecycle/close-auditing.js';
+
+// Deployment stamp (metadata.deployment) and permission-log reports (denied, bypasses, regressions, timeline).
+export {
+  configureDeployment,
+  currentDeployment,
+  deploymentMetadata,
+  DEPLOYMENT_ENV,
+  DEPLOYMENT_METADATA_KEY,
+  MAX_DEPLOYMENT_LENGTH,
+} from './permission/deployment.js';
+export { enrichEvent } from './permission/enrich.js';
+export { bucketOf, bucketStart } from './reports/tally.js';
+export type { Tally, TallyColumn, TallyFilter, TallyQuery, TimeBucket } from './reports/tally.js';
+export { toReportableEvent } from './reports/reportable-event.js';
+export type { ReportableEvent } from './reports/reportable-event.js';
+export { tallyEvents } from './reports/tally-events.js';
+export type { EventSource, TallyEventsResult } from './reports/tally-events.js';
+export { checkWindow } from './reports/report-definition.js';
+export type { ReportDefinition, TimeWindow } from './reports/report-definition.js';
+export { GROUP_KEYS, checkGroupKeys } from './reports/group-keys.js';
+export type { GroupKey, GroupRow } from './reports/group-keys.js';
+export type { CountReport } from './reports/count-report.js';
+export { defineDeniedReport, DEFAULT_DENIED_BY } from './reports/denied.js';
+export type { DeniedReportOptions } from './reports/denied.js';
+export { defineBypassReport, DEFAULT_BYPASS_BY } from './reports/bypasses.js';
+export type { BypassReportOptions } from './reports/bypasses.js';
+export { defineRegressionReport, DEFAULT_REGRESSION_THRESHOLD } from './reports/regressions.js';
+export type { RegressionReport, RegressionReportOptions, RegressionRow } from './reports/regressions.js';
+export { defineTimelineReport, AUTO_HOURLY_SPAN_MS, MAX_FILLED_BUCKETS } from './reports/timeline.js';
+export type { TimelineOptions, TimelineReport, TimelineRow } from './reports/timeline.js';
+export { runReport, runReports } from './reports/run-reports.js';
+export type { ReportResults, RunReportsResult } from './reports/run-reports.js';
+export { PermissionLogReader, readPermissionLog, DEFAULT_MAX_LINE_BYTES } from './reports/ndjson-reader.js';
+export type { PermissionLogStats, ReadPermissionLogOptions } from './reports/ndjson-reader.js';

@@ -1,5 +1,5 @@
 import {
-  bindEmitter,
+  bindRequestBody,
   createRequestContext,
   resolveOptions,
   runWithAuditContext,
@@ -31,10 +31,9 @@ export function auditContext(options: AuditContextOptions<Request> = {}): Reques
     if (resolved.setRequestIdHeader && context.requestId !== null && !res.headersSent) {
       res.setHeader(resolved.requestIdHeader, context.requestId);
     }
-    // Stream events of req/res fire from the socket's async context; binding their listeners keeps
-    // body parsers (express.json, urlencoded, multer) and everything after them in this request's.
-    bindEmitter(req);
-    bindEmitter(res);
+    // A body's 'data'/'end' events fire from the socket's async context; binding the request's
+    // listeners keeps body parsers and everything after them in this request's context.
+    bindRequestBody(req);
     runWithAuditContext(context, () => next());
   };
 }

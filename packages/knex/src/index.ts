@@ -19,3 +19,16 @@ export { sqliteKnexConfig, DEFAULT_SQLITE_BUSY_TIMEOUT_MS } from './config/sqlit
 export type { SqliteKnexOverrides } from './config/sqlite-config.js';
 export { checkTableName, checkColumnName } from './sql/identifiers.js';
 export { DatabaseAuditLogger, ensurePermissionAuditTable, DEFAULT_PERMISSION_AUDIT_TABLE, type DatabaseAuditLoggerOptions } from './loggers/database-audit-logger.js';
+// Permission-log reports computed in the database (GROUP BY), and the latest request events per type.
+export { queryReport, queryReports } from './reports/query-reports.js';
+export type { PermissionReportSource } from './reports/query-reports.js';
+export { queryTallies, tallySql } from './reports/query-tallies.js';
+export { latestEventsByContentType } from './reports/latest-events.js';
+export type { LatestEventsOptions, ContentTypeEvents } from './reports/latest-events.js';
+// Tamper evidence: hash chains (the `integrity` option) and their verification.
+export { verifyPermissionLog, permissionLogChainHeads, type PermissionLogTableOptions } from './loggers/permission-chain.js';
+export { verifyEventLog, eventLogChainHeads, type EventLogTableOptions } from './integrity/event-log.js';
+export { GENESIS_HASH, HASH_FORMAT } from './integrity/row-digest.js';
+export { DEFAULT_VERIFY_PAGE_SIZE } from './integrity/verify-chains.js';
+export type { IntegrityOption, IntegrityOptions } from './integrity/integrity-options.js';
+export type { ChainHead, ChainVerification, IntegrityFailure, VerifyOptions, VerifyReport } from './integrity/verify-report.js';

@@ -1,5 +1,5 @@
 import {
-  bindEmitter,
+  bindRequestBody,
   createRequestContext,
   resolveOptions,
   runWithAuditContext,
@@ -29,10 +29,9 @@ export function auditContext(options: AuditContextOptions<Context> = {}): Middle
     ctx.state.auditContext = context;
     const requestId = resolved.setRequestIdHeader ? context.requestId : null;
     if (requestId !== null) ctx.set(resolved.requestIdHeader, requestId);
-    // Stream events of req/res fire from the socket's async context; binding their listeners keeps
-    // body parsers and everything after them in this request's context.
-    bindEmitter(ctx.req);
-    bindEmitter(ctx.res);
+    // A body's 'data'/'end' events fire from the socket's async context; binding the request's
+    // listeners keeps body parsers and everything after them in this request's context.
+    bindRequestBody(ctx.req);
     const done = runWithAuditContext(context, () => next());
     if (requestId === null) return done;
     return done.catch((err: unknown) => {

@@ -103,6 +103,7 @@ export function propagationSuite(adapter) {
       ['json', 'application/json', JSON.stringify({ item: 'book', password: 'p' })],
       ['urlencoded', 'application/x-www-form-urlencoded', 'item=book&password=p'],
       ['multipart', multipart.contentType, multipart.body],
+      ['naive', 'application/json', JSON.stringify({ item: 'book', password: 'p' })],
     ]) {
       it(`a ${parser} body parser registered after the audit middleware keeps the context and the body`, async () => {
         const app = adapter.build({

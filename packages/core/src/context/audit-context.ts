@@ -7,6 +7,11 @@ import { normalizeUser } from '../events/user.js';
 import { registry } from '../registry.js';
 import type { EventStore } from '../store/event-store.js';
 import { parseSerializedContext, type SerializedAuditContext } from './serialized.js';
+import { activeTraceIds } from './trace.js';
+
+/** Content keys of the OpenTelemetry ids in request events (and metadata keys in permission events). */
+export const TRACE_ID_KEY = 'trace_id';
+export const SPAN_ID_KEY = 'span_id';
 
 /**
  * Brand shared by every copy of this package (Symbol.for is process-wide): with two copies in
@@ -40,6 +45,13 @@ export interface AuditContextInit {
   /** Store for this context's events; falls back to configureEventStore()'s. */
   store?: EventStore | null;
   describer?: ContentDescriber;
+  /**
+   * OpenTelemetry ids to correlate events with. Left undefined, they are taken from the span
+   * active when the context is built (the request's span, when the middleware builds it); null
+   * means none. Needs `@opentelemetry/api` (an optional peer dependency) to capture anything.
+   */
+  traceId?: string | null;
+  spanId?: string | null;
 }
 
 export type { SerializedAuditContext } from './serialized.js';
@@ -64,6 +76,10 @@ export class AuditContext {
   /** This context's own extra data, merged into every event's content (event content wins). */
   readonly extraData: Record<string, unknown>;
   readonly store: EventStore | null;
+  /** Trace id of the OpenTelemetry span active when the context was built, or null. */
+  readonly traceId: string | null;
+  /** Span id of that span, or null. */
+  readonly spanId: string | null;
 
   readonly #user: Lazy<AuditUser | null> | undefined;
   readonly #queryParams: Lazy<JsonObject | null> | undefined;
@@ -80,6 +96,14 @@ export class AuditContext {
     this.headers = init.headers ?? null;
     this.extraData = copyExtraData(init.extraData);
     this.store = init.store ?? null;
+    if (init.traceId !== undefined || init.spanId !== undefined) {
+      this.traceId = init.traceId ?? null;
+      this.spanId = init.spanId ?? null;
+    } else {
+      const ids = activeTraceIds();
+      this.traceId = ids?.traceId ?? null;
+      this.spanId = ids?.spanId ?? null;
+    }
     this.#user = init.user;
     this.#queryParams = init.queryParams;
     this.#postData = init.postData;
@@ -145,6 +169,11 @@ export class AuditContext {
     draft.headers = this.headers === null ? null : { ...this.headers };
     // A fresh deep copy per event: editing one draft's content never changes the context's extraData.
     draft.content = copyExtraData(this.extraData);
+    // Trace correlation only when there is a trace; extraData and the event's own content win.
+    if (this.traceId !== null && !Object.prototype.hasOwnProperty.call(draft.content, TRACE_ID_KEY)) {
+      draft.content[TRACE_ID_KEY] = this.traceId;
+      if (this.spanId !== null && !Object.prototype.hasOwnProperty.call(draft.content, SPAN_ID_KEY)) draft.content[SPAN_ID_KEY] = this.spanId;
+    }
     return draft;
   }
 

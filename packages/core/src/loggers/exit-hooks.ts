@@ -138,7 +138,9 @@ function updateListeners(s: ExitState): void {
     s.exitInstalled = false;
   }
   if (wantSignals && !s.signalsInstalled && !s.shuttingDown) {
-    for (const signal of SIGNALS) process.on(signal, s.onSignal);
+    // First in line: an app's `process.once(signal, …)` listener removes itself before it runs,
+    // so only a listener that runs before it can see that the app handles the signal.
+    for (const signal of SIGNALS) process.prependListener(signal, s.onSignal);
     s.signalsInstalled = true;
   } else if (!wantSignals && s.signalsInstalled && !s.shuttingDown) {
     for (const signal of SIGNALS) process.removeListener(signal, s.onSignal);
@@ -153,6 +155,8 @@ function handleSignal(s: ExitState, signal: NodeJS.Signals): void {
     return;
   }
   s.shuttingDown = true;
+  // Decided now, while an app's once() listener is still registered (it is gone after it ran).
+  const appHandles = otherListeners(s, signal) > 0;
   let finished = false;
   const keepAlive = setInterval(() => {}, 1 << 30);
   const finish = (): void => {
@@ -160,19 +164,22 @@ function handleSignal(s: ExitState, signal: NodeJS.Signals): void {
     finished = true;
     clearInterval(keepAlive);
     clearTimeout(deadline);
-    finishSignal(s, signal);
+    finishSignal(s, signal, appHandles);
   };
   const deadline = setTimeout(finish, SIGNAL_FLUSH_TIMEOUT_MS);
   void Promise.allSettled(live(s).map((p) => p.flush())).then(finish);
 }
 
-function finishSignal(s: ExitState, signal: NodeJS.Signals): void {
+function otherListeners(s: ExitState, signal: NodeJS.Signals): number {
+  return process.listeners(signal).filter((l) => l !== s.onSignal).length;
+}
+
+function finishSignal(s: ExitState, signal: NodeJS.Signals, appHandles = false): void {
   s.shuttingDown = false;
   // Whatever an async flush did not manage (timeout) is written synchronously or reported now,
   // because a re-raised signal ends the process without an 'exit' event.
   for (const p of live(s)) if (p.pendingCount > 0) flushSyncQuietly(p);
-  const others = process.listeners(signal).filter((l) => l !== s.onSignal).length;
-  if (others > 0) {
+  if (appHandles || otherListeners(s, signal) > 0) {
     // The app handles this signal itself (graceful shutdown); its decision stands.
     updateListeners(s);
     return;

@@ -2,7 +2,7 @@ import { currentAuditContext } from '../context/current.js';
 import { ConfigurationError } from '../errors.js';
 import { registry } from '../registry.js';
 import { isAuditLogger, type AuditLogger } from './audit-logger.js';
-import { enrichFromContext } from './enrich.js';
+import { enrichEvent } from './enrich.js';
 import {
   createPermissionAuditEvent,
   isPermissionAuditEvent,
@@ -64,7 +64,8 @@ export function configureAuditLogger(
 /**
  * Hands a decision to the configured logger. Accepts the event, its init object, or a factory:
  * with no logger configured nothing is called and nothing is built. Inside an audit context the
- * event is enriched (request_id, url, method, ip, user). Never throws: a failure to build or
+ * event is enriched (request_id, url, method, ip, user); with a deployment configured (see
+ * configureDeployment) it is stamped into metadata.deployment. Never throws: a failure to build or
  * record the event is counted (emitFailureCount()) and reported once per logger as a warning.
  */
 export function emitPermissionAuditEvent(
@@ -83,7 +84,8 @@ function emitTo(
     const value = typeof event === 'function' ? event() : event;
     const built = isPermissionAuditEvent(value) ? value : createPermissionAuditEvent(value);
     const context = currentAuditContext();
-    logger.record(context === undefined ? built : enrichFromContext(built, context));
+    // Deployment always (when set); request fields and user inside an audit context.
+    logger.record(enrichEvent(built, context));
   } catch (err) {
     emitFailures++;
     if (!warnedLoggers.has(logger)) {

@@ -1,5 +1,7 @@
-import type { AuditContext } from '../context/audit-context.js';
+import { SPAN_ID_KEY, TRACE_ID_KEY, type AuditContext } from '../context/audit-context.js';
+import { activeTraceIds } from '../context/trace.js';
 import type { AuditUser } from '../events/types.js';
+import { currentDeployment, DEPLOYMENT_METADATA_KEY } from './deployment.js';
 import { createPermissionAuditEvent, type PermissionAuditEvent } from './event.js';
 
 /**
@@ -61,4 +63,65 @@ function contextUser(context: AuditContext): AuditUser | null {
     // The user is read lazily through the app's own getter; a broken getter must not cost the event.
     return null;
   }
+}
+
+/**
+ * Everything emitPermissionAuditEvent adds to an event: the deployment (configureDeployment() or
+ * AUDIT_EVENTS_DEPLOYMENT), and inside an audit context the request's fields and user (see
+ * enrichFromContext). Keys the caller set explicitly win. Returns `event` itself when there is
+ * nothing to add, so the common path allocates nothing.
+ */
+export function enrichEvent(event: PermissionAuditEvent, context: AuditContext | undefined): PermissionAuditEvent {
+  const enriched = withTraceIds(context === undefined ? event : enrichFromContext(event, context), context);
+  const deployment = currentDeployment();
+  if (deployment === null) return enriched;
+  const metadata = enriched.metadata;
+  if (metadata !== null && Object.prototype.hasOwnProperty.call(metadata, DEPLOYMENT_METADATA_KEY)) return enriched;
+  return createPermissionAuditEvent({
+    action: enriched.action,
+    attributes: enriched.attributes,
+    granted: enriched.granted,
+    bypassed: enriched.bypassed,
+    manager: enriched.manager,
+    // The user is already resolved; an explicit anonymous null must stay null (see explicitUser).
+    user: enriched.user,
+    permissions: enriched.permissions,
+    metadata: { [DEPLOYMENT_METADATA_KEY]: deployment, ...(metadata ?? {}) },
+    timestamp: enriched.timestamp,
+  });
+}
+
+/**
+ * OpenTelemetry correlation: `trace_id` and `span_id` of the span active when the decision is
+ * emitted (the most precise one), else of the audit context's request span. Nothing is added
+ * without a trace (or without @opentelemetry/api installed); keys the caller set explicitly win.
+ */
+export function withTraceIds(event: PermissionAuditEvent, context: AuditContext | undefined): PermissionAuditEvent {
+  let traceId: string | null = null;
+  let spanId: string | null = null;
+  const active = activeTraceIds();
+  if (active !== null) {
+    traceId = active.traceId;
+    spanId = active.spanId;
+  } else if (context !== undefined && context.traceId !== null) {
+    traceId = context.traceId;
+    spanId = context.spanId;
+  }
+  if (traceId === null) return event;
+  const metadata = event.metadata;
+  if (metadata !== null && Object.prototype.hasOwnProperty.call(metadata, TRACE_ID_KEY)) return event;
+  const ids: Record<string, unknown> = { [TRACE_ID_KEY]: traceId };
+  if (spanId !== null) ids[SPAN_ID_KEY] = spanId;
+  return createPermissionAuditEvent({
+    action: event.action,
+    attributes: event.attributes,
+    granted: event.granted,
+    bypassed: event.bypassed,
+    manager: event.manager,
+    // Already resolved: an explicit anonymous null must stay null.
+    user: event.user,
+    permissions: event.permissions,
+    metadata: { ...ids, ...(metadata ?? {}) },
+    timestamp: event.timestamp,
+  });
 }

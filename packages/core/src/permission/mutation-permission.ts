@@ -1,4 +1,4 @@
-import { ConfigurationError } from '../errors.js';
+import { ConfigurationError, InvalidInputError } from '../errors.js';
 import { defaultIsSuperuser, resolveCheckUser, type CheckOptions } from './check-user.js';
 import { decide } from './decide.js';
 import { anyOf, compileList, sources, type CompiledExpression } from './expression.js';
@@ -50,7 +50,7 @@ export class MutationPermission {
   check(data: Record<string, unknown> = {}, options?: CheckOptions): Promise<void> {
     try {
       if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-        throw new TypeError('MutationPermission.check: data must be a plain object of field → value');
+        throw new InvalidInputError('MutationPermission.check: data must be a plain object of field → value');
       }
       const keys = Object.keys(data);
       const user = resolveCheckUser(options);

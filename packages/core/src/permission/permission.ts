@@ -1,4 +1,5 @@
-import { ConfigurationError } from '../errors.js';
+import { ConfigurationError, InvalidInputError } from '../errors.js';
+import { assignOwn } from '../events/json-safe.js';
 import { defaultIsSuperuser, resolveCheckUser, type CheckOptions } from './check-user.js';
 import { decide } from './decide.js';
 import { anyOf, compileList, sources, type CompiledExpression, type Memo } from './expression.js';
@@ -144,7 +145,10 @@ export class Permission {
       () => {
         const keys = payloadKeys(data, 'checkUpdate');
         const base = instance !== null && typeof instance === 'object' ? instance : {};
-        return { instance: Object.assign(Object.create(base) as object, data), keys };
+        // assignOwn, not Object.assign: a JSON body's own `__proto__` key must stay data. Assigned,
+        // it would replace `instance` as the prototype, and rules would judge attacker-supplied
+        // values for every field the body omits (a permission bypass found by the hostile-input tests).
+        return { instance: assignOwn(Object.create(base) as Record<string, unknown>, data), keys };
       },
       options,
     );
@@ -251,14 +255,14 @@ export function definePermission(definition: PermissionDefinition): Permission {
 
 function payloadKeys(data: unknown, method: string): string[] {
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    throw new TypeError(`${method}: data must be a plain object of attribute → value`);
+    throw new InvalidInputError(`${method}: data must be a plain object of attribute → value`);
   }
   return Object.keys(data);
 }
 
 function stringKeys(list: unknown, method: string): string[] {
   if (!Array.isArray(list) || list.some((item) => typeof item !== 'string')) {
-    throw new TypeError(`${method}: attributes must be an array of strings`);
+    throw new InvalidInputError(`${method}: attributes must be an array of strings`);
   }
   return [...(list as string[])];
 }

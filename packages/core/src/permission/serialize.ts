@@ -1,6 +1,7 @@
 import { NotJsonSerializableError } from '../errors.js';
-import { toJsonSafe } from '../events/json-safe.js';
+import { setKey, toJsonSafe } from '../events/json-safe.js';
 import type { JsonObject } from '../events/types.js';
+import { FieldMasker, MASK } from '../masking/mask.js';
 import type { PermissionAction, PermissionAuditEvent } from './event.js';
 
 /**
@@ -36,20 +37,33 @@ export interface SerializeOptions {
    * instead of replacing it. Default false: the decision itself is never lost over metadata.
    */
   strict?: boolean;
+  /**
+   * Masks metadata values under sensitive keys (password, token, secret, authorization, cookie,
+   * api_key, card numbers, cvv…) at any depth, exactly as request capture masks POST data.
+   * Default: a masker of DEFAULT_MASKED_FIELDS; `null` writes metadata unmasked.
+   */
+  masker?: FieldMasker | null;
 }
+
+/**
+ * Every logger writes metadata through this serializer, so every sink (file, database, Kafka)
+ * gets it masked: metadata often carries request input (`{ input: req.body }`), and an audit
+ * log must not become the place where passwords are kept.
+ */
+const DEFAULT_MASKER = new FieldMasker();
 
 /** The event as a fresh plain object (lists copied), ready for JSON.stringify. */
 export function serializeEvent(event: PermissionAuditEvent, options: SerializeOptions = {}): SerializedPermissionAuditEvent {
-  return shape(event, options.strict === true, true);
+  return shape(event, options.strict === true, true, options.masker === undefined ? DEFAULT_MASKER : options.masker);
 }
 
 /** One NDJSON line (with its newline) for `event`. */
 export function serializeEventLine(event: PermissionAuditEvent): string {
   // The lists go to JSON.stringify directly: copying them first would only cost time.
-  return `${JSON.stringify(shape(event, false, false))}\n`;
+  return `${JSON.stringify(shape(event, false, false, DEFAULT_MASKER))}\n`;
 }
 
-function shape(event: PermissionAuditEvent, strict: boolean, copy: boolean): SerializedPermissionAuditEvent {
+function shape(event: PermissionAuditEvent, strict: boolean, copy: boolean, masker: FieldMasker | null): SerializedPermissionAuditEvent {
   const user = event.user;
   return {
     timestamp: formatTimestamp(event.timestamp),
@@ -62,7 +76,7 @@ function shape(event: PermissionAuditEvent, strict: boolean, copy: boolean): Ser
     user_repr: user?.repr ?? null,
     user: user !== null && user.id === null ? user.repr : null,
     permissions: (copy ? [...event.permissions] : event.permissions) as string[],
-    metadata: serializeMetadata(event.metadata, strict),
+    metadata: serializeMetadata(event.metadata, strict, masker),
   };
 }
 
@@ -80,21 +94,66 @@ export function formatTimestamp(date: Date): string {
   return lastText;
 }
 
-function serializeMetadata(metadata: PermissionAuditEvent['metadata'], strict: boolean): JsonObject | null {
+function serializeMetadata(metadata: PermissionAuditEvent['metadata'], strict: boolean, masker: FieldMasker | null): JsonObject | null {
   if (metadata === null) return null;
-  if (isFlatJson(metadata)) return metadata as JsonObject;
+  if (isFlatJson(metadata)) return masker === null ? (metadata as JsonObject) : maskFlat(metadata as JsonObject, masker);
   try {
     // BigInt → decimal string, Date → ISO string, Map/Set → object/array (see toJsonSafe).
-    return toJsonSafe(metadata, 'metadata') as JsonObject;
+    const json = toJsonSafe(metadata, 'metadata') as JsonObject;
+    return masker === null ? json : (masker.mask(json) as JsonObject);
   } catch (err) {
     if (strict) throw err;
-    // NotJsonSerializableError names the path (`metadata.self`); a throwing getter gives its own message.
-    const reason =
-      err instanceof NotJsonSerializableError
-        ? err.message
-        : `metadata could not be read: ${err instanceof Error ? err.message : String(err)}`;
-    return { [UNSERIALIZABLE_METADATA_KEY]: reason };
+    const kept = salvage(metadata);
+    return masker === null ? kept : (masker.mask(kept) as JsonObject);
   }
+}
+
+/**
+ * Keeps every top-level key that can be stored and names the others, with the reason, under
+ * UNSERIALIZABLE_METADATA_KEY: one bad value (`input` nested 10 000 levels deep, a circular
+ * object) must not also take request_id, url and ip, which tie the decision to its request.
+ */
+function salvage(metadata: Readonly<Record<string, unknown>>): JsonObject {
+  const out: JsonObject = {};
+  const reasons: string[] = [];
+  try {
+    for (const key of Object.keys(metadata)) {
+      try {
+        const value = metadata[key];
+        if (value !== undefined) setKey(out, key, toJsonSafe(value, `metadata.${key}`));
+      } catch (err) {
+        reasons.push(failure(err));
+      }
+    }
+  } catch (err) {
+    return { [UNSERIALIZABLE_METADATA_KEY]: failure(err) };
+  }
+  setKey(out, UNSERIALIZABLE_METADATA_KEY, reasons.join('; '));
+  return out;
+}
+
+/** NotJsonSerializableError names the path (`metadata.self`); a throwing getter gives its own message. */
+function failure(err: unknown): string {
+  return err instanceof NotJsonSerializableError
+    ? err.message
+    : `metadata could not be read: ${err instanceof Error ? err.message : String(err)}`;
+}
+
+/** Flat metadata is returned as it is unless a key is sensitive: no copy on the common path. */
+function maskFlat(metadata: JsonObject, masker: FieldMasker): JsonObject {
+  let out: JsonObject | null = null;
+  for (const key of Object.keys(metadata)) {
+    if (!masker.isSensitive(key)) continue;
+    out ??= copyOf(metadata);
+    setKey(out, key, MASK);
+  }
+  return out ?? metadata;
+}
+
+function copyOf(metadata: JsonObject): JsonObject {
+  const out: JsonObject = {};
+  for (const key of Object.keys(metadata)) setKey(out, key, metadata[key]);
+  return out;
 }
 
 /**

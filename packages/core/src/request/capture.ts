@@ -117,13 +117,18 @@ function capture(raw: unknown, path: string, masker: FieldMasker, maxBytes: numb
   return truncateJson(masker.mask(value), maxBytes);
 }
 
-/** Masks sensitive query-string values inside the URL itself (`?token=…` must not leak via `url`). */
+/**
+ * Masks sensitive query-string values inside the URL itself (`?token=…` must not leak via `url`),
+ * and drops any fragment: browsers never send one, and text after a `#` in a request target is
+ * invisible to the app's query parser, so `?a=1#&token=…` would otherwise be stored in clear.
+ */
 export function maskUrl(url: string, isSensitive: (key: string) => boolean): string {
+  const hashAt = url.indexOf('#');
+  if (hashAt !== -1) url = url.slice(0, hashAt);
   const q = url.indexOf('?');
   let result = url;
   if (q !== -1) {
-    const hash = url.indexOf('#', q);
-    const query = url.slice(q + 1, hash === -1 ? undefined : hash);
+    const query = url.slice(q + 1);
     const parts = query.split('&');
     let changed = false;
     for (let i = 0; i < parts.length; i++) {
@@ -143,7 +148,7 @@ export function maskUrl(url: string, isSensitive: (key: string) => boolean): str
         changed = true;
       }
     }
-    if (changed) result = url.slice(0, q + 1) + parts.join('&') + (hash === -1 ? '' : url.slice(hash));
+    if (changed) result = url.slice(0, q + 1) + parts.join('&');
   }
   return result.length > MAX_URL ? result.slice(0, MAX_URL) : result;
 }

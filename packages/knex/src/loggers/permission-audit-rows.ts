@@ -1,4 +1,5 @@
 import { serializeEvent, type PermissionAuditEvent } from '@audit-events/core';
+import { toDbJson, toDbString } from '../sql/dialect.js';
 import type { AuditLogDialect } from './audit-log-dialect.js';
 
 /** One row of the permission audit table, as bound into an INSERT. */
@@ -20,21 +21,28 @@ export interface PermissionAuditRow {
  * line holds. JSON columns are bound as JSON text (pg would otherwise turn arrays into SQL
  * arrays). Times: a Date for PostgreSQL's timestamptz; UTC `YYYY-MM-DD HH:MM:SS.mmm` text for
  * MySQL (no driver time-zone conversion) and SQLite (sorts, and SQLite's date functions read it).
+ * Strings go through the event store's cleaning (toDbString/toDbJson): a NUL character or a lone
+ * surrogate — from a request body in metadata, or a user name — cannot be stored by PostgreSQL,
+ * and without it the whole batch failed and its events were lost.
  */
 export function toPermissionAuditRow(event: PermissionAuditEvent, dialect: AuditLogDialect): PermissionAuditRow {
   const s = serializeEvent(event);
   return {
     timestamp: dialect === 'postgres' ? new Date(event.timestamp.getTime()) : utcText(event.timestamp),
     action: s.action,
-    attributes: JSON.stringify(s.attributes),
+    attributes: toDbJson(s.attributes, dialect) as string,
     granted: s.granted,
     bypassed: s.bypassed,
-    manager: s.manager,
-    user_id: s.user_id,
-    user_repr: s.user_repr,
-    permissions: JSON.stringify(s.permissions),
-    metadata: s.metadata === null ? null : JSON.stringify(s.metadata),
+    manager: text(s.manager, dialect),
+    user_id: text(s.user_id, dialect),
+    user_repr: text(s.user_repr, dialect),
+    permissions: toDbJson(s.permissions, dialect) as string,
+    metadata: toDbJson(s.metadata, dialect),
   };
+}
+
+function text(value: string | null, dialect: AuditLogDialect): string | null {
+  return value === null ? null : toDbString(value, dialect);
 }
 
 function utcText(date: Date): string {

@@ -20,6 +20,13 @@ import {
 import { resolveCutoff } from '../archive/cutoff.js';
 import { ensureSchema } from '../schema/ensure-schema.js';
 import { dialectOf, probeDialect, type DialectName, type DialectTraits } from '../sql/dialect.js';
+import { failedBeforeCommit } from '../sql/write-outcome.js';
+import { isUniqueViolation, readChainHead } from '../integrity/chain-sql.js';
+import { listChainHeads } from '../integrity/chain-heads.js';
+import { ChainHeadError, HashChain, type ChainedWriteTarget } from '../integrity/chain-writer.js';
+import { EVENT_LAYOUT, kindOfExtra } from '../integrity/row-layout.js';
+import { eventLogTables, verifyEventTables } from '../integrity/event-log.js';
+import type { ChainHead, VerifyOptions, VerifyReport } from '../integrity/verify-report.js';
 import { GroupCommitWriter, type WriterStats } from '../writer/group-commit.js';
 import { planStatements, runStatements } from '../writer/insert-rows.js';
 import { eventToRow, type EventRow, type RowContext } from './event-row.js';
@@ -47,6 +54,9 @@ export class KnexEventStore implements EventStore {
   readonly #writer: GroupCommitWriter<EventRow>;
   #traits: Promise<DialectTraits> | null = null;
   #statements = 0;
+  /** This store's hash chain when integrity is on (see HashChain). */
+  readonly #chain: HashChain | null;
+  readonly #chained: ChainedWriteTarget<EventRow> | null;
 
   /** Validates everything before any SQL: InvalidIdentifierError for bad names, ConfigurationError otherwise. */
   constructor(knex: Knex, options: KnexEventStoreOptions = {}) {
@@ -65,7 +75,27 @@ export class KnexEventStore implements EventStore {
       lingerMs: this.#options.lingerMs,
       writeTimeoutMs: this.#options.writeTimeoutMs,
       target: this.tableName,
+      // A batch that failed while reading its chain's head never reached the INSERT.
+      failedBeforeCommit: (err) => err instanceof ChainHeadError || failedBeforeCommit(err, this.dialect),
     });
+    const integrity = this.#options.integrity;
+    this.#chain = integrity === null ? null : new HashChain(integrity.chainId, integrity.fresh);
+    this.#chained =
+      integrity === null
+        ? null
+        : {
+            layout: EVENT_LAYOUT,
+            extraKinds: new Map(this.#options.schema.extraColumns.map((c) => [c.name, kindOfExtra(c.type)])),
+            readHead: (chainId) => readChainHead(this.knex, this.dialect, [this.tableName, this.archiveTableName], chainId),
+            write: (rows) => this.#insert(rows),
+            failedBeforeCommit: (err) => failedBeforeCommit(err, this.dialect),
+            isUniqueViolation: (err) => isUniqueViolation(err, this.dialect),
+          };
+  }
+
+  /** The hash chain this store appends to, or null when integrity is off. */
+  get chainId(): string | null {
+    return this.#chain?.chainId ?? null;
   }
 
   /** What the writer has done so far (a snapshot). */
@@ -144,6 +174,20 @@ export class KnexEventStore implements EventStore {
     return archiveEvents(await this.#archiveTarget(), checked);
   }
 
+  /**
+   * Checks every hash chain in the live and archive tables (see VerifyReport): an edited row, a
+   * deleted one and an inserted one are each reported with the first position affected. Pass
+   * `expectedHeads` (from chainHeads(), recorded earlier) to also catch deleted newest rows.
+   */
+  async verify(options: VerifyOptions = {}): Promise<VerifyReport> {
+    return verifyEventTables(this.knex, await this.#probe(), this.tableName, this.archiveTableName, options);
+  }
+
+  /** The newest row of every chain (live and archive): record them to detect a deleted tail later. */
+  async chainHeads(): Promise<ChainHead[]> {
+    return listChainHeads(this.knex, this.dialect, await eventLogTables(this.knex, this.tableName, this.archiveTableName));
+  }
+
   async #archiveTarget(): Promise<ArchiveTarget> {
     return {
       knex: this.knex,
@@ -166,6 +210,13 @@ export class KnexEventStore implements EventStore {
   }
 
   async #writeBatch(rows: EventRow[]): Promise<void> {
+    // With integrity, rows are stamped here, in batch order, just before their INSERT: the
+    // writer has one batch in flight, so each chain stays linear (see HashChain).
+    if (this.#chain !== null && this.#chained !== null) return this.#chain.write(rows, this.#chained);
+    return this.#insert(rows);
+  }
+
+  async #insert(rows: EventRow[]): Promise<void> {
     const traits = await this.#probe();
     const limit = Math.min(this.#options.maxBindParameters ?? Infinity, traits.maxBindParameters);
     const statements = planStatements(

@@ -1,5 +1,6 @@
 import { ConfigurationError } from '@audit-events/core';
 import { resolveSchema, type ResolvedSchema, type SchemaOptions } from '../schema/schema-options.js';
+import { resolveIntegrity, type IntegrityOption, type ResolvedIntegrity } from '../integrity/integrity-options.js';
 import type { RowMapper } from './event-row.js';
 
 /** Events per batch (one multi-row INSERT, split further only by bind-parameter limits). */
@@ -21,6 +22,12 @@ export interface KnexEventStoreOptions extends SchemaOptions {
   /** Lowers the placeholders per INSERT below the dialect's limit (SQLite 32 766 or 999, MySQL and
    *  PostgreSQL 65 535); rarely needed. */
   maxBindParameters?: number;
+  /**
+   * Tamper evidence: `true` (or `{ chainId }`) appends every row to this store's own hash chain
+   * (chain_id, seq, prev_hash, hash), checked by verify(). Default off. Not combinable with
+   * `mapRow.toRow`, whose rows the verifier could not reproduce.
+   */
+  integrity?: IntegrityOption;
 }
 
 export interface ResolvedStoreOptions {
@@ -30,6 +37,7 @@ export interface ResolvedStoreOptions {
   lingerMs: number;
   writeTimeoutMs: number;
   maxBindParameters: number | undefined;
+  integrity: ResolvedIntegrity | null;
 }
 
 function integer(setting: string, value: unknown, fallback: number, min: number, max: number): number {
@@ -52,9 +60,14 @@ export function resolveStoreOptions(options: KnexEventStoreOptions = {}): Resolv
       }
     }
   }
+  const integrity = resolveIntegrity(options.integrity);
+  if (integrity !== null && mapRow?.toRow !== undefined) {
+    throw new ConfigurationError('integrity', 'cannot be combined with mapRow.toRow: the verifier hashes the rows the store itself builds');
+  }
   return {
     schema,
     mapRow,
+    integrity,
     batchSize: integer('batchSize', options.batchSize, DEFAULT_BATCH_SIZE, 1, 100_000),
     lingerMs: integer('lingerMs', options.lingerMs, DEFAULT_LINGER_MS, 0, 10_000),
     writeTimeoutMs: integer('writeTimeoutMs', options.writeTimeoutMs, DEFAULT_WRITE_TIMEOUT_MS, 1, 2_147_483_647),

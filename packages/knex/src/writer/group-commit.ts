@@ -12,6 +12,8 @@ export interface WriterStats {
   failedEvents: number;
   /** Events whose caller got a StoreTimeoutError (still queued: not written; in flight: unknown). */
   timedOutEvents: number;
+  /** Of failedEvents, those whose write may have committed (connection lost mid-write). */
+  outcomeUnknownEvents: number;
   /** Events waiting for a batch right now. */
   pendingEvents: number;
 }
@@ -27,6 +29,8 @@ export interface GroupCommitOptions<R> {
   writeTimeoutMs: number;
   /** Names the destination in error messages. */
   target: string;
+  /** True when a failed write is known not to have committed; otherwise callers learn `outcomeUnknown`. Default: always known. */
+  failedBeforeCommit?(err: unknown): boolean;
 }
 
 interface PendingWrite<R> {
@@ -59,6 +63,7 @@ export class GroupCommitWriter<R> {
     failedBatches: 0,
     failedEvents: 0,
     timedOutEvents: 0,
+    outcomeUnknownEvents: 0,
     pendingEvents: 0,
   };
 
@@ -161,14 +166,17 @@ export class GroupCommitWriter<R> {
         (err: unknown) => {
           this.#stats.failedBatches++;
           this.#stats.failedEvents += count;
+          const outcomeUnknown = this.#options.failedBeforeCommit?.(err) === false;
+          if (outcomeUnknown) this.#stats.outcomeUnknownEvents += count;
           const reason = err instanceof Error ? err.message : String(err);
+          const outcome = outcomeUnknown ? ' (the write may have committed: its outcome is unknown)' : '';
           for (const write of batch) {
             this.#settle(
               write,
               new StoreWriteError(
-                `Could not write ${write.rows.length} audit event(s) to ${this.#options.target}: ${reason}`,
+                `Could not write ${write.rows.length} audit event(s) to ${this.#options.target}${outcome}: ${reason}`,
                 write.rows.length,
-                { cause: err },
+                { cause: err, outcomeUnknown },
               ),
             );
           }

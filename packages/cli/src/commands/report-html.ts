@@ -1,0 +1,166 @@
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import {
+  ConfigurationError,
+  defineBypassReport,
+  defineDeniedReport,
+  defineTimelineReport,
+  type CountReport,
+  type ReportDefinition,
+  type ReportResults,
+  type TimeBucket,
+  type TimelineReport,
+} from '@audit-events/core';
+import { latestEventsByContentType, queryReports } from '@audit-events/knex';
+import type { Knex } from 'knex';
+import type { CommandContext } from '../command-context.js';
+import { ExitCode } from '../exit-codes.js';
+import { renderHtmlReport, type HtmlReportData } from '../report/html/html-page.js';
+import { parseTime, positiveInteger } from '../report/parse-report-options.js';
+import { describeOrigin } from '../report/print-report.js';
+import { reportExit } from '../report/report-errors.js';
+import { addReportSourceOptions, type ReportSourceValues } from '../report/report-flags.js';
+import { fromFiles, openDatabase, tableExists, type ReportOrigin } from '../report/report-source.js';
+
+interface HtmlValues extends ReportSourceValues {
+  out: string;
+  eventsTable?: string;
+  eventsPerType: number;
+  bucket: TimeBucket | 'auto';
+  since?: Date;
+  until?: Date;
+  json?: boolean;
+}
+
+/**
+ * `audit-events report html --out report.html`: one self-contained page with the decisions over
+ * time, denied by manager and attribute, bypasses by user, and the latest request events per
+ * content type (from the events table, when a database is given). `--file` and `--db` together:
+ * decisions from the file, request events from the database.
+ */
+export function registerReportHtml(report: Command, ctx: CommandContext): void {
+  const command = report
+    .command('html')
+    .description('write a self-contained HTML report (charts, tables, the data; opens offline)')
+    .requiredOption('--out <file>', 'the HTML file to write (replaced atomically)', nonEmptyPath)
+    .addOption(new Option('--bucket <size>', 'timeline bars per hour or day (auto: hours up to two days)').choices(['auto', 'hour', 'day']).default('auto'))
+    .option('--events-table <name>', 'request events table for the latest events (default: $AUDIT_EVENTS_TABLE, the config file, or audit_events)')
+    .option('--events-per-type <n>', 'latest request events shown per content type', positiveInteger(100), 5)
+    .option('--since <time>', 'decisions at or after this time', (v) => parseTime(v))
+    .option('--until <time>', 'decisions before this time', (v) => parseTime(v))
+    .option('--json', 'print one JSON summary instead of a line');
+  addReportSourceOptions(command).action(async (values: HtmlValues) => {
+    ctx.useJson(values.json === true);
+    ctx.finish(await reportExit(ctx, values.json === true, () => html(values, ctx)));
+  });
+}
+
+async function html(values: HtmlValues, ctx: CommandContext): Promise<number> {
+  const window: { since?: Date; until?: Date } = {};
+  if (values.since !== undefined) window.since = values.since;
+  if (values.until !== undefined) window.until = values.until;
+  const definitions = [
+    defineTimelineReport({ ...window, bucket: values.bucket }),
+    defineDeniedReport({ ...window, by: ['manager'] }),
+    defineDeniedReport({ ...window, by: ['manager', 'attribute'] }),
+    defineBypassReport({ ...window, by: ['user'] }),
+  ] as const;
+  const loaded = await load(values, ctx, definitions);
+  const [timeline, deniedByManager, deniedByAttribute, bypassesByUser] = loaded.results;
+  const data: HtmlReportData = {
+    generatedAt: new Date().toISOString(),
+    source: ctx.redactor.redact(describeOrigin(loaded.origin)),
+    timeline,
+    deniedByManager,
+    deniedByAttribute,
+    bypassesByUser,
+    events: loaded.events,
+  };
+  const out = resolve(ctx.io.cwd, values.out);
+  await writeAtomically(out, ctx.redactor.redact(renderHtmlReport(data)));
+  const types = 'types' in data.events ? data.events.types.length : null;
+  if (values.json) {
+    ctx.out(
+      JSON.stringify({
+        ok: true,
+        command: 'report html',
+        out,
+        decisions: timeline.totals.decisions,
+        granted: timeline.totals.granted,
+        denied: timeline.totals.denied,
+        bypassed: timeline.totals.bypassed,
+        contentTypes: types,
+        source: data.source,
+      }),
+    );
+  } else {
+    ctx.out(
+      `wrote ${out}: ${timeline.totals.decisions} decisions (${timeline.totals.denied} denied, ${timeline.totals.bypassed} bypasses)` +
+        `${types === null ? '' : `, latest request events of ${types} content type(s)`}`,
+    );
+  }
+  return ExitCode.OK;
+}
+
+type Definitions = readonly [
+  ReportDefinition<TimelineReport>,
+  ReportDefinition<CountReport>,
+  ReportDefinition<CountReport>,
+  ReportDefinition<CountReport>,
+];
+
+/**
+ * Decisions from the files or the database; request events from the database: the same
+ * connection when the decisions come from it, else a database named explicitly (--db/--config).
+ */
+async function load(
+  values: HtmlValues,
+  ctx: CommandContext,
+  definitions: Definitions,
+): Promise<{ results: ReportResults<Definitions>; origin: ReportOrigin; events: HtmlReportData['events'] }> {
+  if (values.file !== undefined && values.file.length > 0) {
+    const { results, origin } = await fromFiles(values.file, ctx, definitions);
+    if (values.db === undefined && values.config === undefined) {
+      return { results, origin, events: { note: 'Request events are read from a database: pass --db (with --file) to include them.' } };
+    }
+    // The decisions come from the file: the database needs no permission table.
+    const events = await openDatabase(values, ctx, values.eventsTable, (knex, _db, _table, eventsTable) => requestEvents(knex, eventsTable, values, ctx), {
+      requirePermissionTable: false,
+    });
+    return { results, origin, events };
+  }
+  return openDatabase(values, ctx, values.eventsTable, async (knex, database, table, eventsTable) => ({
+    results: await queryReports(knex, definitions, { tableName: table }),
+    origin: { kind: 'database', database, table },
+    events: await requestEvents(knex, eventsTable, values, ctx),
+  }));
+}
+
+/** A missing events table is a note in the page, not a failure: apps may log permissions only. */
+async function requestEvents(knex: Knex, eventsTable: string, values: HtmlValues, ctx: CommandContext): Promise<HtmlReportData['events']> {
+  if (!(await tableExists(knex, eventsTable))) {
+    ctx.err(`warning: ${eventsTable} does not exist; the report has no request events`);
+    return { note: `The request events table ${eventsTable} does not exist.` };
+  }
+  const types = await latestEventsByContentType(knex, { tableName: eventsTable, perType: values.eventsPerType });
+  return { table: eventsTable, types };
+}
+
+async function writeAtomically(path: string, text: string): Promise<void> {
+  const temp = `${path}.${process.pid}.${Date.now()}.tmp`;
+  try {
+    // Audit data: readable by the owner and group only, like FileAuditLogger's files.
+    await writeFile(temp, text, { mode: 0o640 });
+    await rename(temp, path);
+  } catch (err) {
+    await rm(temp, { force: true }).catch(() => {});
+    const code = (err as { code?: string }).code ?? 'error';
+    throw new ConfigurationError('out', `cannot write ${path} (${code}); does ${dirname(path)} exist and is it writable?`, { cause: err });
+  }
+}
+
+function nonEmptyPath(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('expected a file path.');
+  return value;
+}

@@ -1,0 +1,21 @@
+import type { Cell, ReportColumn } from './report-columns.js';
+
+// Spreadsheets run cells starting with these as formulas (`=HYPERLINK(…)` in a user name is an
+// attack on whoever opens the export): such text cells get a leading apostrophe, as OWASP advises.
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/** One CSV field (RFC 4180): quoted when it holds a comma, quote, CR or LF; quotes doubled. */
+export function csvField(value: Cell): string {
+  if (value === null) return '';
+  let text = typeof value === 'string' ? value : String(value);
+  if (typeof value === 'string' && FORMULA_START.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** Header line plus one line per row, with raw values (rates as fractions, null as empty). */
+export function formatCsv<Row>(columns: ReadonlyArray<ReportColumn<Row>>, rows: readonly Row[]): string[] {
+  return [
+    columns.map((c) => csvField(c.key)).join(','),
+    ...rows.map((row) => columns.map((c) => csvField(c.value(row))).join(',')),
+  ];
+}

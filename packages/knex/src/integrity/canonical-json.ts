@@ -1,0 +1,49 @@
+/**
+ * Deterministic JSON text for hashing: object keys sorted (UTF-16 code unit order, what
+ * `Array.prototype.sort` does), no whitespace, numbers and strings as JSON.stringify writes them.
+ *
+ * Why not the stored text: PostgreSQL's jsonb and MySQL's JSON type re-order keys and re-space the
+ * document, so the text read back differs from the text written. Parsing either and writing it
+ * again through this function yields the same text on every dialect: key order is fixed here, and
+ * numbers survive the round trip because every stored number came from a JS double (jsonb keeps
+ * the decimal digits JSON.stringify wrote, which parse back to the same double).
+ */
+export function canonicalJson(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return JSON.stringify(value);
+    case 'number':
+      // Non-finite numbers are stored as null by JSON.stringify; keep the same meaning here.
+      return Number.isFinite(value) ? JSON.stringify(value) : 'null';
+    case 'bigint':
+      return value.toString();
+    case 'object':
+      break;
+    default:
+      return 'null';
+  }
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ',';
+      out += canonicalJson(value[i]);
+    }
+    return `${out}]`;
+  }
+  if (value instanceof Date) return JSON.stringify(value);
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record).sort();
+  let out = '{';
+  let first = true;
+  for (const key of keys) {
+    const item = record[key];
+    // JSON.stringify drops undefined members and functions; so does the stored text.
+    if (item === undefined || typeof item === 'function' || typeof item === 'symbol') continue;
+    if (!first) out += ',';
+    first = false;
+    out += `${JSON.stringify(key)}:${canonicalJson(item)}`;
+  }
+  return `${out}}`;
+}

@@ -1,0 +1,151 @@
+import { canonicalBound, type ValueKind } from './canonical-value.js';
+import { canonicalRow, digest, GENESIS_HASH, sortPairs } from './row-digest.js';
+import { kindOfValue, type RowLayout } from './row-layout.js';
+
+/** The last committed row of a chain: the next row gets `seq + 1` and `prev_hash = hash`. */
+export interface ChainPosition {
+  seq: number;
+  hash: string;
+}
+
+/** Before the first row. */
+export const GENESIS: ChainPosition = Object.freeze({ seq: 0, hash: GENESIS_HASH });
+
+type Row = Record<string, unknown>;
+
+const layoutNames = new WeakMap<RowLayout, ReadonlySet<string>>();
+
+function namesOf(layout: RowLayout): ReadonlySet<string> {
+  let names = layoutNames.get(layout);
+  if (names === undefined) {
+    names = new Set(layout.columns.map((c) => c.name));
+    layoutNames.set(layout, names);
+  }
+  return names;
+}
+
+/** Canonical value of a bound JSON column; the row is rewritten to bind that same text. */
+function canonicalJsonColumn(row: Row, name: string): string | null {
+  const value = canonicalBound('json', row[name]);
+  // Stored as canonical text, the value reads back identically where the server keeps JSON as
+  // text (SQLite, MariaDB): an auditor can recompute a hash from the raw column.
+  if (value !== null && !value.startsWith('invalid:')) row[name] = value;
+  return value;
+}
+
+/**
+ * Fills chain_id, seq, prev_hash and hash of `rows`, in order, continuing from `from`; returns
+ * the position after the last row. Pure apart from the rows it stamps: the caller decides when
+ * the position becomes the chain's head (only once the rows are committed).
+ */
+export function stampRows(
+  rows: Row[],
+  chainId: string,
+  from: ChainPosition,
+  layout: RowLayout,
+  extraKinds: ReadonlyMap<string, ValueKind>,
+): ChainPosition {
+  const names = namesOf(layout);
+  let seq = from.seq;
+  let prev = from.hash;
+  for (const row of rows) {
+    seq++;
+    row['chain_id'] = chainId;
+    row['seq'] = seq;
+    row['prev_hash'] = prev;
+    const fixed = layout.columns.map((column) =>
+      column.kind === 'json' ? canonicalJsonColumn(row, column.name) : canonicalBound(column.kind, row[column.name]),
+    );
+    const others: Array<[string, string]> = [];
+    for (const name of Object.keys(row)) {
+      if (names.has(name) || layout.excluded.has(name)) continue;
+      const value = row[name];
+      if (value === null || value === undefined) continue;
+      const kind = extraKinds.get(name) ?? kindOfValue(value);
+      const canonical = kind === 'json' ? canonicalJsonColumn(row, name) : canonicalBound(kind, value);
+      if (canonical !== null) others.push([name, canonical]);
+    }
+    const hash = digest(canonicalRow(layout, fixed, sortPairs(others)));
+    row['hash'] = hash;
+    prev = hash;
+  }
+  return { seq, hash: prev };
+}
+
+/** What a chained write needs from the table it writes to. */
+export interface ChainedWriteTarget<R extends Row> {
+  layout: RowLayout;
+  extraKinds: ReadonlyMap<string, ValueKind>;
+  /** The chain's last row in the database (live and archive), or null when it has none. */
+  readHead(chainId: string): Promise<ChainPosition | null>;
+  /** Inserts the stamped rows atomically. */
+  write(rows: R[]): Promise<void>;
+  /** True when a failed write is known not to have stored anything. */
+  failedBeforeCommit(err: unknown): boolean;
+  isUniqueViolation(err: unknown): boolean;
+}
+
+/**
+ * One writer's hash chain. Its writer has one batch in flight at a time, so positions are
+ * handed out linearly: a batch is stamped from the committed head, and the head moves only when
+ * the batch commits. A batch known to have failed leaves the head where it was, so the next batch
+ * reuses its seq range and the chain has no gap. A batch whose outcome is unknown (connection
+ * lost during COMMIT, a cancelled timeout) makes the head unknown: it is read back from the
+ * database before the next batch. Should that read race a commit still landing, the unique index
+ * on (chain_id, seq) rejects one of the two writes, and a rejected write re-reads the head and
+ * is retried once — the chain never forks.
+ */
+export class HashChain {
+  readonly chainId: string;
+  #head: ChainPosition | null;
+
+  constructor(chainId: string, fresh: boolean) {
+    this.chainId = chainId;
+    this.#head = fresh ? GENESIS : null;
+  }
+
+  /** Stamps `rows` and writes them; the head advances only after the write commits. */
+  async write<R extends Row>(rows: R[], target: ChainedWriteTarget<R>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const from = this.#head ?? (await this.#readHead(target)) ?? GENESIS;
+      this.#head = from;
+      const to = stampRows(rows, this.chainId, from, target.layout, target.extraKinds);
+      try {
+        await target.write(rows);
+      } catch (err) {
+        if (!target.failedBeforeCommit(err)) {
+          this.#head = null;
+          throw err;
+        }
+        // Someone holds these positions (a writer sharing this chain id, or our own write that
+        // was reported lost but committed): learn the real head and try once more.
+        if (target.isUniqueViolation(err)) {
+          this.#head = null;
+          if (attempt === 1) continue;
+        }
+        throw err;
+      }
+      this.#head = to;
+      return;
+    }
+  }
+
+  async #readHead<R extends Row>(target: ChainedWriteTarget<R>): Promise<ChainPosition | null> {
+    try {
+      return await target.readHead(this.chainId);
+    } catch (err) {
+      throw new ChainHeadError(this.chainId, err);
+    }
+  }
+}
+
+/**
+ * The chain's head could not be read, so nothing was written: callers must be told "not
+ * stored" (not "outcome unknown", which a lost connection would otherwise suggest).
+ */
+export class ChainHeadError extends Error {
+  constructor(chainId: string, cause: unknown) {
+    super(`could not read the head of hash chain ${chainId}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'ChainHeadError';
+  }
+}

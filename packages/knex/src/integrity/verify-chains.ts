@@ -1,0 +1,209 @@
+import type { Knex } from 'knex';
+import { AbortedError, ConfigurationError } from '@audit-events/core';
+import { quoteIdentifier, rawRows, type DialectTraits } from '../sql/dialect.js';
+import { canonicalRead } from './canonical-value.js';
+import { ChainCursor, nextBySeq, type ReadRow } from './chain-cursor.js';
+import { canonicalRow, digest, GENESIS_HASH } from './row-digest.js';
+import type { RowLayout } from './row-layout.js';
+import { planTable, type TablePlan } from './table-plan.js';
+import type { ChainHead, ChainVerification, IntegrityFailure, VerifyOptions, VerifyReport } from './verify-report.js';
+
+export const DEFAULT_VERIFY_PAGE_SIZE = 1000;
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/** The tables of one kind (live first, then archive) and how their rows are hashed. */
+export interface VerifyTarget {
+  knex: Knex;
+  traits: DialectTraits;
+  /** Existing tables only. */
+  tables: readonly string[];
+  layout: RowLayout;
+}
+
+function checkOptions(options: VerifyOptions): { pageSize: number; expected: Map<string, ChainHead> } {
+  if (options === null || typeof options !== 'object') throw new ConfigurationError('options', 'must be an object');
+  const pageSize = options.pageSize ?? DEFAULT_VERIFY_PAGE_SIZE;
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 100_000) {
+    throw new ConfigurationError('pageSize', `must be an integer from 1 to 100000, got ${String(pageSize)}`);
+  }
+  if (options.onChain !== undefined && typeof options.onChain !== 'function') {
+    throw new ConfigurationError('onChain', 'must be a function');
+  }
+  const expected = new Map<string, ChainHead>();
+  const heads = options.expectedHeads ?? [];
+  if (!Array.isArray(heads)) throw new ConfigurationError('expectedHeads', 'must be an array of { chainId, seq, hash }');
+  heads.forEach((head: unknown, i) => {
+    const h = head as Partial<ChainHead> | null;
+    if (
+      h === null ||
+      typeof h !== 'object' ||
+      typeof h.chainId !== 'string' ||
+      !Number.isSafeInteger(h.seq) ||
+      (h.seq as number) < 1 ||
+      typeof h.hash !== 'string' ||
+      !HEX64.test(h.hash)
+    ) {
+      throw new ConfigurationError(`expectedHeads[${i}]`, 'must be { chainId: string, seq: integer >= 1, hash: 64 hex digits }');
+    }
+    const known = expected.get(h.chainId);
+    if (known === undefined || known.seq < (h.seq as number)) expected.set(h.chainId, h as ChainHead);
+  });
+  return { pageSize, expected };
+}
+
+/**
+ * Walks every chain found in the target's tables and checks each row in seq order: position,
+ * link to the previous row, and hash of its content. Memory holds the chain ids and about one
+ * page of rows per table, whatever the table size. Each chain is read inside one transaction
+ * (a snapshot on PostgreSQL and MySQL), so an archive run moving rows from the live to the
+ * archive table meanwhile cannot make a row seem missing or doubled.
+ */
+export async function verifyChains(target: VerifyTarget, options: VerifyOptions = {}): Promise<VerifyReport> {
+  const { pageSize, expected } = checkOptions(options);
+  const { knex, traits } = target;
+  const dialect = traits.name;
+  const q = (name: string): string => quoteIdentifier(name, dialect);
+  const plans: TablePlan[] = [];
+  let unchainedRows = 0;
+  for (const table of target.tables) {
+    const plan = await planTable(knex, dialect, table, target.layout);
+    if (plan !== null) {
+      plans.push(plan);
+      continue;
+    }
+    // A table without chain columns: every row is unchained.
+    const [count] = rawRows<{ n: unknown }>(await knex.raw(`select count(*) as n from ${q(table)}`), dialect);
+    unchainedRows += Number(count?.n ?? 0);
+  }
+
+  const chainIds = new Set<string>(expected.keys());
+  /** Rows that name a chain but have no position: they cannot be linked into it. */
+  const unpositioned = new Map<string, number>();
+  for (const { table } of plans) {
+    const [count] = rawRows<{ n: unknown }>(
+      await knex.raw(`select count(*) as n from ${q(table)} where ${q('chain_id')} is null`),
+      dialect,
+    );
+    unchainedRows += Number(count?.n ?? 0);
+    const ids = rawRows<{ chain_id: unknown }>(
+      await knex.raw(`select distinct ${q('chain_id')} from ${q(table)} where ${q('chain_id')} is not null`),
+      dialect,
+    );
+    for (const row of ids) chainIds.add(String(row.chain_id));
+    const loose = rawRows<{ chain_id: unknown; n: unknown }>(
+      await knex.raw(
+        `select ${q('chain_id')}, count(*) as n from ${q(table)} where ${q('chain_id')} is not null and ${q('seq')} is null group by ${q('chain_id')}`,
+      ),
+      dialect,
+    );
+    for (const row of loose) unpositioned.set(String(row.chain_id), (unpositioned.get(String(row.chain_id)) ?? 0) + Number(row.n));
+  }
+
+  const chains: ChainVerification[] = [];
+  for (const chainId of [...chainIds].sort()) {
+    if (options.signal?.aborted) throw new AbortedError(`Verification aborted after ${chains.length} chain(s)`);
+    const result = await verifyChain(target, plans, chainId, pageSize, expected.get(chainId), unpositioned.get(chainId) ?? 0, options.signal);
+    chains.push(result);
+    options.onChain?.(result);
+  }
+  const validChains = chains.filter((c) => c.valid).length;
+  return {
+    tables: [...target.tables],
+    chains,
+    validChains,
+    totalChains: chains.length,
+    chainedRows: chains.reduce((sum, c) => sum + c.rows, 0),
+    unchainedRows,
+    valid: validChains === chains.length,
+  };
+}
+
+async function verifyChain(
+  target: VerifyTarget,
+  plans: readonly TablePlan[],
+  chainId: string,
+  pageSize: number,
+  expectedHead: ChainHead | undefined,
+  unpositioned: number,
+  signal: AbortSignal | undefined,
+): Promise<ChainVerification> {
+  const { knex, traits, layout } = target;
+  const read = async (trx: Knex.Transaction): Promise<ChainVerification> => {
+    const cursors = plans.map((plan) => new ChainCursor(trx, plan, traits.name, chainId, pageSize));
+    const planOf = new Map<ChainCursor, TablePlan>(cursors.map((c, i) => [c, plans[i] as TablePlan]));
+    let rows = unpositioned;
+    let prevSeq = 0;
+    let prevHash = GENESIS_HASH;
+    let lastHash: string | null = null;
+    let lastSeq: number | null = null;
+    let failure: { reason: IntegrityFailure; seq?: number } | null =
+      unpositioned > 0 ? { reason: 'broken-link' } : null;
+    for (;;) {
+      if (signal?.aborted) throw new AbortedError(`Verification aborted in chain ${chainId}`);
+      const found = await nextRow(cursors, planOf);
+      if (found === undefined) break;
+      const { row, plan } = found;
+      rows++;
+      const seq = Number(row['seq']);
+      const hash = row['hash'] === null || row['hash'] === undefined ? null : String(row['hash']);
+      if (failure === null) failure = checkRow(row, plan, seq, hash, prevSeq, prevHash, layout, traits);
+      if (failure === null && expectedHead !== undefined && seq === expectedHead.seq && hash !== expectedHead.hash) {
+        failure = { reason: 'head-mismatch', seq };
+      }
+      prevSeq = seq;
+      prevHash = hash ?? '';
+      lastSeq = seq;
+      lastHash = hash;
+    }
+    if (failure === null && expectedHead !== undefined && (lastSeq ?? 0) < expectedHead.seq) {
+      failure = { reason: 'missing-tail', seq: (lastSeq ?? 0) + 1 };
+    }
+    const result: ChainVerification = { chainId, rows, valid: failure === null, lastSeq, lastHash };
+    if (failure !== null) {
+      result.reason = failure.reason;
+      if (failure.seq !== undefined) result.firstBadSeq = failure.seq;
+    }
+    return result;
+  };
+  // SQLite's transaction is a snapshot already (and ignores isolation levels with a warning).
+  return traits.name === 'sqlite' ? knex.transaction(read) : knex.transaction(read, { isolationLevel: 'repeatable read' });
+}
+
+async function nextRow(
+  cursors: readonly ChainCursor[],
+  planOf: ReadonlyMap<ChainCursor, TablePlan>,
+): Promise<{ row: ReadRow; plan: TablePlan } | undefined> {
+  const picked = await nextBySeq(cursors);
+  if (picked === undefined) return undefined;
+  return { row: picked.row, plan: planOf.get(picked.cursor) as TablePlan };
+}
+
+/** The first thing wrong with `row` given the row before it, or null. */
+function checkRow(
+  row: ReadRow,
+  plan: TablePlan,
+  seq: number,
+  hash: string | null,
+  prevSeq: number,
+  prevHash: string,
+  layout: RowLayout,
+  traits: DialectTraits,
+): { reason: IntegrityFailure; seq: number } | null {
+  if (seq <= prevSeq) return { reason: 'duplicate-seq', seq };
+  if (seq > prevSeq + 1) return { reason: 'seq-gap', seq: prevSeq + 1 };
+  const link = row['prev_hash'];
+  if (link === null || link === undefined || String(link) !== prevHash) return { reason: 'broken-link', seq };
+  if (hash === null || recompute(row, plan, layout, traits) !== hash) return { reason: 'hash-mismatch', seq };
+  return null;
+}
+
+/** The hash the row should have, from the values the driver returned. */
+export function recompute(row: ReadRow, plan: TablePlan, layout: RowLayout, traits: DialectTraits): string {
+  const fixed = layout.columns.map((column) => canonicalRead(column.kind, row[column.name], traits));
+  const others: Array<[string, string]> = [];
+  for (const { name, kind } of plan.others) {
+    const value = canonicalRead(kind, row[name], traits);
+    if (value !== null) others.push([name, value]);
+  }
+  return digest(canonicalRow(layout, fixed, others));
+}

@@ -1,0 +1,63 @@
+import type { Knex } from 'knex';
+import { InvalidQueryError, type AuditEvent } from '@audit-events/core';
+import { DEFAULT_TABLE_NAME } from '../schema/schema-options.js';
+import { dialectOf, fromDbTimestamp, probeDialect, quoteIdentifier, rawRows } from '../sql/dialect.js';
+import { checkTableName } from '../sql/identifiers.js';
+import { findEvents } from '../store/find-events.js';
+
+export interface LatestEventsOptions {
+  /** The request events table. Default `audit_events`. */
+  tableName?: string;
+  /** Newest events shown per content type. Default 5, at most 100. */
+  perType?: number;
+  /** Content types shown, most recently active first. Default 20, at most 200. */
+  maxTypes?: number;
+}
+
+export interface ContentTypeEvents {
+  contentType: string;
+  /** Events of this type in the table. */
+  total: number;
+  /** Its newest event's time. */
+  lastAt: Date;
+  /** Its newest events, newest first. */
+  events: AuditEvent[];
+}
+
+/**
+ * The latest request events per content type, for the HTML report: one GROUP BY for the types
+ * (most recently active first), then one keyset-ordered read per type through the store's own
+ * row mapping. Reads `maxTypes × perType` events at most, whatever the table's size.
+ */
+export async function latestEventsByContentType(knex: Knex, options: LatestEventsOptions = {}): Promise<ContentTypeEvents[]> {
+  const tableName = checkTableName(options.tableName ?? DEFAULT_TABLE_NAME);
+  const perType = limit(options.perType, 5, 100, 'perType');
+  const maxTypes = limit(options.maxTypes, 20, 200, 'maxTypes');
+  const dialect = dialectOf(knex);
+  const q = (name: string): string => quoteIdentifier(name, dialect);
+  const types = rawRows<Record<string, unknown>>(
+    await knex.raw(
+      `select ${q('content_type')} as ${q('t')}, count(*) as ${q('n')}, max(${q('created_at')}) as ${q('last_at')} ` +
+        `from ${q(tableName)} group by ${q('content_type')} order by 3 desc, 1 limit ?`,
+      [maxTypes],
+    ),
+    dialect,
+  );
+  const traits = await probeDialect(knex, dialect);
+  const rows = { dialect, extraColumns: [], mapRow: undefined };
+  const out: ContentTypeEvents[] = [];
+  for (const type of types) {
+    const contentType = String(type['t']);
+    const page = await findEvents(knex, tableName, { contentType, limit: perType }, rows, traits);
+    out.push({ contentType, total: Number(type['n']), lastAt: fromDbTimestamp(type['last_at']), events: page.events });
+  }
+  return out;
+}
+
+function limit(value: number | undefined, fallback: number, max: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw new InvalidQueryError(`${name} must be an integer from 1 to ${max}, got ${String(value)}`);
+  }
+  return value;
+}

@@ -1,0 +1,119 @@
+// Shared helpers for the hash-chain tests: events, a migrated chained store on unique tables, raw
+// access to chain rows, and an independent implementation of the documented hash format (what an
+// auditor, or a forger who knows it, would compute).
+import { createHash } from 'node:crypto';
+import { newEventId } from '@audit-events/core';
+import { GENESIS_HASH, HASH_FORMAT, KnexEventStore } from '@audit-events/knex';
+import { uniqueTable } from '../helpers/databases.js';
+
+let n = 0;
+
+/** A complete event; `overrides` replace fields. */
+export function makeEvent(overrides = {}) {
+  n++;
+  return {
+    id: newEventId(),
+    createdAt: new Date(),
+    contentType: 'shop.order',
+    objectId: String(n),
+    content: { status: 'paid', total: 12.5, items: [{ sku: 'A-1', qty: 2 }], note: null },
+    userId: '42',
+    userRepr: 'alice@example.com',
+    url: 'https://shop.example.com/orders/1?x=1',
+    method: 'POST',
+    ip: '203.0.113.7',
+    requestId: `req-${n}`,
+    userAgent: 'Mozilla/5.0 (test)',
+    queryParams: { x: '1' },
+    postData: { status: 'paid', password: '****************' },
+    headers: { 'X-Team': 'blue' },
+    ...overrides,
+  };
+}
+
+/** A migrated store with integrity on, on fresh tables recorded in `cleanup`. */
+export async function chainedStore(knex, cleanup, options = {}) {
+  const tableName = options.tableName ?? uniqueTable('ich');
+  const archiveTableName = options.archiveTableName ?? `${tableName}_arc`;
+  if (!cleanup.includes(tableName)) cleanup.push(tableName, archiveTableName);
+  const store = new KnexEventStore(knex, { integrity: true, lingerMs: 0, ...options, tableName, archiveTableName });
+  await store.migrate();
+  return store;
+}
+
+export async function dropAll(knex, names) {
+  if (!knex) return;
+  for (const name of names.splice(0)) await knex.schema.dropTableIfExists(name);
+}
+
+/** Chain rows of `table` ordered by chain and seq, as { chain_id, seq (number), prev_hash, hash }. */
+export async function chainRows(knex, table, chainId) {
+  const query = knex(table).select('chain_id', 'seq', 'prev_hash', 'hash').whereNotNull('chain_id');
+  if (chainId) query.where('chain_id', chainId);
+  const rows = await query.orderBy([{ column: 'chain_id' }, { column: 'seq' }]);
+  return rows.map((r) => ({ ...r, seq: Number(r.seq) }));
+}
+
+/** The one chain of a report, or a failure naming what there was. */
+export function onlyChain(report) {
+  if (report.chains.length !== 1) throw new Error(`expected one chain, got ${JSON.stringify(report.chains)}`);
+  return report.chains[0];
+}
+
+/** Each chain as `chainId → valid | reason@seq`, for compact assertions. */
+export function verdicts(report) {
+  return Object.fromEntries(
+    report.chains.map((c) => [c.chainId, c.valid ? 'valid' : `${c.reason}@${c.firstBadSeq ?? '-'}`]),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The hash format, re-implemented from its documentation (packages/knex/README.md, "Integrity").
+
+/** JSON with object keys sorted, no whitespace. */
+export function canonicalJson(value) {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  return `{${Object.keys(value)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`)
+    .join(',')}}`;
+}
+
+const EVENT_COLUMNS = [
+  ['id', 'string'], ['created_at', 'timestamp'], ['content_type', 'string'], ['object_id', 'string'], ['content', 'json'],
+  ['user_id', 'string'], ['user_repr', 'string'], ['url', 'string'], ['method', 'string'], ['ip', 'string'],
+  ['request_id', 'string'], ['user_agent', 'string'], ['query_params', 'json'], ['post_data', 'json'], ['headers', 'json'],
+  ['chain_id', 'string'], ['seq', 'int'], ['prev_hash', 'string'],
+];
+
+/**
+ * The hash of an event row given as JS values: `values.created_at` a Date, JSON columns as JS
+ * values (null for SQL NULL), `seq` a number.
+ */
+export function specEventHash(values) {
+  const canonical = (kind, v) => {
+    if (v === null || v === undefined) return null;
+    if (kind === 'json') return canonicalJson(v);
+    if (kind === 'timestamp') return v.toISOString();
+    return String(v);
+  };
+  const parts = [HASH_FORMAT, ...EVENT_COLUMNS.map(([name, kind]) => [name, canonical(kind, values[name])])];
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+}
+
+export { GENESIS_HASH };
+
+/** Binds a JS row for a raw insert on `dialect`: SQLite stores times as ms, JSON as text everywhere. */
+export function bindEventRow(values, dialect) {
+  const row = {};
+  for (const [name, kind] of EVENT_COLUMNS) {
+    const v = values[name] ?? null;
+    if (v === null) row[name] = null;
+    else if (kind === 'json') row[name] = JSON.stringify(v);
+    else if (kind === 'timestamp') row[name] = dialect === 'sqlite' ? v.getTime() : v;
+    else row[name] = v;
+  }
+  row.hash = values.hash;
+  return row;
+}

@@ -1,0 +1,155 @@
+// Crash during archive: an archiver process is SIGKILLed at random moments in several runs while
+// this process keeps inserting new events, some of them backdated so the archiver races for them.
+// After every kill each event is in exactly one table; a final run then completes the job:
+// archive + live = original + newly inserted, every old event archived, every young one live.
+import { expect } from 'chai';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import knexFactory from 'knex';
+import { newEventId } from '@audit-events/core';
+import { KnexEventStore, sqliteKnexConfig } from '@audit-events/knex';
+import { forEachDialect, tempDir, uniqueTable } from '../helpers/databases.js';
+import { startNode } from '../helpers/child-process.js';
+import { dropTables, expectSameSet, unique } from './support.js';
+
+const ARCHIVER = fileURLToPath(new URL('../fixtures/reliability/archiver.mjs', import.meta.url));
+const CUTOFF = Date.UTC(2025, 0, 1);
+const DAY = 86_400_000;
+const ORIGINAL_OLD = 4000;
+const ORIGINAL_YOUNG = 300;
+const KILLS = 4;
+/** A kill point: after a random number of committed batches (0 included), plus a random few ms,
+ *  which lands the SIGKILL between two batches or inside one's transaction. */
+const MAX_BATCHES_BEFORE_KILL = 25;
+const MAX_EXTRA_DELAY_MS = 12;
+
+function event(createdAt, n) {
+  return { id: newEventId(), createdAt: new Date(createdAt), contentType: 'Order', objectId: String(n), content: { n } };
+}
+
+/** Inserts batches of 10 events until stopped: every other batch backdated (archivable). */
+function startWriter(store) {
+  const acked = new Set();
+  const notStored = new Set();
+  const unknown = new Set();
+  const old = new Set();
+  let stopped = false;
+  let n = 0;
+  const done = (async () => {
+    while (!stopped) {
+      const backdated = n % 20 === 0;
+      const events = Array.from({ length: 10 }, () => {
+        n++;
+        return event(backdated ? CUTOFF - 1 - ((n * 7919) % (10 * DAY)) : CUTOFF + n * 1000, n);
+      });
+      if (backdated) for (const e of events) old.add(e.id);
+      try {
+        await store.save(events);
+        for (const e of events) acked.add(e.id);
+      } catch (err) {
+        const bucket = err.code === 'AUDIT_STORE_TIMEOUT' || err.outcomeUnknown ? unknown : notStored;
+        for (const e of events) bucket.add(e.id);
+      }
+    }
+  })();
+  return {
+    acked,
+    notStored,
+    unknown,
+    old,
+    async stop() {
+      stopped = true;
+      await done;
+    },
+  };
+}
+
+forEachDialect('reliability: SIGKILL during archive, with writers still inserting', (ctx, dialect) => {
+  const tables = [];
+  let knex;
+  let filename;
+  before(() => {
+    if (dialect === 'sqlite') {
+      filename = join(tempDir(), `${uniqueTable('crash')}.sqlite`);
+      knex = knexFactory(sqliteKnexConfig(filename));
+    } else {
+      knex = ctx.knex;
+    }
+  });
+  afterEach(() => dropTables(knex, tables));
+  after(async () => {
+    if (dialect === 'sqlite') await knex.destroy();
+  });
+
+  const idsOf = async (table) => (await knex(table).select('id')).map((r) => String(r.id).trim());
+
+  it(`${KILLS} runs killed at random points, then a full run: archive + live = original + inserted, nothing twice`, async function () {
+    const tableName = uniqueTable('rl_arc');
+    const archiveTableName = `${tableName}_arc`;
+    tables.push(tableName, archiveTableName);
+    const store = new KnexEventStore(knex, { tableName, archiveTableName });
+    await store.migrate();
+    const original = [];
+    for (let i = 0; i < ORIGINAL_OLD; i++) original.push(event(CUTOFF - 1 - ((i * 104_729) % (60 * DAY)), i));
+    for (let i = 0; i < ORIGINAL_YOUNG; i++) original.push(event(CUTOFF + i * 1000, i));
+    await store.save(original);
+    const originalIds = original.map((e) => e.id);
+    const originalOld = new Set(originalIds.slice(0, ORIGINAL_OLD));
+    const job = { dialect, filename, tableName, olderThan: new Date(CUTOFF).toISOString(), batchSize: 25 };
+
+    /** Each event in exactly one table; everything that must exist does, nothing refused does. */
+    async function checkInvariants(writer) {
+      const mustExist = [...originalIds, ...writer.acked]; // committed before the reads below
+      const live = await idsOf(tableName);
+      const archived = await idsOf(archiveTableName);
+      unique(archived, 'archived ids');
+      unique(live, 'live ids');
+      const liveSet = new Set(live);
+      expect(archived.filter((id) => liveSet.has(id)), 'ids in both tables').to.deep.equal([]);
+      const all = new Set([...live, ...archived]);
+      expect(mustExist.filter((id) => !all.has(id)), 'committed events missing').to.deep.equal([]);
+      expect([...writer.notStored].filter((id) => all.has(id)), 'refused events stored').to.deep.equal([]);
+      return { live, archived, all };
+    }
+
+    const writer = startWriter(store);
+    const delays = [];
+    let killedMidRun = 0;
+    try {
+      for (let round = 0; round < KILLS; round++) {
+        const archiver = startNode(ARCHIVER, [JSON.stringify(job)]);
+        expect(await archiver.waitFor(/^ready$/), archiver.stderr()).to.equal('ready');
+        const batches = Math.floor(Math.random() * (MAX_BATCHES_BEFORE_KILL + 1));
+        const delay = Math.floor(Math.random() * MAX_EXTRA_DELAY_MS);
+        delays.push(`${batches}+${delay}ms`);
+        if (batches > 0) await archiver.waitFor(/^progress /, batches);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        archiver.child.kill('SIGKILL');
+        const { signal } = await archiver.exited;
+        if (signal === 'SIGKILL' && !archiver.lines.some((l) => l.startsWith('done '))) killedMidRun++;
+        expect(archiver.lines.filter((l) => l.startsWith('error ')), archiver.stderr()).to.deep.equal([]);
+        await checkInvariants(writer);
+      }
+    } finally {
+      await writer.stop();
+    }
+    expect(killedMidRun, `kill points ${delays.join(', ')}`).to.equal(KILLS);
+    expect(writer.acked.size, 'events inserted during the runs').to.be.above(0);
+
+    const last = startNode(ARCHIVER, [JSON.stringify(job)]);
+    const { code } = await last.exited;
+    expect(code, `${last.lines.join('\n')}\n${last.stderr()}`).to.equal(0);
+    const result = JSON.parse(last.lines.find((l) => l.startsWith('done ')).slice(5));
+    expect(result.remaining).to.equal(0);
+
+    const { live, archived, all } = await checkInvariants(writer);
+    const stored = new Set([...originalIds, ...writer.acked, ...[...writer.unknown].filter((id) => all.has(id))]);
+    expectSameSet(all, stored, 'archive + live vs original + inserted');
+    const isOld = (id) => originalOld.has(id) || writer.old.has(id);
+    expectSameSet(new Set(archived), new Set([...stored].filter(isOld)), 'archive vs every old event');
+    expectSameSet(new Set(live), new Set([...stored].filter((id) => !isOld(id))), 'live vs every young event');
+    this.test.title +=
+      ` [killed after ${delays.join(', ')} (batches+ms); ${writer.acked.size} inserted meanwhile (${[...writer.acked].filter((id) => writer.old.has(id)).length} backdated),` +
+      ` ${writer.notStored.size} refused, ${writer.unknown.size} unknown; final run archived ${result.archived}]`;
+  });
+});

@@ -1,0 +1,188 @@
+// Hostile input (fast-check): arbitrary nested JSON bodies, form bodies, query strings and header
+// values, with secrets planted under sensitive keys (mixed case, at any depth, in arrays) and
+// prototype-pollution keys anywhere. For every request, on Express and Koa over real HTTP:
+// - the app answers 2xx or 4xx, never 5xx, and stays up;
+// - the stored row, read back from the database, holds no planted secret in any column;
+// - the stored request id is well formed (the client's if it was, a fresh UUID otherwise) and is
+//   the one echoed in the response;
+// - the client IP is the socket's, whatever X-Forwarded-For says (no trust proxy);
+// and after all runs: no secret in the permission NDJSON file, no global prototype polluted.
+import { expect } from 'chai';
+import fc from 'fast-check';
+import http from 'node:http';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { configureAuditLogger, FileAuditLogger } from '@audit-events/core';
+import { KnexEventStore } from '@audit-events/knex';
+import { forEachDialect, tempDir, uniqueTable } from '../helpers/databases.js';
+import { listen, send } from '../helpers/http-load.js';
+import { buildHandler, FRAMEWORKS } from '../fixtures/reliability/app.js';
+import { dropTables } from './support.js';
+import {
+  CAPTURE_ALL,
+  MARK,
+  metadataWithInput,
+  PROTO_KEYS,
+  prototypeSnapshot,
+  SENSITIVE_KEYS,
+  UUID,
+  WELL_FORMED_ID,
+} from './hostile-support.js';
+
+const PROPERTY_RUNS = 300;
+
+// ---- arbitraries -------------------------------------------------------------------------------
+
+const marker = fc.nat().map((n) => `${MARK}${n}`);
+const sensitiveKey = fc.constantFrom(...SENSITIVE_KEYS).chain((key) => fc.mixedCase(fc.constant(key)));
+const protoKey = fc.constantFrom(...PROTO_KEYS);
+const plainText = fc.string({ maxLength: 12 }).filter((s) => !s.includes(MARK));
+/** Anything under a sensitive key: a string, a list, an object — all of it must be masked. */
+const secretValue = fc.oneof(
+  marker,
+  fc.array(marker, { minLength: 1, maxLength: 3 }),
+  fc.array(fc.tuple(plainText, marker), { minLength: 1, maxLength: 3 }).map(objectOf),
+);
+const leaf = fc.oneof(plainText, fc.integer(), fc.boolean(), fc.constant(null));
+
+/** Builds an object keeping `__proto__` & co. as own data keys, as JSON.parse does. */
+function objectOf(entries) {
+  const out = {};
+  for (const [key, value] of entries) Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  return out;
+}
+
+const { object: jsonObject, array: jsonArray } = fc.letrec((tie) => ({
+  value: fc.oneof({ depthSize: 'small', withCrossShrink: true }, leaf, tie('object'), tie('array')),
+  object: fc
+    .array(fc.oneof(fc.tuple(plainText, tie('value')), fc.tuple(protoKey, tie('value')), fc.tuple(sensitiveKey, secretValue)), {
+      maxLength: 5,
+    })
+    .map(objectOf),
+  array: fc.array(tie('value'), { maxLength: 4 }),
+}));
+
+/** Query/form pairs: flat keys, bracketed nesting (`a[b][cvv]`), arrays (`token[]`), pollution. */
+const pair = fc.oneof(
+  fc.tuple(plainText, plainText),
+  fc.tuple(sensitiveKey, marker),
+  fc.tuple(fc.tuple(plainText, sensitiveKey).map(([a, s]) => `${a}[${s}]`), marker),
+  fc.tuple(fc.tuple(plainText, plainText, sensitiveKey).map(([a, b, s]) => `${a}[${b}][${s}]`), marker),
+  fc.tuple(sensitiveKey.map((s) => `${s}[]`), marker),
+  fc.tuple(protoKey.map((p) => `${p}[polluted]`), fc.constant('yes')),
+  fc.tuple(fc.constant('constructor[prototype][polluted]'), fc.constant('yes')),
+);
+const pairs = fc.array(pair, { maxLength: 6 });
+function encodePairs(list, rawBrackets) {
+  const enc = (s) => (rawBrackets ? encodeURIComponent(s).replace(/%5B/g, '[').replace(/%5D/g, ']') : encodeURIComponent(s));
+  return list.map(([k, v]) => `${enc(k)}=${enc(v)}`).join('&');
+}
+
+/** Header values a client can send: no CR, LF or NUL; latin1 beyond ASCII included. */
+const headerChar = fc.integer({ min: 0x20, max: 0xff }).filter((c) => c !== 0x7f).map((c) => String.fromCharCode(c));
+const headerValue = fc.string({ unit: headerChar, maxLength: 64 }).filter((s) => !s.includes(MARK));
+const requestId = fc.oneof(
+  headerValue,
+  fc.string({ unit: headerChar, minLength: 100, maxLength: 2000 }),
+  fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._:@/+=-]{0,127}$/),
+  fc.constantFrom('<script>alert(1)</script>', 'a b', '../../etc/passwd', "' or 1=1 --", '%0d%0aSet-Cookie: x=1'),
+);
+const ipish = fc.oneof(fc.ipV4(), fc.ipV6(), headerValue, fc.constant('1.2.3.4, 10.0.0.1'));
+
+const body = fc.oneof(
+  fc.oneof(jsonObject, jsonArray).map((v) => ({ type: 'application/json', text: JSON.stringify(v) })),
+  fc.tuple(pairs, fc.boolean()).map(([p, raw]) => ({ type: 'application/x-www-form-urlencoded', text: encodePairs(p, raw) })),
+  // Text has no keys to mask: only plain text is sent, to check robustness.
+  plainText.map((t) => ({ type: 'text/plain', text: t })),
+  // Not JSON at all: the parser's 400.
+  fc.string({ maxLength: 20 }).map((t) => ({ type: 'application/json', text: `{${t}` })),
+  fc.constant(null),
+);
+
+const hostileRequest = fc.record({
+  method: fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE'),
+  query: fc.tuple(pairs, fc.boolean()).map(([p, raw]) => encodePairs(p, raw)),
+  body,
+  headers: fc.record(
+    {
+      'x-request-id': requestId,
+      'x-forwarded-for': ipish,
+      'x-forwarded-host': headerValue,
+      'x-api-key': marker,
+      authorization: marker.map((m) => `Bearer ${m}`),
+      cookie: marker.map((m) => `sid=${m}; theme=dark`),
+      'x-auth-token': marker,
+      'x-team': headerValue,
+      'user-agent': headerValue,
+      'x-user': headerValue,
+    },
+    { requiredKeys: [] },
+  ),
+});
+
+// ---- the test ----------------------------------------------------------------------------------
+
+forEachDialect(
+  'reliability: hostile input (property runs)',
+  (ctx) => {
+    const tables = [];
+    afterEach(async () => {
+      await configureAuditLogger(null);
+      await dropTables(ctx.knex, tables);
+    });
+
+    for (const framework of FRAMEWORKS) {
+      it(`${framework}: ${PROPERTY_RUNS} arbitrary requests → never a 5xx, no secret stored at any depth, ids sanitised, no pollution`, async function () {
+        this.timeout(60_000);
+        const tableName = uniqueTable('rl_host');
+        tables.push(tableName, `${tableName}_arc`);
+        const store = new KnexEventStore(ctx.knex, { tableName, archiveTableName: `${tableName}_arc` });
+        await store.migrate();
+        const file = join(tempDir(), `${tableName}.ndjson`);
+        const logger = new FileAuditLogger(file);
+        await configureAuditLogger(logger);
+        const before = prototypeSnapshot();
+        const app = await listen(buildHandler(framework, { store, audit: CAPTURE_ALL, metadata: metadataWithInput }));
+        const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+        const statuses = {};
+        try {
+          await fc.assert(
+            fc.asyncProperty(hostileRequest, async (req) => {
+              const headers = { ...req.headers };
+              if (req.body) headers['content-type'] = req.body.type;
+              const path = `/orders/42${req.query ? `?${req.query}` : ''}`;
+              const res = await send(app.port, agent, 0, { method: req.method, path, headers, body: req.body?.text });
+              statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+              expect(res.status, res.text).to.be.within(200, 499);
+              if (res.status !== 200) return;
+              const rows = await ctx.knex(tableName).where('id', res.json.eventId).select('*');
+              expect(rows).to.have.length(1);
+              const [row] = rows;
+              expect(JSON.stringify(row), 'a planted secret reached the event row').not.to.include(MARK);
+              expect(row.request_id).to.equal(res.headers['x-request-id']).and.to.equal(res.json.requestId);
+              const sent = headers['x-request-id'];
+              if (typeof sent === 'string' && WELL_FORMED_ID.test(sent)) expect(row.request_id).to.equal(sent);
+              else expect(row.request_id).to.match(UUID);
+              expect(row.ip).to.equal('127.0.0.1');
+              expect(row.url.startsWith(`http://127.0.0.1:${app.port}/orders/42`), row.url).to.equal(true);
+            }),
+            { numRuns: PROPERTY_RUNS, endOnFailure: true },
+          );
+        } finally {
+          agent.destroy();
+          await app.close();
+          await logger.close();
+        }
+        expect(statuses['200'] ?? 0, JSON.stringify(statuses)).to.be.above(PROPERTY_RUNS / 4);
+        const log = readFileSync(file, 'utf8');
+        expect(log.split('\n').filter(Boolean).length, JSON.stringify(statuses)).to.equal(statuses['200']);
+        expect(log, 'a planted secret reached the permission log').not.to.include(MARK);
+        expect(JSON.stringify(await ctx.knex(tableName).select('*'))).not.to.include(MARK);
+        expect(prototypeSnapshot()).to.deep.equal(before);
+        expect({}.polluted).to.equal(undefined);
+        this.test.title += ` [${JSON.stringify(statuses)}]`;
+      });
+    }
+  },
+  { dialects: ['sqlite'] },
+);
