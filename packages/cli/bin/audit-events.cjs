@@ -9,6 +9,14 @@ try {
   process.exit(1);
 }
 
+// A signal no command is handling (before a long operation starts, or after it stopped on a
+// first signal) ends the process with the conventional 128 + n exit code instead of dying by it.
+for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
+  process.on(sig, () => {
+    if (process.listenerCount(sig) === 1) process.exit(code);
+  });
+}
+
 run(process.argv, { exit: (code) => process.exit(code) }).then(
   (code) => {
     process.exitCode = code;

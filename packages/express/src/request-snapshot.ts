@@ -10,8 +10,13 @@ export function readExpressRequest(req: Request): RequestSnapshot {
   const originalUrl = req.originalUrl || req.url || '/';
   return {
     method: req.method,
-    url: absoluteUrl(req.protocol, requestHost(req), originalUrl),
-    path: pathOf(originalUrl),
+    // Getters: URL and path are only worked out when an event needs them.
+    get url() {
+      return absoluteUrl(req.protocol, requestHost(req), originalUrl);
+    },
+    get path() {
+      return pathOf(originalUrl);
+    },
     // req.ip applies the app's `trust proxy` setting: X-Forwarded-For counts only when trusted.
     ip: req.ip,
     headers: req.headers,

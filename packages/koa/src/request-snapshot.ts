@@ -11,9 +11,14 @@ export function readKoaRequest(ctx: Context): RequestSnapshot {
   const originalUrl = ctx.originalUrl || ctx.url || '/';
   return {
     method: ctx.method,
+    // Getters: URL and path are only worked out when an event needs them.
     // Not ctx.origin: Koa 3 changed it to the Origin request header.
-    url: absoluteUrl(ctx.protocol, ctx.host, originalUrl),
-    path: pathOf(originalUrl),
+    get url() {
+      return absoluteUrl(ctx.protocol, ctx.host, originalUrl);
+    },
+    get path() {
+      return pathOf(originalUrl);
+    },
     ip: ctx.ip,
     headers: ctx.req.headers,
     query: () => ctx.query,

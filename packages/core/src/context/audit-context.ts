@@ -26,9 +26,9 @@ type Lazy<T> = T | (() => T);
 export interface AuditContextInit {
   requestId?: string | null;
   method?: string | null;
-  /** Absolute URL of the request. */
-  url?: string | null;
-  path?: string | null;
+  /** Absolute URL of the request (a function is called once, on first use). */
+  url?: Lazy<string | null>;
+  path?: Lazy<string | null>;
   ip?: string | null;
   userAgent?: string | null;
   /** Read when an event is created, so an auth middleware after the audit one still counts. */
@@ -36,7 +36,7 @@ export interface AuditContextInit {
   queryParams?: Lazy<JsonObject | null>;
   /** Read when an event is created, so a body parser after the audit middleware still counts. */
   postData?: Lazy<JsonValue | null>;
-  headers?: Record<string, string> | null;
+  headers?: Lazy<Record<string, string> | null>;
   /**
    * Merged into every event's content. Deep-copied as JSON (Dates become ISO strings), so each
    * context owns its own and nested values are never shared between requests.
@@ -68,11 +68,8 @@ function resolve<T>(value: Lazy<T> | undefined, fallback: T): T {
 export class AuditContext {
   readonly requestId: string | null;
   readonly method: string | null;
-  readonly url: string | null;
-  readonly path: string | null;
   readonly ip: string | null;
   readonly userAgent: string | null;
-  readonly headers: Record<string, string> | null;
   /** This context's own extra data, merged into every event's content (event content wins). */
   readonly extraData: Record<string, unknown>;
   readonly store: EventStore | null;
@@ -81,6 +78,11 @@ export class AuditContext {
   /** Span id of that span, or null. */
   readonly spanId: string | null;
 
+  // URL, path and headers are worked out on first use: most requests create no event, and the
+  // middleware's per-request cost is what every request of the app pays.
+  #url: Lazy<string | null> | undefined;
+  #path: Lazy<string | null> | undefined;
+  #headers: Lazy<Record<string, string> | null> | undefined;
   readonly #user: Lazy<AuditUser | null> | undefined;
   readonly #queryParams: Lazy<JsonObject | null> | undefined;
   readonly #postData: Lazy<JsonValue | null> | undefined;
@@ -89,11 +91,11 @@ export class AuditContext {
   constructor(init: AuditContextInit = {}) {
     this.requestId = init.requestId ?? null;
     this.method = init.method ?? null;
-    this.url = init.url ?? null;
-    this.path = init.path ?? null;
+    this.#url = init.url;
+    this.#path = init.path;
     this.ip = init.ip ?? null;
     this.userAgent = init.userAgent ?? null;
-    this.headers = init.headers ?? null;
+    this.#headers = init.headers;
     this.extraData = copyExtraData(init.extraData);
     this.store = init.store ?? null;
     if (init.traceId !== undefined || init.spanId !== undefined) {
@@ -136,6 +138,23 @@ export class AuditContext {
   }
 
   /** The user, normalised (a raw `{ id, username }` given to the constructor becomes `{ id, repr }`). */
+  /** Absolute URL of the request, sensitive query values masked. */
+  get url(): string | null {
+    if (typeof this.#url === 'function') this.#url = this.#url();
+    return this.#url ?? null;
+  }
+
+  get path(): string | null {
+    if (typeof this.#path === 'function') this.#path = this.#path();
+    return this.#path ?? null;
+  }
+
+  /** The headers listed in includeHeaders, credentials masked; null when none were asked for. */
+  get headers(): Record<string, string> | null {
+    if (typeof this.#headers === 'function') this.#headers = this.#headers();
+    return this.#headers ?? null;
+  }
+
   get user(): AuditUser | null {
     return normalizeUser(resolve(this.#user, null));
   }

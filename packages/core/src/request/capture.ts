@@ -16,9 +16,9 @@ import { resolveRequestId } from './request-id.js';
  */
 export interface RequestSnapshot {
   method: string;
-  /** Absolute URL including the query string. */
-  url: string;
-  path: string;
+  /** Absolute URL including the query string (read lazily: readers may define it as a getter). */
+  readonly url: string;
+  readonly path: string;
   /** The framework's client address (honours its own trust-proxy setting). */
   ip: string | null | undefined;
   headers: Record<string, string | string[] | undefined>;
@@ -51,12 +51,12 @@ export function createRequestContext<Req>(
   const init: AuditContextInit = {
     requestId,
     method: snapshot.method,
-    url: maskUrl(snapshot.url, (key) => masker.isSensitive(key)),
-    path: snapshot.path,
+    url: () => maskUrl(snapshot.url, (key) => masker.isSensitive(key)),
+    path: () => snapshot.path,
     ip,
     userAgent: typeof userAgent === 'string' ? userAgent.slice(0, MAX_USER_AGENT) : null,
     user: () => normalizeUser(options.getUser ? options.getUser(req) : snapshot.user()),
-    headers: options.includeHeaders.length > 0 ? pickHeaders(snapshot.headers, options.includeHeaders, masker) : null,
+    headers: options.includeHeaders.length > 0 ? () => pickHeaders(snapshot.headers, options.includeHeaders, masker) : null,
     extraData: resolveExtraData(options, req),
   };
   if (options.includeQueryParams) {

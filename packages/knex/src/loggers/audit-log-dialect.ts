@@ -1,29 +1,10 @@
-import { ConfigurationError } from '@audit-events/core';
-import type { Knex } from 'knex';
+import { dialectOf, type DialectName } from '../sql/dialect.js';
 
-/** The three databases the permission audit table supports. */
-export type AuditLogDialect = 'sqlite' | 'mysql' | 'postgres';
+/** The three databases the permission audit table supports: the store's, detected the same way. */
+export type AuditLogDialect = DialectName;
 
 /** Which dialect a knex instance speaks; anything else is a ConfigurationError. */
-export function auditLogDialect(knex: Knex): AuditLogDialect {
-  const dialect = (knex as unknown as { client?: { dialect?: unknown } }).client?.dialect;
-  switch (dialect) {
-    case 'sqlite3':
-    case 'better-sqlite3':
-      return 'sqlite';
-    case 'mysql':
-    case 'mysql2':
-      return 'mysql';
-    case 'postgresql':
-    case 'pg':
-      return 'postgres';
-    default:
-      throw new ConfigurationError(
-        'knex',
-        `DatabaseAuditLogger supports SQLite, MySQL/MariaDB and PostgreSQL; this knex uses ${JSON.stringify(dialect)}`,
-      );
-  }
-}
+export const auditLogDialect = dialectOf;
 
 /**
  * Most bind parameters one INSERT may carry: SQLite builds before 3.32 stop at 999, MySQL and
