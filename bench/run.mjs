@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // npm run bench [-- --quick] [-- --suite name[,name]] [-- --update-readme]
 // Every suite measures its baselines in the same run and reports ratios, never absolute targets.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { markdownTable, RESULTS_DIR } from './lib/report.mjs';
 import { expressOverhead, expressEvent, koaOverhead } from './suites/http-overhead.mjs';
@@ -37,15 +37,22 @@ for (const [name, run] of Object.entries(suites)) {
     console.error(`\n## ${name}: FAILED\n${err.stack ?? err}`);
   }
 }
-const table = markdownTable(results);
-writeFileSync(join(RESULTS_DIR, 'SUMMARY.md'), `Measured ${new Date().toISOString()}${quick ? ' (--quick)' : ''}\n\n${table}\n`);
+// The summary covers every suite's latest result, so re-running one suite refreshes just its rows.
+const latest = Object.keys(suites)
+  .map((name) => join(RESULTS_DIR, `${name}.json`))
+  .filter((file) => existsSync(file))
+  .map((file) => JSON.parse(readFileSync(file, 'utf8')));
+const table = markdownTable(latest);
+const dates = latest.map((r) => r.date.slice(0, 16).replace('T', ' ')).sort();
+const stamp = `Measured ${dates[0]}${dates.length > 1 ? ` to ${dates[dates.length - 1]}` : ''} UTC${quick ? ' (last run --quick)' : ''} on ${latest[0]?.machine.cpus} cores, Node ${latest[0]?.machine.node}.`;
+writeFileSync(join(RESULTS_DIR, 'SUMMARY.md'), `${stamp}\n\n${table}\n`);
 if (args.includes('--update-readme')) {
   const readmePath = new URL('../README.md', import.meta.url);
   const readme = readFileSync(readmePath, 'utf8');
   const start = '<!-- bench:start -->';
   const end = '<!-- bench:end -->';
   if (readme.includes(start) && readme.includes(end)) {
-    const body = `${start}\n${table}\n${end}`;
+    const body = `${start}\n${stamp}\n\n${table}\n${end}`;
     writeFileSync(readmePath, readme.replace(new RegExp(`${start}[\\s\\S]*${end}`), body));
   }
 }

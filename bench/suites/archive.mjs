@@ -38,9 +38,10 @@ async function seed(store, rows) {
 }
 
 export async function archive({ quick }) {
-  const sizes = quick ? [5_000, 20_000] : [100_000, 1_000_000];
+  // AUDIT_BENCH_ARCHIVE_SIZES=100000,1000000 overrides the two table sizes.
+  const sizes = process.env.AUDIT_BENCH_ARCHIVE_SIZES?.split(',').map(Number) ?? (quick ? [5_000, 20_000] : [100_000, 1_000_000]);
   const dialects = quick ? ['sqlite'] : BENCH_DIALECTS;
-  const runs = quick ? 1 : 2;
+  const runs = quick ? 1 : Number(process.env.AUDIT_BENCH_ARCHIVE_RUNS ?? 1);
   const rows = [];
   for (const dialect of dialects) {
     for (const size of sizes) {

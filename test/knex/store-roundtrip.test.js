@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { InvalidEventError, InvalidIdentifierError, StoreWriteError } from '@audit-events/core';
-import { forEachDialect } from '../helpers/databases.js';
+import { forEachDialect, uniqueTable } from '../helpers/databases.js';
 import { dropAll, makeEvent, openStore } from './support.js';
 
 const UNICODE = 'Zürich — 東京 — عربى — emoji 🎉👩‍👩‍👧 — combining é — math 𝔸';
@@ -219,5 +219,40 @@ forEachDialect('KnexEventStore round trip', (ctx, dialect) => {
     expect(err).to.be.instanceOf(StoreWriteError);
     expect(err.cause).to.be.instanceOf(InvalidIdentifierError);
     expect(unsafe.stats.failedBatches).to.equal(0); // never reached the database
+  });
+});
+
+forEachDialect('KnexEventStore JSON depth', (ctx, dialect) => {
+  it('rejects only the save() whose content is nested deeper than the database stores; the batch partners are stored', async () => {
+    const { KnexEventStore } = await import('@audit-events/knex');
+    const { newEventId } = await import('@audit-events/core');
+    const table = uniqueTable('depth');
+    const store = new KnexEventStore(ctx.knex, { tableName: table, archiveTableName: `${table}_a`, lingerMs: 20 });
+    await store.migrate();
+    try {
+      const event = (content) => ({
+        id: newEventId(), createdAt: new Date(), contentType: 'doc', objectId: '1', content,
+        userId: null, userRepr: null, url: null, method: null, ip: null, requestId: null,
+        userAgent: null, queryParams: null, postData: null, headers: null,
+      });
+      let deep = { leaf: true };
+      for (let i = 0; i < 40; i++) deep = { next: deep };
+      const results = await Promise.allSettled([store.save([event({ a: 1 })]), store.save([event(deep)]), store.save([event({ b: 2 })])]);
+      expect(results[0].status).to.equal('fulfilled');
+      expect(results[2].status).to.equal('fulfilled');
+      if (dialect === 'mysql') {
+        expect(results[1].status).to.equal('rejected');
+        expect(results[1].reason.code).to.equal('AUDIT_STORE_WRITE_FAILED');
+        expect(results[1].reason.message).to.match(/nested deeper than 32/);
+      } else {
+        expect(results[1].status).to.equal('fulfilled');
+      }
+      const [{ n }] = await ctx.knex(table).count({ n: '*' });
+      expect(Number(n)).to.equal(dialect === 'mysql' ? 2 : 3);
+    } finally {
+      await store.close();
+      await ctx.knex.schema.dropTableIfExists(table);
+      await ctx.knex.schema.dropTableIfExists(`${table}_a`);
+    }
   });
 });

@@ -137,3 +137,25 @@ forEachDialect('DatabaseAuditLogger', (ctx, dialect) => {
     expect(() => new DatabaseAuditLogger({ knex: {}, flushOnExit: false })).to.throw(ConfigurationError, /knex/);
   });
 });
+
+forEachDialect('DatabaseAuditLogger deep metadata', (ctx) => {
+  it('keeps a decision whose metadata is nested deeper than the database stores, and its batch partners', async () => {
+    const tableName = uniqueTable('deep_perm');
+    const logger = new DatabaseAuditLogger({ knex: ctx.knex, tableName, maxRetries: 0, flushOnExit: false, handleSignals: false });
+    try {
+      let deep = { leaf: 1 };
+      for (let i = 0; i < 40; i++) deep = { n: deep };
+      logger.record(createPermissionAuditEvent({ action: 'read', granted: true, manager: 'A', metadata: { ok: 1 } }));
+      logger.record(createPermissionAuditEvent({ action: 'read', granted: false, manager: 'B', metadata: { deep, kept: 'yes' } }));
+      await logger.flush();
+      expect(logger.failedCount).to.equal(0);
+      const rows = await ctx.knex(tableName).select('manager', 'metadata').orderBy('manager');
+      expect(rows.map((r) => r.manager)).to.deep.equal(['A', 'B']);
+      const metadata = typeof rows[1].metadata === 'string' ? JSON.parse(rows[1].metadata) : rows[1].metadata;
+      expect(metadata.kept).to.equal('yes');
+    } finally {
+      await logger.close();
+      await ctx.knex.schema.dropTableIfExists(tableName);
+    }
+  });
+});

@@ -60,10 +60,10 @@ export function createRequestContext<Req>(
     extraData: resolveExtraData(options, req),
   };
   if (options.includeQueryParams) {
-    init.queryParams = memoize(snapshot.query, (raw) => capture(raw, 'queryParams', masker, options.maxBodyBytes) as JsonObject | null);
+    init.queryParams = memoize(() => snapshot.query(), (raw) => capture(raw, 'queryParams', masker, options.maxBodyBytes) as JsonObject | null);
   }
   if (options.includePostData) {
-    init.postData = memoize(snapshot.body, (raw) => capture(raw, 'postData', masker, options.maxBodyBytes));
+    init.postData = memoize(() => snapshot.body(), (raw) => capture(raw, 'postData', masker, options.maxBodyBytes));
   }
   if (options.store) init.store = options.store;
   if (options.describer) init.describer = options.describer;

@@ -1,5 +1,5 @@
 import { serializeEvent, type PermissionAuditEvent } from '@audit-events/core';
-import { toDbJson, toDbString } from '../sql/dialect.js';
+import { clampJsonDepth, jsonDepth, maxJsonDepth, toDbJson, toDbString } from '../sql/dialect.js';
 import type { AuditLogDialect } from './audit-log-dialect.js';
 
 /** One row of the permission audit table, as bound into an INSERT. */
@@ -37,7 +37,7 @@ export function toPermissionAuditRow(event: PermissionAuditEvent, dialect: Audit
     user_id: text(s.user_id, dialect),
     user_repr: text(s.user_repr, dialect),
     permissions: toDbJson(s.permissions, dialect) as string,
-    metadata: toDbJson(s.metadata, dialect),
+    metadata: toDbJson(storableMetadata(s.metadata, dialect), dialect),
   };
 }
 
@@ -61,4 +61,15 @@ export function rowChars(row: PermissionAuditRow): number {
     row.permissions.length +
     (row.metadata?.length ?? 0)
   );
+}
+
+/**
+ * Metadata nested deeper than the database stores (MariaDB: 32 levels) would fail the whole batch
+ * and every decision in it; the too-deep subtrees are replaced by a marker instead, so the decision
+ * and the rest of its metadata are kept.
+ */
+function storableMetadata(metadata: unknown, dialect: AuditLogDialect): unknown {
+  const limit = maxJsonDepth(dialect);
+  if (limit === Number.POSITIVE_INFINITY || jsonDepth(metadata, limit + 1) <= limit) return metadata;
+  return clampJsonDepth(metadata, limit);
 }

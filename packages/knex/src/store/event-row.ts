@@ -1,5 +1,7 @@
 import { isEventId, type AuditEvent, type JsonObject, type JsonValue } from '@audit-events/core';
 import {
+  jsonDepth,
+  maxJsonDepth,
   fromDbJson,
   fromDbTimestamp,
   toDbJson,
@@ -50,6 +52,10 @@ function text(event: AuditEvent, field: keyof AuditEvent, column: string, ctx: R
 }
 
 function json(event: AuditEvent, field: keyof AuditEvent, ctx: RowContext): string | null {
+  const limit = maxJsonDepth(ctx.dialect);
+  if (limit !== Number.POSITIVE_INFINITY && jsonDepth(event[field], limit + 1) > limit) {
+    fail(`${field} is nested deeper than ${limit} levels, the most this database stores`);
+  }
   try {
     return toDbJson(event[field], ctx.dialect);
   } catch (err) {
