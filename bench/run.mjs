@@ -11,7 +11,7 @@ const quick = args.includes('--quick');
 const only = args.find((a) => a.startsWith('--suite='))?.slice(8).split(',') ??
   (args.includes('--suite') ? args[args.indexOf('--suite') + 1].split(',') : null);
 
-const http = quick ? { runs: 3, duration: 1, warmup: 0.5 } : { runs: 5, duration: 5, warmup: 2 };
+const http = quick ? { runs: 2, duration: 0.75, warmup: 0.25 } : { runs: 5, duration: 5, warmup: 2 };
 const lazy = (path, name) => async (opts) => (await import(path))[name](opts);
 
 const suites = {
