@@ -2,34 +2,11 @@
 // access to chain rows, and an independent implementation of the documented hash format (what an
 // auditor, or a forger who knows it, would compute).
 import { createHash } from 'node:crypto';
-import { newEventId } from '@audit-events/core';
 import { GENESIS_HASH, HASH_FORMAT, KnexEventStore } from '@audit-events/knex';
 import { uniqueTable } from '../helpers/databases.js';
 
-let n = 0;
-
-/** A complete event; `overrides` replace fields. */
-export function makeEvent(overrides = {}) {
-  n++;
-  return {
-    id: newEventId(),
-    createdAt: new Date(),
-    contentType: 'shop.order',
-    objectId: String(n),
-    content: { status: 'paid', total: 12.5, items: [{ sku: 'A-1', qty: 2 }], note: null },
-    userId: '42',
-    userRepr: 'alice@example.com',
-    url: 'https://shop.example.com/orders/1?x=1',
-    method: 'POST',
-    ip: '203.0.113.7',
-    requestId: `req-${n}`,
-    userAgent: 'Mozilla/5.0 (test)',
-    queryParams: { x: '1' },
-    postData: { status: 'paid', password: '****************' },
-    headers: { 'X-Team': 'blue' },
-    ...overrides,
-  };
-}
+// The same complete event the knex store tests use.
+export { makeEvent } from '../knex/support.js';
 
 /** A migrated store with integrity on, on fresh tables recorded in `cleanup`. */
 export async function chainedStore(knex, cleanup, options = {}) {
