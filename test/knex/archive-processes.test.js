@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import knexFactory from 'knex';
 import { KnexEventStore, sqliteKnexConfig } from '@audit-events/knex';
+import { startNode } from '../helpers/child-process.js';
 import { forEachDialect, tempDir, uniqueTable } from '../helpers/databases.js';
 import { dropAll, idsOf, makeEvent } from './support.js';
 
@@ -11,36 +11,10 @@ const WORKER = fileURLToPath(new URL('../fixtures/knex/archive-worker.mjs', impo
 const DAY = 86_400_000;
 const CUTOFF = Date.UTC(2025, 0, 1);
 
-/** Starts the archive worker; `lines` collects its stdout lines, `exited` resolves on exit. */
+/** Starts the archive worker; `lines` collects its stdout lines, `exited` resolves on exit with its stderr. */
 function startWorker(job) {
-  const child = spawn(process.execPath, [WORKER, JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines = [];
-  const waiters = [];
-  let buffer = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (chunk) => {
-    buffer += chunk;
-    let at;
-    while ((at = buffer.indexOf('\n')) !== -1) {
-      lines.push(buffer.slice(0, at));
-      buffer = buffer.slice(at + 1);
-      for (const waiter of waiters.splice(0)) waiter();
-    }
-  });
-  child.stderr.on('data', (chunk) => (stderr += chunk));
-  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stderr })));
-  exited.then(() => {
-    for (const waiter of waiters.splice(0)) waiter();
-  });
-  /** Resolves when a line matching `pattern` has been printed (or the worker has exited). */
-  async function waitFor(pattern) {
-    let done = false;
-    exited.then(() => (done = true));
-    while (!lines.some((line) => pattern.test(line)) && !done) await new Promise((resolve) => waiters.push(resolve));
-    return lines.some((line) => pattern.test(line));
-  }
-  return { child, lines, exited, waitFor };
+  const worker = startNode(WORKER, [JSON.stringify(job)]);
+  return { ...worker, exited: worker.exited.then((result) => ({ ...result, stderr: worker.stderr() })) };
 }
 
 function resultOf(worker) {
