@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench [-- --quick] [-- --suite name[,name]] [-- --update-readme]
+// npm run bench [-- --quick] [-- --suite name[,name]] [-- --runs N] [-- --duration S] [-- --update-readme]
 // Every suite measures its baselines in the same run and reports ratios, never absolute targets.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +11,17 @@ const quick = args.includes('--quick');
 const only = args.find((a) => a.startsWith('--suite='))?.slice(8).split(',') ??
   (args.includes('--suite') ? args[args.indexOf('--suite') + 1].split(',') : null);
 
+const flag = (name) => {
+  const i = args.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  if (i === -1) return undefined;
+  const value = Number(args[i].includes('=') ? args[i].split('=')[1] : args[i + 1]);
+  if (!(value > 0)) throw new Error(`--${name} needs a positive number`);
+  return value;
+};
 const http = quick ? { runs: 2, duration: 0.75, warmup: 0.25 } : { runs: 5, duration: 5, warmup: 2 };
+// Rounds and seconds per HTTP measurement can be raised on a noisy machine, or lowered to iterate.
+http.runs = flag('runs') ?? http.runs;
+http.duration = flag('duration') ?? http.duration;
 const lazy = (path, name) => async (opts) => (await import(path))[name](opts);
 
 const suites = {

@@ -1,12 +1,31 @@
 // Starts a server variant in its own process and loads it with autocannon from this process, so the
-// load generator and the server never share an event loop (they do share the machine's 2 cores).
-import { fork } from 'node:child_process';
+// load generator and the server never share an event loop. On a machine with 2+ cores they do not
+// share a core either: the load generator is pinned to core 0 and each server to the other cores,
+// so the server's throughput is not decided by the scheduler's mood (BENCH_PIN=0 turns this off).
+import { fork, spawn, spawnSync } from 'node:child_process';
+import os from 'node:os';
 import autocannon from 'autocannon';
+
+const cores = os.availableParallelism();
+const canPin = process.env.BENCH_PIN !== '0' && cores >= 2 && spawnSync('taskset', ['-p', String(process.pid)]).status === 0;
+const serverCores = cores > 2 ? `1-${cores - 1}` : '1';
+
+/** Pins this process (every thread) to core 0 until the returned function restores all cores. */
+function pinLoadGenerator() {
+  if (!canPin) return () => {};
+  spawnSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)]);
+  return () => spawnSync('taskset', ['-a', '-p', '-c', `0-${cores - 1}`, String(process.pid)]);
+}
+
+export const pinning = canPin ? `load generator on core 0, servers on core ${serverCores}` : 'not pinned';
 
 export async function startServer(script, args = [], env = {}) {
   // BENCH_SERVER_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the servers under load.
   const execArgv = process.env.BENCH_SERVER_ARGS ? process.env.BENCH_SERVER_ARGS.split(' ') : [];
-  const child = fork(script, args, { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, ...env } });
+  const options = { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, ...env } };
+  const child = canPin
+    ? spawn('taskset', ['-c', serverCores, process.execPath, ...execArgv, script, ...args], options)
+    : fork(script, args, { execArgv, ...options });
   const port = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${script} ${args.join(' ')} did not start`)), 15000);
     child.once('message', (msg) => {
@@ -27,7 +46,23 @@ export async function startServer(script, args = [], env = {}) {
   };
 }
 
-export async function load({ port, path = '/', method = 'GET', body, headers, duration, connections = 50 }) {
+/** CPU time the server process has used so far, in µs (see servers/report-cpu.mjs). */
+function serverCpu(child) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the server did not report its CPU time')), 5000);
+    child.once('message', (msg) => {
+      clearTimeout(timer);
+      resolve(msg.cpu);
+    });
+    child.send('cpu');
+  });
+}
+
+export async function load(options) {
+  return (await loadResult(options)).rate;
+}
+
+async function loadResult({ port, path = '/', method = 'GET', body, headers, duration, connections = 50 }) {
   const result = await autocannon({
     url: `http://127.0.0.1:${port}${path}`,
     method,
@@ -39,26 +74,36 @@ export async function load({ port, path = '/', method = 'GET', body, headers, du
   });
   const bad = result.errors + result.timeouts + result.non2xx;
   if (bad > 0) throw new Error(`load on ${path} had ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx`);
-  return result.requests.average;
+  return { rate: result.requests.average, total: result.requests.total };
 }
 
 /**
  * Runs every variant `runs` times, interleaved (A B C A B C …) so drift on a noisy machine hits all
- * variants alike, and returns req/s samples per variant. Each variant gets its own server process
+ * variants alike, and returns req/s samples and server CPU µs per request per variant. Each variant gets its own server process
  * per round, warmed up before it is measured.
  */
 export async function compareVariants({ script, variants, runs, duration, warmup = 1, request = {} }) {
   const samples = Object.fromEntries(variants.map((v) => [v, []]));
-  for (let round = 0; round < runs; round++) {
-    for (const variant of variants) {
-      const server = await startServer(script, [variant]);
-      try {
-        await load({ port: server.port, duration: warmup, ...request });
-        samples[variant].push(await load({ port: server.port, duration, ...request }));
-      } finally {
-        await server.stop();
+  const cpu = Object.fromEntries(variants.map((v) => [v, []]));
+  const unpin = pinLoadGenerator();
+  try {
+    for (let round = 0; round < runs; round++) {
+      for (const variant of variants) {
+        const server = await startServer(script, [variant]);
+        try {
+          await load({ port: server.port, duration: warmup, ...request });
+          const before = await serverCpu(server.child);
+          const result = await loadResult({ port: server.port, duration, ...request });
+          const used = (await serverCpu(server.child)) - before;
+          samples[variant].push(result.rate);
+          cpu[variant].push(used / result.total);
+        } finally {
+          await server.stop();
+        }
       }
     }
+  } finally {
+    unpin();
   }
-  return samples;
+  return { samples, cpu };
 }

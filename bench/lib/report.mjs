@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
+import { median } from './stats.mjs';
 
 export const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'results');
 
@@ -12,7 +13,9 @@ const fmt = (n) =>
  * rows: { name, unit, median, spread, baseline?: string (name of the row it is compared to),
  *         higherIsBetter?: boolean (default true), target?: number (minimum ratio, or maximum when
  *         higherIsBetter is false) }
- * Ratio = ours / baseline for throughput, and the verdict says whether the target holds.
+ * Ratio = ours / baseline. When both rows were measured in the same interleaved rounds, it is the
+ * median of the per-round ratios: each round's pair shared the machine's state, so drift between
+ * rounds (another process, thermal, page cache) cancels out instead of widening the verdict.
  */
 export function finishSuite(suite, rows, notes = []) {
   const byName = new Map(rows.map((r) => [r.name, r]));
@@ -20,7 +23,7 @@ export function finishSuite(suite, rows, notes = []) {
     if (!row.baseline) continue;
     const base = byName.get(row.baseline);
     if (!base || base.median === 0) continue;
-    row.ratio = row.median / base.median;
+    row.ratio = pairedRatio(row, base) ?? row.median / base.median;
     if (row.target !== undefined) {
       const higher = row.higherIsBetter !== false;
       row.pass = higher ? row.ratio >= row.target : row.ratio <= row.target;
@@ -54,6 +57,16 @@ export function finishSuite(suite, rows, notes = []) {
   };
   writeFileSync(join(RESULTS_DIR, `${suite}.json`), JSON.stringify(result, null, 2));
   return result;
+}
+
+function pairedRatio(row, base) {
+  const a = row.values;
+  const b = base.values;
+  if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length || a.length === 0) return undefined;
+  if (b.some((v) => v === 0)) return undefined;
+  const ratios = a.map((v, i) => v / b[i]);
+  row.ratios = ratios;
+  return median(ratios);
 }
 
 /** The markdown table for the README's Performance section. */

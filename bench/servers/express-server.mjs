@@ -1,4 +1,5 @@
 // One Express variant per process: `node express-server.mjs <variant>`; reports its port over IPC.
+import './report-cpu.mjs';
 import express from 'express';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,4 +1,5 @@
 // One Koa variant per process: `node koa-server.mjs <variant>`; reports its port over IPC.
+import './report-cpu.mjs';
 import Koa from 'koa';
 
 const variant = process.argv[2] ?? 'bare';

@@ -1,15 +1,28 @@
 // express-overhead, koa-overhead and express-event: req/s of each variant against its baselines.
 import { fileURLToPath } from 'node:url';
-import { compareVariants } from '../lib/http-load.mjs';
+import { compareVariants, pinning } from '../lib/http-load.mjs';
 import { summarize } from '../lib/stats.mjs';
 import { finishSuite } from '../lib/report.mjs';
 
 const server = (name) => fileURLToPath(new URL(`../servers/${name}`, import.meta.url));
 
 async function measure(suite, script, variants, opts, describe) {
-  const samples = await compareVariants({ script: server(script), variants, ...opts });
+  const { samples, cpu } = await compareVariants({ script: server(script), variants, ...opts });
   const rows = variants.map((v) => ({ name: v, unit: 'req/s', ...summarize(samples[v]), ...describe(v) }));
-  return finishSuite(suite, rows, [`${opts.runs} interleaved runs of ${opts.duration}s, 50 connections, autocannon in a separate process`]);
+  // Server CPU per request: the cost itself, whichever side (server or load generator) limited a run.
+  for (const v of variants) {
+    const { baseline } = describe(v);
+    rows.push({
+      name: `${v} CPU/request`,
+      unit: 'µs',
+      ...summarize(cpu[v]),
+      ...(baseline ? { baseline: `${baseline} CPU/request`, higherIsBetter: false } : {}),
+    });
+  }
+  return finishSuite(suite, rows, [
+    `${opts.runs} interleaved runs of ${opts.duration}s, 50 connections, autocannon in a separate process (${pinning}); ratios are medians of per-round ratios`,
+    'CPU/request is the server process\'s CPU time (all threads) per request: its ratio is the cost multiplier (lower is better)',
+  ]);
 }
 
 export async function expressOverhead(opts) {
@@ -36,6 +49,7 @@ export async function expressEvent(opts) {
     unit: 'req/s',
     median: ours.median,
     spread: ours.spread,
+    values: ours.values,
     ratio: ours.median / raw.median,
     target: 1,
     pass: ours.median > raw.median,

@@ -22,7 +22,7 @@ export type { AuditErrorCode } from './errors.js';
 export type { PermissionDenial } from './errors.js';
 
 export { AuditContext } from './context/audit-context.js';
-export type { AuditContextInit, SerializedAuditContext } from './context/audit-context.js';
+export type { AuditContextInit, AuditContextSource, SerializedAuditContext } from './context/audit-context.js';
 export { getAuditContext, currentAuditContext, runWithAuditContext, bindEmitter } from './context/current.js';
 export { AuditContextMixin } from './context/mixin.js';
 // OpenTelemetry correlation (optional peer @opentelemetry/api): trace_id/span_id in content and metadata.

@@ -9,7 +9,6 @@ import type { Request } from 'express';
  */
 class ExpressRequestSnapshot implements RequestSnapshot {
   readonly method: string;
-  readonly ip: string | undefined;
   readonly headers: Record<string, string | string[] | undefined>;
   readonly #req: Request;
   readonly #originalUrl: string;
@@ -18,9 +17,15 @@ class ExpressRequestSnapshot implements RequestSnapshot {
     this.#req = req;
     this.#originalUrl = req.originalUrl || req.url || '/';
     this.method = req.method;
-    // req.ip applies the app's `trust proxy` setting: X-Forwarded-For counts only when trusted.
-    this.ip = req.ip;
     this.headers = req.headers;
+    // The peer address is worked out (proxy-addr parses X-Forwarded-For) only when an event needs
+    // it; reading it now makes the socket cache it, so it is still there after the socket closes.
+    void req.socket?.remoteAddress;
+  }
+
+  /** req.ip applies the app's `trust proxy` setting: X-Forwarded-For counts only when trusted. */
+  get ip(): string | undefined {
+    return this.#req.ip;
   }
 
   get url(): string {

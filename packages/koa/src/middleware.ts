@@ -27,24 +27,35 @@ export function auditContext(options: AuditContextOptions<Context> = {}): Middle
     }
     ctx.auditContext = context;
     ctx.state.auditContext = context;
-    const requestId = resolved.setRequestIdHeader ? context.requestId : null;
-    if (requestId !== null) ctx.set(resolved.requestIdHeader, requestId);
-    // A body's 'data'/'end' events fire from the socket's async context; binding the request's
-    // listeners keeps body parsers and everything after them in this request's context.
+    if (resolved.setRequestIdHeader && context.requestId !== null && !ctx.headerSent) {
+      ctx.res.setHeader(resolved.requestIdHeader, context.requestId);
+      keepRequestIdOnErrors(ctx.app, resolved.requestIdHeader);
+    }
     bindRequestBody(ctx.req);
-    const done = runWithAuditContext(context, () => next());
-    if (requestId === null) return done;
-    return done.catch((err: unknown) => {
-      keepHeaderOnError(err, resolved.requestIdHeader, requestId);
-      throw err;
-    });
+    return runWithAuditContext(context, () => next());
   };
 }
 
+const patchedApps = new WeakSet<object>();
+
 /**
- * Koa's error response first removes every header, then sets `err.headers`: adding the request id
- * there keeps it on 4xx/5xx answers, the responses a support request most often quotes.
+ * Koa's error handler removes every header set before the error, the request id too, exactly
+ * when a client most needs it. Wrapping the app's ctx.onerror once (rather than a catch handler
+ * per request: an extra promise on every request) puts it back through err.headers, which Koa
+ * applies after clearing. The first audit middleware of an app decides the header name.
  */
+function keepRequestIdOnErrors(app: Context['app'], name: string): void {
+  if (patchedApps.has(app)) return;
+  patchedApps.add(app);
+  const proto = app.context as { onerror(this: Context, err: unknown): void };
+  const onerror = proto.onerror;
+  proto.onerror = function auditOnError(this: Context, err: unknown): void {
+    const requestId = (this as { auditContext?: AuditContext }).auditContext?.requestId;
+    if (requestId) keepHeaderOnError(err, name, requestId);
+    return onerror.call(this, err);
+  };
+}
+
 function keepHeaderOnError(err: unknown, name: string, value: string): void {
   if (err === null || typeof err !== 'object' || !Object.isExtensible(err)) return;
   const target = err as { headers?: unknown };

@@ -10,7 +10,6 @@ import type { Context } from 'koa';
  */
 class KoaRequestSnapshot implements RequestSnapshot {
   readonly method: string;
-  readonly ip: string;
   readonly headers: Record<string, string | string[] | undefined>;
   readonly #ctx: Context;
   readonly #originalUrl: string;
@@ -19,8 +18,14 @@ class KoaRequestSnapshot implements RequestSnapshot {
     this.#ctx = ctx;
     this.#originalUrl = ctx.originalUrl || ctx.url || '/';
     this.method = ctx.method;
-    this.ip = ctx.ip;
     this.headers = ctx.req.headers;
+    // See the Express reader: the address is parsed on first use, the socket caches it now.
+    void ctx.req.socket?.remoteAddress;
+  }
+
+  /** ctx.ip applies the app's `proxy` setting: X-Forwarded-For counts only when trusted. */
+  get ip(): string {
+    return this.#ctx.ip;
   }
 
   get url(): string {

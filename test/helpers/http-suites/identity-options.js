@@ -57,6 +57,16 @@ export function identityOptionsSuite(adapter) {
       expect(store.all().map((e) => e.ip)).to.deep.equal(['203.0.113.9', '127.0.0.1', '127.0.0.1']);
     });
 
+    it('still knows the client address when an event is created after the socket closed', async () => {
+      // The address is worked out lazily, on the first event: it must not depend on the socket.
+      let captured;
+      const app = adapter.build({ audit: { store }, handler: ({ audit }) => { captured = audit; return null; } });
+      await request(app).get('/').set('Connection', 'close').expect(200);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await captured.createEvent(order);
+      expect(store.all()[0].ip).to.equal('127.0.0.1');
+    });
+
     it('uses the store option before the configured global store', async () => {
       const global = new MemoryEventStore();
       configureEventStore(global);

@@ -22,6 +22,22 @@ const BRAND: unique symbol = Symbol.for('@audit-events/core.AuditContext');
 
 type Lazy<T> = T | (() => T);
 
+/**
+ * Where a request's context reads what it only needs once an event is created: a middleware
+ * hands one object instead of a closure per field, so a request that creates no event pays for
+ * one allocation. url, path, ip and headers are read once; user, queryParams and postData on every
+ * use (auth and body parsers may run after the audit middleware).
+ */
+export interface AuditContextSource {
+  url(): string | null;
+  path(): string | null;
+  ip(): string | null;
+  user(): AuditUser | null;
+  headers(): Record<string, string> | null;
+  queryParams(): JsonObject | null;
+  postData(): JsonValue | null;
+}
+
 /** What a context is made of; the middlewares fill it from the request. */
 export interface AuditContextInit {
   requestId?: string | null;
@@ -29,7 +45,7 @@ export interface AuditContextInit {
   /** Absolute URL of the request (a function is called once, on first use). */
   url?: Lazy<string | null>;
   path?: Lazy<string | null>;
-  ip?: string | null;
+  ip?: Lazy<string | null>;
   userAgent?: string | null;
   /** Read when an event is created, so an auth middleware after the audit one still counts. */
   user?: Lazy<AuditUser | null>;
@@ -52,6 +68,8 @@ export interface AuditContextInit {
    */
   traceId?: string | null;
   spanId?: string | null;
+  /** Request data read lazily; a field given above wins over the source's. */
+  source?: AuditContextSource;
 }
 
 export type { SerializedAuditContext } from './serialized.js';
@@ -68,7 +86,6 @@ function resolve<T>(value: Lazy<T> | undefined, fallback: T): T {
 export class AuditContext {
   readonly requestId: string | null;
   readonly method: string | null;
-  readonly ip: string | null;
   readonly userAgent: string | null;
   /** This context's own extra data, merged into every event's content (event content wins). */
   readonly extraData: Record<string, unknown>;
@@ -82,18 +99,20 @@ export class AuditContext {
   // middleware's per-request cost is what every request of the app pays.
   #url: Lazy<string | null> | undefined;
   #path: Lazy<string | null> | undefined;
+  #ip: Lazy<string | null> | undefined;
   #headers: Lazy<Record<string, string> | null> | undefined;
   readonly #user: Lazy<AuditUser | null> | undefined;
   readonly #queryParams: Lazy<JsonObject | null> | undefined;
   readonly #postData: Lazy<JsonValue | null> | undefined;
   readonly #describer: ContentDescriber | undefined;
+  readonly #source: AuditContextSource | undefined;
 
   constructor(init: AuditContextInit = {}) {
     this.requestId = init.requestId ?? null;
     this.method = init.method ?? null;
     this.#url = init.url;
     this.#path = init.path;
-    this.ip = init.ip ?? null;
+    this.#ip = init.ip;
     this.userAgent = init.userAgent ?? null;
     this.#headers = init.headers;
     this.extraData = copyExtraData(init.extraData);
@@ -110,6 +129,7 @@ export class AuditContext {
     this.#queryParams = init.queryParams;
     this.#postData = init.postData;
     this.#describer = init.describer;
+    this.#source = init.source;
   }
 
   /** A context with no request data: what code outside a request gets. */
@@ -140,30 +160,43 @@ export class AuditContext {
   /** The user, normalised (a raw `{ id, username }` given to the constructor becomes `{ id, repr }`). */
   /** Absolute URL of the request, sensitive query values masked. */
   get url(): string | null {
-    if (typeof this.#url === 'function') this.#url = this.#url();
-    return this.#url ?? null;
+    const url = this.#url;
+    if (typeof url !== 'function' && url !== undefined) return url;
+    return (this.#url = url === undefined ? (this.#source?.url() ?? null) : url());
   }
 
   get path(): string | null {
-    if (typeof this.#path === 'function') this.#path = this.#path();
-    return this.#path ?? null;
+    const path = this.#path;
+    if (typeof path !== 'function' && path !== undefined) return path;
+    return (this.#path = path === undefined ? (this.#source?.path() ?? null) : path());
+  }
+
+  /** The client address (the framework's, or the configured resolver's), worked out on first use. */
+  get ip(): string | null {
+    const ip = this.#ip;
+    if (typeof ip !== 'function' && ip !== undefined) return ip;
+    return (this.#ip = ip === undefined ? (this.#source?.ip() ?? null) : ip());
   }
 
   /** The headers listed in includeHeaders, credentials masked; null when none were asked for. */
   get headers(): Record<string, string> | null {
-    if (typeof this.#headers === 'function') this.#headers = this.#headers();
-    return this.#headers ?? null;
+    const headers = this.#headers;
+    if (typeof headers !== 'function' && headers !== undefined) return headers;
+    return (this.#headers = headers === undefined ? (this.#source?.headers() ?? null) : headers());
   }
 
   get user(): AuditUser | null {
+    if (this.#user === undefined && this.#source !== undefined) return this.#source.user();
     return normalizeUser(resolve(this.#user, null));
   }
 
   get queryParams(): JsonObject | null {
+    if (this.#queryParams === undefined && this.#source !== undefined) return this.#source.queryParams();
     return resolve(this.#queryParams, null);
   }
 
   get postData(): JsonValue | null {
+    if (this.#postData === undefined && this.#source !== undefined) return this.#source.postData();
     return resolve(this.#postData, null);
   }
 

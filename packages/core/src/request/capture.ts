@@ -1,7 +1,7 @@
-import { AuditContext, type AuditContextInit } from '../context/audit-context.js';
+import { AuditContext, type AuditContextInit, type AuditContextSource } from '../context/audit-context.js';
 import { ConfigurationError, NotJsonSerializableError } from '../errors.js';
 import { toJsonSafe } from '../events/json-safe.js';
-import type { JsonObject, JsonValue } from '../events/types.js';
+import type { AuditUser, JsonObject, JsonValue } from '../events/types.js';
 import { normalizeUser } from '../events/user.js';
 import { MASK, type FieldMasker } from '../masking/mask.js';
 import { truncateJson } from '../masking/truncate.js';
@@ -19,8 +19,8 @@ export interface RequestSnapshot {
   /** Absolute URL including the query string (read lazily: readers may define it as a getter). */
   readonly url: string;
   readonly path: string;
-  /** The framework's client address (honours its own trust-proxy setting). */
-  ip: string | null | undefined;
+  /** The framework's client address (honours its own trust-proxy setting; read lazily: readers may define it as a getter). */
+  readonly ip: string | null | undefined;
   headers: Record<string, string | string[] | undefined>;
   query: () => unknown;
   body: () => unknown;
@@ -36,66 +36,101 @@ export function createRequestContext<Req>(
   options: ResolvedOptions<Req>,
   req: Req,
 ): AuditContext {
-  const { masker } = options;
-  const requestId = resolveRequestId(snapshot.headers[options.requestIdHeader], options.generateRequestId);
-  let ip = normalizeIp(snapshot.ip);
-  if (options.clientIpResolver) {
-    try {
-      // A resolver returning something that is not an address (a raw header) keeps the socket's.
-      ip = normalizeIp(options.clientIpResolver(req)) ?? ip;
-    } catch {
-      // A broken resolver must not fail the request; the framework's address is the safe fallback.
-    }
-  }
   const userAgent = snapshot.headers['user-agent'];
+  // Only what the response needs now (the request id header) or what may change later is read
+  // eagerly; the rest comes from the source when an event is created.
   const init: AuditContextInit = {
-    requestId,
+    requestId: resolveRequestId(snapshot.headers[options.requestIdHeader], options.generateRequestId),
     method: snapshot.method,
-    url: () => maskUrl(snapshot.url, (key) => masker.isSensitive(key)),
-    path: () => snapshot.path,
-    ip,
     userAgent: typeof userAgent === 'string' ? userAgent.slice(0, MAX_USER_AGENT) : null,
-    user: () => normalizeUser(options.getUser ? options.getUser(req) : snapshot.user()),
-    headers: options.includeHeaders.length > 0 ? () => pickHeaders(snapshot.headers, options.includeHeaders, masker) : null,
     extraData: resolveExtraData(options, req),
+    source: new RequestSource(snapshot, options, req),
   };
-  if (options.includeQueryParams) {
-    init.queryParams = memoize(() => snapshot.query(), (raw) => capture(raw, 'queryParams', masker, options.maxBodyBytes) as JsonObject | null);
-  }
-  if (options.includePostData) {
-    init.postData = memoize(() => snapshot.body(), (raw) => capture(raw, 'postData', masker, options.maxBodyBytes));
-  }
   if (options.store) init.store = options.store;
   if (options.describer) init.describer = options.describer;
   return new AuditContext(init);
 }
 
+/** A request's lazily read data, masked and bounded as the options say. */
+class RequestSource<Req> implements AuditContextSource {
+  readonly #snapshot: RequestSnapshot;
+  readonly #options: ResolvedOptions<Req>;
+  readonly #req: Req;
+  // The last raw query/body and what it became: recomputed only when a parser replaced it.
+  #rawQuery: unknown;
+  #query: JsonObject | null | undefined;
+  #rawBody: unknown;
+  #body: JsonValue | null | undefined;
+
+  constructor(snapshot: RequestSnapshot, options: ResolvedOptions<Req>, req: Req) {
+    this.#snapshot = snapshot;
+    this.#options = options;
+    this.#req = req;
+  }
+
+  url(): string {
+    const masker = this.#options.masker;
+    return maskUrl(this.#snapshot.url, (key) => masker.isSensitive(key));
+  }
+
+  path(): string {
+    return this.#snapshot.path;
+  }
+
+  ip(): string | null {
+    const ip = normalizeIp(this.#snapshot.ip);
+    const resolver = this.#options.clientIpResolver;
+    if (!resolver) return ip;
+    try {
+      // A resolver returning something that is not an address (a raw header) keeps the socket's.
+      return normalizeIp(resolver(this.#req)) ?? ip;
+    } catch {
+      // A broken resolver must not fail the event; the framework's address is the safe fallback.
+      return ip;
+    }
+  }
+
+  user(): AuditUser | null {
+    const options = this.#options;
+    return normalizeUser(options.getUser ? options.getUser(this.#req) : this.#snapshot.user());
+  }
+
+  headers(): Record<string, string> | null {
+    const { includeHeaders, masker } = this.#options;
+    return includeHeaders.length > 0 ? pickHeaders(this.#snapshot.headers, includeHeaders, masker) : null;
+  }
+
+  queryParams(): JsonObject | null {
+    if (!this.#options.includeQueryParams) return null;
+    const raw = this.#snapshot.query();
+    if (this.#query === undefined || raw !== this.#rawQuery) {
+      this.#query = capture(raw, 'queryParams', this.#options.masker, this.#options.maxBodyBytes) as JsonObject | null;
+      this.#rawQuery = raw;
+    }
+    return this.#query;
+  }
+
+  postData(): JsonValue | null {
+    if (!this.#options.includePostData) return null;
+    const raw = this.#snapshot.body();
+    if (this.#body === undefined || raw !== this.#rawBody) {
+      this.#body = capture(raw, 'postData', this.#options.masker, this.#options.maxBodyBytes);
+      this.#rawBody = raw;
+    }
+    return this.#body;
+  }
+}
+
 /** The static extraData, or the function's result for this request (which must be an object). */
-function resolveExtraData<Req>(options: ResolvedOptions<Req>, req: Req): Record<string, unknown> {
+function resolveExtraData<Req>(options: ResolvedOptions<Req>, req: Req): Record<string, unknown> | undefined {
   const { extraData } = options;
-  if (typeof extraData !== 'function') return extraData ?? {};
+  if (typeof extraData !== 'function') return extraData;
   const value: unknown = extraData(req);
-  if (value === undefined || value === null) return {};
+  if (value === undefined || value === null) return undefined;
   if (typeof value !== 'object' || Array.isArray(value)) {
     throw new ConfigurationError('extraData', 'the function must return an object');
   }
   return value as Record<string, unknown>;
-}
-
-/** Recomputes only when the underlying raw value changes (e.g. a body parser ran in between). */
-function memoize<T>(read: () => unknown, compute: (raw: unknown) => T): () => T {
-  let computed = false;
-  let lastRaw: unknown;
-  let last: T;
-  return () => {
-    const raw = read();
-    if (!computed || raw !== lastRaw) {
-      last = compute(raw);
-      lastRaw = raw;
-      computed = true;
-    }
-    return last;
-  };
 }
 
 /** Raw body or query → JSON → masked at every depth → truncated. Never throws. */

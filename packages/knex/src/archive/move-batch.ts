@@ -37,6 +37,7 @@ export async function moveBatch(
   const archive = quoteIdentifier(plan.archiveTableName, dialect);
   const q = (name: string): string => quoteIdentifier(name, dialect);
 
+  if (dialect === 'postgres') return movePostgresBatch(trx, plan, cutoff, limit, archivedAt);
   if (dialect === 'sqlite') await trx.raw(`update ${live} set ${q('id')} = ${q('id')} where 0`);
 
   const selected = rawRows<{ id: unknown }>(
@@ -69,4 +70,45 @@ export async function moveBatch(
   }
   const moved = await trx(plan.tableName).whereIn('id', ids).del();
   return { selected: ids.length, moved: Number(moved) };
+}
+
+/**
+ * PostgreSQL does the same in one statement (data-modifying CTEs): pick and lock the batch, delete
+ * it, copy what the archive does not hold yet, and count. No id list travels to the client and
+ * back three times, which made archiving there 0.6× a raw INSERT…SELECT + DELETE. All parts see one
+ * snapshot, so `present` counts the archive's rows from before this copy: every deleted row must be
+ * either copied now or already there, or the batch rolls back (a trigger skipping a row, say).
+ */
+async function movePostgresBatch(
+  trx: Knex.Transaction,
+  plan: ArchivePlan,
+  cutoff: Date,
+  limit: number,
+  archivedAt: Date,
+): Promise<{ selected: number; moved: number }> {
+  const q = (name: string): string => quoteIdentifier(name, 'postgres');
+  const live = q(plan.tableName);
+  const archive = q(plan.archiveTableName);
+  const columns = plan.columns.map(q);
+  const id = q('id');
+  const result = await trx.raw(
+    `with picked as (select ${id} from ${live} where ${q('created_at')} < ? ` +
+      `order by ${q('created_at')}, ${id} limit ?${plan.traits.lockClause}), ` +
+      `moved as (delete from ${live} src using picked where src.${id} = picked.${id} ` +
+      `returning ${columns.map((c) => `src.${c}`).join(', ')}), ` +
+      `copied as (insert into ${archive} (${columns.join(', ')}, ${q('archived_at')}) ` +
+      `select ${columns.map((c) => `m.${c}`).join(', ')}, ? from moved m ` +
+      `where not exists (select 1 from ${archive} dst where dst.${id} = m.${id}) returning 1) ` +
+      `select (select count(*) from moved) as moved, (select count(*) from copied) as copied, ` +
+      `(select count(*) from ${archive} dst join moved m on dst.${id} = m.${id}) as present`,
+    [toDbTimestamp(cutoff, 'postgres'), limit, toDbTimestamp(archivedAt, 'postgres')],
+  );
+  const [counts] = rawRows<{ moved: unknown; copied: unknown; present: unknown }>(result, 'postgres');
+  const moved = Number(counts?.moved ?? 0);
+  const copied = Number(counts?.copied ?? 0);
+  const present = Number(counts?.present ?? 0);
+  if (copied + present !== moved) {
+    throw new Error(`only ${copied + present} of ${moved} events reached ${plan.archiveTableName}; batch rolled back`);
+  }
+  return { selected: moved, moved };
 }

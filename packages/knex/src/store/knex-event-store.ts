@@ -19,6 +19,7 @@ import {
 } from '../archive/archive-events.js';
 import { resolveCutoff } from '../archive/cutoff.js';
 import { ensureSchema } from '../schema/ensure-schema.js';
+import { EVENT_COLUMNS, INTEGRITY_COLUMNS } from '../schema/columns.js';
 import { dialectOf, probeDialect, type DialectName, type DialectTraits } from '../sql/dialect.js';
 import { failedBeforeCommit } from '../sql/write-outcome.js';
 import { isUniqueViolation, readChainHead } from '../integrity/chain-sql.js';
@@ -59,6 +60,9 @@ export class KnexEventStore implements EventStore {
   readonly #chained: ChainedWriteTarget<EventRow> | null;
 
   /** Validates everything before any SQL: InvalidIdentifierError for bad names, ConfigurationError otherwise. */
+  /** Columns created without a default, so a batch that has no value for them need not bind them. */
+  readonly #omitWhenNull: ReadonlySet<string>;
+
   constructor(knex: Knex, options: KnexEventStoreOptions = {}) {
     if (typeof knex !== 'function' || typeof (knex as { client?: unknown }).client !== 'object') {
       throw new ConfigurationError('knex', 'must be a knex instance');
@@ -68,6 +72,11 @@ export class KnexEventStore implements EventStore {
     this.dialect = dialectOf(knex);
     this.tableName = this.#options.schema.tableName;
     this.archiveTableName = this.#options.schema.archiveTableName;
+    this.#omitWhenNull = new Set(
+      [...EVENT_COLUMNS, ...INTEGRITY_COLUMNS, ...this.#options.schema.extraColumns]
+        .filter((c) => c.nullable !== false)
+        .map((c) => c.name),
+    );
     this.#rows = { dialect: this.dialect, extraColumns: this.#options.schema.extraColumns, mapRow: this.#options.mapRow };
     this.#writer = new GroupCommitWriter<EventRow>({
       write: (rows) => this.#writeBatch(rows),
@@ -222,7 +231,7 @@ export class KnexEventStore implements EventStore {
     const statements = planStatements(
       this.tableName,
       rows,
-      { maxBindParameters: limit, maxStatementChars: traits.maxStatementChars },
+      { maxBindParameters: limit, maxStatementChars: traits.maxStatementChars, omitWhenNull: this.#omitWhenNull },
       this.dialect,
     );
     this.#statements += statements.length;

@@ -5,8 +5,13 @@ import type { RowMapper } from './event-row.js';
 
 /** Events per batch (one multi-row INSERT, split further only by bind-parameter limits). */
 export const DEFAULT_BATCH_SIZE = 500;
-/** How long a lone event waits for others before its batch starts, in ms. */
-export const DEFAULT_LINGER_MS = 2;
+/**
+ * How long a lone event waits for others before its batch starts, in ms. 0 (the current tick
+ * only), like PostgreSQL's commit_delay: saves arriving while a batch is being written already join
+ * the next one, so batches grow exactly when the database is the bottleneck, and a linger would
+ * only add its delay to every request whose clients wait for the response before sending more.
+ */
+export const DEFAULT_LINGER_MS = 0;
 /** How long save() waits for its commit before rejecting with StoreTimeoutError, in ms. */
 export const DEFAULT_WRITE_TIMEOUT_MS = 10_000;
 
@@ -15,7 +20,8 @@ export interface KnexEventStoreOptions extends SchemaOptions {
   mapRow?: RowMapper;
   /** Most events per batch; default 500. */
   batchSize?: number;
-  /** Linger before a batch when no batch is in flight; default 2 ms (0: the current tick only). */
+  /** Linger before a batch when no batch is in flight; default 0 (the current tick only). Raise it
+   *  to trade latency for fewer, larger transactions at light load. */
   lingerMs?: number;
   /** save() rejects with StoreTimeoutError after this many ms; default 10 000. */
   writeTimeoutMs?: number;

@@ -12,6 +12,13 @@ export interface StatementLimits {
   maxBindParameters: number;
   /** Budget for the bound strings of one statement, in UTF-16 code units. */
   maxStatementChars: number;
+  /**
+   * Columns left out of a statement when every row in it has no value for them. Only columns
+   * whose database default is NULL belong here (the store's own nullable ones and the extra
+   * columns it created), so leaving them out stores exactly what binding NULL would. Most events
+   * have no user, body, headers or chain: binding half the columns makes a batch ~20 % cheaper.
+   */
+  omitWhenNull?: ReadonlySet<string>;
 }
 
 function approximateSize(values: readonly unknown[]): number {
@@ -32,16 +39,7 @@ export function planStatements(
   limits: StatementLimits,
   dialect: DialectName,
 ): Statement[] {
-  const columns: string[] = [];
-  const seen = new Set<string>();
-  for (const row of rows) {
-    for (const key of Object.keys(row)) {
-      if (!seen.has(key)) {
-        seen.add(key);
-        columns.push(key);
-      }
-    }
-  }
+  const columns = columnsOf(rows, limits.omitWhenNull);
   const head =
     `insert into ${quoteIdentifier(tableName, dialect)} (` +
     columns.map((c) => quoteIdentifier(c, dialect)).join(', ') +
@@ -70,6 +68,22 @@ export function planStatements(
   }
   emit();
   return statements;
+}
+
+/** The union of the rows' keys, in first-seen order, without the omittable ones that hold no value. */
+function columnsOf(rows: readonly EventRow[], omitWhenNull: ReadonlySet<string> | undefined): string[] {
+  const columns: string[] = [];
+  const seen = new Set<string>();
+  for (const row of rows) {
+    for (const key of Object.keys(row)) {
+      if (seen.has(key)) continue;
+      const value = row[key];
+      if (omitWhenNull !== undefined && (value === null || value === undefined) && omitWhenNull.has(key)) continue;
+      seen.add(key);
+      columns.push(key);
+    }
+  }
+  return columns;
 }
 
 export interface InsertTarget {
