@@ -18,7 +18,9 @@ const flag = (name) => {
   if (!(value > 0)) throw new Error(`--${name} needs a positive number`);
   return value;
 };
-const http = quick ? { runs: 2, duration: 0.75, warmup: 0.25 } : { runs: 5, duration: 5, warmup: 2 };
+// Many short rounds rather than a few long ones: a round disturbed by the machine (a database's
+// background work landing on the server's core, say) is one outlier among nine for the median.
+const http = quick ? { runs: 2, duration: 0.75, warmup: 0.25 } : { runs: 9, duration: 3, warmup: 1.5 };
 // Rounds and seconds per HTTP measurement can be raised on a noisy machine, or lowered to iterate.
 http.runs = flag('runs') ?? http.runs;
 http.duration = flag('duration') ?? http.duration;

@@ -42,11 +42,13 @@ switch (variant) {
     const file = join(tmpdir(), `audit-bench-${process.pid}.db`);
     const knex = Knex(sqliteKnexConfig(file));
     const store = new KnexEventStore(knex);
+    let inFlight = 0;
     await store.migrate();
     if (variant === 'raw-insert') {
       const { newEventId } = await import('@audit-events/core');
       // The straightforward alternative a team would write: one INSERT per request, awaited.
       app.use(async (req, res, next) => {
+        inFlight++;
         try {
           await knex('audit_events').insert({
             id: newEventId(), created_at: new Date(), content_type: 'bench', object_id: '1',
@@ -54,7 +56,7 @@ switch (variant) {
             ip: req.ip, request_id: null, user_agent: req.get('user-agent') ?? null,
           });
           next();
-        } catch (err) { next(err); }
+        } catch (err) { next(err); } finally { inFlight--; }
       });
     } else {
       const { auditContext } = await import('@audit-events/express');
@@ -67,6 +69,8 @@ switch (variant) {
       });
     }
     cleanup = async () => {
+      // Inserts of requests whose clients already left still hold or await the one connection.
+      while (inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 5));
       await store.close();
       await knex.destroy();
       for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });

@@ -76,6 +76,7 @@ export async function archive({ quick }) {
       rows.push({ name: `${label} archive()`, unit: 'rows/s', ...summarize(samples.ours), baseline: `${label} raw`, target: 0.8 });
       rows.push({ name: `${label} archive() peak RSS`, unit: 'MB', ...summarize(rss.ours) });
     }
+    if (sizes.length < 2) continue; // one size: no growth to report
     const [small, large] = sizes.map((s) => rows.find((r) => r.name === `${dialect} ${s.toLocaleString('en-US')} archive() peak RSS`));
     rows.push({
       name: `${dialect} RSS growth ${sizes[0].toLocaleString('en-US')}→${sizes[1].toLocaleString('en-US')}`,
