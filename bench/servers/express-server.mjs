@@ -18,6 +18,13 @@ switch (variant) {
     app.use(auditContext({ store: new MemoryEventStore() }));
     break;
   }
+  case 'als': {
+    // The floor of any AsyncLocalStorage-based context: a bare run() per request, nothing captured.
+    const { AsyncLocalStorage } = await import('node:async_hooks');
+    const storage = new AsyncLocalStorage();
+    app.use((req, res, next) => storage.run(req, next));
+    break;
+  }
   case 'cls-hooked': {
     const { createNamespace } = (await import('cls-hooked')).default;
     const ns = createNamespace('bench');
