@@ -20,7 +20,9 @@ const flag = (name) => {
 };
 // Many short rounds rather than a few long ones: a round disturbed by the machine (a database's
 // background work landing on the server's core, say) is one outlier among nine for the median.
-const http = quick ? { runs: 2, duration: 0.75, warmup: 0.25 } : { runs: 9, duration: 3, warmup: 1.5 };
+// --quick is a smoke run (under a minute): no warm-up, one second per variant (autocannon's
+// shortest), so its figures are indicative only.
+const http = quick ? { runs: 2, duration: 1, warmup: 0 } : { runs: 9, duration: 3, warmup: 1.5 };
 // Rounds and seconds per HTTP measurement can be raised on a noisy machine, or lowered to iterate.
 http.runs = flag('runs') ?? http.runs;
 http.duration = flag('duration') ?? http.duration;

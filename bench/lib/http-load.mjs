@@ -91,7 +91,7 @@ export async function compareVariants({ script, variants, runs, duration, warmup
       for (const variant of variants) {
         const server = await startServer(script, [variant]);
         try {
-          await load({ port: server.port, duration: warmup, ...request });
+          if (warmup > 0) await load({ port: server.port, duration: warmup, ...request });
           const before = await serverCpu(server.child);
           const result = await loadResult({ port: server.port, duration, ...request });
           const used = (await serverCpu(server.child)) - before;

@@ -90,4 +90,7 @@ switch (variant) {
 
 app.get('/', (req, res) => res.json({ hello: 'world' }));
 const server = app.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
-process.on('SIGTERM', () => server.close(() => cleanup().finally(() => process.exit(0))));
+process.on('SIGTERM', () => {
+  server.close(() => cleanup().finally(() => process.exit(0)));
+  server.closeAllConnections(); // the load generator is done: do not wait for its keep-alive sockets
+});

@@ -17,4 +17,7 @@ app.use((ctx) => {
   ctx.body = { hello: 'world' };
 });
 const server = app.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
-process.on('SIGTERM', () => server.close(() => process.exit(0)));
+process.on('SIGTERM', () => {
+  server.close(() => process.exit(0));
+  server.closeAllConnections(); // the load generator is done: do not wait for its keep-alive sockets
+});
