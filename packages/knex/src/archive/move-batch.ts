@@ -33,11 +33,11 @@ export async function moveBatch(
 ): Promise<{ selected: number; moved: number }> {
   const { traits } = plan;
   const dialect = traits.name;
+  if (dialect === 'postgres') return movePostgresBatch(trx, plan, cutoff, limit, archivedAt);
   const live = quoteIdentifier(plan.tableName, dialect);
   const archive = quoteIdentifier(plan.archiveTableName, dialect);
   const q = (name: string): string => quoteIdentifier(name, dialect);
 
-  if (dialect === 'postgres') return movePostgresBatch(trx, plan, cutoff, limit, archivedAt);
   if (dialect === 'sqlite') await trx.raw(`update ${live} set ${q('id')} = ${q('id')} where 0`);
 
   const selected = rawRows<{ id: unknown }>(
