@@ -74,6 +74,23 @@ export interface AuditContextInit {
 
 export type { SerializedAuditContext } from './serialized.js';
 
+type OnceField = 'url' | 'path' | 'ip' | 'headers';
+
+/**
+ * The value of a field read once: given, computed by its function, or read from the source (null
+ * without one). Callers store the result back, so the work is done on first use only.
+ */
+function settle<K extends OnceField>(
+  value: Lazy<ReturnType<AuditContextSource[K]>> | undefined,
+  source: AuditContextSource | undefined,
+  field: K,
+): ReturnType<AuditContextSource[K]> {
+  type T = ReturnType<AuditContextSource[K]>;
+  if (value === undefined) return (source === undefined ? null : (source[field]() ?? null)) as T;
+  // A function that returns undefined still settles on null, never on "not read yet".
+  return ((typeof value === 'function' ? (value as () => T)() : value) ?? null) as T;
+}
+
 function resolve<T>(value: Lazy<T> | undefined, fallback: T): T {
   if (value === undefined) return fallback;
   return typeof value === 'function' ? (value as () => T)() : value;
@@ -160,29 +177,21 @@ export class AuditContext {
   /** The user, normalised (a raw `{ id, username }` given to the constructor becomes `{ id, repr }`). */
   /** Absolute URL of the request, sensitive query values masked. */
   get url(): string | null {
-    const url = this.#url;
-    if (typeof url !== 'function' && url !== undefined) return url;
-    return (this.#url = url === undefined ? (this.#source?.url() ?? null) : url());
+    return (this.#url = settle(this.#url, this.#source, 'url'));
   }
 
   get path(): string | null {
-    const path = this.#path;
-    if (typeof path !== 'function' && path !== undefined) return path;
-    return (this.#path = path === undefined ? (this.#source?.path() ?? null) : path());
+    return (this.#path = settle(this.#path, this.#source, 'path'));
   }
 
   /** The client address (the framework's, or the configured resolver's), worked out on first use. */
   get ip(): string | null {
-    const ip = this.#ip;
-    if (typeof ip !== 'function' && ip !== undefined) return ip;
-    return (this.#ip = ip === undefined ? (this.#source?.ip() ?? null) : ip());
+    return (this.#ip = settle(this.#ip, this.#source, 'ip'));
   }
 
   /** The headers listed in includeHeaders, credentials masked; null when none were asked for. */
   get headers(): Record<string, string> | null {
-    const headers = this.#headers;
-    if (typeof headers !== 'function' && headers !== undefined) return headers;
-    return (this.#headers = headers === undefined ? (this.#source?.headers() ?? null) : headers());
+    return (this.#headers = settle(this.#headers, this.#source, 'headers'));
   }
 
   get user(): AuditUser | null {
