@@ -7,14 +7,6 @@ export type AuditLogDialect = DialectName;
 export const auditLogDialect = dialectOf;
 
 /**
- * Most bind parameters one INSERT may carry: SQLite builds before 3.32 stop at 999, MySQL and
- * PostgreSQL at 65 535 (a 16-bit count in their protocols).
- */
-export function maxBindParameters(dialect: AuditLogDialect): number {
-  return dialect === 'sqlite' ? 999 : 65_535;
-}
-
-/**
  * MySQL drivers inline values into the statement text, which must stay under the server's
  * max_allowed_packet (16 MiB by default on MariaDB); this budget in UTF-16 units stays well under
  * it even with multi-byte characters and escaping. Used for every dialect, it also keeps single

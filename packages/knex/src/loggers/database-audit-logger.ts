@@ -1,9 +1,11 @@
 import { BufferedAuditLogger, ConfigurationError, type BufferedAuditLoggerOptions, type PermissionAuditEvent } from '@audit-events/core';
 import type { Knex } from 'knex';
 import { checkTableName } from '../sql/identifiers.js';
-import { auditLogDialect, maxBindParameters, MAX_STATEMENT_CHARS, type AuditLogDialect } from './audit-log-dialect.js';
-import { DEFAULT_PERMISSION_AUDIT_TABLE, ensurePermissionAuditTable, PERMISSION_AUDIT_COLUMNS } from './permission-audit-table.js';
-import { rowChars, toPermissionAuditRow, type PermissionAuditRow } from './permission-audit-rows.js';
+import { auditLogDialect, MAX_STATEMENT_CHARS, type AuditLogDialect } from './audit-log-dialect.js';
+import { bindParameterLimit } from '../sql/dialect.js';
+import { DEFAULT_PERMISSION_AUDIT_TABLE, ensurePermissionAuditTable } from './permission-audit-table.js';
+import { toPermissionAuditRow, type PermissionAuditRow } from './permission-audit-rows.js';
+import { planStatements, runStatements } from '../writer/insert-rows.js';
 import { HashChain, type ChainedWriteTarget } from '../integrity/chain-writer.js';
 import { resolveIntegrity, type IntegrityOption } from '../integrity/integrity-options.js';
 import type { ChainHead, VerifyOptions, VerifyReport } from '../integrity/verify-report.js';
@@ -42,6 +44,8 @@ export class DatabaseAuditLogger extends BufferedAuditLogger {
   readonly #chain: HashChain | null;
   readonly #chainTarget: ChainedWriteTarget<Row>;
   #ready: Promise<void> | null = null;
+  /** Learned on the first batch: SQLite's limit depends on its version (999 or 32 766). */
+  #bindLimit: number | null = null;
 
   constructor(options: DatabaseAuditLoggerOptions) {
     if (options === null || typeof options !== 'object') {
@@ -103,35 +107,18 @@ export class DatabaseAuditLogger extends BufferedAuditLogger {
   }
 
   async #insert(rows: ReadonlyArray<PermissionAuditRow | Row>): Promise<void> {
-    const columns = Math.max(PERMISSION_AUDIT_COLUMNS.length, Object.keys(rows[0] ?? {}).length);
-    const chunks = chunk(rows as PermissionAuditRow[], Math.floor(maxBindParameters(this.#dialect) / columns));
-    if (chunks.length === 1) {
-      await this.#knex(this.tableName).insert(chunks[0]);
-      return;
-    }
-    await this.#knex.transaction(async (trx) => {
-      for (const part of chunks) await trx(this.tableName).insert(part);
-    });
+    // A failed probe leaves the limit unknown and fails this attempt; the batch is retried as usual.
+    this.#bindLimit ??= await bindParameterLimit(this.#knex, this.#dialect);
+    // Plain multi-row VALUES (not knex's SQLite `select … union all`, capped at 500 rows and
+    // slower to compile); several statements run in one transaction, so a batch is all or nothing.
+    const statements = planStatements(
+      this.tableName,
+      rows as readonly Row[],
+      { maxBindParameters: this.#bindLimit, maxStatementChars: MAX_STATEMENT_CHARS },
+      this.#dialect,
+    );
+    await runStatements({ knex: this.#knex, timeoutMs: 0, canCancelQueries: false }, statements);
   }
-}
-
-/** Splits rows into INSERTs of at most `maxRows` rows and about MAX_STATEMENT_CHARS characters. */
-function chunk(rows: PermissionAuditRow[], maxRows: number): PermissionAuditRow[][] {
-  const out: PermissionAuditRow[][] = [];
-  let current: PermissionAuditRow[] = [];
-  let chars = 0;
-  for (const row of rows) {
-    const size = rowChars(row);
-    if (current.length > 0 && (current.length >= maxRows || chars + size > MAX_STATEMENT_CHARS)) {
-      out.push(current);
-      current = [];
-      chars = 0;
-    }
-    current.push(row);
-    chars += size;
-  }
-  if (current.length > 0) out.push(current);
-  return out;
 }
 
 export { ensurePermissionAuditTable, DEFAULT_PERMISSION_AUDIT_TABLE } from './permission-audit-table.js';

@@ -6,20 +6,6 @@ import { auditLogDialect, type AuditLogDialect } from './audit-log-dialect.js';
 
 export const DEFAULT_PERMISSION_AUDIT_TABLE = 'permission_audit_log';
 
-/** Columns of the permission audit table, in insert order (id and created_at are generated). */
-export const PERMISSION_AUDIT_COLUMNS = [
-  'timestamp',
-  'action',
-  'attributes',
-  'granted',
-  'bypassed',
-  'manager',
-  'user_id',
-  'user_repr',
-  'permissions',
-  'metadata',
-] as const;
-
 /** Columns with an index: the ones general_manager's analyses filter on (time, outcome, resource). */
 export const INDEXED_COLUMNS = ['timestamp', 'granted', 'manager'] as const;
 
