@@ -17,15 +17,22 @@ function pinLoadGenerator() {
   return () => spawnSync('taskset', ['-a', '-p', '-c', `0-${cores - 1}`, String(process.pid)]);
 }
 
+/** The Node.js the servers run on: this one, or BENCH_SERVER_NODE's (e.g. to compare Node releases). */
+export const serverNode = process.env.BENCH_SERVER_NODE
+  ? spawnSync(process.env.BENCH_SERVER_NODE, ['-v'], { encoding: 'utf8' }).stdout.trim() || 'unknown'
+  : process.version;
+
 export const pinning = canPin ? `load generator on core 0, servers on core ${serverCores}` : 'not pinned';
 
 export async function startServer(script, args = [], env = {}) {
-  // BENCH_SERVER_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the servers under load.
+  // BENCH_SERVER_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the servers under load;
+  // BENCH_SERVER_NODE=/path/to/node runs them on another Node.js (the load generator stays on this one).
   const execArgv = process.env.BENCH_SERVER_ARGS ? process.env.BENCH_SERVER_ARGS.split(' ') : [];
+  const nodePath = process.env.BENCH_SERVER_NODE || process.execPath;
   const options = { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, ...env } };
   const child = canPin
-    ? spawn('taskset', ['-c', serverCores, process.execPath, ...execArgv, script, ...args], options)
-    : fork(script, args, { execArgv, ...options });
+    ? spawn('taskset', ['-c', serverCores, nodePath, ...execArgv, script, ...args], options)
+    : fork(script, args, { execArgv, execPath: nodePath, ...options });
   const port = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${script} ${args.join(' ')} did not start`)), 15000);
     child.once('message', (msg) => {

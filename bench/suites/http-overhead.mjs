@@ -1,6 +1,6 @@
 // express-overhead, koa-overhead and express-event: req/s of each variant against its baselines.
 import { fileURLToPath } from 'node:url';
-import { compareVariants, pinning } from '../lib/http-load.mjs';
+import { compareVariants, pinning, serverNode } from '../lib/http-load.mjs';
 import { summarize } from '../lib/stats.mjs';
 import { finishSuite } from '../lib/report.mjs';
 
@@ -27,8 +27,10 @@ async function measure(suite, script, variants, opts, describe, compare = []) {
     const ours = rows.find((r) => r.name === variant);
     rows.push({ name: `${variant} vs ${baseline}`, unit: 'req/s', median: ours.median, spread: ours.spread, values: ours.values, baseline, ...(target ? { target } : {}) });
   }
-  return finishSuite(suite, rows, [
-    `${opts.runs} interleaved runs of ${opts.duration}s, 50 connections, autocannon in a separate process (${pinning}); ratios are medians of per-round ratios`,
+  // Servers on another Node (BENCH_SERVER_NODE) get results of their own, beside the machine's.
+  const name = serverNode === process.version ? suite : `${suite}@node-${serverNode}`;
+  return finishSuite(name, rows, [
+    `${opts.runs} interleaved runs of ${opts.duration}s, 50 connections, autocannon in a separate process (${pinning}); servers on Node ${serverNode}; ratios are medians of per-round ratios`,
     'CPU/request is the server process\'s CPU time (all threads) per request: its ratio is the cost multiplier (lower is better)',
   ]);
 }

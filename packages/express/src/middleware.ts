@@ -34,6 +34,6 @@ export function auditContext(options: AuditContextOptions<Request> = {}): Reques
     // A body's 'data'/'end' events fire from the socket's async context; binding the request's
     // listeners keeps body parsers and everything after them in this request's context.
     bindRequestBody(req);
-    runWithAuditContext(context, () => next());
+    runWithAuditContext(context, next);
   };
 }

@@ -32,7 +32,7 @@ export function auditContext(options: AuditContextOptions<Context> = {}): Middle
       keepRequestIdOnErrors(ctx.app, resolved.requestIdHeader);
     }
     bindRequestBody(ctx.req);
-    return runWithAuditContext(context, () => next());
+    return runWithAuditContext(context, next);
   };
 }
 
