@@ -91,6 +91,18 @@ forEachDialect('Group commit', (ctx, dialect) => {
     expect(Number(n)).to.equal(5000);
   });
 
+  it('drains a burst of 5000 queued single-event saves batch by batch, each event exactly once', async () => {
+    // Thousands of callers queued at once: the writer's queue drops its consumed prefix as it goes
+    // (no O(n) shift per batch), and no caller may be lost or written twice on the way.
+    const store = await openStore(ctx.knex, tables, { batchSize: 100 });
+    const events = makeEvents(5000, { stepMs: 1 });
+    await Promise.all(events.map((e) => store.save([e])));
+    expect(store.stats).to.include({ events: 5000, batches: 50, failedEvents: 0, pendingEvents: 0 });
+    const ids = await idsOf(ctx.knex, store.tableName);
+    expect(ids).to.have.length(5000);
+    expect(ids.sort()).to.deep.equal(events.map((e) => e.id).sort());
+  });
+
   it('stores nothing of a split batch when a later statement fails', async () => {
     const store = await openStore(ctx.knex, tables, { maxBindParameters: COLUMNS * 5 });
     const existing = makeEvent();

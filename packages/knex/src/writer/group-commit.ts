@@ -1,4 +1,5 @@
 import { StoreClosedError, StoreTimeoutError, StoreWriteError } from '@audit-events/core';
+import { FifoQueue } from './fifo-queue.js';
 
 /** Counters that show what the writer did; `events` counts rows committed. */
 export interface WriterStats {
@@ -52,7 +53,7 @@ interface PendingWrite<R> {
  */
 export class GroupCommitWriter<R> {
   readonly #options: GroupCommitOptions<R>;
-  readonly #queue: PendingWrite<R>[] = [];
+  readonly #queue = new FifoQueue<PendingWrite<R>>();
   #inFlight = false;
   #linger: NodeJS.Timeout | NodeJS.Immediate | null = null;
   #closed = false;
@@ -145,7 +146,7 @@ export class GroupCommitWriter<R> {
     const batch: PendingWrite<R>[] = [];
     let count = 0;
     while (this.#queue.length > 0) {
-      const next = this.#queue[0] as PendingWrite<R>;
+      const next = this.#queue.peek() as PendingWrite<R>;
       if (batch.length > 0 && count + next.rows.length > this.#options.batchSize) break;
       this.#queue.shift();
       next.inFlight = true;
@@ -205,8 +206,7 @@ export class GroupCommitWriter<R> {
     const ms = this.#options.writeTimeoutMs;
     if (!write.inFlight) {
       // Still queued: take it out, so "timed out" means "not written" for sure.
-      const at = this.#queue.indexOf(write);
-      if (at !== -1) this.#queue.splice(at, 1);
+      this.#queue.remove(write);
       this.#stats.pendingEvents -= write.rows.length;
       write.reject(
         new StoreTimeoutError(
