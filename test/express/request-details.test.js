@@ -71,5 +71,24 @@ for (const [name, express] of [['express4', express4], ['express5', express5]]) 
       const res = await request(app()).get('/boom').set('X-Request-Id', 'err-1').expect(500);
       expect(res.headers['x-request-id']).to.equal('err-1');
     });
+
+    it('still gives a context when an earlier middleware already sent the headers', async () => {
+      const a = express();
+      a.use((req, res, next) => {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.write('streaming ');
+        next();
+      });
+      a.use(auditContext({ store }));
+      a.use(async (req, res) => {
+        await req.auditContext.createEvent({ type: 'page', id: 'early' });
+        res.end(`${req.auditContext === getAuditContext()}`);
+      });
+      const res = await request(a).get('/').set('X-Request-Id', 'late-1').expect(200);
+      expect(res.text).to.equal('streaming true');
+      expect(res.headers).to.not.have.property('x-request-id');
+      const [event] = store.all();
+      expect(event).to.include({ requestId: 'late-1', objectId: 'early' });
+    });
   });
 }

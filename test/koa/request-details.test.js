@@ -72,5 +72,25 @@ for (const [name, Koa] of [['koa2', Koa2], ['koa3', Koa3]]) {
       const failed = await request(app()).get('/boom').set('X-Request-Id', 'err-500').expect(500);
       expect(failed.headers['x-request-id']).to.equal('err-500');
     });
+
+    it('still gives a context when an earlier middleware already sent the headers', async () => {
+      const a = new Koa();
+      a.use(async (ctx, next) => {
+        ctx.respond = false;
+        ctx.res.writeHead(200, { 'content-type': 'text/plain' });
+        ctx.res.write('streaming ');
+        await next();
+      });
+      a.use(auditContext({ store }));
+      a.use(async (ctx) => {
+        await ctx.auditContext.createEvent({ type: 'page', id: 'early' });
+        ctx.res.end(`${ctx.auditContext === getAuditContext()}`);
+      });
+      const res = await request(a.callback()).get('/').set('X-Request-Id', 'late-1').expect(200);
+      expect(res.text).to.equal('streaming true');
+      expect(res.headers).to.not.have.property('x-request-id');
+      const [event] = store.all();
+      expect(event).to.include({ requestId: 'late-1', objectId: 'early' });
+    });
   });
 }

@@ -18,22 +18,35 @@ import './context-type.js';
  */
 export function auditContext(options: AuditContextOptions<Context> = {}): Middleware {
   const resolved = resolveOptions(options);
+  const echoHeader = resolved.setRequestIdHeader ? resolved.requestIdHeader : null;
   return function auditContextMiddleware(ctx: Context, next: Next): Promise<unknown> {
+    const snapshot = readKoaRequest(ctx);
     let context: AuditContext;
     try {
-      context = createRequestContext(readKoaRequest(ctx), resolved, ctx);
+      context = createRequestContext(snapshot, resolved, ctx);
     } catch (err) {
       return Promise.reject(err); // e.g. a throwing extraData function: Koa's error handling answers
     }
     ctx.auditContext = context;
     ctx.state.auditContext = context;
-    if (resolved.setRequestIdHeader && context.requestId !== null && !ctx.headerSent) {
-      ctx.res.setHeader(resolved.requestIdHeader, context.requestId);
-      keepRequestIdOnErrors(ctx.app, resolved.requestIdHeader);
+    if (echoHeader !== null && context.requestId !== null && echoRequestId(ctx, echoHeader, context.requestId)) {
+      keepRequestIdOnErrors(ctx.app, echoHeader);
     }
-    bindRequestBody(ctx.req);
+    bindRequestBody(ctx.req, snapshot.headers);
     return runWithAuditContext(context, next);
   };
+}
+
+/** Sets the request id header; false when an earlier middleware already sent the headers. */
+function echoRequestId(ctx: Context, name: string, requestId: string): boolean {
+  try {
+    ctx.res.setHeader(name, requestId);
+    return true;
+  } catch (err) {
+    // Cheaper than asking ctx.headerSent (three getters deep) first on every request.
+    if ((err as { code?: unknown }).code !== 'ERR_HTTP_HEADERS_SENT') throw err;
+    return false;
+  }
 }
 
 const patchedApps = new WeakSet<object>();

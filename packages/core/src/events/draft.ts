@@ -86,11 +86,15 @@ export class EventDraft {
   /** Persists the draft once; calling it again returns the same stored event. */
   save(): Promise<AuditEvent> {
     if (this.#saved === null) {
-      this.#saved = (async () => {
+      // Not an async function: on the request path every promise counts (AsyncLocalStorage hooks
+      // each one on Node.js 20 and 22); a throw still becomes a rejection.
+      try {
         const event = this.toEvent();
-        await this.#resolveStore().save([event]);
-        return event;
-      })();
+        // Promise.resolve: a custom store that returns no promise still works (as with await).
+        this.#saved = Promise.resolve(this.#resolveStore().save([event])).then(() => event);
+      } catch (err) {
+        this.#saved = Promise.reject(err);
+      }
     }
     return this.#saved;
   }

@@ -17,7 +17,25 @@ export function toJsonSafe(value: unknown, path = 'value', maxDepth = 200): Json
   return copy(value, path, new Set<object>(), maxDepth);
 }
 
-function copy(value: unknown, path: string, seen: Set<object>, depthLeft: number): JsonValue {
+/**
+ * Where a value sits, spelled out only when an error names it: building `content.items[3].name`
+ * for every key copied cost more than the copy itself.
+ */
+type Path = string | { readonly parent: Path; readonly key: string | number };
+
+function pathText(path: Path): string {
+  if (typeof path === 'string') return path;
+  const parent = pathText(path.parent);
+  const { key } = path;
+  if (typeof key === 'number') return `${parent}[${key}]`;
+  return IDENT.test(key) ? `${parent}.${key}` : `${parent}[${JSON.stringify(key)}]`;
+}
+
+function fail(path: Path, reason: string): never {
+  throw new NotJsonSerializableError(pathText(path), reason);
+}
+
+function copy(value: unknown, path: Path, seen: Set<object>, depthLeft: number): JsonValue {
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -29,26 +47,26 @@ function copy(value: unknown, path: string, seen: Set<object>, depthLeft: number
     case 'undefined':
       return null;
     case 'function':
-      throw new NotJsonSerializableError(path, 'functions are not data');
+      return fail(path, 'functions are not data');
     case 'symbol':
-      throw new NotJsonSerializableError(path, 'symbols are not data');
+      return fail(path, 'symbols are not data');
     default:
       break;
   }
   if (value === null) return null;
   const obj = value as object;
-  if (depthLeft <= 0) throw new NotJsonSerializableError(path, 'nested too deeply');
+  if (depthLeft <= 0) fail(path, 'nested too deeply');
   if (obj instanceof Date) {
     const time = obj.getTime();
-    if (Number.isNaN(time)) throw new NotJsonSerializableError(path, 'invalid Date');
+    if (Number.isNaN(time)) fail(path, 'invalid Date');
     return obj.toISOString();
   }
-  if (seen.has(obj)) throw new NotJsonSerializableError(path, 'circular reference');
+  if (seen.has(obj)) fail(path, 'circular reference');
   seen.add(obj);
   try {
     if (Array.isArray(obj)) {
       const out: JsonValue[] = new Array(obj.length);
-      for (let i = 0; i < obj.length; i++) out[i] = copy(obj[i], `${path}[${i}]`, seen, depthLeft - 1);
+      for (let i = 0; i < obj.length; i++) out[i] = copy(obj[i], { parent: path, key: i }, seen, depthLeft - 1);
       return out;
     }
     if (obj instanceof Set) {
@@ -56,20 +74,20 @@ function copy(value: unknown, path: string, seen: Set<object>, depthLeft: number
     }
     if (obj instanceof Map) {
       const out: { [key: string]: JsonValue } = {};
-      for (const [k, v] of obj) setKey(out, String(k), copy(v, childPath(path, String(k)), seen, depthLeft - 1));
+      for (const [k, v] of obj) setKey(out, String(k), copy(v, { parent: path, key: String(k) }, seen, depthLeft - 1));
       return out;
     }
     const toJSON = (obj as { toJSON?: unknown }).toJSON;
     if (typeof toJSON === 'function') {
       const converted: unknown = toJSON.call(obj);
-      if (converted === obj) throw new NotJsonSerializableError(path, 'toJSON() returned itself');
+      if (converted === obj) fail(path, 'toJSON() returned itself');
       return copy(converted, path, seen, depthLeft);
     }
     const out: { [key: string]: JsonValue } = {};
     for (const key of Object.keys(obj)) {
       const v = (obj as Record<string, unknown>)[key];
       if (v === undefined) continue;
-      setKey(out, key, copy(v, childPath(path, key), seen, depthLeft - 1));
+      setKey(out, key, copy(v, { parent: path, key }, seen, depthLeft - 1));
     }
     return out;
   } finally {
@@ -87,10 +105,6 @@ export function setKey(target: Record<string, unknown>, key: string, value: unkn
 }
 
 const IDENT = /^[A-Za-z_$][\w$]*$/;
-
-function childPath(path: string, key: string): string {
-  return IDENT.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
-}
 
 /** Object.assign without its prototype-setting `__proto__` pitfall. */
 export function assignOwn<T extends Record<string, unknown>>(target: T, source: Record<string, unknown>): T {
