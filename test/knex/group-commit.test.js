@@ -27,6 +27,17 @@ forEachDialect('Group commit', (ctx, dialect) => {
     expect((await idsOf(ctx.knex, store.tableName)).sort()).to.deep.equal(events.map((e) => e.id).sort());
   });
 
+  it('leaves no timer behind once every save has settled (a script can exit)', async () => {
+    const store = await openStore(ctx.knex, tables, { writeTimeoutMs: 60_000, lingerMs: 5 });
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    const saving = Promise.all(makeEvents(30).map((e) => store.save([e])));
+    expect(timers()).to.be.above(before); // the write deadline (and the linger) while saves wait
+    await saving;
+    await new Promise((r) => setImmediate(r));
+    expect(timers()).to.equal(before);
+  });
+
   it('bounds each batch by batchSize without splitting a caller', async () => {
     const store = await openStore(ctx.knex, tables, { batchSize: 10 });
     const inserts = countQueries(ctx.knex, insertsInto(store.tableName));
@@ -227,22 +238,32 @@ forEachDialect('Group commit', (ctx, dialect) => {
     try {
       const store = await openStore(single, tables, { writeTimeoutMs: 300 });
       const first = makeEvent();
-      const queued = makeEvent();
-      const [a, b] = await whileLocked(single, () => Promise.resolve(), async () => {
+      const queued = makeEvents(3);
+      const started = Date.now();
+      const [a, ...rest] = await whileLocked(single, () => Promise.resolve(), async () => {
         const firstSave = store.save([first]).catch((e) => e);
         await new Promise((r) => setTimeout(r, 50));
-        const queuedSave = store.save([queued]).catch((e) => e);
-        return Promise.all([firstSave, queuedSave]);
+        // Three callers queued at different times: one timer times each out at its own deadline.
+        const queuedSaves = [];
+        for (const event of queued) {
+          queuedSaves.push(store.save([event]).catch((e) => ({ err: e, at: Date.now() })));
+          await new Promise((r) => setTimeout(r, 60));
+        }
+        return Promise.all([firstSave, ...queuedSaves]);
       });
       expect(a).to.be.instanceOf(StoreTimeoutError);
       expect(a.message).to.match(/outcome is unknown/);
-      expect(b).to.be.instanceOf(StoreTimeoutError);
-      expect(b.message).to.match(/were not written/);
+      for (const [i, { err, at }] of rest.entries()) {
+        expect(err).to.be.instanceOf(StoreTimeoutError);
+        expect(err.message).to.match(/were not written/);
+        // Submitted at ~50 + 60·i ms: rejected after its own 300 ms, not with the first caller.
+        expect(at - started).to.be.at.least(50 + 60 * i + 290);
+      }
       await store.close();
       const ids = await idsOf(single, store.tableName);
       expect(ids).to.include(first.id); // committed late: the caller was told "unknown", not "lost"
-      expect(ids).to.not.include(queued.id);
-      expect(store.stats).to.include({ timedOutEvents: 2, events: 1 });
+      for (const event of queued) expect(ids).to.not.include(event.id);
+      expect(store.stats).to.include({ timedOutEvents: 4, events: 1, pendingEvents: 0 });
     } finally {
       await single.destroy();
     }

@@ -122,7 +122,19 @@ export class KnexEventStore implements EventStore {
    * (a malformed event fails only its own call, before joining a batch), StoreTimeoutError after
    * `writeTimeoutMs`, StoreClosedError after close().
    */
-  async save(events: readonly AuditEvent[]): Promise<void> {
+  save(events: readonly AuditEvent[]): Promise<void> {
+    // Not async: a save() on the request path should cost one promise, the writer's.
+    let rows: EventRow[];
+    try {
+      rows = this.#rowsOf(events);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.#writer.submit(rows);
+  }
+
+  /** The rows to insert, or the StoreWriteError (StoreClosedError) that fails the whole save(). */
+  #rowsOf(events: readonly AuditEvent[]): EventRow[] {
     if (this.#writer.closed) throw new StoreClosedError();
     if (!Array.isArray(events)) {
       throw new StoreWriteError('save() takes an array of events', 0, { cause: new InvalidEventError('not an array') });
@@ -153,7 +165,7 @@ export class KnexEventStore implements EventStore {
       ids.add(event.id);
       rows.push(row);
     }
-    return this.#writer.submit(rows);
+    return rows;
   }
 
   /** One page of events, newest first. Throws InvalidQueryError on a bad filter or cursor. */

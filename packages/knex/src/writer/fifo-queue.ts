@@ -35,12 +35,4 @@ export class FifoQueue<T> {
     }
     return item;
   }
-
-  /** Takes `item` out wherever it is (rare: a write that timed out while queued). */
-  remove(item: T): boolean {
-    const at = this.#items.indexOf(item, this.#head);
-    if (at === -1) return false;
-    this.#items.splice(at, 1);
-    return true;
-  }
 }

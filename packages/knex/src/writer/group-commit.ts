@@ -38,7 +38,8 @@ interface PendingWrite<R> {
   rows: R[];
   resolve(): void;
   reject(err: unknown): void;
-  timer: NodeJS.Timeout;
+  /** performance.now() past which the caller is told StoreTimeoutError. */
+  deadline: number;
   inFlight: boolean;
   settled: boolean;
 }
@@ -50,12 +51,19 @@ interface PendingWrite<R> {
  * when the database is the bottleneck. Every caller learns its own outcome: resolved after its
  * batch commits, StoreWriteError when its batch fails, StoreTimeoutError after writeTimeoutMs.
  * A caller's events are never split across batches, so a save() is stored whole or not at all.
+ *
+ * Write timeouts share one timer: every save() has the same timeout, so deadlines fall in
+ * submission order and the oldest unsettled write is always the next to expire. (A timer per
+ * save() cost ~1 µs on the request path where AsyncLocalStorage hooks every Timeout.)
  */
 export class GroupCommitWriter<R> {
   readonly #options: GroupCommitOptions<R>;
   readonly #queue = new FifoQueue<PendingWrite<R>>();
   #inFlight = false;
   #linger: NodeJS.Timeout | NodeJS.Immediate | null = null;
+  /** The batch being written, oldest write first. */
+  #batch: PendingWrite<R>[] = [];
+  #deadlineTimer: NodeJS.Timeout | null = null;
   #closed = false;
   #idleWaiters: Array<() => void> = [];
   readonly #stats: WriterStats = {
@@ -85,16 +93,10 @@ export class GroupCommitWriter<R> {
     if (this.#closed) return Promise.reject(new StoreClosedError());
     if (rows.length === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      const write: PendingWrite<R> = {
-        rows,
-        resolve,
-        reject,
-        inFlight: false,
-        settled: false,
-        timer: setTimeout(() => this.#timeOut(write), this.#options.writeTimeoutMs),
-      };
-      this.#queue.push(write);
+      const deadline = performance.now() + this.#options.writeTimeoutMs;
+      this.#queue.push({ rows, resolve, reject, deadline, inFlight: false, settled: false });
       this.#stats.pendingEvents += rows.length;
+      if (this.#deadlineTimer === null) this.#armDeadline(deadline);
       this.#schedule();
     });
   }
@@ -155,6 +157,7 @@ export class GroupCommitWriter<R> {
     }
     this.#stats.pendingEvents -= count;
     this.#inFlight = true;
+    this.#batch = batch;
     const rows = batch.length === 1 ? (batch[0] as PendingWrite<R>).rows : batch.flatMap((w) => w.rows);
     Promise.resolve()
       .then(() => this.#options.write(rows))
@@ -185,6 +188,7 @@ export class GroupCommitWriter<R> {
       )
       .finally(() => {
         this.#inFlight = false;
+        this.#batch = [];
         // Whatever queued meanwhile has waited long enough: no linger before the next batch.
         if (this.#queue.length > 0) this.#startBatch();
         else this.#notifyIdle();
@@ -192,28 +196,47 @@ export class GroupCommitWriter<R> {
   }
 
   #settle(write: PendingWrite<R>, err: unknown): void {
-    clearTimeout(write.timer);
     if (write.settled) return;
     write.settled = true;
     if (err) write.reject(err);
     else write.resolve();
   }
 
+  #armDeadline(deadline: number): void {
+    // At least 1 ms: a timer may fire a little before performance.now() reaches the deadline.
+    this.#deadlineTimer = setTimeout(() => this.#expire(), Math.max(1, Math.ceil(deadline - performance.now())));
+  }
+
+  /** Times out every write past its deadline, oldest first, then waits for the next one. */
+  #expire(): void {
+    this.#deadlineTimer = null;
+    const now = performance.now();
+    for (const write of this.#batch) {
+      if (write.settled) continue;
+      if (write.deadline > now) return this.#armDeadline(write.deadline);
+      this.#timeOut(write);
+    }
+    while (this.#queue.length > 0) {
+      const write = this.#queue.peek() as PendingWrite<R>;
+      if (write.deadline > now) return this.#armDeadline(write.deadline);
+      this.#queue.shift();
+      this.#timeOut(write);
+    }
+    if (!this.#inFlight) this.#notifyIdle();
+  }
+
   #timeOut(write: PendingWrite<R>): void {
-    if (write.settled) return;
     write.settled = true;
     this.#stats.timedOutEvents += write.rows.length;
     const ms = this.#options.writeTimeoutMs;
     if (!write.inFlight) {
-      // Still queued: take it out, so "timed out" means "not written" for sure.
-      this.#queue.remove(write);
+      // Still queued (and now out of the queue): "timed out" means "not written" for sure.
       this.#stats.pendingEvents -= write.rows.length;
       write.reject(
         new StoreTimeoutError(
           `${write.rows.length} audit event(s) waited ${ms} ms for ${this.#options.target} and were not written`,
         ),
       );
-      if (this.#queue.length === 0 && !this.#inFlight) this.#notifyIdle();
       return;
     }
     write.reject(
@@ -232,6 +255,11 @@ export class GroupCommitWriter<R> {
   #notifyIdle(): void {
     if (this.#inFlight || this.#queue.length > 0) return;
     this.#clearLinger();
+    // Nothing left to time out: no timer may keep the process alive.
+    if (this.#deadlineTimer !== null) {
+      clearTimeout(this.#deadlineTimer);
+      this.#deadlineTimer = null;
+    }
     const waiters = this.#idleWaiters;
     this.#idleWaiters = [];
     for (const resolve of waiters) resolve();
