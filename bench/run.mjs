@@ -3,7 +3,8 @@
 // Every suite measures its baselines in the same run and reports ratios, never absolute targets.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { markdownTable, RESULTS_DIR } from './lib/report.mjs';
+import { markdownTable, RESULTS_DIR, saveResult } from './lib/report.mjs';
+import { CONTENDED_STEAL_PERCENT, measureSteal } from './lib/steal.mjs';
 import { expressOverhead, expressEvent, koaOverhead } from './suites/http-overhead.mjs';
 
 const args = process.argv.slice(2);
@@ -45,7 +46,18 @@ let failed = 0;
 for (const [name, run] of Object.entries(suites)) {
   if (only && !only.includes(name)) continue;
   try {
-    results.push(await run());
+    const stolen = measureSteal();
+    const result = await run();
+    const steal = stolen();
+    if (steal !== null) {
+      result.machine.stealPercent = Number(steal.toFixed(1));
+      const contended = steal > CONTENDED_STEAL_PERCENT;
+      const note = `host steal time during this suite: ${steal.toFixed(1)}% of CPU time${contended ? ' (a contended host: these figures are noise-bound)' : ''}`;
+      result.notes.push(note);
+      console.log(`  note: ${note}`);
+      saveResult(result);
+    }
+    results.push(result);
   } catch (err) {
     failed++;
     console.error(`\n## ${name}: FAILED\n${err.stack ?? err}`);
@@ -58,7 +70,9 @@ const latest = Object.keys(suites)
   .map((file) => JSON.parse(readFileSync(file, 'utf8')));
 const table = markdownTable(latest);
 const dates = latest.map((r) => r.date.slice(0, 16).replace('T', ' ')).sort();
-const stamp = `Measured ${dates[0]}${dates.length > 1 ? ` to ${dates[dates.length - 1]}` : ''} UTC${quick ? ' (last run --quick)' : ''} on ${latest[0]?.machine.cpus} cores, Node ${latest[0]?.machine.node}.`;
+const steals = latest.map((r) => r.machine.stealPercent).filter((v) => typeof v === 'number');
+const stealText = steals.length ? ` Host steal time during the suites: ${Math.min(...steals)}–${Math.max(...steals)}% of CPU time.` : '';
+const stamp = `Measured ${dates[0]}${dates.length > 1 ? ` to ${dates[dates.length - 1]}` : ''} UTC${quick ? ' (last run --quick)' : ''} on ${latest[0]?.machine.cpus} cores, Node ${latest[0]?.machine.node}.${stealText}`;
 writeFileSync(join(RESULTS_DIR, 'SUMMARY.md'), `${stamp}\n\n${table}\n`);
 if (args.includes('--update-readme')) {
   const readmePath = new URL('../README.md', import.meta.url);

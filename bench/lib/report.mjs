@@ -47,7 +47,6 @@ export function finishSuite(suite, rows, notes = []) {
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const row of table) console.log(line(row));
   for (const note of notes) console.log(`  note: ${note}`);
-  mkdirSync(RESULTS_DIR, { recursive: true });
   const result = {
     suite,
     date: new Date().toISOString(),
@@ -55,8 +54,14 @@ export function finishSuite(suite, rows, notes = []) {
     rows,
     notes,
   };
-  writeFileSync(join(RESULTS_DIR, `${suite}.json`), JSON.stringify(result, null, 2));
+  saveResult(result);
   return result;
+}
+
+/** Writes a suite's result (again, after the runner added what it measured around the suite). */
+export function saveResult(result) {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  writeFileSync(join(RESULTS_DIR, `${result.suite}.json`), JSON.stringify(result, null, 2));
 }
 
 function pairedRatio(row, base) {
