@@ -3,6 +3,7 @@ import {
   createRequestContext,
   resolveOptions,
   runWithAuditContext,
+  setHeaderUnlessSent,
   type AuditContext,
   type AuditContextOptions,
 } from '@audit-events/core';
@@ -33,20 +34,10 @@ export function auditContext(options: AuditContextOptions<Request> = {}): Reques
       return;
     }
     req.auditContext = context;
-    if (echoHeader !== null && context.requestId !== null) echoRequestId(res, echoHeader, context.requestId);
+    if (echoHeader !== null && context.requestId !== null) setHeaderUnlessSent(res, echoHeader, context.requestId);
     // A body's 'data'/'end' events fire from the socket's async context; binding the request's
     // listeners keeps body parsers and everything after them in this request's context.
     bindRequestBody(req, snapshot.headers);
     runWithAuditContext(context, next);
   };
-}
-
-/** Sets the request id header, unless an earlier middleware already sent the response's headers. */
-function echoRequestId(res: Response, name: string, requestId: string): void {
-  try {
-    res.setHeader(name, requestId);
-  } catch (err) {
-    // Cheaper than asking res.headersSent first on every request; anything else is a real error.
-    if ((err as { code?: unknown }).code !== 'ERR_HTTP_HEADERS_SENT') throw err;
-  }
 }

@@ -3,6 +3,7 @@ import {
   createRequestContext,
   resolveOptions,
   runWithAuditContext,
+  setHeaderUnlessSent,
   type AuditContext,
   type AuditContextOptions,
 } from '@audit-events/core';
@@ -29,24 +30,12 @@ export function auditContext(options: AuditContextOptions<Context> = {}): Middle
     }
     ctx.auditContext = context;
     ctx.state.auditContext = context;
-    if (echoHeader !== null && context.requestId !== null && echoRequestId(ctx, echoHeader, context.requestId)) {
+    if (echoHeader !== null && context.requestId !== null && setHeaderUnlessSent(ctx.res, echoHeader, context.requestId)) {
       keepRequestIdOnErrors(ctx.app, echoHeader);
     }
     bindRequestBody(ctx.req, snapshot.headers);
     return runWithAuditContext(context, next);
   };
-}
-
-/** Sets the request id header; false when an earlier middleware already sent the headers. */
-function echoRequestId(ctx: Context, name: string, requestId: string): boolean {
-  try {
-    ctx.res.setHeader(name, requestId);
-    return true;
-  } catch (err) {
-    // Cheaper than asking ctx.headerSent (three getters deep) first on every request.
-    if ((err as { code?: unknown }).code !== 'ERR_HTTP_HEADERS_SENT') throw err;
-    return false;
-  }
 }
 
 const patchedApps = new WeakSet<object>();
