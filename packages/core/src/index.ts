@@ -60,7 +60,7 @@ export { createRequestContext, maskUrl } from './request/capture.js';
 export type { RequestSnapshot } from './request/capture.js';
 export { resolveOptions } from './request/options.js';
 export type { AuditContextOptions, ResolvedOptions } from './request/options.js';
-export { resolveRequestId, isWellFormedRequestId } from './request/request-id.js';
+export { resolveRequestId, isWellFormedRequestId, newRequestId } from './request/request-id.js';
 export { normalizeIp } from './request/client-ip.js';
 export { bindRequestBody } from './request/bind-body.js';
 export { setHeaderUnlessSent } from './request/response-header.js';

@@ -166,6 +166,17 @@ export function identityOptionsSuite(adapter) {
       expect(store.all().every((e) => /^[0-9a-f-]{36}$/.test(e.requestId))).to.equal(true);
     });
 
+    it('generates time-ordered request ids (UUID version 7) by default', async () => {
+      const app = adapter.build({ audit: { store }, handler: record });
+      const ids = [];
+      for (let i = 0; i < 5; i++) ids.push((await request(app).get('/').expect(200)).headers['x-request-id']);
+      for (const id of ids) expect(id).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      // Later requests sort after earlier ones: new ids land at the end of the request_id index.
+      expect([...ids].sort()).to.deep.equal(ids);
+      expect(new Set(ids).size).to.equal(5);
+      expect(store.all().map((e) => e.requestId)).to.deep.equal(ids);
+    });
+
     it('requestIdHeader, generateRequestId and setRequestIdHeader', async () => {
       let n = 0;
       const custom = adapter.build({
