@@ -43,15 +43,20 @@ switch (variant) {
     break;
   }
   case 'raw-insert':
-  case 'audit-event': {
+  case 'audit-event':
+  case 'raw-insert/better-sqlite3':
+  case 'audit-event/better-sqlite3': {
     const Knex = (await import('knex')).default;
     const { sqliteKnexConfig, KnexEventStore } = await import('@audit-events/knex');
     const file = join(tmpdir(), `audit-bench-${process.pid}.db`);
-    const knex = Knex(sqliteKnexConfig(file));
+    // `<variant>/better-sqlite3` runs the same code through that driver; both get the store's own
+    // configuration (WAL, synchronous=FULL, one connection).
+    const [kind, driver = 'sqlite3'] = variant.split('/');
+    const knex = Knex(sqliteKnexConfig(file, { driver }));
     const store = new KnexEventStore(knex);
     let inFlight = 0;
     await store.migrate();
-    if (variant === 'raw-insert') {
+    if (kind === 'raw-insert') {
       const { newEventId } = await import('@audit-events/core');
       // The straightforward alternative a team would write: one INSERT per request, awaited.
       app.use(async (req, res, next) => {

@@ -1,7 +1,8 @@
-// The dialect matrix for storage tests: SQLite (a temp file), MariaDB/MySQL and PostgreSQL on
-// loopback. Connection strings can be overridden by environment variables. Under CI=true an
+// The dialect matrix for storage tests: SQLite (a temp file, through both drivers: sqlite3 and
+// better-sqlite3), MariaDB/MySQL and PostgreSQL on loopback. Connection strings can be overridden by environment variables. Under CI=true an
 // unreachable server fails the run; elsewhere its suites are skipped with a visible reason.
 import knexFactory from 'knex';
+import { sqliteKnexConfig } from '@audit-events/knex';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,16 +18,24 @@ export function tempDir() {
   return sqliteDir;
 }
 
-/** Knex configuration for a dialect; `sqlite` gets a fresh file each call. */
+function freshSqliteFile() {
+  return join(tempDir(), `db-${randomBytes(4).toString('hex')}.sqlite`);
+}
+
+/** Knex configuration for a matrix entry; `sqlite` and `better-sqlite3` get a fresh file each call. */
 export function knexConfig(dialect, overrides = {}) {
   switch (dialect) {
     case 'sqlite':
       return {
         client: 'sqlite3',
-        connection: { filename: join(tempDir(), `db-${randomBytes(4).toString('hex')}.sqlite`) },
+        connection: { filename: freshSqliteFile() },
         useNullAsDefault: true,
         ...overrides,
       };
+    case 'better-sqlite3':
+      // As documented for this driver: through sqliteKnexConfig, so the file is in WAL mode from
+      // the first connection on (one connection, as the store's writer wants).
+      return sqliteKnexConfig(freshSqliteFile(), { driver: 'better-sqlite3', ...overrides });
     case 'mysql':
       return { client: 'mysql2', connection: MYSQL_URL, pool: { min: 0, max: 10 }, ...overrides };
     case 'postgres':
@@ -36,7 +45,25 @@ export function knexConfig(dialect, overrides = {}) {
   }
 }
 
-export const DIALECTS = ['sqlite', 'mysql', 'postgres'];
+export const DIALECTS = ['sqlite', 'better-sqlite3', 'mysql', 'postgres'];
+
+/**
+ * The matrix for suites that run the CLI in-process (`run()`): it opens `sqlite:` URLs through
+ * sqlite3, and two SQLite libraries in one process must never open the same file (each keeps its
+ * own POSIX locks, so one closing the file drops the other's: writes vanish from other processes'
+ * view, then "disk I/O error"; see sqlite.org/howtocorrupt.html, 2.2.1).
+ */
+export const CLI_DIALECTS = ['sqlite', 'mysql', 'postgres'];
+
+/** The store's dialect of a matrix entry: both SQLite drivers speak `sqlite`. */
+export function storageDialect(entry) {
+  return entry === 'better-sqlite3' ? 'sqlite' : entry;
+}
+
+/** The `driver` option of sqliteKnexConfig for a SQLite matrix entry. */
+export function sqliteDriver(entry) {
+  return entry === 'better-sqlite3' ? 'better-sqlite3' : 'sqlite3';
+}
 
 /** A table name no other test (or concurrently running test process) uses. */
 export function uniqueTable(prefix = 't') {
@@ -51,23 +78,26 @@ async function reachable(knex) {
 }
 
 /**
- * Declares `describe(`${title} [${dialect}]`)` for each dialect with a connected `knex` in
- * `ctx.knex`, destroyed after the suite. `body(ctx, dialect)` declares the tests.
+ * Declares `describe(`${title} [${entry}]`)` for each matrix entry with a connected `knex` in
+ * `ctx.knex`, destroyed after the suite. `body(ctx, dialect)` declares the tests; `dialect` is the
+ * store's (`sqlite` for both SQLite drivers), `ctx.entry` the matrix entry, `ctx.driver` the
+ * SQLite driver (for sqliteKnexConfig in child processes and second connections).
  */
 export function forEachDialect(title, body, { dialects = DIALECTS } = {}) {
-  for (const dialect of dialects) {
-    describe(`${title} [${dialect}]`, function () {
-      const ctx = { knex: null, dialect, config: null };
+  for (const entry of dialects) {
+    const dialect = storageDialect(entry);
+    describe(`${title} [${entry}]`, function () {
+      const ctx = { knex: null, dialect, entry, driver: dialect === 'sqlite' ? sqliteDriver(entry) : null, config: null };
       before(async function () {
-        ctx.config = knexConfig(dialect);
+        ctx.config = knexConfig(entry);
         ctx.knex = knexFactory(ctx.config);
         try {
           await reachable(ctx.knex);
         } catch (err) {
           await ctx.knex.destroy().catch(() => {});
           ctx.knex = null;
-          if (IN_CI) throw new Error(`${dialect} is unreachable under CI=true: ${err.message}`);
-          console.warn(`      skipping ${dialect}: ${err.message}`);
+          if (IN_CI) throw new Error(`${entry} is unreachable under CI=true: ${err.message}`);
+          console.warn(`      skipping ${entry}: ${err.message}`);
           this.skip();
         }
       });

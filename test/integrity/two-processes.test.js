@@ -28,7 +28,7 @@ forEachDialect('hash chains written by two processes at once', (ctx, dialect) =>
     this.timeout(60_000);
     if (dialect === 'sqlite') {
       filename = join(tempDir(), `${uniqueTable('i2p')}.sqlite`);
-      knex = knexFactory(sqliteKnexConfig(filename));
+      knex = knexFactory(sqliteKnexConfig(filename, { driver: ctx.driver }));
     } else {
       // Our own pool: the suite's is destroyed by an `after` hook that runs before ours.
       knex = knexFactory(ctx.config);
@@ -40,7 +40,7 @@ forEachDialect('hash chains written by two processes at once', (ctx, dialect) =>
     await store.migrate();
     await new DatabaseAuditLogger({ knex, tableName: permissionTable, integrity: true, flushOnExit: false, handleSignals: false }).ensureTable();
     const job = {
-      ...(dialect === 'sqlite' ? { sqliteFile: filename } : { knex: ctx.config }),
+      ...(dialect === 'sqlite' ? { sqliteFile: filename, sqliteDriver: ctx.driver } : { knex: ctx.config }),
       tableName,
       archiveTableName: `${tableName}_arc`,
       permissionTable,

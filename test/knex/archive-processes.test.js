@@ -31,7 +31,7 @@ forEachDialect('Archive across processes', (ctx, dialect) => {
   before(() => {
     if (dialect === 'sqlite') {
       filename = join(tempDir(), `archive-${uniqueTable('p')}.sqlite`);
-      knex = knexFactory(sqliteKnexConfig(filename));
+      knex = knexFactory(sqliteKnexConfig(filename, { driver: ctx.driver }));
     } else {
       knex = ctx.knex;
     }
@@ -52,7 +52,7 @@ forEachDialect('Archive across processes', (ctx, dialect) => {
     for (let i = 0; i < old; i++) events.push(makeEvent({ createdAt: new Date(CUTOFF - 1 - ((i * 7919) % (30 * DAY))) }));
     for (let i = 0; i < young; i++) events.push(makeEvent({ createdAt: new Date(CUTOFF + i * 1000) }));
     await store.save(events);
-    const job = { dialect, filename, tableName, archiveTableName, olderThan: new Date(CUTOFF).toISOString(), batchSize: 20 };
+    const job = { dialect, driver: ctx.driver, filename, tableName, archiveTableName, olderThan: new Date(CUTOFF).toISOString(), batchSize: 20 };
     return {
       job,
       all: events.map((e) => e.id).sort(),

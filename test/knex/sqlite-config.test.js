@@ -21,12 +21,35 @@ describe('sqliteKnexConfig (the embedded default)', () => {
     return knex;
   }
 
-  it('sets WAL, a busy timeout and foreign keys on every connection', async () => {
-    const knex = connect(sqliteKnexConfig(freshFile()));
-    expect((await knex.raw('pragma journal_mode'))[0].journal_mode).to.equal('wal');
-    expect((await knex.raw('pragma busy_timeout'))[0]).to.deep.equal({ timeout: 5000 });
-    expect((await knex.raw('pragma foreign_keys'))[0].foreign_keys).to.equal(1);
-    expect(knex.client.config.useNullAsDefault).to.equal(true);
+  for (const driver of ['sqlite3', 'better-sqlite3']) {
+    it(`sets WAL, a busy timeout, foreign keys and synchronous=FULL on every connection (${driver})`, async () => {
+      const knex = connect(sqliteKnexConfig(freshFile(), driver === 'sqlite3' ? {} : { driver }));
+      expect(knex.client.config.client).to.equal(driver);
+      expect((await knex.raw('pragma journal_mode'))[0].journal_mode).to.equal('wal');
+      expect((await knex.raw('pragma busy_timeout'))[0]).to.deep.equal({ timeout: 5000 });
+      expect((await knex.raw('pragma foreign_keys'))[0].foreign_keys).to.equal(1);
+      // 2 = FULL: better-sqlite3's own build default in WAL mode is NORMAL (no fsync per commit).
+      expect((await knex.raw('pragma synchronous'))[0].synchronous).to.equal(2);
+      expect(knex.client.config.useNullAsDefault).to.equal(true);
+    });
+  }
+
+  it('better-sqlite3: your afterCreate runs after the pragmas', async () => {
+    let seenTimeout;
+    const knex = connect(
+      sqliteKnexConfig(freshFile(), {
+        driver: 'better-sqlite3',
+        busyTimeoutMs: 4321,
+        pool: {
+          afterCreate(conn, done) {
+            seenTimeout = conn.pragma('busy_timeout', { simple: true });
+            done(null, conn);
+          },
+        },
+      }),
+    );
+    await knex.raw('select 1');
+    expect(seenTimeout).to.equal(4321);
   });
 
   it('merges overrides and runs your afterCreate after its pragmas', async () => {
@@ -52,6 +75,7 @@ describe('sqliteKnexConfig (the embedded default)', () => {
     expect(() => sqliteKnexConfig('')).to.throw(ConfigurationError);
     expect(() => sqliteKnexConfig(undefined)).to.throw(ConfigurationError);
     expect(() => sqliteKnexConfig('x.db', { busyTimeoutMs: -5 })).to.throw(ConfigurationError);
+    expect(() => sqliteKnexConfig('x.db', { driver: 'sqlite' })).to.throw(ConfigurationError, /driver/);
   });
 
   it('lets two knex instances write to one file at once without SQLITE_BUSY', async () => {

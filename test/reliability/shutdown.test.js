@@ -29,7 +29,7 @@ forEachDialect('reliability: graceful shutdown of a server process under load', 
     // SQLite: a WAL file shared with the server process; the servers: the suite's connection.
     if (dialect === 'sqlite') {
       filename = join(tempDir(), `${uniqueTable('shutdown')}.sqlite`);
-      knex = knexFactory(sqliteKnexConfig(filename));
+      knex = knexFactory(sqliteKnexConfig(filename, { driver: ctx.driver }));
     } else {
       knex = ctx.knex;
     }
@@ -47,7 +47,7 @@ forEachDialect('reliability: graceful shutdown of a server process under load', 
       await new KnexEventStore(knex, { tableName, archiveTableName: `${tableName}_arc` }).migrate();
       await ensurePermissionAuditTable(knex, permTable);
 
-      const server = startNode(SERVER, [JSON.stringify({ dialect, filename, tableName, permTable, framework, delayMs: 15 })]);
+      const server = startNode(SERVER, [JSON.stringify({ dialect, driver: ctx.driver, filename, tableName, permTable, framework, delayMs: 15 })]);
       const listening = await server.waitFor(/^listening \d+$/);
       expect(listening, server.stderr()).to.be.a('string');
       const port = Number(listening.split(' ')[1]);

@@ -16,7 +16,7 @@ export { auditEventsMigrationSource, AUDIT_EVENTS_MIGRATION_NAME } from './schem
 export { DEFAULT_ARCHIVE_BATCH_SIZE } from './archive/archive-events.js';
 export type { ArchiveOptions, ArchiveProgress, ArchiveResult } from './archive/archive-events.js';
 export { sqliteKnexConfig, DEFAULT_SQLITE_BUSY_TIMEOUT_MS } from './config/sqlite-config.js';
-export type { SqliteKnexOverrides } from './config/sqlite-config.js';
+export type { SqliteDriver, SqliteKnexOverrides } from './config/sqlite-config.js';
 export { checkTableName, checkColumnName } from './sql/identifiers.js';
 export { DatabaseAuditLogger, ensurePermissionAuditTable, DEFAULT_PERMISSION_AUDIT_TABLE, type DatabaseAuditLoggerOptions } from './loggers/database-audit-logger.js';
 // Permission-log reports computed in the database (GROUP BY), and the latest request events per type.

@@ -44,7 +44,7 @@ export function dialectOf(knex: Knex): DialectName {
     default:
       throw new ConfigurationError(
         'knex',
-        `unsupported knex client ${JSON.stringify(String(dialect))}: use sqlite3, mysql2 (MySQL/MariaDB) or pg`,
+        `unsupported knex client ${JSON.stringify(String(dialect))}: use sqlite3, better-sqlite3, mysql2 (MySQL/MariaDB) or pg`,
       );
   }
 }
@@ -359,7 +359,8 @@ export function isTransientError(err: unknown, dialect: DialectName): boolean {
   const code = String(e.code ?? '');
   if (dialect === 'postgres') return ['40001', '40P01', '55P03', '23505'].includes(code);
   if (dialect === 'mysql') return [1213, 1205, 1062].includes(Number(e.errno));
-  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || /UNIQUE constraint failed/.test(String(e.message ?? ''));
+  // better-sqlite3 reports extended result codes (SQLITE_BUSY_SNAPSHOT), node-sqlite3 primary ones.
+  return /^SQLITE_(BUSY|LOCKED)(_|$)/.test(code) || /UNIQUE constraint failed/.test(String(e.message ?? ''));
 }
 
 /**

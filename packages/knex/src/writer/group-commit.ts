@@ -120,13 +120,14 @@ export class GroupCommitWriter<R> {
       return;
     }
     if (this.#linger !== null) return;
-    const fire = (): void => {
-      this.#linger = null;
-      this.#startBatch();
-    };
     // A linger of 0 still lets the saves of the current tick join one batch.
-    this.#linger = this.#options.lingerMs > 0 ? setTimeout(fire, this.#options.lingerMs) : setImmediate(fire);
+    this.#linger = this.#options.lingerMs > 0 ? setTimeout(this.#fire, this.#options.lingerMs) : setImmediate(this.#fire);
   }
+
+  readonly #fire = (): void => {
+    this.#linger = null;
+    this.#startBatch();
+  };
 
   #startNow(): void {
     this.#clearLinger();
@@ -189,9 +190,16 @@ export class GroupCommitWriter<R> {
       .finally(() => {
         this.#inFlight = false;
         this.#batch = [];
-        // Whatever queued meanwhile has waited long enough: no linger before the next batch.
-        if (this.#queue.length > 0) this.#startBatch();
-        else this.#notifyIdle();
+        // Whatever queued meanwhile has waited long enough: no linger before the next batch, but
+        // a fresh turn of the event loop. With a driver that answers synchronously (better-sqlite3)
+        // batch after batch would otherwise run on microtasks alone while saves keep coming,
+        // starving timers (write deadlines), I/O and signal handlers; the turn also lets requests
+        // that arrived meanwhile join the batch.
+        if (this.#queue.length > 0) {
+          if (this.#linger === null) this.#linger = setImmediate(this.#fire);
+        } else {
+          this.#notifyIdle();
+        }
       });
   }
 
