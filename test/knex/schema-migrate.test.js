@@ -261,10 +261,14 @@ forEachDialect('Schema and migrations', (ctx, dialect) => {
         { maxBindParameters: 0 },
         { mapRow: { toRow: 'nope' } },
         { mapRow: 5 },
+        { writeTimeout: 500 }, // misspelt: would leave the 10 s default in force
+        { batch_size: 10 },
       ];
       for (const options of config) {
         expect(() => new KnexEventStore(ctx.knex, options), JSON.stringify(options)).to.throw(ConfigurationError);
       }
+      expect(() => new KnexEventStore(ctx.knex, { writeTimeout: 500 })).to.throw(ConfigurationError, /writeTimeout: unknown option/);
+      expect(() => new KnexEventStore(ctx.knex, null)).to.throw(ConfigurationError);
       expect(() => new KnexEventStore({}, {})).to.throw(ConfigurationError);
       const fake = () => {};
       fake.client = { dialect: 'mssql' };

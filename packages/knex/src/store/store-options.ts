@@ -54,8 +54,25 @@ function integer(setting: string, value: unknown, fallback: number, min: number,
   return value;
 }
 
+const KNOWN = new Set([
+  'tableName',
+  'archiveTableName',
+  'extraColumns',
+  'mapRow',
+  'batchSize',
+  'lingerMs',
+  'writeTimeoutMs',
+  'maxBindParameters',
+  'integrity',
+]);
+
 /** Validates every option; throws InvalidIdentifierError or ConfigurationError. */
 export function resolveStoreOptions(options: KnexEventStoreOptions = {}): ResolvedStoreOptions {
+  if (options === null || typeof options !== 'object') throw new ConfigurationError('options', 'must be an object');
+  // A misspelt option (writeTimeout, batch_size) would otherwise leave its default silently in force.
+  for (const key of Object.keys(options)) {
+    if (!KNOWN.has(key)) throw new ConfigurationError(key, 'unknown option');
+  }
   const schema = resolveSchema(options);
   const { mapRow } = options;
   if (mapRow !== undefined) {
