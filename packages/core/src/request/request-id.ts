@@ -21,12 +21,12 @@ export function newRequestId(): string {
 /**
  * The incoming id when well formed, otherwise a new one: the stored id is always safe to log and
  * to echo as a header. A custom generator's output is held to the same rule (a bad one would make
- * setting the response header throw on every request), falling back to a UUID.
+ * setting the response header throw on every request), falling back to newRequestId().
  */
 export function resolveRequestId(incoming: unknown, generate: () => string = newRequestId): string {
   const value = Array.isArray(incoming) ? incoming[0] : incoming;
   if (isWellFormedRequestId(value)) return value;
-  if (generate === newRequestId) return newEventId(); // always well formed: no need to check it
+  if (generate === newRequestId) return newRequestId(); // always well formed: no need to check it
   const generated = generate();
-  return isWellFormedRequestId(generated) ? generated : newEventId();
+  return isWellFormedRequestId(generated) ? generated : newRequestId();
 }

@@ -57,8 +57,8 @@ function runPragmas(driver: SqliteDriver, conn: unknown, pragmas: readonly strin
  * `better-sqlite3`, see SqliteDriver), with every new connection set to WAL (readers never block
  * the writer), a busy timeout (a second writer, e.g. another process or knex instance on the same
  * file, waits instead of failing with SQLITE_BUSY), foreign keys on and `synchronous = FULL` (each
- * commit is fsynced: save() promises durability, whatever default the driver was built with). `overrides` are merged over the defaults; a `pool.afterCreate` of
- * yours runs after the pragmas.
+ * commit is fsynced: save() promises durability, whatever default the driver was built with).
+ * `overrides` are merged over the defaults; a `pool.afterCreate` of yours runs after the pragmas.
  */
 export function sqliteKnexConfig(filename: string, overrides: SqliteKnexOverrides = {}): Knex.Config {
   if (typeof filename !== 'string' || filename.length === 0) {
