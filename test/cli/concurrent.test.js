@@ -1,7 +1,7 @@
 // Two `audit-events archive` processes at once (overlapping cron runs, two pods): they share the
 // work, and every event ends up in the archive exactly once.
 import { expect } from 'chai';
-import { CLI_DIALECTS, forEachDialect, uniqueTable } from '../helpers/databases.js';
+import { forEachDialect, uniqueTable } from '../helpers/databases.js';
 import { countRows, dbUrl, dropTables, runCli, seed, spawnBin } from './harness.js';
 
 const ROWS = 3000;
@@ -32,4 +32,4 @@ forEachDialect('cli: two archive processes at once', (ctx, dialect) => {
     const [{ n }] = await ctx.knex(archiveTable).countDistinct({ n: 'id' });
     expect(Number(n), 'no id archived twice').to.equal(ROWS);
   });
-}, { dialects: CLI_DIALECTS });
+});

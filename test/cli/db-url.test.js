@@ -38,6 +38,19 @@ describe('cli: database URLs', function () {
 
     it('rejects a sqlite URL without a path', function () {
       expect(badConfig(() => parseDatabaseUrl('sqlite:')).message).to.match(/needs a file path/);
+      expect(badConfig(() => parseDatabaseUrl('sqlite:?driver=sqlite3')).message).to.match(/needs a file path/);
+    });
+
+    it('driver=better-sqlite3 chooses that driver (same pragmas); other parameters and drivers are refused', function () {
+      const t = parseDatabaseUrl('sqlite:./audit.db?driver=better-sqlite3', { baseDir: '/srv/app' });
+      expect(t.knexConfig.client).to.equal('better-sqlite3');
+      expect(t.knexConfig.connection.filename).to.equal('/srv/app/audit.db');
+      expect(t.knexConfig.pool.max).to.equal(1);
+      expect(t.display).to.equal('sqlite:/srv/app/audit.db');
+      expect(parseDatabaseUrl('sqlite:/a.db?driver=sqlite3').knexConfig.client).to.equal('sqlite3');
+      expect(parseDatabaseUrl('sqlite::memory:?driver=better-sqlite3').knexConfig.client).to.equal('better-sqlite3');
+      expect(badConfig(() => parseDatabaseUrl('sqlite:/a.db?driver=sqlite')).message).to.match(/use driver=sqlite3 or driver=better-sqlite3/);
+      expect(badConfig(() => parseDatabaseUrl('sqlite:/a.db?mode=ro')).message).to.match(/unknown parameter "mode"/);
     });
   });
 

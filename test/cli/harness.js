@@ -69,7 +69,8 @@ export function runBin(args, options) {
 
 /** The --db URL for a dialect's test database (`ctx` from forEachDialect, for the SQLite file). */
 export function dbUrl(dialect, ctx) {
-  if (dialect === 'sqlite') return `sqlite:${ctx.config.connection.filename}`;
+  // The suite's own driver: two SQLite libraries in one process must never open one file.
+  if (dialect === 'sqlite') return `sqlite:${ctx.config.connection.filename}${ctx.driver === 'better-sqlite3' ? '?driver=better-sqlite3' : ''}`;
   return dialect === 'mysql' ? MYSQL_URL : POSTGRES_URL;
 }
 

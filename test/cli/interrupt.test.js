@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CLI_DIALECTS, forEachDialect, uniqueTable } from '../helpers/databases.js';
+import { forEachDialect, uniqueTable } from '../helpers/databases.js';
 import { countRows, dbUrl, dropTables, runCli, seed, spawnBin } from './harness.js';
 
 const ROWS = 6000;
@@ -106,4 +106,4 @@ forEachDialect('cli: interrupting an archive', (ctx, dialect) => {
     expect(m, r.stdout).to.not.equal(null);
     await expectConsistent(Number(m[1]));
   });
-}, { dialects: CLI_DIALECTS });
+});

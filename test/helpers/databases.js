@@ -47,14 +47,6 @@ export function knexConfig(dialect, overrides = {}) {
 
 export const DIALECTS = ['sqlite', 'better-sqlite3', 'mysql', 'postgres'];
 
-/**
- * The matrix for suites that run the CLI in-process (`run()`): it opens `sqlite:` URLs through
- * sqlite3, and two SQLite libraries in one process must never open the same file (each keeps its
- * own POSIX locks, so one closing the file drops the other's: writes vanish from other processes'
- * view, then "disk I/O error"; see sqlite.org/howtocorrupt.html, 2.2.1).
- */
-export const CLI_DIALECTS = ['sqlite', 'mysql', 'postgres'];
-
 /** The store's dialect of a matrix entry: both SQLite drivers speak `sqlite`. */
 export function storageDialect(entry) {
   return entry === 'better-sqlite3' ? 'sqlite' : entry;

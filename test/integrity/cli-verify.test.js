@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createPermissionAuditEvent } from '@audit-events/core';
 import { DatabaseAuditLogger, KnexEventStore } from '@audit-events/knex';
 import { dbUrl, emptyDir, runBin, runCli } from '../cli/harness.js';
-import { CLI_DIALECTS, forEachDialect, uniqueTable } from '../helpers/databases.js';
+import { forEachDialect, uniqueTable } from '../helpers/databases.js';
 import { chainedStore, dropAll, makeEvent } from './support.js';
 
 forEachDialect('cli: verify', (ctx, dialect) => {
@@ -123,4 +123,4 @@ forEachDialect('cli: verify', (ctx, dialect) => {
     expect(r.code).to.equal(1);
     expect(r.stdout).to.include('cli-a: INVALID: hash-mismatch at seq 1');
   });
-}, { dialects: CLI_DIALECTS });
+});

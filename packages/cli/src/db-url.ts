@@ -1,15 +1,16 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { Knex } from 'knex';
 import { ConfigurationError } from '@audit-events/core';
-import { sqliteKnexConfig } from '@audit-events/knex';
+import { sqliteKnexConfig, type SqliteDriver } from '@audit-events/knex';
 import { MASKED, Redactor } from './redact.js';
 
 /**
  * Database URLs → Knex configurations. Forms:
  *   sqlite:./audit.db   sqlite:audit.db   sqlite:/abs/path.db   sqlite:///abs/path.db   sqlite::memory:
  *   mysql://user:pass@host:3306/db   mariadb://…   postgres://user:pass@host:5432/db   postgresql://…
- * Query parameters: `ssl=true|false` (MySQL, PostgreSQL) and `sslmode=disable|require|no-verify|
- * verify-ca|verify-full` (PostgreSQL). Anything else is rejected rather than silently ignored.
+ * Query parameters: `ssl=true|false` (MySQL, PostgreSQL), `sslmode=disable|require|no-verify|
+ * verify-ca|verify-full` (PostgreSQL) and `driver=sqlite3|better-sqlite3` (SQLite, default sqlite3).
+ * Anything else is rejected rather than silently ignored.
  */
 
 export type Dialect = 'sqlite' | 'mysql' | 'postgres';
@@ -70,9 +71,12 @@ export function parseDatabaseUrl(url: string, options: DatabaseUrlOptions = {}):
   return networkTarget(text, scheme, dialect, options);
 }
 
-function sqliteTarget(rest: string, options: DatabaseUrlOptions): DatabaseTarget {
+function sqliteTarget(url: string, options: DatabaseUrlOptions): DatabaseTarget {
+  const query = url.indexOf('?');
+  const rest = query === -1 ? url : url.slice(0, query);
+  const driver = sqliteDriver(query === -1 ? '' : url.slice(query + 1), url);
   if (rest === ':memory:') {
-    const base = sqliteKnexConfig(':memory:');
+    const base = sqliteKnexConfig(':memory:', { driver });
     // Every connection to :memory: is a separate, empty database: keep exactly one.
     return {
       dialect: 'sqlite',
@@ -84,11 +88,28 @@ function sqliteTarget(rest: string, options: DatabaseUrlOptions): DatabaseTarget
   // `sqlite:///abs` is the URL form of `/abs` (empty authority); `sqlite:rel` and `sqlite:./rel`
   // are relative to baseDir.
   const path = rest.startsWith('//') ? rest.slice(2) : rest;
-  if (path === '' || path.includes('?')) {
-    throw new ConfigurationError('db', `a sqlite: URL needs a file path, e.g. sqlite:./audit.db (got "sqlite:${rest}")`);
+  if (path === '') {
+    throw new ConfigurationError('db', `a sqlite: URL needs a file path, e.g. sqlite:./audit.db (got "sqlite:${url}")`);
   }
   const filename = isAbsolute(path) ? path : resolve(options.baseDir ?? process.cwd(), path);
-  return { dialect: 'sqlite', knexConfig: sqliteKnexConfig(filename), display: `sqlite:${filename}`, secrets: [] };
+  return { dialect: 'sqlite', knexConfig: sqliteKnexConfig(filename, { driver }), display: `sqlite:${filename}`, secrets: [] };
+}
+
+const SQLITE_DRIVERS: readonly SqliteDriver[] = ['sqlite3', 'better-sqlite3'];
+
+/** `driver=` of a sqlite: URL (the only parameter it takes): which package knex loads. */
+function sqliteDriver(search: string, url: string): SqliteDriver {
+  const params = new URLSearchParams(search);
+  for (const key of params.keys()) {
+    if (key !== 'driver') {
+      throw new ConfigurationError('db', `unknown parameter "${key}" in "sqlite:${url}"; a sqlite: URL takes only driver=sqlite3|better-sqlite3`);
+    }
+  }
+  const driver = params.get('driver') ?? 'sqlite3';
+  if (!(SQLITE_DRIVERS as readonly string[]).includes(driver)) {
+    throw new ConfigurationError('db', `driver=${driver} in "sqlite:${url}": use driver=sqlite3 or driver=better-sqlite3`);
+  }
+  return driver as SqliteDriver;
 }
 
 function networkTarget(

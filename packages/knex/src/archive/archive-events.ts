@@ -195,6 +195,10 @@ export async function archiveEvents(target: ArchiveTarget, options: CheckedOptio
       archived += moved;
       batches++;
       options.onProgress?.({ archived, batches, total });
+      // A fresh turn of the event loop between batches: with a driver that answers synchronously
+      // (better-sqlite3) the loop would otherwise run on microtasks alone, and neither a SIGINT
+      // handler nor a timer could abort it before the last batch.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
     return { archived, batches, cutoff, dryRun, remaining: await countBefore(target, cutoff) };
   } catch (err) {
