@@ -1,6 +1,7 @@
 // The dialect matrix for storage tests: SQLite (a temp file, through both drivers: sqlite3 and
-// better-sqlite3), MariaDB/MySQL and PostgreSQL on loopback. Connection strings can be overridden by environment variables. Under CI=true an
-// unreachable server fails the run; elsewhere its suites are skipped with a visible reason.
+// better-sqlite3), MariaDB/MySQL and PostgreSQL on loopback. Connection strings can be overridden
+// by environment variables. Under CI=true an unreachable server fails the run; elsewhere its
+// suites are skipped with a visible reason.
 import knexFactory from 'knex';
 import { sqliteKnexConfig } from '@audit-events/knex';
 import { mkdtempSync } from 'node:fs';
@@ -48,12 +49,12 @@ export function knexConfig(dialect, overrides = {}) {
 export const DIALECTS = ['sqlite', 'better-sqlite3', 'mysql', 'postgres'];
 
 /** The store's dialect of a matrix entry: both SQLite drivers speak `sqlite`. */
-export function storageDialect(entry) {
+function storageDialect(entry) {
   return entry === 'better-sqlite3' ? 'sqlite' : entry;
 }
 
 /** The `driver` option of sqliteKnexConfig for a SQLite matrix entry. */
-export function sqliteDriver(entry) {
+function sqliteDriver(entry) {
   return entry === 'better-sqlite3' ? 'better-sqlite3' : 'sqlite3';
 }
 
@@ -72,14 +73,14 @@ async function reachable(knex) {
 /**
  * Declares `describe(`${title} [${entry}]`)` for each matrix entry with a connected `knex` in
  * `ctx.knex`, destroyed after the suite. `body(ctx, dialect)` declares the tests; `dialect` is the
- * store's (`sqlite` for both SQLite drivers), `ctx.entry` the matrix entry, `ctx.driver` the
+ * store's (`sqlite` for both SQLite drivers), `ctx.driver` the
  * SQLite driver (for sqliteKnexConfig in child processes and second connections).
  */
 export function forEachDialect(title, body, { dialects = DIALECTS } = {}) {
   for (const entry of dialects) {
     const dialect = storageDialect(entry);
     describe(`${title} [${entry}]`, function () {
-      const ctx = { knex: null, dialect, entry, driver: dialect === 'sqlite' ? sqliteDriver(entry) : null, config: null };
+      const ctx = { knex: null, dialect, driver: dialect === 'sqlite' ? sqliteDriver(entry) : null, config: null };
       before(async function () {
         ctx.config = knexConfig(entry);
         ctx.knex = knexFactory(ctx.config);

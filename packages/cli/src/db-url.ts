@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { Knex } from 'knex';
 import { ConfigurationError } from '@audit-events/core';
-import { sqliteKnexConfig, type SqliteDriver } from '@audit-events/knex';
+import { SQLITE_DRIVERS, sqliteKnexConfig, type SqliteDriver } from '@audit-events/knex';
 import { MASKED, Redactor } from './redact.js';
 
 /**
@@ -94,8 +94,6 @@ function sqliteTarget(url: string, options: DatabaseUrlOptions): DatabaseTarget 
   const filename = isAbsolute(path) ? path : resolve(options.baseDir ?? process.cwd(), path);
   return { dialect: 'sqlite', knexConfig: sqliteKnexConfig(filename, { driver }), display: `sqlite:${filename}`, secrets: [] };
 }
-
-const SQLITE_DRIVERS: readonly SqliteDriver[] = ['sqlite3', 'better-sqlite3'];
 
 /** `driver=` of a sqlite: URL (the only parameter it takes): which package knex loads. */
 function sqliteDriver(search: string, url: string): SqliteDriver {

@@ -15,7 +15,7 @@ export type { ExtraColumn, ExtraColumnType } from './schema/columns.js';
 export { auditEventsMigrationSource, AUDIT_EVENTS_MIGRATION_NAME } from './schema/migration-source.js';
 export { DEFAULT_ARCHIVE_BATCH_SIZE } from './archive/archive-events.js';
 export type { ArchiveOptions, ArchiveProgress, ArchiveResult } from './archive/archive-events.js';
-export { sqliteKnexConfig, DEFAULT_SQLITE_BUSY_TIMEOUT_MS } from './config/sqlite-config.js';
+export { sqliteKnexConfig, DEFAULT_SQLITE_BUSY_TIMEOUT_MS, SQLITE_DRIVERS } from './config/sqlite-config.js';
 export type { SqliteDriver, SqliteKnexOverrides } from './config/sqlite-config.js';
 export { checkTableName, checkColumnName } from './sql/identifiers.js';
 export { DatabaseAuditLogger, ensurePermissionAuditTable, DEFAULT_PERMISSION_AUDIT_TABLE, type DatabaseAuditLoggerOptions } from './loggers/database-audit-logger.js';

@@ -31,7 +31,8 @@ interface SyncConnection {
 
 type AfterCreate = (conn: unknown, done: (err: Error | null, conn: unknown) => void) => void;
 
-const DRIVERS: readonly SqliteDriver[] = ['sqlite3', 'better-sqlite3'];
+/** Every SqliteDriver, for callers that validate a driver name of their own (the CLI's URLs). */
+export const SQLITE_DRIVERS: readonly SqliteDriver[] = ['sqlite3', 'better-sqlite3'];
 
 function runPragmas(driver: SqliteDriver, conn: unknown, pragmas: readonly string[], done: (err: Error | null) => void): void {
   if (driver === 'better-sqlite3') {
@@ -68,8 +69,8 @@ export function sqliteKnexConfig(filename: string, overrides: SqliteKnexOverride
   if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
     throw new ConfigurationError('busyTimeoutMs', 'must be an integer >= 0');
   }
-  if (!DRIVERS.includes(driver)) {
-    throw new ConfigurationError('driver', `must be ${DRIVERS.map((d) => JSON.stringify(d)).join(' or ')}`);
+  if (!SQLITE_DRIVERS.includes(driver)) {
+    throw new ConfigurationError('driver', `must be ${SQLITE_DRIVERS.map((d) => JSON.stringify(d)).join(' or ')}`);
   }
   const userAfterCreate = (pool as { afterCreate?: AfterCreate } | undefined)?.afterCreate;
   const pragmas = [
