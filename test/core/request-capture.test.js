@@ -85,7 +85,9 @@ describe('request capture (core)', () => {
     expect(absoluteUrl('gopher', 'h.example', '/x')).to.equal('http://h.example/x');
     expect(absoluteUrl('http', 'a.example, b.example', '/x')).to.equal('http://a.example/x');
     expect(absoluteUrl('http', 'h.example', 'http://user:pw@other.example/x?y=1')).to.equal('http://other.example/x?y=1');
-    for (const bad of ['evil.example/x', 'a b', 'user@host', '', undefined, '<script>', 'h.example:99999999']) {
+    expect(safeHost(' H.example ')).to.equal('h.example');
+    expect(safeHost('h.example')).to.equal('h.example');
+    for (const bad of ['evil.example/x', 'a b', 'user@host', '', undefined, '<script>', 'h.example:99999999', `${'a.'.repeat(130)}b`]) {
       expect(safeHost(bad), String(bad)).to.equal(INVALID_HOST);
     }
   });

@@ -129,6 +129,8 @@ describe('BufferedAuditLogger', () => {
     for (let i = 0; i < 6; i++) logger.record(ev(`a${i}`));
     const flushing = logger.flush();
     for (let round = 0; round < 3; round++) {
+      // A settled batch hands over to the next one on the next turn of the event loop.
+      await settle();
       await settle();
       expect(gates).to.have.length(round + 1, 'the next batch waits for the previous one');
       gates[round].resolve();
@@ -140,6 +142,26 @@ describe('BufferedAuditLogger', () => {
       ['a2', 'a3'],
       ['a4', 'a5'],
     ]);
+  });
+
+  it('yields to the event loop between batches whose promises settle at once (a synchronous driver)', async () => {
+    // Like DatabaseAuditLogger on better-sqlite3: the work is done before handleBatch returns,
+    // its promise settles on a microtask. Draining 20 batches must still let a timer run between them.
+    const logger = new RecordingLogger({ batchSize: 10 }, () => {
+      const until = performance.now() + 1;
+      while (performance.now() < until); // 1 ms of synchronous "insert"
+      return Promise.resolve();
+    });
+    let batchesWhenTimerFired = null;
+    setTimeout(() => {
+      batchesWhenTimerFired = logger.calls.length;
+    }, 0);
+    for (let i = 0; i < 200; i++) logger.record(ev(`a${i}`));
+    await logger.flush();
+    expect(logger.writtenCount).to.equal(200);
+    expect(logger.calls).to.have.length(20);
+    expect(batchesWhenTimerFired, 'the timer fired while the queue drained').to.be.a('number').and.below(20);
+    await logger.close();
   });
 
   it('flush() waits for what was recorded before it; concurrent flushes share one export; flush does not close', async () => {

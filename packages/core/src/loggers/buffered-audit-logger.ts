@@ -69,6 +69,8 @@ export abstract class BufferedAuditLogger implements AuditLogger, ExitParticipan
   #stuck: Promise<void> | null = null;
   #timer: unknown = null;
   #kickScheduled = false;
+  /** A pump waits for the next turn of the event loop (see #resumeSoon). */
+  #resumeScheduled = false;
   #waiters: Array<{ target: number; resolve: () => void }> = [];
   #closed = false;
   #closing: Promise<void> | null = null;
@@ -276,7 +278,7 @@ export abstract class BufferedAuditLogger implements AuditLogger, ExitParticipan
       if (pending !== undefined) {
         const resume = (): void => {
           this.#inFlight = null;
-          this.#pump();
+          this.#resumeSoon();
         };
         // #continue settles every outcome itself; a rejection here would be a bug in this class,
         // which must still not stall the logger or surface as an unhandled rejection.
@@ -290,6 +292,25 @@ export abstract class BufferedAuditLogger implements AuditLogger, ExitParticipan
     if (this.#queue.length > 0 && this.#timer === null && this.#opts.useWorker && !isProcessExiting()) {
       this.#startTimer();
     }
+  }
+
+  /**
+   * The next due batch starts on a fresh turn of the event loop. A handleBatch whose promise
+   * settles on microtasks alone (a synchronous driver such as better-sqlite3 behind knex) would
+   * otherwise drain a full queue batch after batch without yielding: no timer (exportTimeout), no
+   * I/O, no request of the host app and no signal handler could run until it was empty.
+   */
+  #resumeSoon(): void {
+    if (!this.#isDue() || isProcessExiting()) {
+      this.#pump();
+      return;
+    }
+    if (this.#resumeScheduled) return;
+    this.#resumeScheduled = true;
+    setImmediate(() => {
+      this.#resumeScheduled = false;
+      this.#pump();
+    });
   }
 
   /** Sync-first: a synchronous handleBatch finishes here without a tick; otherwise returns the async continuation. */

@@ -5,11 +5,15 @@
  */
 const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))*\.?|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
 
+const UPPER = /[A-Z]/;
+
 export const INVALID_HOST = 'invalid-host';
 
 /** `example.com:8080` stays; `evil.com/x`, `a b`, `user@host` and empty become INVALID_HOST. */
 export function safeHost(host: unknown): string {
   if (typeof host !== 'string') return INVALID_HOST;
+  // The usual case, one plain host: no split (an array), trim or lower-casing copy per event.
+  if (host.length <= 260 && host.indexOf(',') === -1 && HOST.test(host)) return UPPER.test(host) ? host.toLowerCase() : host;
   const first = host.split(',', 1)[0]!.trim();
   return first.length <= 260 && HOST.test(first) ? first.toLowerCase() : INVALID_HOST;
 }
