@@ -7,28 +7,8 @@ import { markdownTable, RESULTS_DIR, saveResult } from './lib/report.mjs';
 import { CONTENDED_STEAL_PERCENT, measureSteal } from './lib/steal.mjs';
 import { expressOverhead, expressEvent, koaOverhead } from './suites/http-overhead.mjs';
 
-const args = process.argv.slice(2);
-const quick = args.includes('--quick');
-const only = args.find((a) => a.startsWith('--suite='))?.slice(8).split(',') ??
-  (args.includes('--suite') ? args[args.indexOf('--suite') + 1].split(',') : null);
-
-const flag = (name) => {
-  const i = args.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
-  if (i === -1) return undefined;
-  const value = Number(args[i].includes('=') ? args[i].split('=')[1] : args[i + 1]);
-  if (!(value > 0)) throw new Error(`--${name} needs a positive number`);
-  return value;
-};
-// Many short rounds rather than a few long ones: a round disturbed by the machine (a database's
-// background work landing on the server's core, say) is one outlier among nine for the median.
-// --quick is a smoke run (under a minute): no warm-up, one second per variant (autocannon's
-// shortest), so its figures are indicative only.
-const http = quick ? { runs: 2, duration: 1, warmup: 0 } : { runs: 9, duration: 3, warmup: 1.5 };
-// Rounds and seconds per HTTP measurement can be raised on a noisy machine, or lowered to iterate.
-http.runs = flag('runs') ?? http.runs;
-http.duration = flag('duration') ?? http.duration;
 const lazy = (path, name) => async (opts) => (await import(path))[name](opts);
-
+// Closures: `http` and `quick` below are read when a suite runs, after the arguments are parsed.
 const suites = {
   'express-overhead': () => expressOverhead(http),
   'express-event': () => expressEvent(http),
@@ -39,6 +19,59 @@ const suites = {
   memory: () => lazy('./suites/memory.mjs', 'memory')({ quick }),
   integrity: () => lazy('./suites/integrity.mjs', 'integrity')({ quick }),
 };
+const SUITE_NAMES = Object.keys(suites);
+const USAGE =
+  'usage: npm run bench [-- [--quick] [--suite name[,name]] [--runs N] [--duration S] [--update-readme]]\n' +
+  `suites: ${SUITE_NAMES.join(', ')}`;
+
+/** The command line, checked: a misspelt flag or suite must not run everything (or nothing) for twenty minutes. */
+function parseArgs(argv) {
+  const parsed = { quick: false, updateReadme: false, only: null, runs: undefined, duration: undefined };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--help' || arg === '-h') {
+      console.log(USAGE);
+      process.exit(0);
+    }
+    if (arg === '--quick') parsed.quick = true;
+    else if (arg === '--update-readme') parsed.updateReadme = true;
+    else {
+      const [name, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+      if (!['--suite', '--runs', '--duration'].includes(name)) throw new Error(`unknown argument ${JSON.stringify(arg)}`);
+      const value = inline ?? argv[++i];
+      if (value === undefined || value === '') throw new Error(`${name} needs a value`);
+      if (name === '--suite') {
+        parsed.only = value.split(',');
+        const unknown = parsed.only.filter((suite) => !SUITE_NAMES.includes(suite));
+        if (unknown.length > 0) throw new Error(`unknown suite ${unknown.map((n) => JSON.stringify(n)).join(', ')}`);
+      } else {
+        const number = Number(value);
+        if (!(number > 0)) throw new Error(`${name} needs a positive number, got ${JSON.stringify(value)}`);
+        parsed[name.slice(2)] = number;
+      }
+    }
+  }
+  return parsed;
+}
+
+let options;
+try {
+  options = parseArgs(process.argv.slice(2));
+} catch (err) {
+  console.error(`${err.message}\n${USAGE}`);
+  process.exit(2);
+}
+const { quick, only } = options;
+
+// Many short rounds rather than a few long ones: a round disturbed by the machine (a database's
+// background work landing on the server's core, say) is one outlier among nine for the median.
+// --quick is a smoke run (under a minute): no warm-up, one second per variant (autocannon's
+// shortest), so its figures are indicative only.
+const http = quick ? { runs: 2, duration: 1, warmup: 0 } : { runs: 9, duration: 3, warmup: 1.5 };
+// Rounds and seconds per HTTP measurement can be raised on a noisy machine, or lowered to iterate.
+http.runs = options.runs ?? http.runs;
+http.duration = options.duration ?? http.duration;
+
 
 const started = Date.now();
 const results = [];
@@ -74,7 +107,7 @@ const steals = latest.map((r) => r.machine.stealPercent).filter((v) => typeof v 
 const stealText = steals.length ? ` Host steal time during the suites: ${Math.min(...steals)}–${Math.max(...steals)}% of CPU time.` : '';
 const stamp = `Measured ${dates[0]}${dates.length > 1 ? ` to ${dates[dates.length - 1]}` : ''} UTC${quick ? ' (last run --quick)' : ''} on ${latest[0]?.machine.cpus} cores, Node ${latest[0]?.machine.node}.${stealText}`;
 writeFileSync(join(RESULTS_DIR, 'SUMMARY.md'), `${stamp}\n\n${table}\n`);
-if (args.includes('--update-readme')) {
+if (options.updateReadme) {
   const readmePath = new URL('../README.md', import.meta.url);
   const readme = readFileSync(readmePath, 'utf8');
   const start = '<!-- bench:start -->';
