@@ -72,7 +72,6 @@ const http = quick ? { runs: 2, duration: 1, warmup: 0 } : { runs: 9, duration: 
 http.runs = options.runs ?? http.runs;
 http.duration = options.duration ?? http.duration;
 
-
 const started = Date.now();
 const results = [];
 let failed = 0;
