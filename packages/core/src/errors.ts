@@ -78,6 +78,16 @@ export class ConfigurationError extends AuditEventsError {
   }
 }
 
+/**
+ * Throws a ConfigurationError naming the first key of `options` not in `known`: a misspelt option
+ * (writeTimeout, batch_size) would otherwise leave its default silently in force.
+ */
+export function rejectUnknownOptions(options: object, known: ReadonlySet<string>): void {
+  for (const key of Object.keys(options)) {
+    if (!known.has(key)) throw new ConfigurationError(key, 'unknown option');
+  }
+}
+
 /** A query (filters, cursor, limit) is malformed. */
 export class InvalidQueryError extends AuditEventsError {
   constructor(message: string) {

@@ -17,6 +17,7 @@ export {
   DatabaseUnreachableError,
   ShutdownError,
   InvalidInputError,
+  rejectUnknownOptions,
 } from './errors.js';
 export type { AuditErrorCode } from './errors.js';
 export type { PermissionDenial } from './errors.js';

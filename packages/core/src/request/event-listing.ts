@@ -1,4 +1,4 @@
-import { ConfigurationError, InvalidQueryError } from '../errors.js';
+import { ConfigurationError, InvalidQueryError, rejectUnknownOptions } from '../errors.js';
 import { toJsonSafe } from '../events/json-safe.js';
 import type { JsonValue } from '../events/types.js';
 import type { EventQuery, EventStore } from '../store/event-store.js';
@@ -48,10 +48,7 @@ export function resolveRouterOptions<Req>(
   if (input === null || typeof input !== 'object') {
     throw new ConfigurationError('options', 'auditEventsRouter needs { store, authorize }');
   }
-  const known = new Set<string>(['store', 'authorize', 'maxLimit', ...extraKeys]);
-  for (const key of Object.keys(input)) {
-    if (!known.has(key)) throw new ConfigurationError(key, 'unknown option');
-  }
+  rejectUnknownOptions(input, new Set(['store', 'authorize', 'maxLimit', ...extraKeys]));
   const { store, authorize } = input;
   if (store === null || typeof store !== 'object' || typeof store.find !== 'function') {
     throw new ConfigurationError('store', 'must be an EventStore with find()');

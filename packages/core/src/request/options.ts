@@ -1,4 +1,4 @@
-import { ConfigurationError } from '../errors.js';
+import { ConfigurationError, rejectUnknownOptions } from '../errors.js';
 import type { ContentDescriber } from '../events/describe.js';
 import { toJsonSafe } from '../events/json-safe.js';
 import { DEFAULT_MASKED_FIELDS, FieldMasker } from '../masking/mask.js';
@@ -105,9 +105,7 @@ export function resolveOptions<Req>(input: AuditContextOptions<Req> = {}): Resol
     throw new ConfigurationError('options', 'must be an object');
   }
   const options = input as Record<string, unknown>;
-  for (const key of Object.keys(options)) {
-    if (!KNOWN.has(key)) throw new ConfigurationError(key, 'unknown option');
-  }
+  rejectUnknownOptions(options, KNOWN);
   const store = options['store'] as EventStore | undefined;
   if (store !== undefined && (store === null || typeof store.save !== 'function')) {
     throw new ConfigurationError('store', 'must be an EventStore');

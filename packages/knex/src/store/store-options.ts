@@ -1,4 +1,4 @@
-import { ConfigurationError } from '@audit-events/core';
+import { ConfigurationError, rejectUnknownOptions } from '@audit-events/core';
 import { resolveSchema, type ResolvedSchema, type SchemaOptions } from '../schema/schema-options.js';
 import { resolveIntegrity, type IntegrityOption, type ResolvedIntegrity } from '../integrity/integrity-options.js';
 import type { RowMapper } from './event-row.js';
@@ -69,10 +69,7 @@ const KNOWN = new Set([
 /** Validates every option; throws InvalidIdentifierError or ConfigurationError. */
 export function resolveStoreOptions(options: KnexEventStoreOptions = {}): ResolvedStoreOptions {
   if (options === null || typeof options !== 'object') throw new ConfigurationError('options', 'must be an object');
-  // A misspelt option (writeTimeout, batch_size) would otherwise leave its default silently in force.
-  for (const key of Object.keys(options)) {
-    if (!KNOWN.has(key)) throw new ConfigurationError(key, 'unknown option');
-  }
+  rejectUnknownOptions(options, KNOWN);
   const schema = resolveSchema(options);
   const { mapRow } = options;
   if (mapRow !== undefined) {
