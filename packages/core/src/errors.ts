@@ -19,7 +19,8 @@ export type AuditErrorCode =
   | 'AUDIT_BAD_EVENT'
   | 'AUDIT_DB_UNREACHABLE'
   | 'AUDIT_SHUTDOWN_INCOMPLETE'
-  | 'AUDIT_BAD_INPUT';
+  | 'AUDIT_BAD_INPUT'
+  | 'AUDIT_EVENT_REJECTED';
 
 export class AuditEventsError extends Error {
   readonly code: AuditErrorCode;
@@ -118,6 +119,21 @@ export class StoreTimeoutError extends AuditEventsError {
   }
 }
 
+/**
+ * A sink cannot take an event for what it contains (malformed, not serialisable, a value the
+ * database refuses): retrying cannot help. Buffered loggers report each such event alone (onError,
+ * failedCount, rejectedCount), write its batch partners and never retry it. A subclass throws it
+ * from handleBatch() to have its batch split until the event at fault (`event`, when known) is found.
+ */
+export class EventRejectedError extends AuditEventsError {
+  readonly event: unknown;
+
+  constructor(message: string, options?: { cause?: unknown; event?: unknown }) {
+    super('AUDIT_EVENT_REJECTED', message, options);
+    this.event = options?.event;
+  }
+}
+
 /** A write was attempted after the store was closed. */
 export class StoreClosedError extends AuditEventsError {
   constructor() {
@@ -162,8 +178,8 @@ export class DatabaseUnreachableError extends AuditEventsError {
 
 /** An event draft is malformed (content not an object, invalid createdAt, bad field names). */
 export class InvalidEventError extends AuditEventsError {
-  constructor(message: string) {
-    super('AUDIT_BAD_EVENT', message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('AUDIT_BAD_EVENT', message, options);
   }
 }
 

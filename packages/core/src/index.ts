@@ -17,6 +17,7 @@ export {
   DatabaseUnreachableError,
   ShutdownError,
   InvalidInputError,
+  EventRejectedError,
   rejectUnknownOptions,
 } from './errors.js';
 export type { AuditErrorCode } from './errors.js';

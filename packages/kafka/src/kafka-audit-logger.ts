@@ -1,11 +1,13 @@
 import {
   BufferedAuditLogger,
   ConfigurationError,
+  EventRejectedError,
   serializeEvent,
   type BatchContext,
   type BufferedAuditLoggerOptions,
   type PermissionAuditEvent,
 } from '@audit-events/core';
+import { isMessageRefusal } from './message-refusal.js';
 import { producerStyle, type KafkaMessage, type KafkaProducerLike, type ProduceProducer, type ProducerStyle, type SendProducer } from './producer.js';
 
 export interface KafkaAuditLoggerOptions extends BufferedAuditLoggerOptions {
@@ -67,10 +69,24 @@ export class KafkaAuditLogger extends BufferedAuditLogger {
     this.#exportTimeout = buffered.exportTimeout ?? 30_000;
   }
 
+  /**
+   * A message Kafka refuses for what it is (too large, an invalid record) is reported alone and
+   * never retried: with send() the whole batch is refused, so it is reported as an
+   * EventRejectedError and the batch is split until that message is alone; with produce() the
+   * message is skipped and the others of the batch are produced once.
+   */
   protected override async handleBatch(events: readonly PermissionAuditEvent[], context: BatchContext): Promise<void> {
     if (this.#style === 'send') {
       const messages: KafkaMessage[] = events.map((event) => this.#message(event));
-      await (this.#producer as SendProducer).send({ ...this.#sendOptions, topic: this.topic, messages });
+      try {
+        await (this.#producer as SendProducer).send({ ...this.#sendOptions, topic: this.topic, messages });
+      } catch (err) {
+        if (!isMessageRefusal(err)) throw err;
+        throw new EventRejectedError(
+          `KafkaAuditLogger: Kafka refused ${events.length === 1 ? 'the message' : `a batch of ${events.length} messages`}: ${err instanceof Error ? err.message : String(err)}`,
+          { cause: err, event: events.length === 1 ? events[0] : undefined },
+        );
+      }
       return;
     }
     const producer = this.#producer as ProduceProducer;
@@ -78,9 +94,20 @@ export class KafkaAuditLogger extends BufferedAuditLogger {
     for (; done < events.length; done++) {
       if (context.signal.aborted) throw context.signal.reason;
       const event = events[done]!;
+      let value: string;
       try {
-        producer.produce(this.topic, null, Buffer.from(JSON.stringify(serializeEvent(event)), 'utf8'), event.manager, event.timestamp.getTime());
+        value = this.#value(event);
       } catch (err) {
+        context.reject(event, err);
+        continue;
+      }
+      try {
+        producer.produce(this.topic, null, Buffer.from(value, 'utf8'), event.manager, event.timestamp.getTime());
+      } catch (err) {
+        if (isMessageRefusal(err)) {
+          context.reject(event, err);
+          continue;
+        }
         this.#produced.set(events, done);
         throw err;
       }
@@ -93,12 +120,24 @@ export class KafkaAuditLogger extends BufferedAuditLogger {
     }
   }
 
+  /** The message value; an event that cannot be serialised is refused alone. */
+  #value(event: PermissionAuditEvent): string {
+    return JSON.stringify(serializeEvent(event));
+  }
+
   #message(event: PermissionAuditEvent): KafkaMessage {
-    return {
-      key: event.manager,
-      value: JSON.stringify(serializeEvent(event)),
-      headers: this.#headers,
-      timestamp: String(event.timestamp.getTime()),
-    };
+    try {
+      return {
+        key: event.manager,
+        value: this.#value(event),
+        headers: this.#headers,
+        timestamp: String(event.timestamp.getTime()),
+      };
+    } catch (err) {
+      throw new EventRejectedError(`KafkaAuditLogger: a permission audit event cannot be serialised: ${err instanceof Error ? err.message : String(err)}`, {
+        cause: err,
+        event,
+      });
+    }
   }
 }

@@ -1,4 +1,4 @@
-import { StoreTimeoutError, StoreWriteError } from '../errors.js';
+import { EventRejectedError, StoreTimeoutError, StoreWriteError } from '../errors.js';
 import type { AuditLogger } from '../permission/audit-logger.js';
 import type { PermissionAuditEvent } from '../permission/event.js';
 import {
@@ -6,6 +6,7 @@ import {
   type BufferedAuditLoggerOptions,
   type ResolvedBufferedOptions,
 } from './buffered-options.js';
+import { checkEventFields } from './event-check.js';
 import { isProcessExiting, registerExitParticipant, reportSync, type ExitParticipant } from './exit-hooks.js';
 
 /** Passed to handleBatch(): abort `signal` fires when exportTimeout expires. */
@@ -13,11 +14,24 @@ export interface BatchContext {
   readonly signal: AbortSignal;
   /** 0 for the first attempt, then 1, 2… for retries. */
   readonly attempt: number;
+  /**
+   * Refuses one event of this call for what it contains (the sink cannot take it): it is counted
+   * in failedCount and rejectedCount, reported to onError, and never handed over again; the call's
+   * outcome applies to the others. For sinks that write event by event (a produce() loop).
+   */
+  reject(event: PermissionAuditEvent, reason: unknown): void;
 }
 
-/** One batch on its way out. */
+/** One batch on its way out, possibly in parts (see #split). */
 interface Job {
-  readonly batch: readonly PermissionAuditEvent[];
+  /** The part being handed to handleBatch(). */
+  batch: readonly PermissionAuditEvent[];
+  /** Parts after it: a batch refused as a whole is split until the events at fault are found. */
+  rest: Array<readonly PermissionAuditEvent[]>;
+  /** Events settled when the job is done: all the job took from the queue. */
+  size: number;
+  /** Events refused alone; they are left out of every later part and retry. */
+  readonly rejected: Set<PermissionAuditEvent>;
   attempt: number;
   /** handleBatch() has been called for the current attempt and has not settled. */
   inAttempt: boolean;
@@ -32,6 +46,19 @@ interface Job {
 
 type Outcome = { kind: 'ok' } | { kind: 'error'; error: unknown } | { kind: 'timeout' };
 
+/** After a failed attempt: hand over the next part, retry this one after a delay, or stop. */
+type Step = 'next' | 'retry' | 'done';
+
+/**
+ * Errors that say the events themselves are at fault, so a retry cannot succeed. Matched by code,
+ * not class, so a second copy of the core package is understood too.
+ */
+const REFUSAL_CODES = new Set(['AUDIT_EVENT_REJECTED', 'AUDIT_BAD_EVENT', 'AUDIT_NOT_JSON']);
+
+function isRefusal(err: unknown): boolean {
+  return err !== null && typeof err === 'object' && REFUSAL_CODES.has(String((err as { code?: unknown }).code));
+}
+
 const WARN_INTERVAL_MS = 60_000;
 
 /**
@@ -44,6 +71,10 @@ const WARN_INTERVAL_MS = 60_000;
  * - exactly one batch is in flight; a failed batch is retried with exponential backoff
  *   (`maxRetries`), then reported to `onError` and counted in `failedCount`, and the logger
  *   carries on with the next batch;
+ * - one bad event never takes its batch partners down: a malformed event is refused when its
+ *   batch is built, and a batch the sink refuses for its content (handleBatch throws
+ *   EventRejectedError) is split until the events at fault are found; refused events are reported
+ *   one by one (onError, failedCount, rejectedCount) and never retried;
  * - `flush()` resolves once every event recorded before it is handled; it does not close;
  * - `close()` runs once: flushes, releases resources, and drops (and counts) later records;
  * - timers are unref'd; queued events are flushed on normal exit and on SIGTERM/SIGINT through
@@ -63,6 +94,7 @@ export abstract class BufferedAuditLogger implements AuditLogger, ExitParticipan
   #written = 0;
   #failed = 0;
   #dropped = 0;
+  #rejected = 0;
   #inFlight: Promise<void> | null = null;
   #current: Job | null = null;
   /** A handleBatch() that outlived its timeout; the next one waits for it (one in flight). */
@@ -86,7 +118,11 @@ export abstract class BufferedAuditLogger implements AuditLogger, ExitParticipan
     }
   }
 
-  /** Writes one batch. Throw (or reject) to have it retried. */
+  /**
+   * Writes one batch. Throw (or reject) to have it retried; throw an EventRejectedError when the
+   * sink refused the batch for what an event contains (nothing of the call was written): the batch
+   * is then split, or, when the error names its `event`, handed over again without that event.
+   */
   protected abstract handleBatch(events: readonly PermissionAuditEvent[], context: BatchContext): void | Promise<void>;
 
   /** Optional synchronous writer, used at process exit where nothing asynchronous can run. */
@@ -100,9 +136,14 @@ export abstract class BufferedAuditLogger implements AuditLogger, ExitParticipan
     return this.#dropped;
   }
 
-  /** Events in batches that failed for good (after retries, or timed out). */
+  /** Events that failed for good: in batches that failed after retries or timed out, or refused alone. */
   get failedCount(): number {
     return this.#failed;
+  }
+
+  /** Of failedCount, the events refused alone for what they contain (malformed, refused by the sink). */
+  get rejectedCount(): number {
+    return this.#rejected;
   }
 
   /** Events handed to handleBatch() successfully. */
@@ -184,15 +225,25 @@ export abstract class BufferedAuditLogger implements AuditLogger, ExitParticipan
   flushSync(): void {
     const events: PermissionAuditEvent[] = [];
     const job = this.#current;
-    if (job !== null && !job.done && !job.inAttempt && !job.abandoned) {
-      // Waiting for a retry: its events were not written, so write them now.
-      job.abandoned = true;
-      job.done = true;
-      this.#current = null;
-      events.push(...job.batch);
+    if (job !== null && !job.done && !job.abandoned) {
+      // Parts not in flight (waiting for a retry, or next after a split) were not written: write them now.
+      const waiting = [...(job.inAttempt ? [] : [job.batch]), ...job.rest.splice(0)].flat().filter((e) => !job.rejected.has(e));
+      if (!job.inAttempt) {
+        job.abandoned = true;
+        job.done = true;
+        this.#current = null;
+        // Written parts and refused events of the job are settled here, the taken ones below.
+        this.#settle(job.size - waiting.length);
+      } else {
+        job.size -= waiting.length;
+      }
+      events.push(...waiting);
     }
     const inFlight = job !== null && !job.done && job.inAttempt ? job.batch.length : 0;
-    events.push(...this.#queue.splice(0));
+    const queued = this.#queue.splice(0);
+    const valid = this.#admit(queued);
+    this.#settle(queued.length - valid.length);
+    events.push(...valid);
     if (events.length === 0) return;
     const writer = this.handleBatchSync;
     if (typeof writer !== 'function') {
@@ -207,18 +258,65 @@ export abstract class BufferedAuditLogger implements AuditLogger, ExitParticipan
     }
     for (let i = 0; i < events.length; i += this.#opts.batchSize) {
       const chunk = events.slice(i, i + this.#opts.batchSize);
-      try {
-        writer.call(this, chunk);
-        this.#written += chunk.length;
-      } catch (err) {
-        this.#failed += chunk.length;
-        reportSync(
-          `audit-events: ${this.constructor.name} could not write ${chunk.length} permission audit event(s) at exit: ` +
-            `${err instanceof Error ? err.message : String(err)}`,
-        );
-      }
+      this.#writeSync(writer, chunk);
       this.#settle(chunk.length);
     }
+  }
+
+  /** One synchronous write at exit; a chunk refused for its content is split like an asynchronous batch. */
+  #writeSync(writer: (events: readonly PermissionAuditEvent[]) => void, chunk: readonly PermissionAuditEvent[]): void {
+    try {
+      writer.call(this, chunk);
+      this.#written += chunk.length;
+    } catch (err) {
+      if (isRefusal(err)) {
+        const culprit = culpritOf(err, chunk) ?? (chunk.length === 1 ? chunk[0] : undefined);
+        if (culprit !== undefined) {
+          this.#refuse(culprit, err);
+          const rest = chunk.filter((e) => e !== culprit);
+          if (rest.length > 0) this.#writeSync(writer, rest);
+        } else {
+          const mid = Math.ceil(chunk.length / 2);
+          this.#writeSync(writer, chunk.slice(0, mid));
+          this.#writeSync(writer, chunk.slice(mid));
+        }
+        return;
+      }
+      this.#failed += chunk.length;
+      reportSync(
+        `audit-events: ${this.constructor.name} could not write ${chunk.length} permission audit event(s) at exit: ` +
+          `${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+  }
+
+  /** The events of `events` that are well-formed; the others are refused (reported and counted) here. */
+  #admit(events: readonly PermissionAuditEvent[]): PermissionAuditEvent[] {
+    const valid: PermissionAuditEvent[] = [];
+    for (const event of events) {
+      try {
+        checkEventFields(event);
+        valid.push(event);
+      } catch (err) {
+        this.#refuse(event, err);
+      }
+    }
+    return valid;
+  }
+
+  /** Counts and reports one event refused for its content. */
+  #refuse(event: PermissionAuditEvent, reason: unknown): void {
+    this.#failed++;
+    this.#rejected++;
+    const error =
+      reason instanceof EventRejectedError && reason.event === event
+        ? reason
+        : new EventRejectedError(
+            `${this.constructor.name}: a permission audit event was refused and is not retried: ` +
+              `${reason instanceof Error ? reason.message : String(reason)}`,
+            { cause: reason, event },
+          );
+    this.#report(error, [event]);
   }
 
   #drop(reason: 'full' | 'closed'): void {
@@ -314,8 +412,25 @@ export abstract class BufferedAuditLogger implements AuditLogger, ExitParticipan
   }
 
   /** Sync-first: a synchronous handleBatch finishes here without a tick; otherwise returns the async continuation. */
-  #export(batch: readonly PermissionAuditEvent[]): Promise<void> | undefined {
-    const job: Job = { batch, attempt: 0, inAttempt: false, timedOut: false, abandoned: false, done: false, controller: null };
+  #export(taken: readonly PermissionAuditEvent[]): Promise<void> | undefined {
+    const batch = this.#admit(taken);
+    if (batch.length === 0) {
+      // Nothing in flight before it, so settling here keeps settlement in queue order.
+      this.#settle(taken.length);
+      return undefined;
+    }
+    const job: Job = {
+      batch,
+      rest: [],
+      size: taken.length,
+      rejected: new Set(),
+      attempt: 0,
+      inAttempt: false,
+      timedOut: false,
+      abandoned: false,
+      done: false,
+      controller: null,
+    };
     this.#current = job;
     if (this.#stuck !== null) return this.#continue(job, this.#startAttempt(job));
     for (;;) {
@@ -324,19 +439,15 @@ export abstract class BufferedAuditLogger implements AuditLogger, ExitParticipan
         result = this.#call(job);
       } catch (err) {
         job.inAttempt = false;
-        if (job.attempt >= this.#opts.maxRetries) {
-          this.#fail(job, err);
-          return undefined;
-        }
-        job.attempt++;
+        const step = this.#afterError(job, err);
+        if (step === 'done') return undefined;
         // Without a worker (tests) or at exit there is no later: retry at once.
-        if (!this.#opts.useWorker || isProcessExiting()) continue;
+        if (step === 'next' || !this.#opts.useWorker || isProcessExiting()) continue;
         return this.#continue(job, null);
       }
       if (isThenable(result)) return this.#continue(job, Promise.resolve(result));
       job.inAttempt = false;
-      this.#succeed(job);
-      return undefined;
+      if (!this.#succeed(job)) return undefined;
     }
   }
 
@@ -344,7 +455,14 @@ export abstract class BufferedAuditLogger implements AuditLogger, ExitParticipan
     job.inAttempt = true;
     const controller = new AbortController();
     job.controller = controller;
-    return this.handleBatch(job.batch, { signal: controller.signal, attempt: job.attempt });
+    const part = job.batch;
+    const reject = (event: PermissionAuditEvent, reason: unknown): void => {
+      // Late calls (after a timeout, or for another part) would count an event twice.
+      if (job.done || job.timedOut || job.batch !== part || job.rejected.has(event) || !part.includes(event)) return;
+      job.rejected.add(event);
+      this.#refuse(event, reason);
+    };
+    return this.handleBatch(part, { signal: controller.signal, attempt: job.attempt, reject });
   }
 
   /** Starts an attempt as a promise; waits first for a timed-out predecessor still running. */
@@ -375,13 +493,12 @@ export abstract class BufferedAuditLogger implements AuditLogger, ExitParticipan
       const outcome = await this.#withTimeout(pending, job);
       job.inAttempt = false;
       if (job.abandoned) return;
+      let step: Step;
       if (outcome.kind === 'ok') {
-        this.#succeed(job);
-        return;
-      }
-      if (outcome.kind === 'timeout') {
+        step = this.#succeed(job) ? 'next' : 'done';
+      } else if (outcome.kind === 'timeout') {
         // The outcome of a timed-out write is unknown, so it is not retried (that could store
-        // it twice); it is reported. The next batch waits for it to settle, keeping one in flight.
+        // it twice); it is reported. The next write waits for it to settle, keeping one in flight.
         const stuck: Promise<void> = pending.then(
           () => undefined,
           () => undefined,
@@ -390,22 +507,70 @@ export abstract class BufferedAuditLogger implements AuditLogger, ExitParticipan
         void stuck.then(() => {
           if (this.#stuck === stuck) this.#stuck = null;
         });
-        this.#fail(
+        step = this.#fail(
           job,
           new StoreTimeoutError(
-            `${this.constructor.name}: a batch of ${job.batch.length} permission audit event(s) did not finish within ` +
+            `${this.constructor.name}: a batch of ${this.#live(job).length} permission audit event(s) did not finish within ` +
               `exportTimeout (${this.#opts.exportTimeout} ms); whether it was written is unknown`,
           ),
-        );
-        return;
+        )
+          ? 'next'
+          : 'done';
+      } else {
+        step = this.#afterError(job, outcome.error);
       }
-      if (job.attempt >= this.#opts.maxRetries) {
-        this.#fail(job, outcome.error);
-        return;
-      }
-      job.attempt++;
-      pending = null;
+      if (step === 'done') return;
+      pending = step === 'next' ? this.#startAttempt(job) : null;
     }
+  }
+
+  /**
+   * A refusal (the events are at fault) is never retried: the part is split, or handed over again
+   * without the event the error names, until each event at fault is refused alone. Anything else
+   * is retried up to maxRetries, then the part fails.
+   */
+  #afterError(job: Job, error: unknown): Step {
+    if (isRefusal(error)) return this.#split(job, error) ? 'next' : 'done';
+    if (job.attempt >= this.#opts.maxRetries) return this.#fail(job, error) ? 'next' : 'done';
+    job.attempt++;
+    return 'retry';
+  }
+
+  #split(job: Job, error: unknown): boolean {
+    const live = this.#live(job);
+    const culprit = culpritOf(error, live) ?? (live.length === 1 ? live[0] : undefined);
+    if (culprit !== undefined) {
+      job.rejected.add(culprit);
+      this.#refuse(culprit, error);
+      const rest = live.filter((e) => e !== culprit);
+      if (rest.length > 0) job.rest.unshift(rest);
+    } else if (live.length > 1) {
+      const mid = Math.ceil(live.length / 2);
+      job.rest.unshift(live.slice(0, mid), live.slice(mid));
+    }
+    return this.#nextPart(job);
+  }
+
+  /** The current part's events not refused. */
+  #live(job: Job): readonly PermissionAuditEvent[] {
+    return job.rejected.size === 0 ? job.batch : job.batch.filter((e) => !job.rejected.has(e));
+  }
+
+  /** Moves to the job's next part; false (and the job settled) when there is none. */
+  #nextPart(job: Job): boolean {
+    const next = job.rest.shift();
+    if (next !== undefined && !job.abandoned) {
+      job.batch = next;
+      job.attempt = 0;
+      job.timedOut = false;
+      return true;
+    }
+    if (!job.done) {
+      job.done = true;
+      if (this.#current === job) this.#current = null;
+      this.#settle(job.size);
+    }
+    return false;
   }
 
   #withTimeout(pending: Promise<void>, job: Job): Promise<Outcome> {
@@ -438,19 +603,18 @@ export abstract class BufferedAuditLogger implements AuditLogger, ExitParticipan
     });
   }
 
-  #succeed(job: Job): void {
-    if (job.done) return;
-    job.done = true;
-    if (this.#current === job) this.#current = null;
-    this.#written += job.batch.length;
-    this.#settle(job.batch.length);
+  /** The current part was written; true when another part of the job follows. */
+  #succeed(job: Job): boolean {
+    if (job.done) return false;
+    this.#written += this.#live(job).length;
+    return this.#nextPart(job);
   }
 
-  #fail(job: Job, error: unknown): void {
-    if (job.done) return;
-    job.done = true;
-    if (this.#current === job) this.#current = null;
-    const count = job.batch.length;
+  /** The current part failed for good; true when another part of the job follows. */
+  #fail(job: Job, error: unknown): boolean {
+    if (job.done) return false;
+    const lost = this.#live(job);
+    const count = lost.length;
     this.#failed += count;
     const typed =
       error instanceof StoreTimeoutError
@@ -461,8 +625,8 @@ export abstract class BufferedAuditLogger implements AuditLogger, ExitParticipan
             count,
             { cause: error },
           );
-    this.#report(typed, job.batch);
-    this.#settle(count);
+    this.#report(typed, lost);
+    return this.#nextPart(job);
   }
 
   #report(error: Error, batch: readonly PermissionAuditEvent[]): void {
@@ -483,7 +647,8 @@ export abstract class BufferedAuditLogger implements AuditLogger, ExitParticipan
     const now = Date.now();
     if (now - this.#lastErrorWarning >= WARN_INTERVAL_MS) {
       this.#lastErrorWarning = now;
-      process.emitWarning(`${error.message} (failedCount is now ${this.#failed})`, { code: error instanceof StoreTimeoutError ? 'AUDIT_STORE_TIMEOUT' : 'AUDIT_STORE_WRITE_FAILED' });
+      const code = error instanceof StoreTimeoutError ? 'AUDIT_STORE_TIMEOUT' : error instanceof EventRejectedError ? 'AUDIT_EVENT_REJECTED' : 'AUDIT_STORE_WRITE_FAILED';
+      process.emitWarning(`${error.message} (failedCount is now ${this.#failed})`, { code });
     }
   }
 
@@ -493,6 +658,12 @@ export abstract class BufferedAuditLogger implements AuditLogger, ExitParticipan
       this.#waiters.shift()!.resolve();
     }
   }
+}
+
+/** The event an EventRejectedError names, when it is one of `events`. */
+function culpritOf(error: unknown, events: readonly PermissionAuditEvent[]): PermissionAuditEvent | undefined {
+  const event = (error as { event?: unknown } | null)?.event;
+  return event !== undefined && events.includes(event as PermissionAuditEvent) ? (event as PermissionAuditEvent) : undefined;
 }
 
 function isThenable(value: unknown): value is Promise<void> {

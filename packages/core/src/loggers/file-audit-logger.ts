@@ -1,6 +1,6 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { ConfigurationError } from '../errors.js';
+import { ConfigurationError, EventRejectedError } from '../errors.js';
 import type { PermissionAuditEvent } from '../permission/event.js';
 import { serializeEventLine } from '../permission/serialize.js';
 import { BufferedAuditLogger } from './buffered-audit-logger.js';
@@ -79,7 +79,7 @@ export class FileAuditLogger extends BufferedAuditLogger {
 
   #append(events: readonly PermissionAuditEvent[]): void {
     let text = '';
-    for (const event of events) text += serializeEventLine(event);
+    for (const event of events) text += lineOf(event);
     const data = Buffer.from(text, 'utf8');
     // After a failed write (or a failed reopen) the retry starts from a fresh descriptor.
     if (this.#fd === null) this.#fd = openSync(this.path, 'a', this.#mode);
@@ -92,6 +92,18 @@ export class FileAuditLogger extends BufferedAuditLogger {
       closeQuietly(fd);
       throw err;
     }
+  }
+}
+
+/** The event's line; one that cannot be serialised is refused alone, before anything is written. */
+function lineOf(event: PermissionAuditEvent): string {
+  try {
+    return serializeEventLine(event);
+  } catch (err) {
+    throw new EventRejectedError(`FileAuditLogger: a permission audit event cannot be serialised: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+      event,
+    });
   }
 }
 

@@ -1,10 +1,11 @@
-import { BufferedAuditLogger, ConfigurationError, type BufferedAuditLoggerOptions, type PermissionAuditEvent } from '@audit-events/core';
+import { BufferedAuditLogger, ConfigurationError, EventRejectedError, type BufferedAuditLoggerOptions, type PermissionAuditEvent } from '@audit-events/core';
 import type { Knex } from 'knex';
 import { checkTableName } from '../sql/identifiers.js';
 import { auditLogDialect, MAX_STATEMENT_CHARS, type AuditLogDialect } from './audit-log-dialect.js';
 import { bindParameterLimit } from '../sql/dialect.js';
 import { DEFAULT_PERMISSION_AUDIT_TABLE, ensurePermissionAuditTable } from './permission-audit-table.js';
 import { toPermissionAuditRow, type PermissionAuditRow } from './permission-audit-rows.js';
+import { isRowContentError } from './row-refusal.js';
 import { planStatements, runStatements } from '../writer/insert-rows.js';
 import { HashChain, type ChainedWriteTarget } from '../integrity/chain-writer.js';
 import { resolveIntegrity, type IntegrityOption } from '../integrity/integrity-options.js';
@@ -31,7 +32,8 @@ export interface DatabaseAuditLoggerOptions extends BufferedAuditLoggerOptions {
 /**
  * Writes permission decisions to a SQL table (SQLite, MySQL/MariaDB, PostgreSQL) through knex:
  * one multi-row INSERT per batch (split only to respect bind-parameter and packet limits, inside
- * one transaction so a retried batch is never half-stored). The table is created on demand.
+ * one transaction so a retried batch is never half-stored). A row the database refuses for its
+ * content is isolated (see handleBatch) instead of failing its batch. The table is created on demand.
  * Batching, retries, bounded queue and exit flushing come from BufferedAuditLogger. At
  * `process.exit()` nothing asynchronous can run, so events still queued then are counted as
  * dropped and reported on stderr: `await logger.close()` in your shutdown path.
@@ -94,16 +96,44 @@ export class DatabaseAuditLogger extends BufferedAuditLogger {
     return this.#ready;
   }
 
+  /**
+   * A row the database refuses for its content fails the whole INSERT; it is reported as an
+   * EventRejectedError, so the batch is split and re-sent in halves (each its own INSERT, nothing
+   * of a refused one stored) until that row is alone: the other rows are stored, the refused one
+   * is reported and never retried. With integrity each part is chained from the committed head.
+   */
   protected override async handleBatch(events: readonly PermissionAuditEvent[]): Promise<void> {
     if (this.#createTable) await this.ensureTable();
-    const rows = events.map((event) => toPermissionAuditRow(event, this.#dialect));
-    if (this.#chain === null) return this.#insert(rows);
-    const createdAt = chainedCreatedAt(new Date(), this.#dialect);
-    // Stamped in batch order just before the INSERT; one batch is in flight at a time.
-    await this.#chain.write(
-      rows.map((row): Row => ({ ...row, created_at: createdAt })),
-      this.#chainTarget,
-    );
+    const rows = events.map((event) => this.#row(event));
+    try {
+      if (this.#chain === null) {
+        await this.#insert(rows);
+        return;
+      }
+      const createdAt = chainedCreatedAt(new Date(), this.#dialect);
+      // Stamped in batch order just before the INSERT; one batch is in flight at a time.
+      await this.#chain.write(
+        rows.map((row): Row => ({ ...row, created_at: createdAt })),
+        this.#chainTarget,
+      );
+    } catch (err) {
+      if (!isRowContentError(err, this.#dialect, this.#chain !== null)) throw err;
+      throw new EventRejectedError(
+        `DatabaseAuditLogger: the database refused ${events.length === 1 ? 'the row' : `a batch of ${events.length} rows`}: ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err, event: events.length === 1 ? events[0] : undefined },
+      );
+    }
+  }
+
+  #row(event: PermissionAuditEvent): PermissionAuditRow {
+    try {
+      return toPermissionAuditRow(event, this.#dialect);
+    } catch (err) {
+      throw new EventRejectedError(`DatabaseAuditLogger: a permission audit event cannot be made a row: ${err instanceof Error ? err.message : String(err)}`, {
+        cause: err,
+        event,
+      });
+    }
   }
 
   async #insert(rows: ReadonlyArray<PermissionAuditRow | Row>): Promise<void> {
