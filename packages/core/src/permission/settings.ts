@@ -4,7 +4,11 @@ import { configureAuditLogger, describeValue } from './configure.js';
 import { importExport } from './module-spec.js';
 
 /**
- * What `configureAuditLoggerFromSettings` accepts (general_manager's AUDIT_LOGGER setting):
+ * What `configureAuditLoggerFromSettings` accepts (general_manager's AUDIT_LOGGER setting). Settings
+ * are trusted configuration: they choose code to run, so they must never come from a request or a
+ * user. A string names that code only through a package or a file (see importExport): URLs that
+ * would carry code themselves (`data:`, `http(s):`) are refused before anything is imported.
+ *
  * - `null` / `undefined`: logging off;
  * - a string `"pkg#Export"` or a path (`"./loggers.js#AuditLog"`), loaded with import();
  * - `{ class, options }`: `class` is any of these forms, constructed/called with `options`;
