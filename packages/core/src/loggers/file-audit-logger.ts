@@ -4,13 +4,18 @@ import { ConfigurationError, EventRejectedError } from '../errors.js';
 import type { PermissionAuditEvent } from '../permission/event.js';
 import { serializeEventLine } from '../permission/serialize.js';
 import { BufferedAuditLogger } from './buffered-audit-logger.js';
+import { warnIfLooserThan } from './file-mode.js';
 import type { BufferedAuditLoggerOptions } from './buffered-options.js';
 import { reopenOnSighup } from './sighup-reopen.js';
 
 export interface FileAuditLoggerOptions extends BufferedAuditLoggerOptions {
   /** The log file, when the options object is the only argument (settings `{ class, options }`). */
   path?: string;
-  /** Permissions of a newly created file. Default 0o640: audit logs are not for every local user. */
+  /**
+   * Permissions of a newly created file. Default 0o640: audit logs are not for every local user
+   * (the group is for log shippers). An existing file granting more is reported once
+   * (warning AUDIT_FILE_MODE_LOOSE) and left as it is.
+   */
   mode?: number;
   /** Reopen the file on SIGHUP (logrotate). Note this stops SIGHUP from ending the process. Default true. */
   reopenOnSighup?: boolean;
@@ -39,8 +44,7 @@ export class FileAuditLogger extends BufferedAuditLogger {
     this.path = resolve(file);
     this.#mode = mode ?? 0o640;
     try {
-      mkdirSync(dirname(this.path), { recursive: true });
-      this.#fd = openSync(this.path, 'a', this.#mode);
+      this.#fd = this.#open();
     } catch (err) {
       // Fail at startup, where a wrong path is obvious, not on the first decision.
       void this.close();
@@ -57,8 +61,15 @@ export class FileAuditLogger extends BufferedAuditLogger {
     this.#fd = null;
     if (old !== null) closeQuietly(old);
     if (this.closed) return;
+    this.#fd = this.#open();
+  }
+
+  /** Opens for appending; a new file gets `mode`, an existing one looser than it is reported once. */
+  #open(): number {
     mkdirSync(dirname(this.path), { recursive: true });
-    this.#fd = openSync(this.path, 'a', this.#mode);
+    const fd = openSync(this.path, 'a', this.#mode);
+    warnIfLooserThan(fd, this.path, this.#mode, 'FileAuditLogger: the audit log');
+    return fd;
   }
 
   protected override handleBatch(events: readonly PermissionAuditEvent[]): void {
@@ -82,7 +93,7 @@ export class FileAuditLogger extends BufferedAuditLogger {
     for (const event of events) text += lineOf(event);
     const data = Buffer.from(text, 'utf8');
     // After a failed write (or a failed reopen) the retry starts from a fresh descriptor.
-    if (this.#fd === null) this.#fd = openSync(this.path, 'a', this.#mode);
+    if (this.#fd === null) this.#fd = this.#open();
     const fd = this.#fd;
     try {
       let offset = 0;

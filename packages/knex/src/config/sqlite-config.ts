@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { ConfigurationError } from '@audit-events/core';
+import { createPrivateFile, SQLITE_FILE_MODE, warnIfLoose } from './private-file.js';
 
 /** How long a SQLite connection waits for another writer's lock before SQLITE_BUSY, in ms. */
 export const DEFAULT_SQLITE_BUSY_TIMEOUT_MS = 5000;
@@ -60,6 +61,9 @@ function runPragmas(driver: SqliteDriver, conn: unknown, pragmas: readonly strin
  * file, waits instead of failing with SQLITE_BUSY), foreign keys on and `synchronous = FULL` (each
  * commit is fsynced: save() promises durability, whatever default the driver was built with).
  * `overrides` are merged over the defaults; a `pool.afterCreate` of yours runs after the pragmas.
+ * The database file is created 0600 right before the first connection opens it (its -wal and -shm
+ * files take its mode), whatever the umask; an existing one granting more is reported once
+ * (warning AUDIT_FILE_MODE_LOOSE) and left as it is.
  */
 export function sqliteKnexConfig(filename: string, overrides: SqliteKnexOverrides = {}): Knex.Config {
   if (typeof filename !== 'string' || filename.length === 0) {
@@ -83,8 +87,12 @@ export function sqliteKnexConfig(filename: string, overrides: SqliteKnexOverride
     // with the machine.
     'PRAGMA synchronous = FULL',
   ];
+  const settings: Record<string, unknown> = { filename, ...(connection !== null && typeof connection === 'object' ? connection : {}) };
+  const file = privateFileOf(settings);
   const afterCreate: AfterCreate = (conn, done) =>
     runPragmas(driver, conn, pragmas, (err) => {
+      // After the pragmas: WAL mode has created -wal and -shm (with the database file's mode).
+      if (file !== null) warnIfLoose([file, `${file}-wal`, `${file}-shm`], SQLITE_FILE_MODE);
       if (err) done(err, conn);
       else if (userAfterCreate) userAfterCreate(conn, done);
       else done(null, conn);
@@ -93,9 +101,40 @@ export function sqliteKnexConfig(filename: string, overrides: SqliteKnexOverride
     client: driver,
     useNullAsDefault: true,
     ...rest,
-    connection: { filename, ...(connection !== null && typeof connection === 'object' ? connection : {}) },
+    connection: file === null ? settings : openingPrivately(settings, file),
     // One connection: SQLite has one writer per file anyway, and a single connection means the
     // process never deadlocks against itself on the write lock.
     pool: { min: 1, max: 1, ...(pool ?? {}), afterCreate },
   } as Knex.Config;
+}
+
+/**
+ * The file to create privately, or null: `:memory:`, an anonymous temporary database (`""`), a
+ * `file:` URI (its own flags) and read-only connections are opened as the driver decides.
+ */
+function privateFileOf(settings: Record<string, unknown>): string | null {
+  const name = settings['filename'];
+  if (typeof name !== 'string' || name === '' || name === ':memory:' || name.startsWith('file:')) return null;
+  const flags = settings['flags'];
+  if (Array.isArray(flags) && flags.includes('OPEN_READONLY')) return null;
+  const options = settings['options'] as { readonly?: unknown } | undefined;
+  if (options?.readonly === true) return null;
+  return name;
+}
+
+/**
+ * knex calls a function `connection` before it opens the first connection: the file is created
+ * there, not when the configuration is built (which may never connect, e.g. a CLI parsing a URL).
+ * The function carries the settings as its own properties, so `config.connection.filename` reads
+ * as before.
+ */
+function openingPrivately(settings: Record<string, unknown>, file: string): Knex.Config['connection'] {
+  const provide = (): Record<string, unknown> => {
+    createPrivateFile(file, SQLITE_FILE_MODE);
+    return { ...settings };
+  };
+  for (const [key, value] of Object.entries(settings)) {
+    Object.defineProperty(provide, key, { value, enumerable: true, writable: true, configurable: true });
+  }
+  return provide as unknown as Knex.Config['connection'];
 }
