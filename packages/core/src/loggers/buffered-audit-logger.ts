@@ -66,8 +66,10 @@ const WARN_INTERVAL_MS = 60_000;
  * OpenTelemetry's BatchSpanProcessor:
  * - a batch goes out when `batchSize` events are queued, and every `flushInterval` ms whatever is
  *   queued goes out (a real period, not an idle timeout: steady light traffic is flushed too);
- * - the queue is bounded (`maxQueueSize`): when full, new events are dropped, counted in
- *   `droppedCount`, and one warning is emitted;
+ * - the queue is bounded (`maxQueueSize`): when full, a decision that denied something evicts the
+ *   oldest queued granted one (so a flood of granted noise cannot push denials out); any other
+ *   new event is dropped; drops are counted in `droppedCount` (denied ones also in
+ *   `droppedDeniedCount`, with a warning of their own), and one warning is emitted;
  * - exactly one batch is in flight; a failed batch is retried with exponential backoff
  *   (`maxRetries`), then reported to `onError` and counted in `failedCount`, and the logger
  *   carries on with the next batch;
@@ -94,7 +96,12 @@ export abstract class BufferedAuditLogger implements AuditLogger, ExitParticipan
   #written = 0;
   #failed = 0;
   #dropped = 0;
+  #droppedDenied = 0;
   #rejected = 0;
+  /** Queued events that did not deny anything: the ones a denied decision may evict. */
+  #queuedGranted = 0;
+  /** The first #deniedPrefix queued events are known to be denied: eviction searches after them. */
+  #deniedPrefix = 0;
   #inFlight: Promise<void> | null = null;
   #current: Job | null = null;
   /** A handleBatch() that outlived its timeout; the next one waits for it (one in flight). */
@@ -107,6 +114,7 @@ export abstract class BufferedAuditLogger implements AuditLogger, ExitParticipan
   #closed = false;
   #closing: Promise<void> | null = null;
   #warnedFull = false;
+  #warnedDenied = false;
   #warnedClosed = false;
   #lastErrorWarning = -Infinity;
   #unregisterExit: (() => void) | null = null;
@@ -131,9 +139,17 @@ export abstract class BufferedAuditLogger implements AuditLogger, ExitParticipan
   /** Optional: release resources (file handles…) after the final flush of close(). */
   protected onClose?(): void | Promise<void>;
 
-  /** Events dropped: queue full, recorded after close(), or lost at exit with no sync writer. */
+  /**
+   * Events dropped: queue full (new, or granted ones evicted by a denied one), recorded after
+   * close(), or lost at exit with no sync writer.
+   */
   get droppedCount(): number {
     return this.#dropped;
+  }
+
+  /** Of droppedCount, the decisions that denied something (granted === false). */
+  get droppedDeniedCount(): number {
+    return this.#droppedDenied;
   }
 
   /** Events that failed for good: in batches that failed after retries or timed out, or refused alone. */
@@ -164,14 +180,15 @@ export abstract class BufferedAuditLogger implements AuditLogger, ExitParticipan
   record(event: PermissionAuditEvent): void {
     try {
       if (this.#closed) {
-        this.#drop('closed');
+        this.#drop('closed', event);
         return;
       }
       if (this.#queue.length >= this.#opts.maxQueueSize) {
-        this.#drop('full');
+        if (!(isDenied(event) && this.#evictGranted(event))) this.#drop('full', event);
         return;
       }
       this.#queue.push(event);
+      if (!isDenied(event)) this.#queuedGranted++;
       this.#accepted++;
       if (isProcessExiting()) {
         // Inside 'exit' listeners no timer or promise will run again: write now or report.
@@ -240,7 +257,7 @@ export abstract class BufferedAuditLogger implements AuditLogger, ExitParticipan
       events.push(...waiting);
     }
     const inFlight = job !== null && !job.done && job.inAttempt ? job.batch.length : 0;
-    const queued = this.#queue.splice(0);
+    const queued = this.#take(this.#queue.length);
     const valid = this.#admit(queued);
     this.#settle(queued.length - valid.length);
     events.push(...valid);
@@ -248,6 +265,7 @@ export abstract class BufferedAuditLogger implements AuditLogger, ExitParticipan
     const writer = this.handleBatchSync;
     if (typeof writer !== 'function') {
       this.#dropped += events.length;
+      for (const event of events) if (isDenied(event)) this.#droppedDenied++;
       this.#settle(events.length);
       reportSync(
         `audit-events: ${this.constructor.name} lost ${events.length} permission audit event(s): the process ` +
@@ -319,15 +337,63 @@ export abstract class BufferedAuditLogger implements AuditLogger, ExitParticipan
     this.#report(error, [event]);
   }
 
-  #drop(reason: 'full' | 'closed'): void {
+  /** Takes `count` events from the head of the queue. */
+  #take(count: number): PermissionAuditEvent[] {
+    const taken = this.#queue.splice(0, count);
+    if (this.#queue.length === 0) {
+      this.#queuedGranted = 0;
+    } else {
+      for (const event of taken) if (!isDenied(event)) this.#queuedGranted--;
+    }
+    this.#deniedPrefix = Math.max(0, this.#deniedPrefix - taken.length);
+    return taken;
+  }
+
+  /**
+   * On a full queue, a denied decision takes the place of the oldest queued granted one, which is
+   * dropped (and counted). The new event takes over the evicted one's accounting, so counts
+   * and flush() targets stay exact. False when every queued event is a denial.
+   */
+  #evictGranted(event: PermissionAuditEvent): boolean {
+    if (this.#queuedGranted === 0) return false;
+    const queue = this.#queue;
+    let i = this.#deniedPrefix;
+    while (i < queue.length && isDenied(queue[i])) i++;
+    this.#deniedPrefix = i;
+    if (i === queue.length) return false;
+    queue.splice(i, 1);
+    queue.push(event);
+    this.#queuedGranted--;
     this.#dropped++;
-    if (reason === 'full' && !this.#warnedFull) {
-      this.#warnedFull = true;
-      process.emitWarning(
-        `${this.constructor.name}: queue full (maxQueueSize ${this.#opts.maxQueueSize}); new permission audit ` +
-          'events are dropped and counted in droppedCount',
-        { code: 'AUDIT_LOGGER_QUEUE_FULL' },
-      );
+    this.#warnFull();
+    return true;
+  }
+
+  #warnFull(): void {
+    if (this.#warnedFull) return;
+    this.#warnedFull = true;
+    process.emitWarning(
+      `${this.constructor.name}: queue full (maxQueueSize ${this.#opts.maxQueueSize}); new permission audit ` +
+        'events are dropped (a denied decision evicts the oldest queued granted one) and counted in droppedCount',
+      { code: 'AUDIT_LOGGER_QUEUE_FULL' },
+    );
+  }
+
+  #drop(reason: 'full' | 'closed', event: PermissionAuditEvent): void {
+    this.#dropped++;
+    if (isDenied(event)) {
+      this.#droppedDenied++;
+      if (!this.#warnedDenied) {
+        this.#warnedDenied = true;
+        process.emitWarning(
+          `${this.constructor.name}: a permission decision that denied something was dropped ` +
+            `(${reason === 'full' ? 'queue full of denied decisions' : 'record() after close()'}); counted in droppedDeniedCount`,
+          { code: 'AUDIT_LOGGER_DENIED_DROPPED' },
+        );
+      }
+    }
+    if (reason === 'full') {
+      this.#warnFull();
     } else if (reason === 'closed' && !this.#warnedClosed) {
       this.#warnedClosed = true;
       process.emitWarning(
@@ -371,7 +437,7 @@ export abstract class BufferedAuditLogger implements AuditLogger, ExitParticipan
   #pump(): void {
     if (this.#inFlight !== null) return;
     while (this.#isDue()) {
-      const batch = this.#queue.splice(0, this.#opts.batchSize);
+      const batch = this.#take(this.#opts.batchSize);
       const pending = this.#export(batch);
       if (pending !== undefined) {
         const resume = (): void => {
@@ -657,6 +723,15 @@ export abstract class BufferedAuditLogger implements AuditLogger, ExitParticipan
     while (this.#waiters.length > 0 && this.#waiters[0]!.target <= this.#settled) {
       this.#waiters.shift()!.resolve();
     }
+  }
+}
+
+/** A decision that denied something; never throws (record() takes hand-made events too). */
+function isDenied(event: PermissionAuditEvent | undefined): boolean {
+  try {
+    return event !== null && typeof event === 'object' && event.granted === false;
+  } catch {
+    return false;
   }
 }
 
