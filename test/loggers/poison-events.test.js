@@ -94,6 +94,60 @@ describe('BufferedAuditLogger: poison events', () => {
     await logger.close();
   });
 
+  it('a part of a split batch that times out is reported; the parts after it still go out', async () => {
+    const clock = new ManualClock();
+    const errors = [];
+    const hang = [];
+    const logger = new RecordingLogger(
+      { batchSize: 8, scheduler: clock, exportTimeout: 1_000, onError: (err, batch) => errors.push({ code: err.code, names: batch.map((e) => e.attributes[0]) }) },
+      (events) => {
+        const names = events.map((e) => e.attributes[0]);
+        if (names.includes('x3')) return Promise.reject(new EventRejectedError('refused'));
+        if (names[0] === 'x0' && names.length === 2) return new Promise((resolve) => hang.push(resolve)); // x0, x1 hang
+        return undefined;
+      },
+    );
+    for (let i = 0; i < 8; i++) logger.record(ev(`x${i}`));
+    await clock.advance(0);
+    await clock.advance(1_000); // the hanging part times out
+    hang.forEach((resolve) => resolve());
+    await clock.advance(0);
+    await logger.flush();
+    expect(errors).to.deep.equal([
+      { code: 'AUDIT_STORE_TIMEOUT', names: ['x0', 'x1'] },
+      { code: 'AUDIT_EVENT_REJECTED', names: ['x3'] },
+    ]);
+    expect(logger.writtenCount).to.equal(5);
+    expect(logger.failedCount).to.equal(3);
+    expect(logger.pendingCount).to.equal(0);
+    await logger.close();
+  });
+
+  it('flushSync() during a split writes the parts not in flight with handleBatchSync', async () => {
+    const gate = [];
+    const sync = [];
+    class SplitLogger extends RecordingLogger {
+      handleBatchSync(events) {
+        sync.push(...events.map((e) => e.attributes[0]));
+      }
+    }
+    const logger = new SplitLogger({ batchSize: 4, onError: () => {} }, (events) => {
+      if (events.length === 4) throw new EventRejectedError('refused');
+      return new Promise((resolve) => gate.push(resolve)); // the first half hangs in flight
+    });
+    for (let i = 0; i < 4; i++) logger.record(ev(`y${i}`));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(logger.batches).to.deep.equal([['y0', 'y1', 'y2', 'y3'], ['y0', 'y1']]);
+    logger.flushSync();
+    expect(sync).to.deep.equal(['y2', 'y3']);
+    gate.forEach((resolve) => resolve());
+    await logger.flush();
+    expect(logger.writtenCount).to.equal(4);
+    expect(logger.pendingCount).to.equal(0);
+    expect(logger.batches).to.have.length(2, 'the taken part is not handed over again');
+    await logger.close();
+  });
+
   it('flush() waits for the valid events of a batch that also held a malformed one', async () => {
     let release;
     const logger = new RecordingLogger({ batchSize: 4, onError: () => {} }, () => new Promise((resolve) => (release = resolve)));
