@@ -1,7 +1,7 @@
 import type { AuditLogDialect } from './audit-log-dialect.js';
 
 /** SQLite result codes for a value or row the database will never take (constraint, type, size). */
-const SQLITE_CONTENT = /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)/;
+const SQLITE_CONTENT = /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG)/;
 
 /**
  * Whether the database refused an INSERT for what a row contains — a constraint it violates, a
