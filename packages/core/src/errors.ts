@@ -187,6 +187,8 @@ export interface PermissionDenial {
   permissions: readonly string[];
   /** Set when a rule threw: the check failed closed and this is why. */
   error?: unknown;
+  /** `proposed`: the stored instance allowed, the state the change would leave behind did not. */
+  state?: 'proposed';
 }
 
 /**

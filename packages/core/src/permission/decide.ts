@@ -4,6 +4,12 @@ import { auditLoggingEnabled, emitPermissionAuditEvent } from './configure.js';
 import { markUserExplicit } from './enrich.js';
 import { createPermissionAuditEvent, type PermissionAction } from './event.js';
 
+/** A decision: denied on `proposed` when the stored state allowed but the changed one did not. */
+export interface Verdict {
+  granted: boolean;
+  state?: 'proposed';
+}
+
 /** One check call, described for the shared decision loop. */
 export interface DecisionRequest {
   action: PermissionAction;
@@ -17,7 +23,7 @@ export interface DecisionRequest {
   userExplicit: boolean;
   bypass: boolean;
   metadata: Record<string, unknown> | undefined;
-  evaluate(target: string | null): Promise<boolean>;
+  evaluate(target: string | null): Promise<Verdict>;
   describe(target: string | null): readonly string[];
 }
 
@@ -32,33 +38,36 @@ export async function decide(request: DecisionRequest): Promise<void> {
   const { action, manager, user } = request;
   if (request.bypass) {
     if (auditLoggingEnabled()) {
-      for (const target of request.targets) emit(request, target, true, true, undefined);
+      for (const target of request.targets) emit(request, target, { granted: true }, true, undefined);
     }
     return;
   }
   const denials: PermissionDenial[] = [];
   for (const target of request.targets) {
-    let granted: boolean;
+    let verdict: Verdict;
     let error: unknown;
     try {
-      granted = await request.evaluate(target);
+      verdict = await request.evaluate(target);
     } catch (err) {
-      granted = false;
+      verdict = { granted: false };
       error = err;
     }
-    if (auditLoggingEnabled()) emit(request, target, granted, false, error);
-    if (!granted) {
+    if (auditLoggingEnabled()) emit(request, target, verdict, false, error);
+    if (!verdict.granted) {
       const denial: PermissionDenial = { action, attribute: target, manager, permissions: request.describe(target) };
       if (error !== undefined) denial.error = error;
+      if (verdict.state !== undefined) denial.state = verdict.state;
       denials.push(denial);
     }
   }
   if (denials.length > 0) throw new PermissionCheckError(denials, safeUserId(user));
 }
 
-function emit(request: DecisionRequest, target: string | null, granted: boolean, bypassed: boolean, error: unknown): void {
+function emit(request: DecisionRequest, target: string | null, verdict: Verdict, bypassed: boolean, error: unknown): void {
   const attribute = target ?? request.operationAttribute;
+  const { granted } = verdict;
   let metadata = request.metadata ?? null;
+  if (verdict.state !== undefined) metadata = { ...(metadata ?? {}), denied_state: verdict.state };
   if (error !== undefined) {
     metadata = { ...(metadata ?? {}), error: `rule failed: ${error instanceof Error ? error.message : String(error)}` };
   }

@@ -1,7 +1,8 @@
 import { ConfigurationError, InvalidInputError } from '../errors.js';
 import { defaultIsSuperuser, resolveCheckUser, type CheckOptions } from './check-user.js';
-import { decide } from './decide.js';
-import { anyOf, compileList, sources, type CompiledExpression } from './expression.js';
+import { decide, type Verdict } from './decide.js';
+import { anyOf, compileList, sources, type CompiledExpression, type Memo } from './expression.js';
+import { proposedState } from './proposed-state.js';
 import type { PermissionRule } from './rules.js';
 
 /** The attribute name of a mutation checked without fields (general_manager's `__mutate__`). */
@@ -16,6 +17,17 @@ export interface MutationPermissionDefinition {
   fields?: Readonly<Record<string, readonly string[]>>;
   rules?: Readonly<Record<string, PermissionRule>>;
   isSuperuser?: (user: unknown) => boolean;
+}
+
+/** check()'s options: `instance` is the stored object the mutation acts on, if any. */
+export interface MutationCheckOptions extends CheckOptions {
+  /**
+   * The object the mutation changes, loaded from storage. Given, rules judge it first and then the
+   * proposed state (it with `data` laid over it), as checkUpdate does; without it they judge `data`,
+   * the caller's input, which may limit what is asked (`matches:currency:EUR`) but proves nothing
+   * about ownership.
+   */
+  instance?: object | null;
 }
 
 /** Permission of a command-like operation (a GraphQL mutation, an RPC): events have action `mutation`. */
@@ -46,15 +58,19 @@ export class MutationPermission {
     this.#isSuperuser = definition.isSuperuser ?? defaultIsSuperuser;
   }
 
-  /** One decision per field of `data` (`__mutate__` when there are none); rules see `data` as the instance. */
-  check(data: Record<string, unknown> = {}, options?: CheckOptions): Promise<void> {
+  /** One decision per field of `data` (`__mutate__` when there are none); see MutationCheckOptions.instance for what rules judge. */
+  check(data: Record<string, unknown> = {}, options?: MutationCheckOptions): Promise<void> {
     try {
       if (data === null || typeof data !== 'object' || Array.isArray(data)) {
         throw new InvalidInputError('MutationPermission.check: data must be a plain object of field → value');
       }
       const keys = Object.keys(data);
       const user = resolveCheckUser(options);
-      const memo = new Map<string, Promise<boolean>>();
+      const stored = options?.instance;
+      const states: Array<{ instance: unknown; memo: Memo }> =
+        stored !== null && typeof stored === 'object'
+          ? [{ instance: stored, memo: new Map() }, ...(keys.length > 0 ? [{ instance: proposedState(stored, data, () => true), memo: new Map() }] : [])]
+          : [{ instance: data, memo: new Map() }];
       return decide({
         action: 'mutation',
         manager: this.mutation,
@@ -64,16 +80,23 @@ export class MutationPermission {
         userExplicit: options !== undefined && options !== null && 'user' in options,
         bypass: this.#isSuperuser(user),
         metadata: options?.metadata,
-        evaluate: async (field) => {
-          if (!(await anyOf(this.#mutate, user, data, memo))) return false;
-          const own = field === null ? undefined : this.#fields.get(field);
-          return own === undefined ? true : anyOf(own, user, data, memo);
+        evaluate: async (field): Promise<Verdict> => {
+          for (const [index, { instance, memo }] of states.entries()) {
+            if (!(await this.#allows(field, user, instance, memo))) return index === 0 ? { granted: false } : { granted: false, state: 'proposed' };
+          }
+          return { granted: true };
         },
         describe: (field) => this.describe(field),
       });
     } catch (err) {
       return Promise.reject(err);
     }
+  }
+
+  async #allows(field: string | null, user: unknown, instance: unknown, memo: Memo): Promise<boolean> {
+    if (!(await anyOf(this.#mutate, user, instance, memo))) return false;
+    const own = field === null ? undefined : this.#fields.get(field);
+    return own === undefined ? true : anyOf(own, user, instance, memo);
   }
 
   /** The expressions that decide `field` (null: the mutation as a whole). */

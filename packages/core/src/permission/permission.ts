@@ -1,8 +1,8 @@
 import { ConfigurationError, InvalidInputError } from '../errors.js';
-import { assignOwn } from '../events/json-safe.js';
-import { defaultIsSuperuser, resolveCheckUser, type CheckOptions } from './check-user.js';
-import { decide } from './decide.js';
+import { defaultIsSuperuser, resolveCheckUser, type CheckOptions, type CreateCheckOptions } from './check-user.js';
+import { decide, type Verdict } from './decide.js';
 import { anyOf, compileList, sources, type CompiledExpression, type Memo } from './expression.js';
+import { proposedState } from './proposed-state.js';
 import type { PermissionRule } from './rules.js';
 
 export type CrudAction = 'create' | 'read' | 'update' | 'delete';
@@ -24,8 +24,12 @@ export interface PermissionDefinition {
   read?: readonly string[];
   update?: readonly string[];
   delete?: readonly string[];
-  /** Per-attribute expressions, e.g. `{ budget: { update: ['isAdmin'] } }`. */
-  attributes?: Readonly<Record<string, Partial<Record<CrudAction, readonly string[]>>>>;
+  /**
+   * Per-attribute expressions, e.g. `{ budget: { update: ['isAdmin'] } }`. `checkProposed: false`
+   * judges an update of that attribute on the stored instance only (its new value is not laid over
+   * the instance for the proposed-state pass): for a hand-over the owner may make.
+   */
+  attributes?: Readonly<Record<string, AttributeDefinition>>;
   /** Rules only this permission uses (they shadow global ones of the same name). */
   rules?: Readonly<Record<string, PermissionRule>>;
   /**
@@ -43,6 +47,8 @@ export interface PermissionDefinition {
   /** Who skips every rule (events say `bypassed`). Default: `isSuperuser`/`is_superuser` true. */
   isSuperuser?: (user: unknown) => boolean;
 }
+
+export type AttributeDefinition = Partial<Record<CrudAction, readonly string[]>> & { checkProposed?: boolean };
 
 interface Evaluation {
   readonly user: unknown;
@@ -64,6 +70,8 @@ export class Permission {
   readonly #defaults: Readonly<Record<CrudAction, readonly CompiledExpression[]>>;
   readonly #basedOn: { permission: Permission; via: (instance: unknown) => unknown } | null;
   readonly #override: boolean;
+  /** Attributes whose new value is judged on the stored instance only (`checkProposed: false`). */
+  readonly #storedOnly: ReadonlySet<string>;
   readonly #isSuperuser: (user: unknown) => boolean;
 
   constructor(definition: PermissionDefinition) {
@@ -88,12 +96,18 @@ export class Permission {
     this.#actions = actions;
     this.#defaults = defaults;
     const attributes = new Map<string, Partial<Record<CrudAction, readonly CompiledExpression[]>>>();
+    const storedOnly = new Set<string>();
     for (const [attribute, perAction] of Object.entries(definition.attributes ?? {})) {
       if (perAction === null || typeof perAction !== 'object') {
         throw new ConfigurationError(`${manager}.attributes.${attribute}`, 'must be an object like { update: [...] }');
       }
       const compiled: Partial<Record<CrudAction, readonly CompiledExpression[]>> = {};
       for (const [action, list] of Object.entries(perAction)) {
+        if (action === 'checkProposed') {
+          if (typeof list !== 'boolean') throw new ConfigurationError(`${manager}.attributes.${attribute}.checkProposed`, 'must be a boolean');
+          if (!list) storedOnly.add(attribute);
+          continue;
+        }
         if (!CRUD.includes(action as CrudAction)) {
           throw new ConfigurationError(`${manager}.attributes.${attribute}`, `unknown action ${JSON.stringify(action)}`);
         }
@@ -102,6 +116,7 @@ export class Permission {
       attributes.set(attribute, compiled);
     }
     this.#attributes = attributes;
+    this.#storedOnly = storedOnly;
     const basedOn = definition.basedOn;
     if (basedOn !== undefined) {
       if (!(basedOn?.permission instanceof Permission)) {
@@ -125,30 +140,51 @@ export class Permission {
     this.#isSuperuser = definition.isSuperuser ?? defaultIsSuperuser;
   }
 
-  /** Create: one decision per key of `data` (the payload is the instance rules see); empty data → one operation-level decision. */
-  checkCreate(data: Record<string, unknown>, options?: CheckOptions): Promise<void> {
-    return this.#check('create', () => ({ instance: data, keys: payloadKeys(data, 'checkCreate') }), options);
+  /**
+   * Create: one decision per key of `data`; rules judge the payload (what is about to be stored);
+   * empty data → one operation-level decision. With `basedOn`, the parent is `options.parent`
+   * (loaded from storage; null for none), never a field of the payload, which the client wrote.
+   */
+  checkCreate(data: Record<string, unknown>, options?: CreateCheckOptions): Promise<void> {
+    return this.#check(
+      'create',
+      (user) => {
+        const keys = payloadKeys(data, 'checkCreate');
+        if (this.#basedOn !== null && !(options !== undefined && options !== null && 'parent' in options)) {
+          throw new ConfigurationError(
+            `${this.manager}.checkCreate`,
+            'this permission is basedOn a parent: pass the parent loaded from storage as { parent } (null for none); the payload\'s own field is the client\'s claim',
+          );
+        }
+        return { keys, stored: this.#evaluationOf(data, user, options?.parent), proposed: null };
+      },
+      options,
+    );
   }
 
   /** Read: one decision per attribute asked for; none → one operation-level decision. */
   checkRead(instance: unknown, attributes: readonly string[] = [], options?: CheckOptions): Promise<void> {
-    return this.#check('read', () => ({ instance, keys: stringKeys(attributes, 'checkRead') }), options);
+    return this.#check('read', (user) => ({ keys: stringKeys(attributes, 'checkRead'), stored: this.#evaluation(instance, user), proposed: null }), options);
   }
 
   /**
-   * Update: one decision per key of `data`. Rules see the instance with the changes applied: an
-   * object inheriting from `instance` (its getters and methods keep working) with `data` on top.
+   * Update: one decision per key of `data`. Rules and `basedOn` judge the stored `instance` first;
+   * then, unless the changed attributes opt out (`checkProposed: false`), the proposed state (the
+   * instance with `data` laid over it, its getters and methods still working) must pass as well.
+   * So a body can neither claim what the stored object does not say, nor give the object away.
    */
   checkUpdate(instance: object, data: Record<string, unknown>, options?: CheckOptions): Promise<void> {
     return this.#check(
       'update',
-      () => {
+      (user) => {
         const keys = payloadKeys(data, 'checkUpdate');
         const base = instance !== null && typeof instance === 'object' ? instance : {};
-        // assignOwn, not Object.assign: a JSON body's own `__proto__` key must stay data. Assigned,
-        // it would replace `instance` as the prototype, and rules would judge attacker-supplied
-        // values for every field the body omits (a permission bypass found by the hostile-input tests).
-        return { instance: assignOwn(Object.create(base) as Record<string, unknown>, data), keys };
+        const stored = this.#evaluation(base, user);
+        const applies = (key: string) => !this.#storedOnly.has(key);
+        // Nothing to lay over (empty body, or only opted-out attributes): the stored state decides.
+        if (!keys.some(applies)) return { keys, stored, proposed: null };
+        const after = proposedState(base, data, applies);
+        return { keys, stored, proposed: this.#proposedEvaluation(stored, after, user) };
       },
       options,
     );
@@ -158,9 +194,10 @@ export class Permission {
   checkDelete(instance: object, options?: CheckOptions & { attributes?: readonly string[] }): Promise<void> {
     return this.#check(
       'delete',
-      () => ({
-        instance,
+      (user) => ({
         keys: options?.attributes ? stringKeys(options.attributes, 'checkDelete') : instanceAttributes(instance),
+        stored: this.#evaluation(instance, user),
+        proposed: null,
       }),
       options,
     );
@@ -173,13 +210,12 @@ export class Permission {
 
   #check(
     action: CrudAction,
-    prepare: () => { instance: unknown; keys: string[] },
+    prepare: (user: unknown) => { keys: string[]; stored: Evaluation; proposed: Evaluation | null },
     options: CheckOptions | undefined,
   ): Promise<void> {
     try {
-      const { instance, keys } = prepare();
       const user = resolveCheckUser(options);
-      const evaluation = this.#evaluation(instance, user);
+      const { keys, stored, proposed } = prepare(user);
       return decide({
         action,
         manager: this.manager,
@@ -189,8 +225,8 @@ export class Permission {
         userExplicit: options !== undefined && options !== null && 'user' in options,
         bypass: this.#isSuperuser(user),
         metadata: options?.metadata,
-        evaluate: (target) => this.#allowed(evaluation, action, target),
-        describe: (target) => this.#describeFor(evaluation, action, target),
+        evaluate: (target) => this.#verdict(stored, proposed, action, target),
+        describe: (target) => this.#describeFor(stored, action, target),
       });
     } catch (err) {
       return Promise.reject(err);
@@ -198,14 +234,39 @@ export class Permission {
   }
 
   #evaluation(instance: unknown, user: unknown): Evaluation {
+    return this.#evaluationOf(instance, user, this.#basedOn === null ? undefined : this.#basedOn.via(instance));
+  }
+
+  /** An evaluation of `instance` whose parent object is given (null/undefined: none). */
+  #evaluationOf(instance: unknown, user: unknown, parentInstance: unknown): Evaluation {
     let parent: Evaluation | null = null;
-    if (this.#basedOn !== null) {
-      const parentInstance = this.#basedOn.via(instance);
-      if (parentInstance !== null && parentInstance !== undefined) {
-        parent = this.#basedOn.permission.#evaluation(parentInstance, user);
-      }
+    if (this.#basedOn !== null && parentInstance !== null && parentInstance !== undefined) {
+      parent = this.#basedOn.permission.#evaluation(parentInstance, user);
     }
     return { user, instance, memo: new Map(), parent };
+  }
+
+  /**
+   * The proposed state's evaluation. The parent is the stored one unless the changes move the
+   * object: then the new parent must allow too (the stored one already has to), so a parent the
+   * body forges can only deny.
+   */
+  #proposedEvaluation(stored: Evaluation, after: object, user: unknown): Evaluation {
+    let parent = stored.parent;
+    if (this.#basedOn !== null) {
+      const next = this.#basedOn.via(after);
+      if (next !== this.#basedOn.via(stored.instance)) {
+        parent = next === null || next === undefined ? null : this.#basedOn.permission.#evaluation(next, user);
+      }
+    }
+    return { user, instance: after, memo: new Map(), parent };
+  }
+
+  /** Stored state first; the proposed one (when there is one) must allow as well. */
+  async #verdict(stored: Evaluation, proposed: Evaluation | null, action: CrudAction, attribute: string | null): Promise<Verdict> {
+    if (!(await this.#allowed(stored, action, attribute))) return { granted: false };
+    if (proposed === null || (attribute !== null && this.#storedOnly.has(attribute))) return { granted: true };
+    return (await this.#allowed(proposed, action, attribute)) ? { granted: true } : { granted: false, state: 'proposed' };
   }
 
   #baseList(action: CrudAction, evaluation: Evaluation | null): readonly CompiledExpression[] {

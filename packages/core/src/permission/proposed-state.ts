@@ -1,0 +1,15 @@
+/**
+ * The state an update or a mutation would leave behind: the stored instance with the changes laid
+ * over it. Rules judge it AFTER the stored instance has passed, so a request body can add
+ * conditions (an owner may not give the object away) but never satisfy a check on its own.
+ */
+export function proposedState(stored: object, changes: Record<string, unknown>, applies: (key: string) => boolean): object {
+  const layer = Object.create(stored) as Record<string, unknown>;
+  for (const key of Object.keys(changes)) {
+    if (!applies(key)) continue;
+    // defineProperty, not assignment: a `__proto__` key stays data, and a read-only or frozen
+    // stored field is shadowed instead of throwing.
+    Object.defineProperty(layer, key, { value: changes[key], enumerable: true, writable: true, configurable: true });
+  }
+  return layer;
+}
