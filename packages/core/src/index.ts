@@ -17,6 +17,7 @@ export {
   DatabaseUnreachableError,
   ShutdownError,
   InvalidInputError,
+  CheckInputRejectedError,
   rejectUnknownOptions,
 } from './errors.js';
 export type { AuditErrorCode } from './errors.js';

@@ -1,4 +1,4 @@
-import { PermissionCheckError, type PermissionDenial } from '../errors.js';
+import { CheckInputRejectedError, PermissionCheckError, type PermissionDenial } from '../errors.js';
 import { normalizeUser } from '../events/user.js';
 import { auditLoggingEnabled, emitPermissionAuditEvent } from './configure.js';
 import { markUserExplicit } from './enrich.js';
@@ -38,7 +38,7 @@ export async function decide(request: DecisionRequest): Promise<void> {
   const { action, manager, user } = request;
   if (request.bypass) {
     if (auditLoggingEnabled()) {
-      for (const target of request.targets) emit(request, target, { granted: true }, true, undefined);
+      for (const target of request.targets) emit(request, target, true, true, null);
     }
     return;
   }
@@ -52,7 +52,7 @@ export async function decide(request: DecisionRequest): Promise<void> {
       verdict = { granted: false };
       error = err;
     }
-    if (auditLoggingEnabled()) emit(request, target, verdict, false, error);
+    if (auditLoggingEnabled()) emit(request, target, verdict.granted, false, outcomeMetadata(verdict, error));
     if (!verdict.granted) {
       const denial: PermissionDenial = { action, attribute: target, manager, permissions: request.describe(target) };
       if (error !== undefined) denial.error = error;
@@ -63,14 +63,37 @@ export async function decide(request: DecisionRequest): Promise<void> {
   if (denials.length > 0) throw new PermissionCheckError(denials, safeUserId(user));
 }
 
-function emit(request: DecisionRequest, target: string | null, verdict: Verdict, bypassed: boolean, error: unknown): void {
-  const attribute = target ?? request.operationAttribute;
-  const { granted } = verdict;
-  let metadata = request.metadata ?? null;
-  if (verdict.state !== undefined) metadata = { ...(metadata ?? {}), denied_state: verdict.state };
-  if (error !== undefined) {
-    metadata = { ...(metadata ?? {}), error: `rule failed: ${error instanceof Error ? error.message : String(error)}` };
+/** A check's input refused as a whole, before any rule ran. */
+export interface Rejection {
+  reason: CheckInputRejectedError['reason'];
+  message: string;
+  /** Bounded facts for the event's metadata (counts, the definition's own names). */
+  details: Record<string, unknown>;
+}
+
+/**
+ * Refuses a check's input: ONE denied operation-level event records the attempt, however large the
+ * input, then the promise rejects with a CheckInputRejectedError (AUDIT_BAD_INPUT: answer 400).
+ */
+export function rejectCheck(request: Omit<DecisionRequest, 'targets' | 'evaluate'>, rejection: Rejection): Promise<never> {
+  if (auditLoggingEnabled()) {
+    const whole = { ...request, targets: [null], evaluate: () => Promise.resolve({ granted: false }) };
+    emit(whole, null, false, false, { rejected: rejection.reason, ...rejection.details });
   }
+  return Promise.reject(new CheckInputRejectedError(rejection.reason, `${request.manager}: ${rejection.message}`));
+}
+
+/** Why a decision came out as it did, for its event's metadata; null when there is nothing to say. */
+function outcomeMetadata(verdict: Verdict, error: unknown): Record<string, unknown> | null {
+  if (error !== undefined) return { error: `rule failed: ${error instanceof Error ? error.message : String(error)}` };
+  if (verdict.state !== undefined) return { denied_state: verdict.state };
+  return null;
+}
+
+function emit(request: DecisionRequest, target: string | null, granted: boolean, bypassed: boolean, extra: Record<string, unknown> | null): void {
+  const attribute = target ?? request.operationAttribute;
+  let metadata = request.metadata ?? null;
+  if (extra !== null) metadata = { ...(metadata ?? {}), ...extra };
   // A factory, so that a failure to build the event (a user object with a throwing getter) is
   // counted by emitPermissionAuditEvent instead of breaking the check.
   emitPermissionAuditEvent(() => {

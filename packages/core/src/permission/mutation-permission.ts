@@ -1,6 +1,8 @@
 import { ConfigurationError, InvalidInputError } from '../errors.js';
 import { defaultIsSuperuser, resolveCheckUser, type CheckOptions } from './check-user.js';
-import { decide, type Verdict } from './decide.js';
+import { foldAttributeName, foldedMap } from './attribute-names.js';
+import { inspectAttributeNames } from './check-input.js';
+import { decide, rejectCheck, type Verdict } from './decide.js';
 import { anyOf, compileList, sources, type CompiledExpression, type Memo } from './expression.js';
 import { proposedState } from './proposed-state.js';
 import type { PermissionRule } from './rules.js';
@@ -50,11 +52,11 @@ export class MutationPermission {
       local.set(name, rule);
     }
     this.#mutate = compileList(definition.mutate ?? ['isAuthenticated'], local, `${mutation}.mutate`);
-    const fields = new Map<string, readonly CompiledExpression[]>();
-    for (const [field, list] of Object.entries(definition.fields ?? {})) {
-      fields.set(field, compileList(list, local, `${mutation}.fields.${field}`));
-    }
-    this.#fields = fields;
+    // Keyed by folded name, as Permission's attributes: `Amount` meets amount's gate.
+    this.#fields = foldedMap(
+      Object.entries(definition.fields ?? {}).map(([field, list]) => [field, compileList(list, local, `${mutation}.fields.${field}`)] as const),
+      `${mutation}.fields`,
+    );
     this.#isSuperuser = definition.isSuperuser ?? defaultIsSuperuser;
   }
 
@@ -66,27 +68,32 @@ export class MutationPermission {
       }
       const keys = Object.keys(data);
       const user = resolveCheckUser(options);
+      const common = {
+        action: 'mutation' as const,
+        manager: this.mutation,
+        operationAttribute: MUTATE_ATTRIBUTE,
+        user,
+        userExplicit: options !== undefined && options !== null && 'user' in options,
+        bypass: this.#isSuperuser(user),
+        metadata: options?.metadata,
+        describe: (field: string | null) => this.describe(field),
+      };
+      const rejection = inspectAttributeNames(keys, true);
+      if (rejection !== null) return rejectCheck(common, rejection);
       const stored = options?.instance;
       const states: Array<{ instance: unknown; memo: Memo }> =
         stored !== null && typeof stored === 'object'
           ? [{ instance: stored, memo: new Map() }, ...(keys.length > 0 ? [{ instance: proposedState(stored, data, () => true), memo: new Map() }] : [])]
           : [{ instance: data, memo: new Map() }];
       return decide({
-        action: 'mutation',
-        manager: this.mutation,
+        ...common,
         targets: keys.length === 0 ? [null] : keys,
-        operationAttribute: MUTATE_ATTRIBUTE,
-        user,
-        userExplicit: options !== undefined && options !== null && 'user' in options,
-        bypass: this.#isSuperuser(user),
-        metadata: options?.metadata,
         evaluate: async (field): Promise<Verdict> => {
           for (const [index, { instance, memo }] of states.entries()) {
             if (!(await this.#allows(field, user, instance, memo))) return index === 0 ? { granted: false } : { granted: false, state: 'proposed' };
           }
           return { granted: true };
         },
-        describe: (field) => this.describe(field),
       });
     } catch (err) {
       return Promise.reject(err);
@@ -95,13 +102,13 @@ export class MutationPermission {
 
   async #allows(field: string | null, user: unknown, instance: unknown, memo: Memo): Promise<boolean> {
     if (!(await anyOf(this.#mutate, user, instance, memo))) return false;
-    const own = field === null ? undefined : this.#fields.get(field);
+    const own = field === null ? undefined : this.#fields.get(foldAttributeName(field));
     return own === undefined ? true : anyOf(own, user, instance, memo);
   }
 
   /** The expressions that decide `field` (null: the mutation as a whole). */
   describe(field: string | null = null): string[] {
-    const own = field === null ? undefined : this.#fields.get(field);
+    const own = field === null ? undefined : this.#fields.get(foldAttributeName(field));
     return own === undefined ? sources(this.#mutate) : [...sources(this.#mutate), ...sources(own)];
   }
 }

@@ -1,6 +1,8 @@
 import { ConfigurationError, InvalidInputError } from '../errors.js';
 import { defaultIsSuperuser, resolveCheckUser, type CheckOptions, type CreateCheckOptions } from './check-user.js';
-import { decide, type Verdict } from './decide.js';
+import { foldAttributeName, foldedMap } from './attribute-names.js';
+import { inspectAttributeNames } from './check-input.js';
+import { decide, rejectCheck, type Verdict } from './decide.js';
 import { anyOf, compileList, sources, type CompiledExpression, type Memo } from './expression.js';
 import { proposedState } from './proposed-state.js';
 import type { PermissionRule } from './rules.js';
@@ -50,6 +52,12 @@ export interface PermissionDefinition {
 
 export type AttributeDefinition = Partial<Record<CrudAction, readonly string[]>> & { checkProposed?: boolean };
 
+/** The states a check judges: the stored one, and the proposed one for an update that changes something. */
+interface States {
+  readonly stored: Evaluation;
+  readonly proposed: Evaluation | null;
+}
+
 interface Evaluation {
   readonly user: unknown;
   readonly instance: unknown;
@@ -97,7 +105,9 @@ export class Permission {
     this.#defaults = defaults;
     const attributes = new Map<string, Partial<Record<CrudAction, readonly CompiledExpression[]>>>();
     const storedOnly = new Set<string>();
-    for (const [attribute, perAction] of Object.entries(definition.attributes ?? {})) {
+    // Keyed by folded name: SQLite and MySQL write `Budget` into budget, so budget's gate applies to it.
+    const definedAttributes = foldedMap(Object.entries(definition.attributes ?? {}), `${manager}.attributes`);
+    for (const [attribute, perAction] of definedAttributes) {
       if (perAction === null || typeof perAction !== 'object') {
         throw new ConfigurationError(`${manager}.attributes.${attribute}`, 'must be an object like { update: [...] }');
       }
@@ -148,23 +158,24 @@ export class Permission {
   checkCreate(data: Record<string, unknown>, options?: CreateCheckOptions): Promise<void> {
     return this.#check(
       'create',
-      (user) => {
-        const keys = payloadKeys(data, 'checkCreate');
+      () => {
         if (this.#basedOn !== null && !(options !== undefined && options !== null && 'parent' in options)) {
           throw new ConfigurationError(
             `${this.manager}.checkCreate`,
             'this permission is basedOn a parent: pass the parent loaded from storage as { parent } (null for none); the payload\'s own field is the client\'s claim',
           );
         }
-        return { keys, stored: this.#evaluationOf(data, user, options?.parent), proposed: null };
+        return payloadKeys(data, 'checkCreate');
       },
+      true,
+      (user) => ({ stored: this.#evaluationOf(data, user, options?.parent), proposed: null }),
       options,
     );
   }
 
   /** Read: one decision per attribute asked for; none → one operation-level decision. */
   checkRead(instance: unknown, attributes: readonly string[] = [], options?: CheckOptions): Promise<void> {
-    return this.#check('read', (user) => ({ keys: stringKeys(attributes, 'checkRead'), stored: this.#evaluation(instance, user), proposed: null }), options);
+    return this.#check('read', () => stringKeys(attributes, 'checkRead'), false, (user) => ({ stored: this.#evaluation(instance, user), proposed: null }), options);
   }
 
   /**
@@ -176,15 +187,15 @@ export class Permission {
   checkUpdate(instance: object, data: Record<string, unknown>, options?: CheckOptions): Promise<void> {
     return this.#check(
       'update',
-      (user) => {
-        const keys = payloadKeys(data, 'checkUpdate');
+      () => payloadKeys(data, 'checkUpdate'),
+      true,
+      (user, keys) => {
         const base = instance !== null && typeof instance === 'object' ? instance : {};
         const stored = this.#evaluation(base, user);
-        const applies = (key: string) => !this.#storedOnly.has(key);
+        const applies = (key: string) => !this.#storedOnly.has(foldAttributeName(key));
         // Nothing to lay over (empty body, or only opted-out attributes): the stored state decides.
-        if (!keys.some(applies)) return { keys, stored, proposed: null };
-        const after = proposedState(base, data, applies);
-        return { keys, stored, proposed: this.#proposedEvaluation(stored, after, user) };
+        if (!keys.some(applies)) return { stored, proposed: null };
+        return { stored, proposed: this.#proposedEvaluation(stored, proposedState(base, data, applies), user) };
       },
       options,
     );
@@ -194,11 +205,9 @@ export class Permission {
   checkDelete(instance: object, options?: CheckOptions & { attributes?: readonly string[] }): Promise<void> {
     return this.#check(
       'delete',
-      (user) => ({
-        keys: options?.attributes ? stringKeys(options.attributes, 'checkDelete') : instanceAttributes(instance),
-        stored: this.#evaluation(instance, user),
-        proposed: null,
-      }),
+      () => (options?.attributes ? stringKeys(options.attributes, 'checkDelete') : instanceAttributes(instance)),
+      false,
+      (user) => ({ stored: this.#evaluation(instance, user), proposed: null }),
       options,
     );
   }
@@ -208,23 +217,35 @@ export class Permission {
     return this.#describe(action, attribute, true);
   }
 
+  /**
+   * `keysOf` names the attributes (`fromBody`: the keys of a request body); they are inspected
+   * before `statesOf` builds anything, so refused input costs no rule and one event.
+   */
   #check(
     action: CrudAction,
-    prepare: (user: unknown) => { keys: string[]; stored: Evaluation; proposed: Evaluation | null },
+    keysOf: () => string[],
+    fromBody: boolean,
+    statesOf: (user: unknown, keys: readonly string[]) => States,
     options: CheckOptions | undefined,
   ): Promise<void> {
     try {
+      const keys = keysOf();
       const user = resolveCheckUser(options);
-      const { keys, stored, proposed } = prepare(user);
-      return decide({
+      const common = {
         action,
         manager: this.manager,
-        targets: keys.length === 0 ? [null] : keys,
         operationAttribute: null,
         user,
         userExplicit: options !== undefined && options !== null && 'user' in options,
         bypass: this.#isSuperuser(user),
         metadata: options?.metadata,
+      };
+      const rejection = inspectAttributeNames(keys, fromBody);
+      if (rejection !== null) return rejectCheck({ ...common, describe: (target) => this.#describe(action, target, true) }, rejection);
+      const { stored, proposed } = statesOf(user, keys);
+      return decide({
+        ...common,
+        targets: keys.length === 0 ? [null] : keys,
         evaluate: (target) => this.#verdict(stored, proposed, action, target),
         describe: (target) => this.#describeFor(stored, action, target),
       });
@@ -265,7 +286,7 @@ export class Permission {
   /** Stored state first; the proposed one (when there is one) must allow as well. */
   async #verdict(stored: Evaluation, proposed: Evaluation | null, action: CrudAction, attribute: string | null): Promise<Verdict> {
     if (!(await this.#allowed(stored, action, attribute))) return { granted: false };
-    if (proposed === null || (attribute !== null && this.#storedOnly.has(attribute))) return { granted: true };
+    if (proposed === null || (attribute !== null && this.#storedOnly.has(foldAttributeName(attribute)))) return { granted: true };
     return (await this.#allowed(proposed, action, attribute)) ? { granted: true } : { granted: false, state: 'proposed' };
   }
 
@@ -279,7 +300,7 @@ export class Permission {
 
   #localLists(action: CrudAction, attribute: string | null, evaluation: Evaluation | null) {
     const base = this.#baseList(action, evaluation);
-    const own = attribute === null ? undefined : this.#attributes.get(attribute)?.[action];
+    const own = attribute === null ? undefined : this.#attributes.get(foldAttributeName(attribute))?.[action];
     return { base, own };
   }
 
