@@ -39,8 +39,8 @@ const WARN_INTERVAL_MS = 60_000;
  * OpenTelemetry's BatchSpanProcessor:
  * - a batch goes out when `batchSize` events are queued, and every `flushInterval` ms whatever is
  *   queued goes out (a real period, not an idle timeout: steady light traffic is flushed too);
- * - the queue is bounded (`maxQueueSize`): when full, new events are dropped, counted in
- *   `droppedCount`, and one warning is emitted;
+ * - the queue is bounded (`maxQueueSize`): when full, new events are dropped (a denied decision
+ *   evicts the oldest queued granted one instead), counted in `droppedCount`, and one warning is emitted;
  * - exactly one batch is in flight; a failed batch is retried with exponential backoff
  *   (`maxRetries`), then reported to `onError` and counted in `failedCount`, and the logger
  *   carries on with the next batch;
@@ -63,6 +63,7 @@ export abstract class BufferedAuditLogger implements AuditLogger, ExitParticipan
   #written = 0;
   #failed = 0;
   #dropped = 0;
+  #deniedDropped = 0;
   #inFlight: Promise<void> | null = null;
   #current: Job | null = null;
   /** A handleBatch() that outlived its timeout; the next one waits for it (one in flight). */
@@ -105,6 +106,11 @@ export abstract class BufferedAuditLogger implements AuditLogger, ExitParticipan
     return this.#failed;
   }
 
+  /** Denied decisions among droppedCount: dropped only when the queue held nothing but denied ones. */
+  get deniedDroppedCount(): number {
+    return this.#deniedDropped;
+  }
+
   /** Events handed to handleBatch() successfully. */
   get writtenCount(): number {
     return this.#written;
@@ -127,7 +133,15 @@ export abstract class BufferedAuditLogger implements AuditLogger, ExitParticipan
         return;
       }
       if (this.#queue.length >= this.#opts.maxQueueSize) {
+        // A denied decision outranks granted noise: it takes the place of the oldest granted one.
+        const evict = event.granted === false ? this.#queue.findIndex((queued) => queued.granted !== false) : -1;
         this.#drop('full');
+        if (evict === -1) {
+          if (event.granted === false) this.#deniedDropped++;
+          return;
+        }
+        this.#queue.splice(evict, 1);
+        this.#queue.push(event); // same length: the accepted/settled sequence numbers stay true
         return;
       }
       this.#queue.push(event);

@@ -1,7 +1,7 @@
 import { ConfigurationError, InvalidInputError } from '../errors.js';
 import { defaultIsSuperuser, resolveCheckUser, type CheckOptions } from './check-user.js';
 import { foldAttributeName, foldedMap } from './attribute-names.js';
-import { inspectAttributeNames } from './check-input.js';
+import { inspectAttributeNames, resolveMaxAttributes, type NameLimits } from './check-input.js';
 import { decide, rejectCheck, type Verdict } from './decide.js';
 import { anyOf, compileList, sources, type CompiledExpression, type Memo } from './expression.js';
 import { proposedState } from './proposed-state.js';
@@ -19,6 +19,8 @@ export interface MutationPermissionDefinition {
   fields?: Readonly<Record<string, readonly string[]>>;
   rules?: Readonly<Record<string, PermissionRule>>;
   isSuperuser?: (user: unknown) => boolean;
+  /** Fields one check may decide (default 100); more is refused as a whole, as in PermissionDefinition. */
+  maxAttributes?: number;
 }
 
 /** check()'s options: `instance` is the stored object the mutation acts on, if any. */
@@ -38,6 +40,7 @@ export class MutationPermission {
   readonly #mutate: readonly CompiledExpression[];
   readonly #fields: ReadonlyMap<string, readonly CompiledExpression[]>;
   readonly #isSuperuser: (user: unknown) => boolean;
+  readonly #limits: NameLimits;
 
   constructor(definition: MutationPermissionDefinition) {
     if (definition === null || typeof definition !== 'object') throw new ConfigurationError('mutationPermission', 'must be an object');
@@ -58,6 +61,7 @@ export class MutationPermission {
       `${mutation}.fields`,
     );
     this.#isSuperuser = definition.isSuperuser ?? defaultIsSuperuser;
+    this.#limits = { maxAttributes: resolveMaxAttributes(definition.maxAttributes, `${mutation}.maxAttributes`), gated: new Set(this.#fields.keys()) };
   }
 
   /** One decision per field of `data` (`__mutate__` when there are none); see MutationCheckOptions.instance for what rules judge. */
@@ -78,7 +82,7 @@ export class MutationPermission {
         metadata: options?.metadata,
         describe: (field: string | null) => this.describe(field),
       };
-      const rejection = inspectAttributeNames(keys, true);
+      const rejection = inspectAttributeNames(keys, true, this.#limits);
       if (rejection !== null) return rejectCheck(common, rejection);
       const stored = options?.instance;
       const states: Array<{ instance: unknown; memo: Memo }> =

@@ -1,7 +1,7 @@
 import { ConfigurationError, InvalidInputError } from '../errors.js';
 import { defaultIsSuperuser, resolveCheckUser, type CheckOptions, type CreateCheckOptions } from './check-user.js';
 import { foldAttributeName, foldedMap } from './attribute-names.js';
-import { inspectAttributeNames } from './check-input.js';
+import { inspectAttributeNames, resolveMaxAttributes, type NameLimits } from './check-input.js';
 import { decide, rejectCheck, type Verdict } from './decide.js';
 import { anyOf, compileList, sources, type CompiledExpression, type Memo } from './expression.js';
 import { proposedState } from './proposed-state.js';
@@ -48,6 +48,11 @@ export interface PermissionDefinition {
   attributeMode?: 'additive' | 'override';
   /** Who skips every rule (events say `bypassed`). Default: `isSuperuser`/`is_superuser` true. */
   isSuperuser?: (user: unknown) => boolean;
+  /**
+   * Attributes one check may decide (default 100). A check over it is refused as a whole with ONE
+   * denied event and a CheckInputRejectedError, so one request cannot flood the audit log.
+   */
+  maxAttributes?: number;
 }
 
 export type AttributeDefinition = Partial<Record<CrudAction, readonly string[]>> & { checkProposed?: boolean };
@@ -81,6 +86,7 @@ export class Permission {
   /** Attributes whose new value is judged on the stored instance only (`checkProposed: false`). */
   readonly #storedOnly: ReadonlySet<string>;
   readonly #isSuperuser: (user: unknown) => boolean;
+  readonly #limits: NameLimits;
 
   constructor(definition: PermissionDefinition) {
     if (definition === null || typeof definition !== 'object') throw new ConfigurationError('permission', 'must be an object');
@@ -127,6 +133,10 @@ export class Permission {
     }
     this.#attributes = attributes;
     this.#storedOnly = storedOnly;
+    this.#limits = {
+      maxAttributes: resolveMaxAttributes(definition.maxAttributes, `${manager}.maxAttributes`),
+      gated: new Set([...attributes].filter(([, lists]) => Object.keys(lists).length > 0).map(([name]) => name)),
+    };
     const basedOn = definition.basedOn;
     if (basedOn !== undefined) {
       if (!(basedOn?.permission instanceof Permission)) {
@@ -240,7 +250,7 @@ export class Permission {
         bypass: this.#isSuperuser(user),
         metadata: options?.metadata,
       };
-      const rejection = inspectAttributeNames(keys, fromBody);
+      const rejection = inspectAttributeNames(keys, fromBody, this.#limits);
       if (rejection !== null) return rejectCheck({ ...common, describe: (target) => this.#describe(action, target, true) }, rejection);
       const { stored, proposed } = statesOf(user, keys);
       return decide({
