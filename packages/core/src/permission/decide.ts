@@ -3,6 +3,7 @@ import { normalizeUser } from '../events/user.js';
 import { auditLoggingEnabled, emitPermissionAuditEvent } from './configure.js';
 import { markUserExplicit } from './enrich.js';
 import { createPermissionAuditEvent, type PermissionAction } from './event.js';
+import { ruleErrorLabel } from './rule-error-label.js';
 
 /** A decision: denied on `proposed` when the stored state allowed but the changed one did not. */
 export interface Verdict {
@@ -31,8 +32,8 @@ export interface DecisionRequest {
  * Runs every decision of a check, emits one event per decision (only when a logger is
  * configured: no event, description or metadata is built otherwise), and throws one
  * PermissionCheckError listing every denial. A superuser gets `granted` + `bypassed` events
- * without any rule being evaluated. A rule that throws denies (fail closed); the reason is in
- * the event's metadata (`error`) and in the denial.
+ * without any rule being evaluated. A rule that throws denies (fail closed); the event's metadata
+ * names the error's class and code (`error`, never its message), the denial keeps the error.
  */
 export async function decide(request: DecisionRequest): Promise<void> {
   const { action, manager, user } = request;
@@ -85,7 +86,7 @@ export function rejectCheck(request: Omit<DecisionRequest, 'targets' | 'evaluate
 
 /** Why a decision came out as it did, for its event's metadata; null when there is nothing to say. */
 function outcomeMetadata(verdict: Verdict, error: unknown): Record<string, unknown> | null {
-  if (error !== undefined) return { error: `rule failed: ${error instanceof Error ? error.message : String(error)}` };
+  if (error !== undefined) return { error: `rule failed: ${ruleErrorLabel(error)}` };
   if (verdict.state !== undefined) return { denied_state: verdict.state };
   return null;
 }
