@@ -1,13 +1,17 @@
 import { ConfigurationError } from '../errors.js';
 
 /**
- * The spelling an attribute name is compared by. SQLite and MySQL/MariaDB match column names
- * case-insensitively, so `{ "Budget": 1 }` lands in `budget` and must meet budget's gate.
- * NFKC folds width variants (ｂｕｄｇｅｔ); upper- then lower-casing also folds ß/ſ/ı-style letters.
- * Folding more than a database does can only put a gate on more names, never take one away.
+ * The spelling an attribute name is compared by: every name an app's `knex(table).update(body)`
+ * would write into the same column folds to the same string. SQLite and MySQL/MariaDB match column
+ * names case-insensitively (`Budget` lands in budget); knex trims identifiers on every dialect
+ * (` budget`) and reads `projects.budget` as table.column (MySQL then writes budget). So: NFKC
+ * (width variants, ｂｕｄｇｅｔ), the part after the last dot, trimmed, upper- then lower-cased
+ * (ß/ſ/ı-style letters too). Folding more than a database does can only put a gate on more
+ * names, never take one away.
  */
 export function foldAttributeName(name: string): string {
-  return name.normalize('NFKC').toUpperCase().toLowerCase();
+  const normal = name.normalize('NFKC');
+  return normal.slice(normal.lastIndexOf('.') + 1).trim().toUpperCase().toLowerCase();
 }
 
 /** `entries` keyed by folded name; two names for one attribute in a definition are an error. */
