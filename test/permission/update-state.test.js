@@ -1,6 +1,7 @@
 // Issue 16 item 1: an update check judges the STORED instance, and by default the proposed state
 // (stored instance with the changes applied) too. The request body must never satisfy its own check.
 import { expect } from 'chai';
+import fc from 'fast-check';
 import { ConfigurationError, PermissionCheckError, captureAuditEvents, defineMutationPermission, definePermission } from '@audit-events/core';
 
 const alice = { id: 1, username: 'alice' };
@@ -108,6 +109,34 @@ describe('update checks judge the stored instance, then the proposed state (issu
     expect(seen).to.deep.equal(['old', 'new']);
     // A frozen (or read-only) stored instance works too: changes are laid over it, never written to it.
     await Spy.checkUpdate(Object.freeze({ status: 'old' }), { status: 'new' }, { user: alice });
+  });
+
+  describe('property: no body satisfies its own check', () => {
+    const Doc = definePermission({ manager: 'Doc', update: ['isSelf:ownerId'] });
+    const doc = { id: 1, ownerId: 'alice', title: 't' };
+    const ownerKey = fc.constantFrom('ownerId', 'OwnerId', 'OWNERID', ' ownerId', 'docs.ownerId', 'ｏｗｎｅｒＩｄ', 'ownerid\t');
+    const key = fc.oneof(ownerKey, fc.constantFrom('__proto__', 'constructor', 'title', 'Title'), fc.string({ maxLength: 6 }));
+    const value = fc.oneof(fc.constantFrom('mallory', 'alice'), fc.constant({ ownerId: 'mallory' }), fc.string({ maxLength: 6 }), fc.integer());
+    const body = fc.array(fc.tuple(key, value), { maxLength: 6 }).map((entries) => {
+      const out = {};
+      for (const [k, v] of entries) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+      return out;
+    });
+    const refusal = (check) => check.then(() => null, (e) => e?.code ?? 'not an error');
+    const ownerChange = (data) => Object.keys(data).some((k) => k.normalize('NFKC').split('.').pop().trim().toLowerCase() === 'ownerid' && data[k] !== 'alice');
+
+    it('a non-owner is refused whatever the body; the owner is refused whenever the body hands the doc to someone else', async () => {
+      await fc.assert(
+        fc.asyncProperty(body, async (data) => {
+          const keys = JSON.stringify(Object.getOwnPropertyNames(data));
+          expect(await refusal(Doc.checkUpdate(doc, data, { user: { id: 'mallory' } })), keys).to.be.oneOf(['AUDIT_PERMISSION_DENIED', 'AUDIT_BAD_INPUT']);
+          if (ownerChange(data)) {
+            expect(await refusal(Doc.checkUpdate(doc, data, { user: { id: 'alice' } })), keys).to.be.oneOf(['AUDIT_PERMISSION_DENIED', 'AUDIT_BAD_INPUT']);
+          }
+        }),
+        { numRuns: 400 },
+      );
+    });
   });
 
   describe('the same class of bug elsewhere', () => {
