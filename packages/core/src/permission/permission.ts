@@ -79,7 +79,8 @@ interface Evaluation {
 export class Permission {
   readonly manager: string;
   readonly #actions: Readonly<Record<CrudAction, readonly CompiledExpression[] | undefined>>;
-  readonly #attributes: ReadonlyMap<string, Readonly<Partial<Record<CrudAction, readonly CompiledExpression[]>>>>;
+  /** Keyed by folded attribute name. */
+  readonly #attributes: ReadonlyMap<string, Readonly<AttributeLists>>;
   readonly #defaults: Readonly<Record<CrudAction, readonly CompiledExpression[]>>;
   readonly #basedOn: { permission: Permission; via: (instance: unknown) => unknown } | null;
   readonly #override: boolean;
@@ -109,28 +110,7 @@ export class Permission {
     }
     this.#actions = actions;
     this.#defaults = defaults;
-    const attributes = new Map<string, Partial<Record<CrudAction, readonly CompiledExpression[]>>>();
-    const storedOnly = new Set<string>();
-    // Keyed by folded name: SQLite and MySQL write `Budget` into budget, so budget's gate applies to it.
-    const definedAttributes = foldedMap(Object.entries(definition.attributes ?? {}), `${manager}.attributes`);
-    for (const [attribute, perAction] of definedAttributes) {
-      if (perAction === null || typeof perAction !== 'object') {
-        throw new ConfigurationError(`${manager}.attributes.${attribute}`, 'must be an object like { update: [...] }');
-      }
-      const compiled: Partial<Record<CrudAction, readonly CompiledExpression[]>> = {};
-      for (const [action, list] of Object.entries(perAction)) {
-        if (action === 'checkProposed') {
-          if (typeof list !== 'boolean') throw new ConfigurationError(`${manager}.attributes.${attribute}.checkProposed`, 'must be a boolean');
-          if (!list) storedOnly.add(attribute);
-          continue;
-        }
-        if (!CRUD.includes(action as CrudAction)) {
-          throw new ConfigurationError(`${manager}.attributes.${attribute}`, `unknown action ${JSON.stringify(action)}`);
-        }
-        compiled[action as CrudAction] = compileList(list, local, `${manager}.attributes.${attribute}.${action}`);
-      }
-      attributes.set(attribute, compiled);
-    }
+    const { attributes, storedOnly } = compileAttributes(definition.attributes, local, manager);
     this.#attributes = attributes;
     this.#storedOnly = storedOnly;
     this.#limits = {
@@ -343,6 +323,40 @@ export class Permission {
 /** Defines a resource's permission model; see PermissionDefinition. */
 export function definePermission(definition: PermissionDefinition): Permission {
   return new Permission(definition);
+}
+
+type AttributeLists = Partial<Record<CrudAction, readonly CompiledExpression[]>>;
+
+/**
+ * Per-attribute lists and checkProposed opt-outs, keyed by folded name (attribute-names.ts): the
+ * database writes `Budget` into budget, so budget's gate must apply to it.
+ */
+function compileAttributes(
+  definitions: PermissionDefinition['attributes'],
+  local: ReadonlyMap<string, PermissionRule>,
+  manager: string,
+): { attributes: Map<string, AttributeLists>; storedOnly: Set<string> } {
+  const entries = Object.entries(definitions ?? {});
+  foldedMap(entries, `${manager}.attributes`); // two names for one attribute are an error
+  const attributes = new Map<string, AttributeLists>();
+  const storedOnly = new Set<string>();
+  for (const [attribute, perAction] of entries) {
+    const setting = `${manager}.attributes.${attribute}`;
+    if (perAction === null || typeof perAction !== 'object') throw new ConfigurationError(setting, 'must be an object like { update: [...] }');
+    const compiled: AttributeLists = {};
+    for (const [action, list] of Object.entries(perAction)) {
+      if (action === 'checkProposed') {
+        if (typeof list !== 'boolean') throw new ConfigurationError(`${setting}.checkProposed`, 'must be a boolean');
+        if (!list) storedOnly.add(foldAttributeName(attribute));
+      } else if (CRUD.includes(action as CrudAction)) {
+        compiled[action as CrudAction] = compileList(list, local, `${setting}.${action}`);
+      } else {
+        throw new ConfigurationError(setting, `unknown action ${JSON.stringify(action)}`);
+      }
+    }
+    attributes.set(foldAttributeName(attribute), compiled);
+  }
+  return { attributes, storedOnly };
 }
 
 function payloadKeys(data: unknown, method: string): string[] {
