@@ -109,6 +109,24 @@ describe('update checks judge the stored instance, then the proposed state (issu
     expect(seen).to.deep.equal(['old', 'new']);
     // A frozen (or read-only) stored instance works too: changes are laid over it, never written to it.
     await Spy.checkUpdate(Object.freeze({ status: 'old' }), { status: 'new' }, { user: alice });
+    // Getters of a model class see the proposed values; the changes read as own keys.
+    class Model {
+      constructor() {
+        this.status = 'old';
+      }
+      get label() {
+        return `[${this.status}]`;
+      }
+    }
+    const views = [];
+    const Viewed = definePermission({ manager: 'V', update: ['view'], rules: { view: (_u, i) => (views.push([i.label, Object.keys(i), 'status' in i]), true) } });
+    const stored = new Model();
+    await Viewed.checkUpdate(stored, { status: 'new' }, { user: alice });
+    expect(views).to.deep.equal([
+      ['[old]', ['status'], true],
+      ['[new]', ['status'], true],
+    ]);
+    expect(stored.status).to.equal('old');
   });
 
   describe('property: no body satisfies its own check', () => {

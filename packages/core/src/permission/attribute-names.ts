@@ -1,5 +1,7 @@
 import { ConfigurationError } from '../errors.js';
 
+const PLAIN = /^[\w$-]*$/;
+
 /**
  * The spelling an attribute name is compared by: every name an app's `knex(table).update(body)`
  * would write into the same column folds to the same string. SQLite and MySQL/MariaDB match column
@@ -10,6 +12,8 @@ import { ConfigurationError } from '../errors.js';
  * names, never take one away.
  */
 export function foldAttributeName(name: string): string {
+  // The common case, plain ASCII identifiers: NFKC, dots and trimming change nothing.
+  if (PLAIN.test(name)) return name.toLowerCase();
   const normal = name.normalize('NFKC');
   return normal.slice(normal.lastIndexOf('.') + 1).trim().toUpperCase().toLowerCase();
 }
@@ -32,12 +36,12 @@ export function foldedMap<T>(entries: Iterable<readonly [string, T]>, setting: s
 
 /** The first two keys of a request that name one attribute (`budget` and `Budget`), or null. */
 export function ambiguousKeys(keys: readonly string[]): [string, string] | null {
-  const seen = new Map<string, string>();
+  if (keys.length < 2) return null;
+  const seen = new Set<string>();
   for (const key of keys) {
     const folded = foldAttributeName(key);
-    const earlier = seen.get(folded);
-    if (earlier !== undefined) return [earlier, key];
-    seen.set(folded, key);
+    if (seen.has(folded)) return [keys.find((earlier) => foldAttributeName(earlier) === folded)!, key];
+    seen.add(folded);
   }
   return null;
 }

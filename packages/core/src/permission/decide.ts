@@ -24,8 +24,8 @@ export interface DecisionRequest {
   userExplicit: boolean;
   bypass: boolean;
   metadata: Record<string, unknown> | undefined;
-  evaluate(target: string | null): Promise<Verdict>;
-  describe(target: string | null): readonly string[];
+  evaluate: (target: string | null) => Promise<Verdict>;
+  describe: (target: string | null) => readonly string[];
 }
 
 /**
@@ -76,11 +76,8 @@ export interface Rejection {
  * Refuses a check's input: ONE denied operation-level event records the attempt, however large the
  * input, then the promise rejects with a CheckInputRejectedError (AUDIT_BAD_INPUT: answer 400).
  */
-export function rejectCheck(request: Omit<DecisionRequest, 'targets' | 'evaluate'>, rejection: Rejection): Promise<never> {
-  if (auditLoggingEnabled()) {
-    const whole = { ...request, targets: [null], evaluate: () => Promise.resolve({ granted: false }) };
-    emit(whole, null, false, false, { rejected: rejection.reason, ...rejection.details });
-  }
+export function rejectCheck(request: DecisionRequest, rejection: Rejection): Promise<never> {
+  if (auditLoggingEnabled()) emit(request, null, false, false, { rejected: rejection.reason, ...rejection.details });
   return Promise.reject(new CheckInputRejectedError(rejection.reason, `${request.manager}: ${rejection.message}`));
 }
 

@@ -2,7 +2,7 @@ import { ConfigurationError, InvalidInputError } from '../errors.js';
 import { defaultIsSuperuser, resolveCheckUser, type CheckOptions } from './check-user.js';
 import { foldAttributeName, foldedMap } from './attribute-names.js';
 import { inspectAttributeNames, resolveMaxAttributes, type NameLimits } from './check-input.js';
-import { decide, rejectCheck, type Verdict } from './decide.js';
+import { decide, rejectCheck, type DecisionRequest } from './decide.js';
 import { anyOf, compileList, sources, type CompiledExpression, type Memo } from './expression.js';
 import { proposedState } from './proposed-state.js';
 import type { PermissionRule } from './rules.js';
@@ -72,33 +72,37 @@ export class MutationPermission {
       }
       const keys = Object.keys(data);
       const user = resolveCheckUser(options);
-      const common = {
-        action: 'mutation' as const,
+      // One object, completed below rather than spread (a spread cost ~20 µs per check).
+      const request: DecisionRequest = {
+        action: 'mutation',
         manager: this.mutation,
+        targets: keys.length === 0 ? [null] : keys,
         operationAttribute: MUTATE_ATTRIBUTE,
         user,
         userExplicit: options !== undefined && options !== null && 'user' in options,
         bypass: this.#isSuperuser(user),
         metadata: options?.metadata,
-        describe: (field: string | null) => this.describe(field),
+        evaluate: () => Promise.resolve({ granted: false }),
+        describe: (field) => this.describe(field),
       };
       const rejection = inspectAttributeNames(keys, true, this.#limits);
-      if (rejection !== null) return rejectCheck(common, rejection);
+      if (rejection !== null) return rejectCheck(request, rejection);
       const stored = options?.instance;
-      const states: Array<{ instance: unknown; memo: Memo }> =
-        stored !== null && typeof stored === 'object'
-          ? [{ instance: stored, memo: new Map() }, ...(keys.length > 0 ? [{ instance: proposedState(stored, data, () => true), memo: new Map() }] : [])]
-          : [{ instance: data, memo: new Map() }];
-      return decide({
-        ...common,
-        targets: keys.length === 0 ? [null] : keys,
-        evaluate: async (field): Promise<Verdict> => {
-          for (const [index, { instance, memo }] of states.entries()) {
-            if (!(await this.#allows(field, user, instance, memo))) return index === 0 ? { granted: false } : { granted: false, state: 'proposed' };
-          }
-          return { granted: true };
-        },
-      });
+      const states: Array<{ instance: unknown; memo: Memo }> = [];
+      if (stored !== null && typeof stored === 'object') {
+        states.push({ instance: stored, memo: new Map() });
+        if (keys.length > 0) states.push({ instance: proposedState(stored, data, () => true), memo: new Map() });
+      } else {
+        states.push({ instance: data, memo: new Map() });
+      }
+      request.evaluate = async (field) => {
+        for (let index = 0; index < states.length; index++) {
+          const { instance, memo } = states[index]!;
+          if (!(await this.#allows(field, user, instance, memo))) return index === 0 ? { granted: false } : { granted: false, state: 'proposed' };
+        }
+        return { granted: true };
+      };
+      return decide(request);
     } catch (err) {
       return Promise.reject(err);
     }

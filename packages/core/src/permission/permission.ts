@@ -2,7 +2,7 @@ import { ConfigurationError, InvalidInputError } from '../errors.js';
 import { defaultIsSuperuser, resolveCheckUser, type CheckOptions, type CreateCheckOptions } from './check-user.js';
 import { foldAttributeName, foldedMap } from './attribute-names.js';
 import { inspectAttributeNames, resolveMaxAttributes, type NameLimits } from './check-input.js';
-import { decide, rejectCheck, type Verdict } from './decide.js';
+import { decide, rejectCheck, type DecisionRequest, type Verdict } from './decide.js';
 import { anyOf, compileList, sources, type CompiledExpression, type Memo } from './expression.js';
 import { proposedState } from './proposed-state.js';
 import type { PermissionRule } from './rules.js';
@@ -55,6 +55,10 @@ export interface PermissionDefinition {
   maxAttributes?: number;
 }
 
+const GRANTED: Verdict = Object.freeze({ granted: true });
+const DENIED: Verdict = Object.freeze({ granted: false });
+const DENIED_ON_PROPOSED: Verdict = Object.freeze({ granted: false, state: 'proposed' });
+
 export type AttributeDefinition = Partial<Record<CrudAction, readonly string[]>> & { checkProposed?: boolean };
 
 /** The states a check judges: the stored one, and the proposed one for an update that changes something. */
@@ -67,6 +71,8 @@ interface Evaluation {
   readonly user: unknown;
   readonly instance: unknown;
   readonly memo: Memo;
+  /** Decisions of this state by folded attribute; null: every attribute without its own lists. */
+  readonly decisions: Map<string | null, Promise<boolean>>;
   /** The parent's evaluation; null when there is no parent object. */
   readonly parent: Evaluation | null;
 }
@@ -221,24 +227,25 @@ export class Permission {
     try {
       const keys = keysOf();
       const user = resolveCheckUser(options);
-      const common = {
+      // One object, completed below rather than spread: a spread here cost ~20 µs per check.
+      const request: DecisionRequest = {
         action,
         manager: this.manager,
+        targets: keys.length === 0 ? [null] : keys,
         operationAttribute: null,
         user,
         userExplicit: options !== undefined && options !== null && 'user' in options,
         bypass: this.#isSuperuser(user),
         metadata: options?.metadata,
+        evaluate: () => Promise.resolve(DENIED),
+        describe: (target) => this.#describe(action, target, true),
       };
       const rejection = inspectAttributeNames(keys, fromBody, this.#limits);
-      if (rejection !== null) return rejectCheck({ ...common, describe: (target) => this.#describe(action, target, true) }, rejection);
+      if (rejection !== null) return rejectCheck(request, rejection);
       const { stored, proposed } = statesOf(user, keys);
-      return decide({
-        ...common,
-        targets: keys.length === 0 ? [null] : keys,
-        evaluate: (target) => this.#verdict(stored, proposed, action, target),
-        describe: (target) => this.#describeFor(stored, action, target),
-      });
+      request.evaluate = (target) => this.#verdict(stored, proposed, action, target);
+      request.describe = (target) => this.#describeFor(stored, action, target);
+      return decide(request);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -254,7 +261,7 @@ export class Permission {
     if (this.#basedOn !== null && parentInstance !== null && parentInstance !== undefined) {
       parent = this.#basedOn.permission.#evaluation(parentInstance, user);
     }
-    return { user, instance, memo: new Map(), parent };
+    return { user, instance, memo: new Map(), decisions: new Map(), parent };
   }
 
   /**
@@ -270,14 +277,33 @@ export class Permission {
         parent = next === null || next === undefined ? null : this.#basedOn.permission.#evaluation(next, user);
       }
     }
-    return { user, instance: after, memo: new Map(), parent };
+    return { user, instance: after, memo: new Map(), decisions: new Map(), parent };
   }
 
   /** Stored state first; the proposed one (when there is one) must allow as well. */
   async #verdict(stored: Evaluation, proposed: Evaluation | null, action: CrudAction, attribute: string | null): Promise<Verdict> {
-    if (!(await this.#allowed(stored, action, attribute))) return { granted: false };
-    if (proposed === null || (attribute !== null && this.#storedOnly.has(foldAttributeName(attribute)))) return { granted: true };
-    return (await this.#allowed(proposed, action, attribute)) ? { granted: true } : { granted: false, state: 'proposed' };
+    const folded = attribute === null ? null : foldAttributeName(attribute);
+    if (!(await this.#decision(stored, action, folded))) return DENIED;
+    if (proposed === null || (folded !== null && this.#storedOnly.has(folded))) return GRANTED;
+    return (await this.#decision(proposed, action, folded)) ? GRANTED : DENIED_ON_PROPOSED;
+  }
+
+  /**
+   * One state's decision on a (folded) attribute. Attributes without lists of their own anywhere
+   * in the basedOn chain all get the operation's decision: it is computed once per state.
+   */
+  #decision(evaluation: Evaluation, action: CrudAction, folded: string | null): Promise<boolean> {
+    const key = folded !== null && this.#hasOwnLists(folded) ? folded : null;
+    let decision = evaluation.decisions.get(key);
+    if (decision === undefined) {
+      decision = this.#allowed(evaluation, action, key);
+      evaluation.decisions.set(key, decision);
+    }
+    return decision;
+  }
+
+  #hasOwnLists(folded: string): boolean {
+    return this.#attributes.has(folded) || (this.#basedOn !== null && this.#basedOn.permission.#hasOwnLists(folded));
   }
 
   #baseList(action: CrudAction, evaluation: Evaluation | null): readonly CompiledExpression[] {
