@@ -235,14 +235,18 @@ describe('permission checks that emit events', () => {
     });
     const [events, error] = await run(() => Flaky.checkUpdate({}, { x: 1 }, { user: alice, metadata: { trace: 't1' } }));
     expect(events[0].granted).to.equal(false);
-    expect(events[0].metadata).to.deep.equal({ trace: 't1', error: 'rule failed: policy service down' });
+    // The class, not the message (issue 16 item 9: messages can carry hosts, SQL, secrets).
+    expect(events[0].metadata).to.deep.equal({ trace: 't1', error: 'rule failed: Error' });
     expect(error.denials[0].error.message).to.equal('policy service down');
   });
 
-  it('evaluates a shared expression once per check, across attributes', async () => {
+  it('evaluates a shared expression once per state of a check, across attributes', async () => {
     let calls = 0;
-    const Counted = definePermission({ manager: 'C', update: ['slow'], rules: { slow: async () => (calls++, true) } });
+    const Counted = definePermission({ manager: 'C', update: ['slow'], delete: ['slow'], rules: { slow: async () => (calls++, true) } });
     await run(() => Counted.checkUpdate({}, { a: 1, b: 2, c: 3 }, { user: alice }));
+    expect(calls).to.equal(2, 'once on the stored instance, once on the proposed state');
+    calls = 0;
+    await run(() => Counted.checkDelete({ a: 1, b: 2, c: 3 }, { user: alice }));
     expect(calls).to.equal(1);
   });
 

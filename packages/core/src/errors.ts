@@ -194,6 +194,19 @@ export class InvalidInputError extends AuditEventsError {
   }
 }
 
+/**
+ * A permission check refused its input as a whole before any rule ran (`reason`: the body names
+ * one attribute twice, or more attributes than the check allows). One denied event records it.
+ */
+export class CheckInputRejectedError extends InvalidInputError {
+  readonly reason: 'ambiguous_attributes' | 'too_many_attributes';
+
+  constructor(reason: 'ambiguous_attributes' | 'too_many_attributes', message: string) {
+    super(message);
+    this.reason = reason;
+  }
+}
+
 /** One refused decision inside a PermissionCheckError. `attribute` is null for an operation-level check. */
 export interface PermissionDenial {
   action: string;
@@ -203,6 +216,8 @@ export interface PermissionDenial {
   permissions: readonly string[];
   /** Set when a rule threw: the check failed closed and this is why. */
   error?: unknown;
+  /** `proposed`: the stored instance allowed, the state the change would leave behind did not. */
+  state?: 'proposed';
 }
 
 /**

@@ -18,6 +18,7 @@ export {
   ShutdownError,
   InvalidInputError,
   EventRejectedError,
+  CheckInputRejectedError,
   rejectUnknownOptions,
 } from './errors.js';
 export type { AuditErrorCode } from './errors.js';
@@ -106,10 +107,10 @@ export {
 } from './permission/rules.js';
 export type { PermissionRule } from './permission/rules.js';
 export { Permission, definePermission, DEFAULT_PERMISSIONS } from './permission/permission.js';
-export type { PermissionDefinition, CrudAction } from './permission/permission.js';
+export type { PermissionDefinition, AttributeDefinition, CrudAction } from './permission/permission.js';
 export { MutationPermission, defineMutationPermission, MUTATE_ATTRIBUTE } from './permission/mutation-permission.js';
-export type { MutationPermissionDefinition } from './permission/mutation-permission.js';
-export type { CheckOptions } from './permission/check-user.js';
+export type { MutationPermissionDefinition, MutationCheckOptions } from './permission/mutation-permission.js';
+export type { CheckOptions, CreateCheckOptions } from './permission/check-user.js';
 export { BufferedAuditLogger } from './loggers/buffered-audit-logger.js';
 export type { BatchContext } from './loggers/buffered-audit-logger.js';
 export { BUFFERED_DEFAULTS } from './loggers/buffered-options.js';

@@ -12,6 +12,12 @@ export interface CheckOptions {
   metadata?: Record<string, unknown>;
 }
 
+/** checkCreate's options: with `basedOn`, the parent object comes from the app, never the payload. */
+export interface CreateCheckOptions extends CheckOptions {
+  /** The parent the new object will belong to, loaded from storage; null when it has none. */
+  parent?: unknown;
+}
+
 export function resolveCheckUser(options: CheckOptions | undefined): unknown {
   if (options !== undefined && options !== null && 'user' in options) return options.user;
   const context = currentAuditContext();
