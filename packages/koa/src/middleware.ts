@@ -70,8 +70,12 @@ function keepRequestIdOnErrors(app: Context['app'], name: string): void {
 function restoreHeaderOnWrite(res: ServerResponse, name: string, value: string): void {
   if (res.headersSent) return;
   const writeHead = res.writeHead;
+  const hadOwn = Object.prototype.hasOwnProperty.call(res, 'writeHead');
   const patched = function (this: ServerResponse, ...args: unknown[]): ServerResponse {
-    if (res.writeHead === patched) res.writeHead = writeHead;
+    if (res.writeHead === patched) {
+      if (hadOwn) res.writeHead = writeHead;
+      else delete (res as { writeHead?: unknown }).writeHead; // back to the prototype's, as before
+    }
     if (!this.headersSent && !this.hasHeader(name)) this.setHeader(name, value);
     return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
   } as ServerResponse['writeHead'];
