@@ -35,7 +35,10 @@ describe('examples/express-app', () => {
     const { events } = await listed.json();
     expect(events.map((e) => e.content.action)).to.deep.equal(['updated', 'created']);
     expect(events[0].content).to.include({ status: 'paid', quantity: 2 });
-    expect(events[1]).to.deep.include({ requestId: 'example-req-1', userId: 'ann', method: 'POST' });
+    expect(events[1]).to.deep.include({ userId: 'ann', method: 'POST' });
+    // No trusted proxy in front of the example: the client's id is kept apart, the server's is used.
+    expect(events[1].requestId).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-7/);
+    expect(events[1].content.client_request_id).to.equal('example-req-1');
     expect(events[1].postData.card.cvv).to.equal('********');
   });
 

@@ -31,7 +31,10 @@ describe('examples/koa-app', () => {
     });
     const { events } = await listed.json();
     expect(events.map((e) => e.content.action)).to.deep.equal(['updated', 'created']);
-    expect(events[1]).to.deep.include({ requestId: 'koa-example-1', userId: 'bob', postData: { item: 'pen', password: '********' } });
+    expect(events[1]).to.deep.include({ userId: 'bob', postData: { item: 'pen', password: '********' } });
+    // No trusted proxy in front of the example: the client's id is kept apart, the server's is used.
+    expect(events[1].requestId).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-7/);
+    expect(events[1].content.client_request_id).to.equal('koa-example-1');
   });
 
   it('stops cleanly on SIGTERM', async () => {

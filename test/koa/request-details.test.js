@@ -67,10 +67,22 @@ for (const [name, Koa] of [['koa2', Koa2], ['koa3', Koa3]]) {
     });
 
     it('keeps the request id header on error responses', async () => {
-      const notFound = await request(app()).get('/missing').set('X-Request-Id', 'err-404').expect(404);
+      const behindProxy = (a) => (a.proxy = true);
+      const notFound = await request(app(behindProxy)).get('/missing').set('X-Request-Id', 'err-404').expect(404);
       expect(notFound.headers['x-request-id']).to.equal('err-404');
-      const failed = await request(app()).get('/boom').set('X-Request-Id', 'err-500').expect(500);
+      const failed = await request(app(behindProxy)).get('/boom').set('X-Request-Id', 'err-500').expect(500);
       expect(failed.headers['x-request-id']).to.equal('err-500');
+      // Not behind a trusted proxy: our own id, on the error response too.
+      const own = await request(app()).get('/boom').set('X-Request-Id', 'err-500').expect(500);
+      expect(own.headers['x-request-id']).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-7/);
+    });
+
+    it('adopts an incoming request id only under app.proxy, as X-Forwarded-For', async () => {
+      const trusted = await request(app((a) => (a.proxy = true))).get('/where').set('X-Request-Id', 'via-proxy').expect(200);
+      expect(trusted.body.event.requestId).to.equal('via-proxy');
+      const direct = await request(app()).get('/where').set('X-Request-Id', 'via-proxy').expect(200);
+      expect(direct.body.event.requestId).to.equal(direct.headers['x-request-id']).and.not.equal('via-proxy');
+      expect(direct.body.event.content.client_request_id).to.equal('via-proxy');
     });
 
     it('still gives a context when an earlier middleware already sent the headers', async () => {
@@ -81,6 +93,7 @@ for (const [name, Koa] of [['koa2', Koa2], ['koa3', Koa3]]) {
         ctx.res.write('streaming ');
         await next();
       });
+      a.proxy = true;
       a.use(auditContext({ store }));
       a.use(async (ctx) => {
         await ctx.auditContext.createEvent({ type: 'page', id: 'early' });

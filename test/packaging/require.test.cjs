@@ -34,7 +34,7 @@ describe('packaging: require() from a CommonJS module', () => {
       ip: '127.0.0.1',
       headers: { host: 'h.example', 'x-request-id': 'cjs-req' },
       socket: { remoteAddress: '127.0.0.1' },
-      app: { get: () => undefined },
+      app: { get: (name) => (name === 'trust proxy fn' ? () => true : undefined) }, // behind a trusted proxy: its id is adopted
       get(name) {
         return this.headers[name.toLowerCase()];
       },

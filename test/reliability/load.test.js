@@ -30,7 +30,8 @@ forEachDialect('reliability: load', (ctx, dialect) => {
       await logger.ensureTable();
       await configureAuditLogger(logger);
       const stats = { handled: 0 };
-      const app = await listen(buildHandler(framework, { store, stats }));
+      // Behind a trusted proxy: the load's X-Request-Ids are adopted, so rows correlate with requests.
+      const app = await listen(buildHandler(framework, { store, stats, trustProxy: true }));
       const run = uniqueTable('r');
       let results;
       try {

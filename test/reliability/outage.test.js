@@ -74,7 +74,8 @@ forEachDialect(
         await logger.ensureTable();
         await configureAuditLogger(logger);
         const stats = { handled: 0 };
-        const app = await listen(buildHandler(framework, { store, stats }));
+        // Behind a trusted proxy: the load's X-Request-Ids are adopted, so rows correlate with requests.
+        const app = await listen(buildHandler(framework, { store, stats, trustProxy: true }));
 
         let maxLoggerPending = 0;
         let maxStorePending = 0;

@@ -7,6 +7,7 @@ import {
   type AuditContext,
   type AuditContextOptions,
 } from '@audit-events/core';
+import type { ServerResponse } from 'node:http';
 import type { Context, Middleware, Next } from 'koa';
 import { readKoaRequest } from './request-snapshot.js';
 import './context-type.js';
@@ -42,9 +43,12 @@ const patchedApps = new WeakSet<object>();
 
 /**
  * Koa's error handler removes every header set before the error, the request id too, exactly
- * when a client most needs it. Wrapping the app's ctx.onerror once (rather than a catch handler
- * per request: an extra promise on every request) puts it back through err.headers, which Koa
- * applies after clearing. The first audit middleware of an app decides the header name.
+ * when a client most needs it. The app's ctx.onerror is wrapped once per app (not a catch handler
+ * per request: an extra promise on every request); on the error path it arranges for the id to be
+ * put back when Koa writes its error response. The thrown value is never touched: Koa's own
+ * `err.headers` mechanism would mean adding a property to the app's error, which its error
+ * listeners (and Koa's "non-error thrown: {…}" text) would then see. The first audit middleware
+ * of an app decides the header name.
  */
 function keepRequestIdOnErrors(app: Context['app'], name: string): void {
   if (patchedApps.has(app)) return;
@@ -53,19 +57,27 @@ function keepRequestIdOnErrors(app: Context['app'], name: string): void {
   const onerror = proto.onerror;
   proto.onerror = function auditOnError(this: Context, err: unknown): void {
     const requestId = (this as { auditContext?: AuditContext }).auditContext?.requestId;
-    if (requestId) keepHeaderOnError(err, name, requestId);
+    if (requestId && err !== null && err !== undefined) restoreHeaderOnWrite(this.res, name, requestId);
     return onerror.call(this, err);
   };
 }
 
-function keepHeaderOnError(err: unknown, name: string, value: string): void {
-  if (err === null || typeof err !== 'object' || !Object.isExtensible(err)) return;
-  const target = err as { headers?: unknown };
-  const existing = target.headers;
-  if (existing !== undefined && (existing === null || typeof existing !== 'object')) return;
-  try {
-    target.headers = { ...(existing as Record<string, unknown> | undefined), [name]: value };
-  } catch {
-    // a read-only `headers` property: the id is only lost from this one error response
-  }
+/**
+ * Re-sets `name` just before this response's head is written, unless the app's error response
+ * set it itself (its `err.headers` win). A one-shot wrapper of this response's writeHead, which
+ * `res.end()` goes through, installed only on the error path.
+ */
+function restoreHeaderOnWrite(res: ServerResponse, name: string, value: string): void {
+  if (res.headersSent) return;
+  const writeHead = res.writeHead;
+  const hadOwn = Object.prototype.hasOwnProperty.call(res, 'writeHead');
+  const patched = function (this: ServerResponse, ...args: unknown[]): ServerResponse {
+    if (res.writeHead === patched) {
+      if (hadOwn) res.writeHead = writeHead;
+      else delete (res as { writeHead?: unknown }).writeHead; // back to the prototype's, as before
+    }
+    if (!this.headersSent && !this.hasHeader(name)) this.setHeader(name, value);
+    return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
+  } as ServerResponse['writeHead'];
+  res.writeHead = patched;
 }

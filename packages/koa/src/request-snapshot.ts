@@ -37,6 +37,11 @@ class KoaRequestSnapshot implements RequestSnapshot {
     return pathOf(this.#originalUrl);
   }
 
+  /** Koa's `app.proxy`, the setting X-Forwarded-For follows: decides whether an incoming request id is adopted. */
+  get fromTrustedProxy(): boolean {
+    return this.#ctx.app.proxy === true;
+  }
+
   query(): unknown {
     return this.#ctx.query;
   }

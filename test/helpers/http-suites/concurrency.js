@@ -48,6 +48,7 @@ export function concurrencySuite(adapter) {
 
     before(async () => {
       const app = adapter.build({
+        trustProxy: true, // a trusted proxy's X-Request-Id is adopted: the test's marker
         audit: { store, includePostData: true },
         parsers: ['json'],
         user: (headers) => ({ id: headers['x-user'], username: `u${headers['x-user']}` }),

@@ -22,6 +22,7 @@ export function eventMethodsSuite(adapter) {
 
     it('newEvent() drafts an event pre-filled from the request; save() stores it once', async () => {
       const app = adapter.build({
+        trustProxy: true, // a trusted proxy's X-Request-Id is adopted: the test's marker
         audit: { store, includePostData: true },
         parsers: ['json'],
         user: () => ({ id: 9, username: 'grace' }),

@@ -150,20 +150,69 @@ export function identityOptionsSuite(adapter) {
       expect(store.size).to.equal(1);
     });
 
-    it('keeps a well-formed incoming X-Request-Id and echoes it', async () => {
-      const app = adapter.build({ audit: { store }, handler: record });
+    const UUID7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    const echoIds = async ({ audit }) => {
+      const event = await audit.createEvent(order);
+      return { requestId: audit.requestId, clientRequestId: audit.clientRequestId, content: event.content };
+    };
+
+    it('does not adopt a client X-Request-Id without a trusted proxy: our own id is used and echoed, the client\'s kept apart', async () => {
+      const app = adapter.build({ audit: { store }, handler: echoIds });
+      const res = await request(app).get('/').set('X-Request-Id', 'req-abc.123').expect(200);
+      expect(res.headers['x-request-id']).to.match(UUID7);
+      expect(res.body).to.deep.include({ requestId: res.headers['x-request-id'], clientRequestId: 'req-abc.123' });
+      const [event] = store.all();
+      expect(event.requestId).to.equal(res.headers['x-request-id']);
+      expect(event.content).to.deep.equal({ client_request_id: 'req-abc.123' });
+      // A client can no longer make its requests share (or hijack) another request's id.
+      await request(app).get('/').set('X-Request-Id', 'req-abc.123').expect(200);
+      const ids = store.all().map((e) => e.requestId);
+      expect(new Set(ids).size).to.equal(2);
+    });
+
+    it('keeps apart only printable ASCII of at most 128 characters from an untrusted client', async () => {
+      const app = adapter.build({ audit: { store }, handler: echoIds });
+      const cases = [
+        ['has space <b>&"quotes"', 'has space <b>&"quotes"'],
+        ['x'.repeat(128), 'x'.repeat(128)],
+        ['x'.repeat(129), null],
+        [Buffer.from('ünïcode', 'utf8').toString('latin1'), null],
+        ['tab\there', null],
+      ];
+      for (const [sent, kept] of cases) {
+        const res = await request(app).get('/').set('X-Request-Id', sent).expect(200);
+        expect(res.headers['x-request-id'], sent).to.match(UUID7);
+        expect(res.body.clientRequestId, sent).to.equal(kept);
+        if (kept === null) expect(res.body.content, sent).not.to.have.property('client_request_id');
+        else expect(res.body.content.client_request_id, sent).to.equal(kept);
+      }
+      const bare = await request(app).get('/').expect(200);
+      expect(bare.body).to.deep.include({ clientRequestId: null, content: {} });
+    });
+
+    it('adopts a well-formed X-Request-Id from a trusted proxy (trust proxy / app.proxy) and echoes it', async () => {
+      const app = adapter.build({ audit: { store }, trustProxy: true, handler: echoIds });
       const res = await request(app).get('/').set('X-Request-Id', 'req-abc.123').expect(200);
       expect(res.headers['x-request-id']).to.equal('req-abc.123');
+      expect(res.body).to.deep.include({ requestId: 'req-abc.123', clientRequestId: null, content: {} });
       expect(store.all()[0].requestId).to.equal('req-abc.123');
     });
 
-    it('replaces malformed or oversized incoming request ids', async () => {
-      const app = adapter.build({ audit: { store }, handler: record });
-      for (const bad of ['has space', '<script>', 'x'.repeat(200), '-leading-dash', 'ünïcode']) {
+    it('replaces malformed or oversized ids even from a trusted proxy, keeping printable ones apart', async () => {
+      const app = adapter.build({ audit: { store }, trustProxy: true, handler: echoIds });
+      for (const [bad, kept] of [
+        ['has space', 'has space'],
+        ['<script>', '<script>'],
+        ['-leading-dash', '-leading-dash'],
+        ['x'.repeat(200), null],
+        [Buffer.from('ünïcode', 'utf8').toString('latin1'), null],
+      ]) {
         const res = await request(app).get('/').set('X-Request-Id', bad).expect(200);
-        expect(res.headers['x-request-id']).to.match(/^[0-9a-f-]{36}$/);
+        expect(res.headers['x-request-id'], bad).to.match(UUID7);
+        expect(res.body.requestId, bad).to.equal(res.headers['x-request-id']);
+        expect(res.body.clientRequestId, bad).to.equal(kept);
       }
-      expect(store.all().every((e) => /^[0-9a-f-]{36}$/.test(e.requestId))).to.equal(true);
+      expect(store.all().every((e) => UUID7.test(e.requestId))).to.equal(true);
     });
 
     it('generates time-ordered request ids (UUID version 7) by default', async () => {
@@ -179,15 +228,17 @@ export function identityOptionsSuite(adapter) {
 
     it('requestIdHeader, generateRequestId and setRequestIdHeader', async () => {
       let n = 0;
+      // Behind a trusted proxy, so that incoming ids are adopted at all.
       const custom = adapter.build({
         audit: { store, requestIdHeader: 'X-Correlation-Id', generateRequestId: () => `gen-${++n}` },
+        trustProxy: true,
         handler: record,
       });
       const kept = await request(custom).get('/').set('X-Correlation-Id', 'corr-1').set('X-Request-Id', 'ignored').expect(200);
       expect(kept.headers['x-correlation-id']).to.equal('corr-1');
       const generated = await request(custom).get('/').expect(200);
       expect(generated.headers['x-correlation-id']).to.equal('gen-1');
-      const silent = adapter.build({ audit: { store, setRequestIdHeader: false }, handler: record });
+      const silent = adapter.build({ audit: { store, setRequestIdHeader: false }, trustProxy: true, handler: record });
       const res = await request(silent).get('/').set('X-Request-Id', 'quiet-1').expect(200);
       expect(res.headers).to.not.have.property('x-request-id');
       expect(store.all().map((e) => e.requestId)).to.deep.equal(['corr-1', 'gen-1', 'quiet-1']);

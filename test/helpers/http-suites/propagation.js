@@ -30,6 +30,7 @@ export function propagationSuite(adapter) {
 
     it('survives await, setTimeout, setImmediate, nextTick and queueMicrotask', async () => {
       const app = adapter.build({
+        trustProxy: true, // a trusted proxy's X-Request-Id is adopted: the test's marker
         audit: { store },
         handler: async ({ audit, current }) => {
           const seen = { entry: current === audit };
@@ -57,6 +58,7 @@ export function propagationSuite(adapter) {
 
     it('survives streams: a transform sees the request context in every chunk', async () => {
       const app = adapter.build({
+        trustProxy: true, // a trusted proxy's X-Request-Id is adopted: the test's marker
         audit: { store },
         handler: async () => {
           const seen = [];
@@ -80,6 +82,7 @@ export function propagationSuite(adapter) {
 
     it('survives event emitters: local ones, and shared ones through bindEmitter', async () => {
       const app = adapter.build({
+        trustProxy: true, // a trusted proxy's X-Request-Id is adopted: the test's marker
         audit: { store },
         handler: async () => {
           const local = new EventEmitter();
@@ -107,6 +110,7 @@ export function propagationSuite(adapter) {
     ]) {
       it(`a ${parser} body parser registered after the audit middleware keeps the context and the body`, async () => {
         const app = adapter.build({
+          trustProxy: true, // a trusted proxy's X-Request-Id is adopted: the test's marker
           audit: { store, includePostData: true },
           parsers: [parser],
           handler: async ({ audit, current }) => {

@@ -5,6 +5,7 @@ import { assignOwn, setKey, toJsonSafe } from '../events/json-safe.js';
 import type { AuditEvent, AuditUser, JsonObject, JsonValue } from '../events/types.js';
 import { normalizeUser } from '../events/user.js';
 import { registry } from '../registry.js';
+import { CLIENT_REQUEST_ID_KEY } from '../request/request-id.js';
 import type { EventStore } from '../store/event-store.js';
 import { parseSerializedContext, type SerializedAuditContext } from './serialized.js';
 import { activeTraceIds } from './trace.js';
@@ -41,6 +42,11 @@ export interface AuditContextSource {
 /** What a context is made of; the middlewares fill it from the request. */
 export interface AuditContextInit {
   requestId?: string | null;
+  /**
+   * The request id the client sent when it was not used as requestId (no trusted proxy, or
+   * malformed); stored as content `client_request_id`, never as the request_id.
+   */
+  clientRequestId?: string | null;
   method?: string | null;
   /** Absolute URL of the request (a function is called once, on first use). */
   url?: Lazy<string | null>;
@@ -102,6 +108,8 @@ function resolve<T>(value: Lazy<T> | undefined, fallback: T): T {
  */
 export class AuditContext {
   readonly requestId: string | null;
+  /** The client's own request id when it was not adopted (see AuditContextInit.clientRequestId). */
+  readonly clientRequestId: string | null;
   readonly method: string | null;
   readonly userAgent: string | null;
   /** This context's own extra data, merged into every event's content (event content wins). */
@@ -126,6 +134,7 @@ export class AuditContext {
 
   constructor(init: AuditContextInit = {}) {
     this.requestId = init.requestId ?? null;
+    this.clientRequestId = init.clientRequestId ?? null;
     this.method = init.method ?? null;
     this.#url = init.url;
     this.#path = init.path;
@@ -230,6 +239,10 @@ export class AuditContext {
     draft.headers = this.headers === null ? null : { ...this.headers };
     // A fresh deep copy per event: editing one draft's content never changes the context's extraData.
     draft.content = copyExtraData(this.extraData);
+    // The client's id next to ours, as trace ids are; extraData and the event's own content win.
+    if (this.clientRequestId !== null && !Object.prototype.hasOwnProperty.call(draft.content, CLIENT_REQUEST_ID_KEY)) {
+      draft.content[CLIENT_REQUEST_ID_KEY] = this.clientRequestId;
+    }
     // Trace correlation only when there is a trace; extraData and the event's own content win.
     if (this.traceId !== null && !Object.prototype.hasOwnProperty.call(draft.content, TRACE_ID_KEY)) {
       draft.content[TRACE_ID_KEY] = this.traceId;
@@ -276,7 +289,7 @@ export class AuditContext {
   }
 
   toJSON(): SerializedAuditContext {
-    return {
+    const json: SerializedAuditContext = {
       requestId: this.requestId,
       method: this.method,
       url: this.url,
@@ -289,6 +302,9 @@ export class AuditContext {
       headers: this.headers,
       extraData: toJsonSafe(this.extraData, 'extraData') as JsonObject,
     };
+    // Only when there is one: payloads stay as they were for every request without it.
+    if (this.clientRequestId !== null) json.clientRequestId = this.clientRequestId;
+    return json;
   }
 
   #store(): EventStore {

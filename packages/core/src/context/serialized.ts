@@ -4,6 +4,8 @@ import type { AuditUser, JsonObject, JsonValue } from '../events/types.js';
 /** The JSON form of a context, for carrying it into a background job (a queue payload). */
 export interface SerializedAuditContext {
   requestId: string | null;
+  /** Absent in payloads from before it existed. */
+  clientRequestId?: string | null;
   method: string | null;
   url: string | null;
   path: string | null;
@@ -16,7 +18,7 @@ export interface SerializedAuditContext {
   extraData: JsonObject;
 }
 
-const STRING_FIELDS = ['requestId', 'method', 'url', 'path', 'ip', 'userAgent'] as const;
+const STRING_FIELDS = ['requestId', 'clientRequestId', 'method', 'url', 'path', 'ip', 'userAgent'] as const;
 
 /**
  * Reads a queue payload back into the fields of a context. A payload is data from outside the

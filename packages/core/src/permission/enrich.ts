@@ -1,6 +1,7 @@
 import { SPAN_ID_KEY, TRACE_ID_KEY, type AuditContext } from '../context/audit-context.js';
 import { activeTraceIds } from '../context/trace.js';
 import type { AuditUser } from '../events/types.js';
+import { CLIENT_REQUEST_ID_KEY } from '../request/request-id.js';
 import { currentDeployment, DEPLOYMENT_METADATA_KEY } from './deployment.js';
 import { createPermissionAuditEvent, type PermissionAuditEvent } from './event.js';
 
@@ -16,7 +17,7 @@ export function markUserExplicit(event: PermissionAuditEvent): PermissionAuditEv
 }
 
 /**
- * Ties a decision to the request it came from: `request_id`, `url`, `method` and `ip` of the
+ * Ties a decision to the request it came from: `request_id` (and `client_request_id`), `url`, `method` and `ip` of the
  * audit context go into metadata (keys the caller set explicitly win), and the context's user is
  * used when the event names none. Returns `event` itself when there is nothing to add.
  */
@@ -25,6 +26,10 @@ export function enrichFromContext(event: PermissionAuditEvent, context: AuditCon
   let count = 0;
   if (context.requestId !== null) {
     added['request_id'] = context.requestId;
+    count++;
+  }
+  if (context.clientRequestId !== null) {
+    added[CLIENT_REQUEST_ID_KEY] = context.clientRequestId;
     count++;
   }
   if (context.url !== null) {

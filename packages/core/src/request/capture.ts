@@ -8,7 +8,7 @@ import { truncateJson } from '../masking/truncate.js';
 import { normalizeIp } from './client-ip.js';
 import { pickHeaders } from './headers.js';
 import type { ResolvedOptions } from './options.js';
-import { resolveRequestId } from './request-id.js';
+import { resolveRequestIds } from './request-id.js';
 
 /**
  * A framework's request read into one plain shape, so capture logic is written once. The
@@ -21,6 +21,8 @@ export interface RequestSnapshot {
   readonly path: string;
   /** The framework's client address (honours its own trust-proxy setting; read lazily: readers may define it as a getter). */
   readonly ip: string | null | undefined;
+  /** Whether the peer is a proxy the app trusts (Express `trust proxy`, Koa `app.proxy`); only then is an incoming request id adopted. */
+  readonly fromTrustedProxy?: boolean;
   headers: Record<string, string | string[] | undefined>;
   query: () => unknown;
   body: () => unknown;
@@ -39,8 +41,10 @@ export function createRequestContext<Req>(
   const userAgent = snapshot.headers['user-agent'];
   // Only what the response needs now (the request id header) or what may change later is read
   // eagerly; the rest comes from the source when an event is created.
+  const ids = resolveRequestIds(snapshot.headers[options.requestIdHeader], snapshot, options.generateRequestId);
   const init: AuditContextInit = {
-    requestId: resolveRequestId(snapshot.headers[options.requestIdHeader], options.generateRequestId),
+    requestId: ids.requestId,
+    clientRequestId: ids.clientRequestId,
     method: snapshot.method,
     userAgent: typeof userAgent === 'string' ? userAgent.slice(0, MAX_USER_AGENT) : null,
     extraData: resolveExtraData(options, req),

@@ -3,6 +3,7 @@ import { toJsonSafe } from '../events/json-safe.js';
 import type { JsonValue } from '../events/types.js';
 import type { EventQuery, EventStore } from '../store/event-store.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, normalizeQuery } from '../store/query.js';
+import { parseQueryDate } from '../store/query-date.js';
 
 /**
  * The read-only HTTP listing of stored events (the Express and Koa `auditEventsRouter`), written
@@ -38,7 +39,6 @@ export interface ListingResponse {
 export const DEFAULT_MAX_LIMIT = 100;
 
 const FILTERS = ['contentType', 'objectId', 'userId', 'requestId', 'since', 'until', 'limit', 'cursor'] as const;
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 
 /** Checks router options once, when the router is created. `extraKeys` are the adapter's own. */
 export function resolveRouterOptions<Req>(
@@ -66,13 +66,15 @@ export function resolveRouterOptions<Req>(
 /**
  * Turns a parsed query string into an EventQuery, or throws InvalidQueryError. Unknown or repeated
  * parameters are errors (a misspelt filter must not silently widen the result); empty values are
- * treated as absent, as an HTML form submits them.
+ * treated as absent, as an HTML form submits them. Dates are strict ISO 8601 (see parseQueryDate).
+ * Messages name the parameter and echo at most a short prefix of what the client sent.
  */
 export function parseListingQuery(raw: Record<string, unknown>, maxLimit: number = DEFAULT_MAX_LIMIT): EventQuery {
   const values: Partial<Record<(typeof FILTERS)[number], string>> = {};
+  if (raw !== undefined && raw !== null && typeof raw !== 'object') throw new InvalidQueryError('the query string could not be read');
   for (const key of Object.keys(raw ?? {})) {
     if (!(FILTERS as readonly string[]).includes(key)) {
-      throw new InvalidQueryError(`Unknown parameter ${JSON.stringify(key)}; expected one of ${FILTERS.join(', ')}`);
+      throw new InvalidQueryError(`Unknown parameter ${JSON.stringify(key.slice(0, 64))}; expected one of ${FILTERS.join(', ')}`);
     }
     const value = raw[key];
     if (typeof value !== 'string') throw new InvalidQueryError(`${key} must be given once, as a plain value`);
@@ -87,8 +89,10 @@ export function parseListingQuery(raw: Record<string, unknown>, maxLimit: number
   for (const key of ['since', 'until'] as const) {
     const text = values[key];
     if (text === undefined) continue;
-    const date = ISO_DATE.test(text) ? new Date(text) : new Date(NaN);
-    if (Number.isNaN(date.getTime())) throw new InvalidQueryError(`${key} must be an ISO 8601 date or date-time`);
+    const date = parseQueryDate(text);
+    if (date === null) {
+      throw new InvalidQueryError(`${key} must be a valid ISO 8601 date or date-time (UTC unless an offset is given) from 0001-01-01 to 9999-12-31`);
+    }
     query[key] = date;
   }
   for (const key of ['contentType', 'objectId', 'userId', 'requestId', 'cursor'] as const) {

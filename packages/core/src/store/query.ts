@@ -1,14 +1,12 @@
 import { InvalidQueryError } from '../errors.js';
+import { decodeCursor, type CursorPosition } from './cursor.js';
 import type { EventQuery } from './event-store.js';
+import { checkQueryDate } from './query-date.js';
+
+export { decodeCursor, encodeCursor, type CursorPosition } from './cursor.js';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 1000;
-
-/** Position after which the next page starts: events strictly older than (createdAt, id). */
-export interface CursorPosition {
-  createdAt: Date;
-  id: string;
-}
 
 /** A query with its defaults applied and its values checked; shared by every store. */
 export interface NormalizedQuery {
@@ -22,51 +20,35 @@ export interface NormalizedQuery {
   after?: CursorPosition;
 }
 
-export function encodeCursor(position: CursorPosition): string {
-  return Buffer.from(JSON.stringify([position.createdAt.getTime(), position.id])).toString('base64url');
-}
-
-export function decodeCursor(cursor: string): CursorPosition {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(parsed) &&
-      parsed.length === 2 &&
-      Number.isFinite(parsed[0]) &&
-      typeof parsed[1] === 'string' &&
-      parsed[1].length <= 64
-    ) {
-      return { createdAt: new Date(parsed[0] as number), id: parsed[1] };
-    }
-  } catch {
-    // fall through to the typed error
-  }
-  throw new InvalidQueryError('Invalid cursor');
-}
-
-function checkDate(name: string, value: unknown): Date | undefined {
-  if (value === undefined || value === null) return undefined;
-  const date = value instanceof Date ? value : new Date(value as string);
-  if (Number.isNaN(date.getTime())) throw new InvalidQueryError(`${name} is not a valid date`);
-  return date;
-}
+const QUERY_KEYS = new Set(['contentType', 'objectId', 'userId', 'requestId', 'since', 'until', 'limit', 'cursor']);
 
 function checkString(name: string, value: unknown, max = 255): string | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'bigint') {
-    throw new InvalidQueryError(`${name} must be a string or a number`);
-  }
-  const text = String(value);
+  let text: string;
+  if (typeof value === 'string') text = value;
+  else if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'bigint') text = String(value);
+  else throw new InvalidQueryError(`${name} must be a string or a finite number`);
   if (text.length === 0 || text.length > max) {
     throw new InvalidQueryError(`${name} must be 1 to ${max} characters`);
   }
   return text;
 }
 
-/** Applies defaults and validates a query; throws InvalidQueryError on bad values. */
+/**
+ * Applies defaults and validates a query; throws InvalidQueryError on bad values, before any store
+ * is asked. Every store calls it first, so a library caller's find() refuses what the HTTP listing
+ * refuses: unknown keys (a misspelt filter would silently widen the result), wrong types, dates
+ * outside 0001-9999 or impossible, forged cursors.
+ */
 export function normalizeQuery(query: EventQuery = {}): NormalizedQuery {
-  const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+  if (query === null || typeof query !== 'object' || Array.isArray(query)) {
+    throw new InvalidQueryError('the query must be an object of filters');
+  }
+  for (const key of Object.keys(query)) {
+    if (!QUERY_KEYS.has(key)) throw new InvalidQueryError(`unknown filter ${JSON.stringify(key.slice(0, 64))}`);
+  }
+  const limit: unknown = query.limit ?? DEFAULT_PAGE_SIZE;
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
     throw new InvalidQueryError(`limit must be an integer from 1 to ${MAX_PAGE_SIZE}`);
   }
   const normalized: NormalizedQuery = { limit };
@@ -74,8 +56,8 @@ export function normalizeQuery(query: EventQuery = {}): NormalizedQuery {
   const objectId = checkString('objectId', query.objectId);
   const userId = checkString('userId', query.userId);
   const requestId = checkString('requestId', query.requestId, 128);
-  const since = checkDate('since', query.since);
-  const until = checkDate('until', query.until);
+  const since = checkQueryDate('since', query.since);
+  const until = checkQueryDate('until', query.until);
   if (contentType !== undefined) normalized.contentType = contentType;
   if (objectId !== undefined) normalized.objectId = objectId;
   if (userId !== undefined) normalized.userId = userId;
@@ -83,7 +65,7 @@ export function normalizeQuery(query: EventQuery = {}): NormalizedQuery {
   if (since !== undefined) normalized.since = since;
   if (until !== undefined) normalized.until = until;
   if (query.cursor !== undefined && query.cursor !== null && query.cursor !== '') {
-    normalized.after = decodeCursor(String(query.cursor));
+    normalized.after = decodeCursor(query.cursor);
   }
   return normalized;
 }
