@@ -1,4 +1,4 @@
-import { safeCsvText } from '../safe-text.js';
+import { safeLayoutText } from '../safe-text.js';
 import type { Cell, ReportColumn } from './report-columns.js';
 
 // Spreadsheets run cells starting with these as formulas (`=HYPERLINK(…)` in a user name is an
@@ -12,7 +12,7 @@ const FORMULA_START = /^[=+\-@\t\r]/;
  */
 export function csvField(value: Cell): string {
   if (value === null) return '';
-  let text = typeof value === 'string' ? safeCsvText(value) : String(value);
+  let text = typeof value === 'string' ? safeLayoutText(value) : String(value);
   if (typeof value === 'string' && FORMULA_START.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
