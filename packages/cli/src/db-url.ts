@@ -46,7 +46,9 @@ const DIALECT_OF_SCHEME: Readonly<Record<string, Dialect>> = {
 
 const DEFAULT_PORT: Readonly<Record<Exclude<Dialect, 'sqlite'>, number>> = { mysql: 3306, postgres: 5432 };
 
-const EXAMPLES = 'sqlite:./audit.db, mysql://user:password@host:3306/db or postgres://user:password@host:5432/db';
+// Without a password in the URLs: the redactor would print them as user:****@.
+const EXAMPLES =
+  'sqlite:./audit.db, mysql://user@host:3306/db or postgres://user@host:5432/db (a password goes after the user: user:password@host)';
 
 /** Any `scheme://user:password@` in `text`, with the password (up to the URL's last `@`) masked. */
 export function maskDatabaseUrl(text: string): string {
