@@ -46,11 +46,12 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
     .command('verify')
     .description(
       'check the hash chains written with integrity on: every chain across the live and archive ' +
-        'tables (and the permission audit table with --permission-table); exit 1 when any is invalid',
+        'tables (and the permission audit table with --permission-table); exit 1 when any is invalid, ' +
+        'a JSON key is stored twice, or rows without a chain sit beside chains',
     )
     .option('--permission-table <name>', 'also verify this permission audit table (e.g. permission_audit_log)')
     .option('--expect-heads <file>', 'JSON file of recorded chain heads: also detects deleted newest rows')
-    .option('--record-heads <file>', 'when every chain is valid, write the chain heads to this JSON file (mode 0600)')
+    .option('--record-heads <file>', 'when verification passes, write the chain heads to this JSON file (mode 0600)')
     .option(
       '--strict',
       'a closed period: with --expect-heads, rows past a recorded head and chains absent from the file fail (exit 1)',
