@@ -140,6 +140,20 @@ describe('cli: passwords with URL delimiters are never printed (issue 16 item 7)
     }
   });
 
+  it("config module with a quote in the password: the syntax error is reported by line, not quoted", async function () {
+    for (const name of ['audit-events.config.mjs', 'audit-events.config.cjs']) {
+      const dir = emptyDir();
+      const exported = name.endsWith('.mjs') ? 'export default' : 'module.exports =';
+      writeFileSync(join(dir, name), `// config\n${exported} { db: 'postgres://app:${SEGMENTS[0]}'${SEGMENTS[1]}@db/app' };\n`);
+      for (const json of [false, true]) {
+        const r = await runCli(['migrate', ...(json ? ['--json'] : [])], { cwd: dir });
+        expect(r.code).to.equal(3);
+        expect(r.stderr).to.match(name.endsWith('.cjs') ? /syntax error on line 2 \(the message is not shown/ : /syntax error (on line 2 )?\(the message is not shown/);
+        expectNoLeak(r.stdout + r.stderr, name);
+      }
+    }
+  });
+
   for (const [name, base] of [['mariadb', MYSQL_URL], ['postgres', POSTGRES_URL]]) {
     it(`${name} (a real server) refusing such a password: the driver's answer is printed, the password is not`, async function () {
       const url = new URL(base);
