@@ -81,9 +81,23 @@ async function readModule(path: string): Promise<unknown> {
     loaded = mod.default ?? mod;
     if (typeof loaded === 'function') loaded = await (loaded as () => unknown)();
   } catch (err) {
-    throw new ConfigurationError('config', `cannot load ${path}: ${(err as Error).message}`, { cause: err });
+    // No cause for a syntax error: the CLI would print the cause's message, the very text withheld.
+    const cause = err instanceof SyntaxError ? {} : { cause: err };
+    throw new ConfigurationError('config', `cannot load ${path}: ${loadFailure(err, path)}`, cause);
   }
   return loaded;
+}
+
+/**
+ * Why a config module did not load. A syntax error's message quotes the offending token, which
+ * may be part of a password (`'p'ss'` in a string): only its line is reported (CommonJS; an ES
+ * module's syntax error carries no line in its stack).
+ */
+function loadFailure(err: unknown, path: string): string {
+  if (!(err instanceof SyntaxError)) return (err as Error)?.message ?? String(err);
+  const escaped = path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const line = new RegExp(`${escaped}:(\\d+)`).exec(String(err.stack))?.[1];
+  return `syntax error${line === undefined ? '' : ` on line ${line}`} (the message is not shown: it may quote a password)`;
 }
 
 function validate(raw: unknown, path: string): ConfigFile {

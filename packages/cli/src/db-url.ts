@@ -2,7 +2,8 @@ import { isAbsolute, resolve } from 'node:path';
 import type { Knex } from 'knex';
 import { ConfigurationError } from '@audit-events/core';
 import { SQLITE_DRIVERS, sqliteKnexConfig, type SqliteDriver } from '@audit-events/knex';
-import { MASKED, Redactor } from './redact.js';
+import { MASKED, maskUrlCredentials } from './redact.js';
+import { decodeLenient, splitUrl } from './url-credentials.js';
 
 /**
  * Database URLs → Knex configurations. Forms:
@@ -45,11 +46,13 @@ const DIALECT_OF_SCHEME: Readonly<Record<string, Dialect>> = {
 
 const DEFAULT_PORT: Readonly<Record<Exclude<Dialect, 'sqlite'>, number>> = { mysql: 3306, postgres: 5432 };
 
-const EXAMPLES = 'sqlite:./audit.db, mysql://user:pass@host:3306/db or postgres://user:pass@host:5432/db';
+// Without a password in the URLs: the redactor would print them as user:****@.
+const EXAMPLES =
+  'sqlite:./audit.db, mysql://user@host:3306/db or postgres://user@host:5432/db (a password goes after the user: user:password@host)';
 
-/** Any `scheme://user:password@` in `text`, with the password masked. */
+/** Any `scheme://user:password@` in `text`, with the password (up to the URL's last `@`) masked. */
 export function maskDatabaseUrl(text: string): string {
-  return new Redactor().redact(text);
+  return maskUrlCredentials(text);
 }
 
 /** Parses a database URL; throws ConfigurationError (setting `db`) with the password masked. */
@@ -57,7 +60,8 @@ export function parseDatabaseUrl(url: string, options: DatabaseUrlOptions = {}):
   const text = url.trim();
   const schemeMatch = /^([a-z][a-z0-9+.-]*):/i.exec(text);
   if (!schemeMatch?.[1]) {
-    throw new ConfigurationError('db', `"${maskDatabaseUrl(text)}" is not a database URL; expected e.g. ${EXAMPLES}`);
+    // Not echoed: text that is not a URL may still be a password pasted into the wrong place.
+    throw new ConfigurationError('db', `the value given is not a database URL (no scheme); expected e.g. ${EXAMPLES}`);
   }
   const scheme = schemeMatch[1].toLowerCase();
   const dialect = DIALECT_OF_SCHEME[scheme];
@@ -116,27 +120,33 @@ function networkTarget(
   dialect: Exclude<Dialect, 'sqlite'>,
   options: DatabaseUrlOptions,
 ): DatabaseTarget {
+  const split = splitUrl(text);
+  // Messages name the URL by scheme and host only: never the text as typed, which may hold a
+  // password the parser could not delimit.
+  const label = split?.label ?? `${scheme}://…`;
+  if (split === undefined) {
+    throw new ConfigurationError('db', `malformed database URL (${label}): expected e.g. ${EXAMPLES}`);
+  }
+  const user = split.user === undefined ? '' : decodePart(split.user, 'user name', label);
+  const password = split.password === undefined ? '' : decodePart(split.password, 'password', label);
   let parsed: URL;
   try {
-    parsed = new URL(text);
+    parsed = new URL(split.withoutCredentials);
   } catch {
-    throw new ConfigurationError('db', `malformed database URL "${maskDatabaseUrl(text)}"; expected e.g. ${EXAMPLES}`);
+    throw new ConfigurationError('db', `malformed database URL (${label}): expected e.g. ${EXAMPLES}`);
   }
-  const masked = maskDatabaseUrl(text);
-  const user = decode(parsed.username, 'user name', masked);
-  const password = decode(parsed.password, 'password', masked);
   // URL keeps IPv6 brackets in hostname; drivers want the bare address.
-  const host = decode(parsed.hostname, 'host', masked).replace(/^\[(.*)\]$/, '$1') || 'localhost';
+  const host = decodePart(parsed.hostname, 'host', label).replace(/^\[(.*)\]$/, '$1') || 'localhost';
   const port = parsed.port === '' ? DEFAULT_PORT[dialect] : Number(parsed.port);
-  const database = decode(parsed.pathname.replace(/^\//, ''), 'database name', masked);
+  const database = decodePart(parsed.pathname.replace(/^\//, ''), 'database name', label);
   if (database.includes('/')) {
-    throw new ConfigurationError('db', `"${masked}": the path must be just a database name`);
+    throw new ConfigurationError('db', `${label}: the path must be just a database name`);
   }
   if (dialect === 'mysql' && database === '') {
-    throw new ConfigurationError('db', `"${masked}" names no database; use ${scheme}://user@host:3306/<database>`);
+    throw new ConfigurationError('db', `${label} names no database; use ${scheme}://user@host:3306/<database>`);
   }
   const timeout = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-  const ssl = sslOption(parsed.searchParams, dialect, masked);
+  const ssl = sslOption(parsed.searchParams, dialect, label);
 
   const hostPart = host.includes(':') ? `[${host}]` : host;
   const credentials = user || password ? `${user}${password ? `:${MASKED}` : ''}@` : '';
@@ -164,38 +174,37 @@ function networkTarget(
       acquireConnectionTimeout: timeout + 1000,
     },
     display,
-    secrets: password ? [password] : [],
+    // The typed form too: a driver or a later message may echo it rather than the decoded one.
+    secrets: password ? [...new Set([password, split.password as string])] : [],
   };
 }
 
-function decode(value: string, what: string, masked: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    throw new ConfigurationError('db', `"${masked}": the ${what} has a malformed %-escape`);
-  }
+function decodePart(value: string, what: string, label: string): string {
+  const decoded = decodeLenient(value);
+  if (decoded === undefined) throw new ConfigurationError('db', `${label}: the ${what} has a malformed %-escape`);
+  return decoded;
 }
 
 type SslOption = false | { rejectUnauthorized: boolean };
 
-function sslOption(params: URLSearchParams, dialect: Exclude<Dialect, 'sqlite'>, masked: string): SslOption | undefined {
+function sslOption(params: URLSearchParams, dialect: Exclude<Dialect, 'sqlite'>, label: string): SslOption | undefined {
   let ssl: SslOption | undefined;
   for (const [key, value] of params) {
     if (key === 'ssl') {
       if (value === 'true' || value === '1') ssl = { rejectUnauthorized: true };
       else if (value === 'false' || value === '0') ssl = false;
-      else throw new ConfigurationError('db', `"${masked}": ssl must be true or false, not "${value}"`);
+      else throw new ConfigurationError('db', `${label}: ssl must be true or false, not "${value}"`);
     } else if (key === 'sslmode' && dialect === 'postgres') {
-      ssl = sslMode(value, masked);
+      ssl = sslMode(value, label);
     } else {
       const supported = dialect === 'postgres' ? 'ssl, sslmode' : 'ssl';
-      throw new ConfigurationError('db', `"${masked}": unsupported URL parameter "${key}" (supported: ${supported})`);
+      throw new ConfigurationError('db', `${label}: unsupported URL parameter "${key}" (supported: ${supported})`);
     }
   }
   return ssl;
 }
 
-function sslMode(value: string, masked: string): SslOption {
+function sslMode(value: string, label: string): SslOption {
   switch (value) {
     case 'disable':
       return false;
@@ -210,7 +219,7 @@ function sslMode(value: string, masked: string): SslOption {
       // `allow`/`prefer` fall back to plain text on failure; node-postgres cannot, so say so.
       throw new ConfigurationError(
         'db',
-        `"${masked}": sslmode must be disable, require, no-verify, verify-ca or verify-full, not "${value}"`,
+        `${label}: sslmode must be disable, require, no-verify, verify-ca or verify-full, not "${value}"`,
       );
   }
 }

@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from './db-url.js';
 import type { DatabaseTarget, Dialect } from './db-url.js';
-import { MASKED, Redactor } from './redact.js';
+import { MASKED } from './redact.js';
+import { describeUrl, encodeCredentials, passwordOfUrl } from './url-credentials.js';
 
 /**
  * A Knex configuration written by the user (the config file's `knex` key), described for
@@ -19,15 +20,15 @@ export function targetFromKnexConfig(config: Knex.Config, connectTimeoutMs = DEF
   let display: string;
   const connection = config.connection;
   if (typeof connection === 'string') {
-    const password = passwordOfUrl(connection);
-    if (password) secrets.push(password);
-    display = new Redactor().redact(connection);
+    secrets.push(...passwordOfUrl(connection));
+    display = describeUrl(connection);
+    out.connection = encodeCredentials(connection);
   } else if (connection !== null && typeof connection === 'object') {
     const c = { ...(connection as Record<string, unknown>) };
     if (typeof c.password === 'string' && c.password !== '') secrets.push(c.password);
     if (typeof c.connectionString === 'string') {
-      const password = passwordOfUrl(c.connectionString);
-      if (password) secrets.push(password);
+      secrets.push(...passwordOfUrl(c.connectionString));
+      c.connectionString = encodeCredentials(c.connectionString);
     }
     if (dialect === 'postgres') c.connectionTimeoutMillis ??= connectTimeoutMs;
     if (dialect === 'mysql') c.connectTimeout ??= connectTimeoutMs;
@@ -48,19 +49,10 @@ function dialectOfClient(client: string): Dialect | 'other' {
 
 function describeConnection(client: string, dialect: Dialect | 'other', c: Record<string, unknown>): string {
   if (dialect === 'sqlite') return `sqlite:${String(c.filename)}`;
-  if (typeof c.connectionString === 'string') return new Redactor().redact(c.connectionString);
+  if (typeof c.connectionString === 'string') return describeUrl(c.connectionString);
   const user = typeof c.user === 'string' ? c.user : '';
   const credentials = user || c.password ? `${user}${c.password ? `:${MASKED}` : ''}@` : '';
   const host = typeof c.socketPath === 'string' ? c.socketPath : `${String(c.host ?? 'localhost')}:${String(c.port ?? 'default port')}`;
   const database = c.database === undefined ? '' : String(c.database);
   return `${client}://${credentials}${host}/${database}`;
-}
-
-function passwordOfUrl(url: string): string | undefined {
-  try {
-    const password = decodeURIComponent(new URL(url).password);
-    return password === '' ? undefined : password;
-  } catch {
-    return undefined;
-  }
 }

@@ -6,6 +6,7 @@ import { ExitCode } from './exit-codes.js';
 import { resolveIo } from './io.js';
 import type { CliIo } from './io.js';
 import { Redactor } from './redact.js';
+import { safeLayoutText } from './safe-text.js';
 import { cliVersion } from './version.js';
 
 const EXIT_CODES_HELP = `
@@ -29,7 +30,7 @@ export async function run(argv: readonly string[] = process.argv, io?: CliIo): P
   let exitCode: number = ExitCode.OK;
   let json = false;
   const write = (stream: 'stdout' | 'stderr', text: string): void => {
-    resolved[stream].write(redactor.redact(text));
+    resolved[stream].write(safeLayoutText(redactor.redact(text)));
   };
   const ctx: CommandContext = {
     io: resolved,

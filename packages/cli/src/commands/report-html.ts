@@ -1,4 +1,3 @@
-import { rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import {
@@ -16,6 +15,7 @@ import { latestEventsByContentType, queryReports } from '@audit-events/knex';
 import type { Knex } from 'knex';
 import type { CommandContext } from '../command-context.js';
 import { ExitCode } from '../exit-codes.js';
+import { GROUP_READABLE_MODE, writeFileWithMode } from '../private-file.js';
 import { renderHtmlReport, type HtmlReportData } from '../report/html/html-page.js';
 import { parseTime, positiveInteger } from '../report/parse-report-options.js';
 import { describeOrigin } from '../report/print-report.js';
@@ -78,7 +78,7 @@ async function html(values: HtmlValues, ctx: CommandContext): Promise<number> {
     events: loaded.events,
   };
   const out = resolve(ctx.io.cwd, values.out);
-  await writeAtomically(out, ctx.redactor.redact(renderHtmlReport(data)));
+  await writeAtomically(out, ctx.redactor.redact(renderHtmlReport(data)), ctx);
   const types = 'types' in data.events ? data.events.types.length : null;
   if (values.json) {
     ctx.out(
@@ -147,14 +147,11 @@ async function requestEvents(knex: Knex, eventsTable: string, values: HtmlValues
   return { table: eventsTable, types };
 }
 
-async function writeAtomically(path: string, text: string): Promise<void> {
-  const temp = `${path}.${process.pid}.${Date.now()}.tmp`;
+async function writeAtomically(path: string, text: string, ctx: CommandContext): Promise<void> {
   try {
     // Audit data: readable by the owner and group only, like FileAuditLogger's files.
-    await writeFile(temp, text, { mode: 0o640 });
-    await rename(temp, path);
+    await writeFileWithMode(path, text, GROUP_READABLE_MODE, 'report', (line) => ctx.err(`warning: ${line}`));
   } catch (err) {
-    await rm(temp, { force: true }).catch(() => {});
     const code = (err as { code?: string }).code ?? 'error';
     throw new ConfigurationError('out', `cannot write ${path} (${code}); does ${dirname(path)} exist and is it writable?`, { cause: err });
   }

@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Knex } from 'knex';
@@ -16,13 +16,17 @@ import { addDatabaseOptions } from '../database-options.js';
 import type { DatabaseOptionValues } from '../database-options.js';
 import { ExitCode } from '../exit-codes.js';
 import { exitCodeOf, watchInterrupts } from '../interrupts.js';
+import { PRIVATE_MODE, warnIfLooser, writeFileWithMode } from '../private-file.js';
 import { MissingTablesError, requireTables } from '../require-tables.js';
+import { safeText } from '../safe-text.js';
 import { withStore } from '../with-store.js';
 
 interface VerifyOptionValues extends DatabaseOptionValues {
   permissionTable?: string;
   expectHeads?: string;
   recordHeads?: string;
+  strict?: boolean;
+  allowUnchained?: boolean;
 }
 
 /** One verified log: the event tables, or a permission audit table. */
@@ -42,20 +46,37 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
     .command('verify')
     .description(
       'check the hash chains written with integrity on: every chain across the live and archive ' +
-        'tables (and the permission audit table with --permission-table); exit 1 when any is invalid',
+        'tables (and the permission audit table with --permission-table); exit 1 when any is invalid, ' +
+        'a JSON key is stored twice, or rows without a chain sit beside chains',
     )
     .option('--permission-table <name>', 'also verify this permission audit table (e.g. permission_audit_log)')
     .option('--expect-heads <file>', 'JSON file of recorded chain heads: also detects deleted newest rows')
-    .option('--record-heads <file>', 'when every chain is valid, write the chain heads to this JSON file');
+    .option('--record-heads <file>', 'when verification passes, write the chain heads to this JSON file (mode 0600)')
+    .option(
+      '--strict',
+      'a closed period: with --expect-heads, rows past a recorded head and chains absent from the file fail (exit 1)',
+    )
+    .option(
+      '--allow-unchained',
+      'accept rows without a chain in tables that hold chains (rows written before integrity was on); they are still counted',
+    );
   addDatabaseOptions(command).action(async (values: VerifyOptionValues) => {
     ctx.useJson(values.json === true);
+    if (values.strict === true && values.expectHeads === undefined) {
+      command.error('error: --strict needs --expect-heads <file> (the checkpoint the period is closed against)');
+    }
     ctx.finish(await verify(values, ctx));
   });
 }
 
 async function verify(values: VerifyOptionValues, ctx: CommandContext): Promise<number> {
   if (values.permissionTable !== undefined) checkTableName(values.permissionTable);
-  const expected = values.expectHeads === undefined ? {} : await readHeads(resolve(ctx.io.cwd, values.expectHeads));
+  const warn = (line: string): void => ctx.err(`warning: ${line}`);
+  const expected = values.expectHeads === undefined ? undefined : await readHeads(resolve(ctx.io.cwd, values.expectHeads), warn);
+  // With a heads file, a table it does not name has an empty checkpoint: all its rows are uncovered.
+  const headsOf = (table: string): { expectedHeads?: ChainHead[] } =>
+    expected === undefined ? {} : { expectedHeads: expected[table] ?? [] };
+  const checks = { strict: values.strict === true, allowUnchainedRows: values.allowUnchained === true };
   return withStore(values, ctx, async (opened, settings) => {
     const database = settings.target.display;
     const namedEvents = values.table !== undefined || settings.table !== undefined;
@@ -71,7 +92,8 @@ async function verify(values: VerifyOptionValues, ctx: CommandContext): Promise<
         const report = await verifyEventLog(opened.knex, {
           tableName: opened.table,
           archiveTableName: opened.archiveTable,
-          expectedHeads: expected[opened.table] ?? [],
+          ...headsOf(opened.table),
+          ...checks,
           signal: interrupts.signal,
         });
         sections.push({ kind: 'events', table: opened.table, report });
@@ -79,7 +101,8 @@ async function verify(values: VerifyOptionValues, ctx: CommandContext): Promise<
       if (values.permissionTable !== undefined) {
         const report = await verifyPermissionLog(opened.knex, {
           tableName: values.permissionTable,
-          expectedHeads: expected[values.permissionTable] ?? [],
+          ...headsOf(values.permissionTable),
+          ...checks,
           signal: interrupts.signal,
         });
         sections.push({ kind: 'permissions', table: values.permissionTable, report });
@@ -97,11 +120,11 @@ async function verify(values: VerifyOptionValues, ctx: CommandContext): Promise<
 
     const valid = sections.reduce((n, s) => n + s.report.validChains, 0);
     const total = sections.reduce((n, s) => n + s.report.totalChains, 0);
-    const ok = valid === total;
+    const ok = sections.every((s) => s.report.valid);
     let recorded: string | null = null;
     if (values.recordHeads !== undefined && ok) {
       recorded = resolve(ctx.io.cwd, values.recordHeads);
-      await writeHeads(recorded, sections);
+      await writeHeads(recorded, sections, warn);
     }
     if (values.json) {
       ctx.out(
@@ -109,6 +132,7 @@ async function verify(values: VerifyOptionValues, ctx: CommandContext): Promise<
           command: 'verify',
           ok,
           database,
+          strict: values.strict === true,
           validChains: valid,
           totalChains: total,
           logs: sections.map((s) => ({ kind: s.kind, table: s.table, ...s.report })),
@@ -116,10 +140,11 @@ async function verify(values: VerifyOptionValues, ctx: CommandContext): Promise<
         }),
       );
     } else {
-      for (const section of sections) for (const line of sectionLines(section)) ctx.out(line);
-      ctx.out(`${valid}/${total} chains valid`);
-      if (recorded !== null) ctx.err(`chain heads written to ${recorded}`);
-      else if (values.recordHeads !== undefined) ctx.err('chain heads NOT written: not every chain is valid');
+      // Chain ids, keys and table names come from the database: escaped before they reach a terminal.
+      for (const section of sections) for (const line of sectionLines(section)) ctx.out(safeText(line));
+      ctx.out(summaryLine(sections, valid, total));
+      if (recorded !== null) ctx.err(`chain heads written to ${safeText(recorded)}`);
+      else if (values.recordHeads !== undefined) ctx.err('chain heads NOT written: the verification failed');
     }
     return ok ? ExitCode.OK : ExitCode.FAILURE;
   });
@@ -128,17 +153,48 @@ async function verify(values: VerifyOptionValues, ctx: CommandContext): Promise<
 function sectionLines({ kind, report }: Section): string[] {
   const lines = [kind === 'events' ? report.tables.join(' + ') : `${report.tables.join(' + ')} (permission audit log)`];
   if (report.chains.length === 0) lines.push('  no hash chains (nothing was written with integrity on)');
-  for (const chain of report.chains) lines.push(`  ${chain.chainId}: ${status(chain)} (${chain.rows} rows)`);
-  if (report.unchainedRows > 0) {
-    lines.push(`  ${report.unchainedRows} row(s) without a hash chain (written with integrity off): not verifiable`);
-  }
+  for (const chain of report.chains) lines.push(`  ${chain.chainId}: ${status(chain)}`);
+  if (report.unchainedRows > 0) lines.push(`  ${report.unchainedRows} row(s) without a hash chain: ${unchainedVerdict(report)}`);
   return lines;
 }
 
+function unchainedVerdict(report: VerifyReport): string {
+  if (report.unchainedRowsFail) {
+    return 'FAILED (these tables hold chains, so the rows went around them; --allow-unchained if they predate integrity)';
+  }
+  if (report.totalChains > 0) return 'accepted (--allow-unchained), not verifiable';
+  return 'written with integrity off, not verifiable';
+}
+
 function status(chain: ChainVerification): string {
-  if (chain.valid) return 'valid';
+  const rows = `${chain.rows} rows`;
+  if (!chain.valid) return `INVALID: ${failure(chain)} (${rows})`;
+  const uncovered = chain.uncoveredRows ?? 0;
+  if (chain.notInCheckpoint) return `valid (${rows}; not in the heads file: not covered by the checkpoint)`;
+  if (uncovered > 0) return `valid (${rows}; ${uncovered} past the recorded head: not covered by the checkpoint)`;
+  return `valid (${rows})`;
+}
+
+function failure(chain: ChainVerification): string {
   const at = chain.firstBadSeq === undefined ? ' (a row of the chain has no seq)' : ` at seq ${chain.firstBadSeq}`;
-  return `INVALID: ${chain.reason ?? 'unknown'}${at}`;
+  if (chain.reason === 'uncovered') {
+    const what = chain.notInCheckpoint ? 'the chain is not in the heads file' : 'rows past the recorded head';
+    return `not covered by the checkpoint (--strict): ${what}, from seq ${chain.firstBadSeq ?? 1}`;
+  }
+  if (chain.reason === 'duplicate-key' && chain.duplicateKey !== undefined) {
+    return `duplicate-key${at}: "${chain.duplicateKey.key}" twice in one object of ${chain.duplicateKey.column}`;
+  }
+  return `${chain.reason ?? 'unknown'}${at}`;
+}
+
+/** `k/N chains valid`, then what else failed or was not covered. */
+function summaryLine(sections: readonly Section[], valid: number, total: number): string {
+  const notes: string[] = [];
+  const unchained = sections.filter((s) => s.report.unchainedRowsFail).reduce((n, s) => n + s.report.unchainedRows, 0);
+  if (unchained > 0) notes.push(`${unchained} unchained row(s) FAILED`);
+  const uncovered = sections.reduce((n, s) => n + s.report.uncoveredRows, 0);
+  if (uncovered > 0 && valid === total) notes.push(`${uncovered} row(s) not covered by the checkpoint`);
+  return [`${valid}/${total} chains valid`, ...notes].join('; ');
 }
 
 async function exists(knex: Knex, table: string, database: string): Promise<boolean> {
@@ -151,24 +207,26 @@ async function exists(knex: Knex, table: string, database: string): Promise<bool
   }
 }
 
-async function readHeads(path: string): Promise<HeadsFile> {
+async function readHeads(path: string, warn: (line: string) => void): Promise<HeadsFile> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(await readFile(path, 'utf8'));
   } catch (err) {
     throw new ConfigurationError('expect-heads', `cannot read ${path} as JSON: ${(err as Error).message.split('\n')[0]}`, { cause: err });
   }
+  // A checkpoint others can rewrite proves nothing: say so (the check still runs).
+  await warnIfLooser(path, PRIVATE_MODE, 'heads file', warn);
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new ConfigurationError('expect-heads', `${path} must hold an object mapping table names to arrays of { chainId, seq, hash }`);
   }
   for (const [table, heads] of Object.entries(parsed)) {
-    if (!Array.isArray(heads)) throw new ConfigurationError('expect-heads', `${path}: "${table}" must be an array`);
+    if (!Array.isArray(heads)) throw new ConfigurationError('expect-heads', `${path}: "${safeText(table)}" must be an array`);
   }
   // Each head is validated by the verifier (a ConfigurationError naming expectedHeads[i]).
   return parsed as HeadsFile;
 }
 
-async function writeHeads(path: string, sections: readonly Section[]): Promise<void> {
+async function writeHeads(path: string, sections: readonly Section[], warn: (line: string) => void): Promise<void> {
   const file: HeadsFile = {};
   for (const { table, report } of sections) {
     file[table] = report.chains
@@ -176,7 +234,7 @@ async function writeHeads(path: string, sections: readonly Section[]): Promise<v
       .map((c) => ({ chainId: c.chainId, seq: c.lastSeq as number, hash: c.lastHash as string }));
   }
   try {
-    await writeFile(path, `${JSON.stringify(file, null, 2)}\n`);
+    await writeFileWithMode(path, `${JSON.stringify(file, null, 2)}\n`, PRIVATE_MODE, 'heads file', warn);
   } catch (err) {
     throw new ConfigurationError('record-heads', `cannot write ${path}: ${(err as Error).message}`, { cause: err });
   }

@@ -1,16 +1,8 @@
+import { safeText } from '../safe-text.js';
 import type { Cell, ReportColumn } from './report-columns.js';
 
 /** Longest cell text in a table; longer values are cut with `…` (the JSON and CSV keep them whole). */
 export const MAX_CELL_CHARS = 60;
-
-// C0/C1 controls and the bidi overrides: log data comes from users, and a user name holding an
-// ANSI escape or a right-to-left override must not repaint the terminal or reorder the table.
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
-
-/** Control and bidi characters written as `\\u001b`, so the text cannot act on the terminal. */
-export function safeText(value: string): string {
-  return value.replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
 
 /** Makes a value safe and short enough for a terminal cell. */
 export function cellText(value: string): string {

@@ -1,6 +1,7 @@
 import type { CommandContext } from '../command-context.js';
 import { formatCsv } from './format-csv.js';
-import { formatTable, safeText } from './format-table.js';
+import { safeText } from '../safe-text.js';
+import { formatTable } from './format-table.js';
 import type { ReportColumn } from './report-columns.js';
 import type { ReportOrigin } from './report-source.js';
 

@@ -11,6 +11,11 @@ export interface TablePlan {
   select: string;
   /** Columns outside the layout, hashed when not null, sorted by name. */
   others: ReadonlyArray<{ name: string; kind: ValueKind }>;
+  /**
+   * JSON columns selected as their stored text where the driver would parse them (mysql2 on
+   * MariaDB): a key stored twice is visible only in the text (see duplicate-keys.ts).
+   */
+  jsonAsText: ReadonlySet<string>;
 }
 
 async function columnTypes(knex: Knex, tableName: string): Promise<Map<string, string>> {
@@ -37,9 +42,12 @@ export async function planTable(knex: Knex, dialect: DialectName, table: string,
   }
   const layoutNames = new Set(layout.columns.map((c) => c.name));
   const select: string[] = [];
+  const jsonAsText = new Set<string>();
   for (const column of layout.columns) {
     if (!types.has(column.name)) continue; // read as null, as the writer hashed a missing column
-    select.push(dialect === 'mysql' && column.utcTextOnMysql ? asText(column.name) : q(column.name));
+    const jsonText = dialect === 'mysql' && column.kind === 'json';
+    if (jsonText) jsonAsText.add(column.name);
+    select.push(dialect === 'mysql' && (column.utcTextOnMysql || jsonText) ? asText(column.name) : q(column.name));
   }
   select.push(q('hash'));
   const others: Array<{ name: string; kind: ValueKind }> = [];
@@ -50,11 +58,12 @@ export async function planTable(knex: Knex, dialect: DialectName, table: string,
     // node-sqlite3 and mysql2 round 64-bit integers to doubles: read them as text, exactly.
     // MariaDB's JSON is longtext to information_schema, yet mysql2 parses it (a JSON string value
     // would come back unquoted): read text columns as text, which is what the writer hashed.
-    const textual = (kind === 'int' && dialect !== 'postgres') || (kind === 'string' && dialect === 'mysql');
+    const textual = (kind === 'int' && dialect !== 'postgres') || ((kind === 'string' || kind === 'json') && dialect === 'mysql');
+    if (kind === 'json' && dialect === 'mysql') jsonAsText.add(name);
     select.push(textual ? asText(name) : q(name));
   }
   others.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return { table, select: select.join(', '), others };
+  return { table, select: select.join(', '), others, jsonAsText };
 }
 
 /** Whether a table exists (the archive table is optional for the permission log). */

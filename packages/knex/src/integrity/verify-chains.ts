@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import { AbortedError, ConfigurationError } from '@audit-events/core';
 import { quoteIdentifier, rawRows, type DialectTraits } from '../sql/dialect.js';
-import { canonicalRead } from './canonical-value.js';
+import { canonicalRead, type ValueKind } from './canonical-value.js';
+import { firstDuplicateKey } from './duplicate-keys.js';
 import { ChainCursor, nextBySeq, type ReadRow } from './chain-cursor.js';
 import { canonicalRow, digest, GENESIS_HASH } from './row-digest.js';
 import type { RowLayout } from './row-layout.js';
@@ -20,7 +21,16 @@ export interface VerifyTarget {
   layout: RowLayout;
 }
 
-function checkOptions(options: VerifyOptions): { pageSize: number; expected: Map<string, ChainHead> } {
+interface CheckedOptions {
+  pageSize: number;
+  expected: Map<string, ChainHead>;
+  /** expectedHeads was given: rows no head vouches for are counted (and fail when strict). */
+  checkpoint: boolean;
+  strict: boolean;
+  allowUnchainedRows: boolean;
+}
+
+function checkOptions(options: VerifyOptions): CheckedOptions {
   if (options === null || typeof options !== 'object') throw new ConfigurationError('options', 'must be an object');
   const pageSize = options.pageSize ?? DEFAULT_VERIFY_PAGE_SIZE;
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 100_000) {
@@ -28,6 +38,12 @@ function checkOptions(options: VerifyOptions): { pageSize: number; expected: Map
   }
   if (options.onChain !== undefined && typeof options.onChain !== 'function') {
     throw new ConfigurationError('onChain', 'must be a function');
+  }
+  for (const flag of ['strict', 'allowUnchainedRows'] as const) {
+    if (options[flag] !== undefined && typeof options[flag] !== 'boolean') throw new ConfigurationError(flag, 'must be a boolean');
+  }
+  if (options.strict === true && options.expectedHeads === undefined) {
+    throw new ConfigurationError('strict', 'needs expectedHeads: strict fails rows no recorded head covers');
   }
   const expected = new Map<string, ChainHead>();
   const heads = options.expectedHeads ?? [];
@@ -48,7 +64,13 @@ function checkOptions(options: VerifyOptions): { pageSize: number; expected: Map
     const known = expected.get(h.chainId);
     if (known === undefined || known.seq < (h.seq as number)) expected.set(h.chainId, h as ChainHead);
   });
-  return { pageSize, expected };
+  return {
+    pageSize,
+    expected,
+    checkpoint: options.expectedHeads !== undefined,
+    strict: options.strict === true,
+    allowUnchainedRows: options.allowUnchainedRows === true,
+  };
 }
 
 /**
@@ -59,7 +81,8 @@ function checkOptions(options: VerifyOptions): { pageSize: number; expected: Map
  * archive table meanwhile cannot make a row seem missing or doubled.
  */
 export async function verifyChains(target: VerifyTarget, options: VerifyOptions = {}): Promise<VerifyReport> {
-  const { pageSize, expected } = checkOptions(options);
+  const checked = checkOptions(options);
+  const { expected } = checked;
   const { knex, traits } = target;
   const dialect = traits.name;
   const q = (name: string): string => quoteIdentifier(name, dialect);
@@ -102,11 +125,13 @@ export async function verifyChains(target: VerifyTarget, options: VerifyOptions 
   const chains: ChainVerification[] = [];
   for (const chainId of [...chainIds].sort()) {
     if (options.signal?.aborted) throw new AbortedError(`Verification aborted after ${chains.length} chain(s)`);
-    const result = await verifyChain(target, plans, chainId, pageSize, expected.get(chainId), unpositioned.get(chainId) ?? 0, options.signal);
+    const result = await verifyChain(target, plans, chainId, checked, unpositioned.get(chainId) ?? 0, options.signal);
     chains.push(result);
     options.onChain?.(result);
   }
   const validChains = chains.filter((c) => c.valid).length;
+  // Tables that hold chains were written with integrity: a row outside every chain went around it.
+  const unchainedRowsFail = unchainedRows > 0 && chainIds.size > 0 && !checked.allowUnchainedRows;
   return {
     tables: [...target.tables],
     chains,
@@ -114,7 +139,10 @@ export async function verifyChains(target: VerifyTarget, options: VerifyOptions 
     totalChains: chains.length,
     chainedRows: chains.reduce((sum, c) => sum + c.rows, 0),
     unchainedRows,
-    valid: validChains === chains.length,
+    unchainedRowsFail,
+    uncoveredRows: chains.reduce((sum, c) => sum + (c.uncoveredRows ?? 0), 0),
+    uncoveredChains: chains.filter((c) => (c.uncoveredRows ?? 0) > 0).length,
+    valid: validChains === chains.length && !unchainedRowsFail,
   };
 }
 
@@ -122,12 +150,13 @@ async function verifyChain(
   target: VerifyTarget,
   plans: readonly TablePlan[],
   chainId: string,
-  pageSize: number,
-  expectedHead: ChainHead | undefined,
+  checked: CheckedOptions,
   unpositioned: number,
   signal: AbortSignal | undefined,
 ): Promise<ChainVerification> {
   const { knex, traits, layout } = target;
+  const { pageSize } = checked;
+  const expectedHead = checked.expected.get(chainId);
   const read = async (trx: Knex.Transaction): Promise<ChainVerification> => {
     const cursors = plans.map((plan) => new ChainCursor(trx, plan, traits.name, chainId, pageSize));
     const planOf = new Map<ChainCursor, TablePlan>(cursors.map((c, i) => [c, plans[i] as TablePlan]));
@@ -136,8 +165,8 @@ async function verifyChain(
     let prevHash = GENESIS_HASH;
     let lastHash: string | null = null;
     let lastSeq: number | null = null;
-    let failure: { reason: IntegrityFailure; seq?: number } | null =
-      unpositioned > 0 ? { reason: 'broken-link' } : null;
+    let uncovered = 0;
+    let failure: Failure | null = unpositioned > 0 ? { reason: 'broken-link' } : null;
     for (;;) {
       if (signal?.aborted) throw new AbortedError(`Verification aborted in chain ${chainId}`);
       const found = await nextRow(cursors, planOf);
@@ -150,6 +179,7 @@ async function verifyChain(
       if (failure === null && expectedHead !== undefined && seq === expectedHead.seq && hash !== expectedHead.hash) {
         failure = { reason: 'head-mismatch', seq };
       }
+      if (checked.checkpoint && (expectedHead === undefined || seq > expectedHead.seq)) uncovered++;
       prevSeq = seq;
       prevHash = hash ?? '';
       lastSeq = seq;
@@ -158,10 +188,18 @@ async function verifyChain(
     if (failure === null && expectedHead !== undefined && (lastSeq ?? 0) < expectedHead.seq) {
       failure = { reason: 'missing-tail', seq: (lastSeq ?? 0) + 1 };
     }
+    if (failure === null && checked.strict && uncovered > 0) {
+      failure = { reason: 'uncovered', seq: expectedHead === undefined ? 1 : expectedHead.seq + 1 };
+    }
     const result: ChainVerification = { chainId, rows, valid: failure === null, lastSeq, lastHash };
     if (failure !== null) {
       result.reason = failure.reason;
       if (failure.seq !== undefined) result.firstBadSeq = failure.seq;
+      if (failure.duplicateKey !== undefined) result.duplicateKey = failure.duplicateKey;
+    }
+    if (checked.checkpoint) {
+      result.uncoveredRows = uncovered;
+      result.notInCheckpoint = expectedHead === undefined;
     }
     return result;
   };
@@ -178,6 +216,12 @@ async function nextRow(
   return { row: picked.row, plan: planOf.get(picked.cursor) as TablePlan };
 }
 
+interface Failure {
+  reason: IntegrityFailure;
+  seq?: number;
+  duplicateKey?: { column: string; key: string };
+}
+
 /** The first thing wrong with `row` given the row before it, or null. */
 function checkRow(
   row: ReadRow,
@@ -188,21 +232,46 @@ function checkRow(
   prevHash: string,
   layout: RowLayout,
   traits: DialectTraits,
-): { reason: IntegrityFailure; seq: number } | null {
+): Failure | null {
   if (seq <= prevSeq) return { reason: 'duplicate-seq', seq };
   if (seq > prevSeq + 1) return { reason: 'seq-gap', seq: prevSeq + 1 };
   const link = row['prev_hash'];
   if (link === null || link === undefined || String(link) !== prevHash) return { reason: 'broken-link', seq };
   if (hash === null || recompute(row, plan, layout, traits) !== hash) return { reason: 'hash-mismatch', seq };
+  const duplicate = duplicateKeyIn(row, plan, layout);
+  if (duplicate !== undefined) return { reason: 'duplicate-key', seq, duplicateKey: duplicate };
   return null;
+}
+
+/**
+ * A key twice in one object of a JSON column stored as text (SQLite, MariaDB); jsonb and
+ * MySQL's JSON type keep one value per key, and a driver that parsed the value has none left.
+ */
+function duplicateKeyIn(row: ReadRow, plan: TablePlan, layout: RowLayout): { column: string; key: string } | undefined {
+  const jsonColumns = [
+    ...layout.columns.filter((c) => c.kind === 'json').map((c) => c.name),
+    ...plan.others.filter((c) => c.kind === 'json').map((c) => c.name),
+  ];
+  for (const column of jsonColumns) {
+    const value = row[column];
+    const text = Buffer.isBuffer(value) ? value.toString('utf8') : value;
+    if (typeof text !== 'string') continue;
+    const key = firstDuplicateKey(text);
+    if (key !== undefined) return { column, key };
+  }
+  return undefined;
 }
 
 /** The hash the row should have, from the values the driver returned. */
 export function recompute(row: ReadRow, plan: TablePlan, layout: RowLayout, traits: DialectTraits): string {
-  const fixed = layout.columns.map((column) => canonicalRead(column.kind, row[column.name], traits));
+  // Columns the plan read as text are parsed here, whatever the driver does with JSON.
+  const asText: DialectTraits = { ...traits, driverParsesJson: false };
+  const read = (kind: ValueKind, name: string): string | null =>
+    canonicalRead(kind, row[name], plan.jsonAsText.has(name) ? asText : traits);
+  const fixed = layout.columns.map((column) => read(column.kind, column.name));
   const others: Array<[string, string]> = [];
   for (const { name, kind } of plan.others) {
-    const value = canonicalRead(kind, row[name], traits);
+    const value = read(kind, name);
     if (value !== null) others.push([name, value]);
   }
   return digest(canonicalRow(layout, fixed, others));

@@ -7,11 +7,24 @@
  * - `duplicate-seq`: two rows claim one position (a forged copy, e.g. in the archive table);
  * - `missing-tail`: the chain ends before a recorded head (its newest rows were deleted);
  * - `head-mismatch`: the row at a recorded head's position has another hash (the chain was
- *   rewritten from there on).
+ *   rewritten from there on);
+ * - `duplicate-key`: a JSON column's stored text has one key twice in an object. The hash (over
+ *   the parsed value, where the last one wins) still matches, but SQLite's json_extract and
+ *   MariaDB's json_value read the first: `{"amount":1000000,"amount":100}` says 1000000 to SQL;
+ * - `uncovered` (only with `strict`): rows past the recorded head, or a chain absent from
+ *   `expectedHeads`; without `strict` they are counted in `uncoveredRows`, not a failure.
  * The last two need `expectedHeads`: without an external checkpoint, deleting a chain's newest
  * rows leaves a shorter chain that is perfectly consistent.
  */
-export type IntegrityFailure = 'hash-mismatch' | 'seq-gap' | 'broken-link' | 'duplicate-seq' | 'missing-tail' | 'head-mismatch';
+export type IntegrityFailure =
+  | 'hash-mismatch'
+  | 'seq-gap'
+  | 'broken-link'
+  | 'duplicate-seq'
+  | 'missing-tail'
+  | 'head-mismatch'
+  | 'duplicate-key'
+  | 'uncovered';
 
 /** A chain's newest row, as recorded by an operator (see chainHeads()) to detect a deleted tail. */
 export interface ChainHead {
@@ -31,6 +44,15 @@ export interface ChainVerification {
   /** The newest position read and its stored hash: record them (when valid) as a checkpoint. */
   lastSeq: number | null;
   lastHash: string | null;
+  /** With reason `duplicate-key`: the JSON column and the key found twice. */
+  duplicateKey?: { column: string; key: string };
+  /**
+   * With `expectedHeads` only: rows no recorded head vouches for (past the chain's head, or every
+   * row of a chain absent from expectedHeads). Live tables grow, so they are valid unless `strict`.
+   */
+  uncoveredRows?: number;
+  /** With `expectedHeads` only: true when expectedHeads has no head for this chain. */
+  notInCheckpoint?: boolean;
 }
 
 export interface VerifyReport {
@@ -42,15 +64,35 @@ export interface VerifyReport {
   totalChains: number;
   /** Rows in chains. */
   chainedRows: number;
-  /** Rows written without integrity (null chain_id): not verifiable, not a failure. */
+  /** Rows without a chain (null chain_id): not verifiable. */
   unchainedRows: number;
-  /** True when every chain is valid. */
+  /**
+   * True when unchainedRows make the report invalid: the tables hold hash chains (or
+   * expectedHeads names some), so a row outside them was written around the chain, unless
+   * `allowUnchainedRows` says such rows predate integrity.
+   */
+  unchainedRowsFail: boolean;
+  /** Sum of the chains' uncoveredRows (0 without expectedHeads). */
+  uncoveredRows: number;
+  /** Chains with uncovered rows (0 without expectedHeads). */
+  uncoveredChains: number;
+  /** True when every chain is valid and no unchained row fails. */
   valid: boolean;
 }
 
 export interface VerifyOptions {
-  /** Recorded heads: a chain that ends before its head, or differs at it, fails. */
+  /**
+   * Recorded heads: a chain that ends before its head, or differs at it, fails. Given (even
+   * empty), rows past a head and chains without one are counted as uncovered.
+   */
   expectedHeads?: readonly ChainHead[];
+  /** A closed period: uncovered rows fail (reason `uncovered`). Needs expectedHeads. */
+  strict?: boolean;
+  /**
+   * Unchained rows in tables that hold chains are then counted, not a failure: for tables with
+   * rows from before integrity was turned on. Rows inserted around the chains pass too.
+   */
+  allowUnchainedRows?: boolean;
   /** Rows read per query and table; default 1000. Memory holds about two pages. */
   pageSize?: number;
   /** Called after each chain, e.g. for progress output. */
