@@ -243,7 +243,7 @@ forEachDialect('KnexEventStore JSON depth', (ctx, dialect) => {
       if (dialect === 'mysql') {
         expect(results[1].status).to.equal('rejected');
         expect(results[1].reason.code).to.equal('AUDIT_STORE_WRITE_FAILED');
-        expect(results[1].reason.message).to.match(/nested deeper than 32/);
+        expect(results[1].reason.message).to.match(/nested deeper than 31/);
       } else {
         expect(results[1].status).to.equal('fulfilled');
       }
