@@ -102,6 +102,7 @@ const CACHE_SIZE = 10_000;
 const SPLIT_WORDS = /[^a-z0-9]+/;
 const CAMEL_BOUNDARY = /([a-z0-9])([A-Z])/g;
 const SEGMENT_SEPARATORS = /[[\].]+/;
+const HAS_SEGMENTS = /[[\].]/;
 
 /**
  * `card[cvv]`, `card_cvv`, `CARD-CVV` → `card`, `cvv`; camelCase is split too (`cardCvv`), and
@@ -159,7 +160,8 @@ export class FieldMasker {
     for (const needle of this.needles) if (normalized.includes(needle)) return true;
     // Flat query parsers (Express 5, Koa) keep `card[cvv]` as one key: its words count too.
     if (this.exact.size > 0 && words(folded).some((word) => this.exact.has(word))) return true;
-    if (this.wholeKeys.size > 0 && normalized.length > 0) {
+    // The whole key was checked above; a bracketed or dotted one (`oauth[code]`) by segment too.
+    if (this.wholeKeys.size > 0 && HAS_SEGMENTS.test(folded)) {
       for (const segment of folded.split(SEGMENT_SEPARATORS)) {
         if (this.wholeKeys.has(normalizeFolded(segment))) return true;
       }
@@ -173,6 +175,7 @@ export class FieldMasker {
    * than MAX_JSON_DEPTH replaced by a marker (the most MariaDB stores).
    */
   mask(value: JsonValue): JsonValue {
-    return maskedCopy(value, this).value;
+    // JSON data has no cycles (and the depth clamp bounds the walk anyway): no cycle bookkeeping.
+    return maskedCopy(value, this, Number.POSITIVE_INFINITY, false).value;
   }
 }

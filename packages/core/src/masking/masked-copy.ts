@@ -16,9 +16,8 @@ export const TOO_DEEP = '[nested deeper than 31 levels]';
 /** The masked value standing in for a secret; duplicated from mask.ts to avoid an import cycle. */
 const MASK = '********';
 
-/** Name/value pair shapes: `{ name: 'password', value: '…' }` and its common spellings. */
-const PAIR_NAME_KEYS = ['name', 'key', 'field', 'param'] as const;
-const PAIR_VALUE_KEYS = new Set(['value', 'val', 'values']);
+/** Name/value pair shapes: `{ name|key|field|param: 'password', value|val|values: '…' }`. */
+const PAIR_VALUE_KEYS = ['value', 'val', 'values'];
 /** A pair's name longer than this is prose (`{ name: 'A long product title', value: 3 }`), not a field name. */
 const MAX_PAIR_NAME = 64;
 
@@ -37,8 +36,8 @@ export interface MaskedCopy {
  * (Date, Map, toJSON…) go through toJsonSafe first; functions, symbols and cycles throw
  * NotJsonSerializableError as toJsonSafe does.
  */
-export function maskedCopy(raw: unknown, masker: FieldMasker, maxBytes = Number.POSITIVE_INFINITY): MaskedCopy {
-  const walk = new Walk(masker, maxBytes);
+export function maskedCopy(raw: unknown, masker: FieldMasker, maxBytes = Number.POSITIVE_INFINITY, checkCycles = true): MaskedCopy {
+  const walk = new Walk(masker, maxBytes, checkCycles);
   const value = walk.copy(raw, null, 1, 'value');
   return { value, stopped: walk.stopped, bytesSeen: walk.bytes };
 }
@@ -48,11 +47,12 @@ class Walk {
   stopped = false;
   readonly #masker: FieldMasker;
   readonly #maxBytes: number;
-  readonly #open = new Set<object>();
+  readonly #open: Set<object> | null;
 
-  constructor(masker: FieldMasker, maxBytes: number) {
+  constructor(masker: FieldMasker, maxBytes: number, checkCycles: boolean) {
     this.#masker = masker;
     this.#maxBytes = maxBytes;
+    this.#open = checkCycles ? new Set<object>() : null;
   }
 
   #spend(n: number): void {
@@ -111,14 +111,20 @@ class Walk {
   }
 
   #container(value: object, parent: string | null, depth: number, path: string): JsonValue {
-    if (this.#open.has(value)) throw new NotJsonSerializableError(path, 'circular reference');
-    this.#open.add(value);
+    this.#spend(2);
+    const open = this.#open;
+    if (open === null) return this.#children(value, parent, depth, path);
+    if (open.has(value)) throw new NotJsonSerializableError(path, 'circular reference');
+    open.add(value);
     try {
-      this.#spend(2);
-      return Array.isArray(value) ? this.#array(value, parent, depth, path) : this.#object(value as Record<string, unknown>, parent, depth, path);
+      return this.#children(value, parent, depth, path);
     } finally {
-      this.#open.delete(value);
+      open.delete(value);
     }
+  }
+
+  #children(value: object, parent: string | null, depth: number, path: string): JsonValue {
+    return Array.isArray(value) ? this.#array(value, parent, depth, path) : this.#object(value as Record<string, unknown>, parent, depth, path);
   }
 
   #array(value: readonly unknown[], parent: string | null, depth: number, path: string): JsonValue[] {
@@ -151,22 +157,19 @@ class Walk {
   #object(value: Record<string, unknown>, parent: string | null, depth: number, path: string): JsonValue {
     const out: { [key: string]: JsonValue } = {};
     const masker = this.#masker;
-    // `{ name: 'password', value: '…' }`: the value is masked when the pair's name is sensitive.
-    let pairIsSensitive = false;
-    for (const nameKey of PAIR_NAME_KEYS) {
-      const name = Object.prototype.hasOwnProperty.call(value, nameKey) ? value[nameKey] : undefined;
-      if (typeof name === 'string') {
-        pairIsSensitive = this.#isPairName(name);
-        break;
-      }
-    }
+    // `{ name: 'password', value: '…' }`: noted while copying (no extra lookups per object), its
+    // value keys masked afterwards if the name is sensitive.
+    let pairName: string | undefined;
     for (const key of Object.keys(value)) {
       if (this.stopped) break;
       const child = value[key];
       if (child === undefined) continue;
       this.#spend(key.length + 4);
-      const sensitive = masker.isSensitiveChild(parent, key) || (pairIsSensitive && PAIR_VALUE_KEYS.has(key));
-      setKey(out, key, sensitive ? this.#masked() : this.copy(child, key, depth + 1, path));
+      if (pairName === undefined && typeof child === 'string' && (key === 'name' || key === 'key' || key === 'field' || key === 'param')) pairName = child;
+      setKey(out, key, masker.isSensitiveChild(parent, key) ? this.#masked() : this.copy(child, key, depth + 1, path));
+    }
+    if (pairName !== undefined && this.#isPairName(pairName)) {
+      for (const key of PAIR_VALUE_KEYS) if (Object.prototype.hasOwnProperty.call(out, key)) out[key] = MASK;
     }
     return out;
   }
