@@ -8,6 +8,16 @@ export interface TruncatedMarker {
   originalBytes: number;
   limitBytes: number;
   preview: string;
+  /**
+   * Set when the capture stopped at the limit without reading the rest: originalBytes is then
+   * the body's declared size (Content-Length), or at least the bytes read, not the exact size.
+   */
+  estimated?: true;
+}
+
+/** Characters of JSON kept in a truncation marker's preview. */
+export function previewLength(limit: number): number {
+  return Math.max(0, Math.min(1024, Math.floor(limit / 4)));
 }
 
 /**
@@ -20,7 +30,7 @@ export function truncateJson(value: JsonValue, limit: number): JsonValue {
   if (text.length <= limit / 4) return value; // cheap path: cannot exceed the limit in UTF-8
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes <= limit) return value;
-  const previewChars = Math.max(0, Math.min(1024, Math.floor(limit / 4)));
+  const previewChars = previewLength(limit);
   const marker: TruncatedMarker = {
     _truncated: true,
     originalBytes: bytes,

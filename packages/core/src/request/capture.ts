@@ -1,10 +1,12 @@
 import { AuditContext, type AuditContextInit, type AuditContextSource } from '../context/audit-context.js';
 import { ConfigurationError, NotJsonSerializableError } from '../errors.js';
-import { toJsonSafe } from '../events/json-safe.js';
+import { setKey } from '../events/json-safe.js';
 import type { AuditUser, JsonObject, JsonValue } from '../events/types.js';
 import { normalizeUser } from '../events/user.js';
-import { MASK, type FieldMasker } from '../masking/mask.js';
-import { truncateJson } from '../masking/truncate.js';
+import type { FieldMasker } from '../masking/mask.js';
+import { maskedCopy } from '../masking/masked-copy.js';
+import { previewLength, truncateJson, type TruncatedMarker } from '../masking/truncate.js';
+import { maskUrl } from '../masking/url.js';
 import { normalizeIp } from './client-ip.js';
 import { pickHeaders } from './headers.js';
 import type { ResolvedOptions } from './options.js';
@@ -29,7 +31,6 @@ export interface RequestSnapshot {
   user: () => unknown;
 }
 
-const MAX_URL = 2048;
 const MAX_USER_AGENT = 512;
 
 /** Builds the AuditContext of one request. `req` is handed to the user's resolver functions. */
@@ -108,7 +109,7 @@ class RequestSource<Req> implements AuditContextSource {
     if (!this.#options.includeQueryParams) return null;
     const raw = this.#snapshot.query();
     if (this.#query === undefined || raw !== this.#rawQuery) {
-      this.#query = capture(raw, 'queryParams', this.#options.masker, this.#options.maxBodyBytes) as JsonObject | null;
+      this.#query = capture(raw, 'queryParams', this.#options.masker, this.#options.maxBodyBytes, null) as JsonObject | null;
       this.#rawQuery = raw;
     }
     return this.#query;
@@ -118,7 +119,7 @@ class RequestSource<Req> implements AuditContextSource {
     if (!this.#options.includePostData) return null;
     const raw = this.#snapshot.body();
     if (this.#body === undefined || raw !== this.#rawBody) {
-      this.#body = capture(raw, 'postData', this.#options.masker, this.#options.maxBodyBytes);
+      this.#body = capture(raw, 'postData', this.#options.masker, this.#options.maxBodyBytes, declaredLength(this.#snapshot.headers));
       this.#rawBody = raw;
     }
     return this.#body;
@@ -137,57 +138,78 @@ function resolveExtraData<Req>(options: ResolvedOptions<Req>, req: Req): Record<
   return value as Record<string, unknown>;
 }
 
-/** Raw body or query → JSON → masked at every depth → truncated. Never throws. */
-function capture(raw: unknown, path: string, masker: FieldMasker, maxBytes: number): JsonValue | null {
+/** Raw body or query → masked JSON, walked within the byte budget → bounded. Never throws. */
+function capture(raw: unknown, path: string, masker: FieldMasker, maxBytes: number, declaredBytes: number | null): JsonValue | null {
   if (raw === undefined || raw === null) return null;
-  let value: JsonValue;
-  if (Buffer.isBuffer(raw)) {
-    value = { _binary: true, bytes: raw.length };
-  } else if (typeof raw === 'object' && Object.keys(raw).length === 0 && !Array.isArray(raw)) {
-    return null;
-  } else {
-    try {
-      value = toJsonSafe(raw, path);
-    } catch (err) {
-      const reason = err instanceof NotJsonSerializableError ? err.message : 'unreadable';
-      value = { _unserializable: true, reason };
-    }
+  if (Buffer.isBuffer(raw)) return { _binary: true, bytes: raw.length };
+  if (typeof raw === 'string') return captureText(raw, path, masker, maxBytes, declaredBytes);
+  try {
+    const copy = maskedCopy(raw, masker, maxBytes);
+    if (isEmptyObject(copy.value)) return null;
+    // Within budget: the exact size check (escapes can make the JSON longer than counted).
+    if (!copy.stopped) return truncateJson(copy.value, maxBytes);
+    const marker: TruncatedMarker = {
+      _truncated: true,
+      // The walk stopped at the limit, so the masked JSON's full size is unknown: the body's
+      // declared size stands in for it, or the bytes counted so far.
+      originalBytes: Math.max(declaredBytes ?? 0, copy.bytesSeen),
+      limitBytes: maxBytes,
+      preview: JSON.stringify(copy.value).slice(0, previewLength(maxBytes)),
+      estimated: true,
+    };
+    return marker as unknown as JsonValue;
+  } catch (err) {
+    const reason = err instanceof NotJsonSerializableError ? err.message : 'unreadable';
+    return { _unserializable: true, reason };
   }
-  return truncateJson(masker.mask(value), maxBytes);
 }
 
 /**
- * Masks sensitive query-string values inside the URL itself (`?token=…` must not leak via `url`),
- * and drops any fragment: browsers never send one, and text after a `#` in a request target is
- * invisible to the app's query parser, so `?a=1#&token=…` would otherwise be stored in clear.
+ * A body read as text (a text/plain parser, or a JSON client with the wrong content type): JSON
+ * and form-encoded text are parsed and masked like any body; anything else, and text over the
+ * limit, is stored as a length marker, since free text cannot be masked.
  */
-export function maskUrl(url: string, isSensitive: (key: string) => boolean): string {
-  const hashAt = url.indexOf('#');
-  if (hashAt !== -1) url = url.slice(0, hashAt);
-  const q = url.indexOf('?');
-  let result = url;
-  if (q !== -1) {
-    const query = url.slice(q + 1);
-    const parts = query.split('&');
-    let changed = false;
-    for (let i = 0; i < parts.length; i++) {
-      const part = parts[i]!;
-      const eq = part.indexOf('=');
-      const rawKey = eq === -1 ? part : part.slice(0, eq);
-      let key: string;
-      try {
-        key = decodeURIComponent(rawKey.replace(/\+/g, ' '));
-      } catch {
-        key = rawKey;
-      }
-      // `user[password]=…` is sensitive through its bracketed segment, as qs would parse it.
-      const segments = [key.replace(/\[.*$/, ''), ...[...key.matchAll(/\[([^\]]*)\]/g)].map((m) => m[1] ?? '')];
-      if (eq !== -1 && segments.some((segment) => segment.length > 0 && isSensitive(segment))) {
-        parts[i] = `${rawKey}=${MASK}`;
-        changed = true;
-      }
-    }
-    if (changed) result = url.slice(0, q + 1) + parts.join('&');
-  }
-  return result.length > MAX_URL ? result.slice(0, MAX_URL) : result;
+function captureText(text: string, path: string, masker: FieldMasker, maxBytes: number, declaredBytes: number | null): JsonValue | null {
+  if (text.length === 0) return null;
+  const textMarker = { _text: true, bytes: Buffer.byteLength(text, 'utf8') };
+  if (text.length > maxBytes) return textMarker;
+  const parsed = parseText(text);
+  return parsed === undefined ? textMarker : capture(parsed, path, masker, maxBytes, declaredBytes);
 }
+
+const BLANK = /\s/;
+
+function parseText(text: string): unknown {
+  const trimmed = text.trim();
+  const first = trimmed.charCodeAt(0);
+  if (first === 123 /* { */ || first === 91 /* [ */) {
+    try {
+      return JSON.parse(trimmed) as unknown;
+    } catch {
+      return undefined;
+    }
+  }
+  // `a=1&b=2`: form encoding has no blanks (they are `+` or `%20`).
+  if (trimmed.indexOf('=') > 0 && !BLANK.test(trimmed)) {
+    const out: Record<string, string | string[]> = {};
+    for (const [key, value] of new URLSearchParams(trimmed)) {
+      const existing = Object.prototype.hasOwnProperty.call(out, key) ? out[key] : undefined;
+      setKey(out, key, existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value]);
+    }
+    return out;
+  }
+  return undefined;
+}
+
+function isEmptyObject(value: JsonValue): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0;
+}
+
+/** The body's size as the client declared it (Content-Length), if it did. */
+function declaredLength(headers: Record<string, string | string[] | undefined>): number | null {
+  const value = headers['content-length'];
+  if (typeof value !== 'string' || !/^\d{1,15}$/.test(value)) return null;
+  return Number(value);
+}
+
+export { maskUrl } from '../masking/url.js';

@@ -1,4 +1,5 @@
-import { ALWAYS_MASKED_HEADERS, MASK, type FieldMasker } from '../masking/mask.js';
+import { isAlwaysMaskedHeader, MASK, type FieldMasker } from '../masking/mask.js';
+import { isSecretString } from '../masking/secret-values.js';
 
 const MAX_HEADER_VALUE = 1024;
 
@@ -13,7 +14,9 @@ export function canonicalHeaderName(name: string): string {
 
 /**
  * Picks the listed headers (case-insensitive), skips empty ones, and masks credentials:
- * authorization, cookies and any header whose name is sensitive (`X-Api-Key`) never leave in clear.
+ * authorization, cookies, identity-proxy assertions (`X-Goog-Iap-Jwt-Assertion`, `*-Hmac-*`), any
+ * header whose name is sensitive (`X-Api-Key`) and any value that looks like a secret (a JWT,
+ * `Bearer …`) never leave in clear.
  */
 export function pickHeaders(
   headers: Record<string, string | string[] | undefined>,
@@ -27,7 +30,7 @@ export function pickHeaders(
     if (raw === undefined) continue;
     let value = Array.isArray(raw) ? raw.join(', ') : String(raw);
     if (value.length === 0) continue;
-    if (ALWAYS_MASKED_HEADERS.includes(name) || masker.isSensitive(name)) value = MASK;
+    if (isAlwaysMaskedHeader(name) || masker.isSensitive(name) || isSecretString(value)) value = MASK;
     else if (value.length > MAX_HEADER_VALUE) value = value.slice(0, MAX_HEADER_VALUE) + '…[truncated]';
     out[canonicalHeaderName(name)] = value;
   }

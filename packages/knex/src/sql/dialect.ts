@@ -364,12 +364,13 @@ export function isTransientError(err: unknown, dialect: DialectName): boolean {
 }
 
 /**
- * Deepest JSON nesting a dialect stores. MariaDB's JSON check rejects documents nested deeper than
- * 32 levels (MySQL 8 allows 100); the others have no limit that audit data could reach. Checked per
+ * Deepest JSON nesting a dialect stores. MariaDB's JSON check rejects documents of JSON_DEPTH
+ * above 32, and counts a scalar as a level: 31 nested objects or arrays is the most it takes (MySQL
+ * 8 allows 100); the others have no limit that audit data could reach. Checked per
  * event before it joins a batch, so one deep document never fails the other callers' events.
  */
 export function maxJsonDepth(dialect: DialectName): number {
-  return dialect === 'mysql' ? 32 : Number.POSITIVE_INFINITY;
+  return dialect === 'mysql' ? 31 : Number.POSITIVE_INFINITY;
 }
 
 /** Nesting depth of a JSON value (a scalar is 0, `{}` and `[]` are 1); stops counting past `limit`. */
