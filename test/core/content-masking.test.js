@@ -15,6 +15,7 @@ import {
   getMasker,
   runWithAuditContext,
   getAuditContext,
+  resolveOptions,
 } from '@audit-events/core';
 
 const order = { type: 'order', id: 1 };
@@ -140,6 +141,21 @@ describe('event content masking', () => {
       configureMasking({ fields: ['internal_note'] });
       expect((await ctx.createEvent(order, { internal_note: 'n' })).content).to.deep.equal({ internal_note: MASK });
       expect(getAuditContext().masker).to.equal(getMasker());
+    });
+
+    it("a middleware's maskPostFields extend the process-wide fields, even when configured later", () => {
+      const plain = resolveOptions({});
+      const extended = resolveOptions({ maskPostFields: ['ticket_ref'] });
+      const replaced = resolveOptions({ maskPostFields: ['ticket_ref'], replaceDefaultMaskedFields: true });
+      configureMasking({ fields: ['internal_note'] });
+      expect(plain.masker).to.equal(getMasker());
+      expect(['internal_note', 'ticket_ref', 'password'].map((k) => extended.masker.isSensitive(k))).to.deep.equal([true, true, true]);
+      // Rebuilt only when the configuration changes.
+      expect(extended.masker).to.equal(extended.masker);
+      expect(['internal_note', 'ticket_ref', 'password'].map((k) => replaced.masker.isSensitive(k))).to.deep.equal([false, true, false]);
+      configureMasking();
+      expect(extended.masker.isSensitive('internal_note')).to.equal(false);
+      expect(extended.masker.isSensitive('ticket_ref')).to.equal(true);
     });
 
     it('rejects malformed configuration with ConfigurationError', () => {

@@ -8,6 +8,7 @@ import {
   MemoryAuditLogger,
   MemoryEventStore,
   configureAuditLogger,
+  configureMasking,
   definePermission,
   serializeEvent,
 } from '@audit-events/core';
@@ -67,6 +68,30 @@ export function contentMaskingSuite(adapter) {
       expect(logger.events[0].metadata).to.include({ internal_note: MASK, ticket: 'T-1' });
       expect(serializeEvent(logger.events[0]).metadata).to.include({ internal_note: MASK, ticket: 'T-1', method: 'POST' });
       expect(JSON.stringify(serializeEvent(logger.events[0]))).not.to.include('fraud');
+    });
+
+    it('configureMasking() fields reach the captured body, query, URL, content and metadata of every request', async () => {
+      configureMasking({ fields: ['internal_note'] });
+      try {
+        const app = adapter.build({
+          audit: { store, includePostData: true, includeQueryParams: true },
+          parsers: ['json'],
+          user: () => ({ id: 1, username: 'ann' }),
+          handler: async ({ audit, body }) => {
+            await Note.checkDelete({ id: 3 }, { metadata: { internal_note: body.internal_note } });
+            return audit.createEvent(order, { internal_note: body.internal_note });
+          },
+        });
+        await request(app).post('/notes/3?internal_note=q').send({ internal_note: 'fraud suspected' }).expect(200);
+        const [event] = store.all();
+        expect(event.postData).to.deep.equal({ internal_note: MASK });
+        expect(event.queryParams).to.deep.equal({ internal_note: MASK });
+        expect(event.url).to.match(/\?internal_note=\*{8}$/);
+        expect(event.content).to.deep.equal({ internal_note: MASK });
+        expect(serializeEvent(logger.events[0]).metadata).to.include({ internal_note: MASK });
+      } finally {
+        configureMasking();
+      }
     });
 
     it('replaceDefaultMaskedFields applies to content and metadata too: one rule set for the request', async () => {
