@@ -51,6 +51,35 @@ describe('event content masking', () => {
     });
   });
 
+  it('the stored event shares no object with the caller\'s content (masked or not)', async () => {
+    const content = { items: [{ sku: 'A-1', qty: 2 }], address: { city: 'Bern' } };
+    const ctx = AuditContext.blank({ store });
+    for (const options of [undefined, { maskContent: false }]) {
+      const event = await ctx.createEvent(order, content, options);
+      expect(event.content).to.deep.equal(content);
+      expect(event.content.items).not.to.equal(content.items);
+      expect(event.content.items[0]).not.to.equal(content.items[0]);
+      expect(event.content.address).not.to.equal(content.address);
+    }
+  });
+
+  it('non-JSON content is converted first (Date, BigInt, Map, toJSON), then masked', async () => {
+    const when = new Date('2025-01-02T03:04:05.000Z');
+    const event = await AuditContext.blank({ store }).createEvent(order, {
+      at: when,
+      big: 12n,
+      tags: new Map([['token', 'x'], ['colour', 'red']]),
+      money: { toJSON: () => ({ amount: '9.90', secret: 's' }) },
+      skipped: undefined,
+    });
+    expect(event.content).to.deep.equal({
+      at: when.toISOString(),
+      big: '12',
+      tags: { token: MASK, colour: 'red' },
+      money: { amount: '9.90', secret: MASK },
+    });
+  });
+
   it('extraData merged into content is masked too', async () => {
     const ctx = AuditContext.blank({ store, extraData: { tenant: 'acme', session: 'sess-9', nested: { token: 't' } } });
     const event = await ctx.createEvent(order, { action: 'paid' });

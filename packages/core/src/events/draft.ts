@@ -2,9 +2,9 @@ import { InvalidEventError, NoContentObjectError } from '../errors.js';
 import { getMasker } from '../masking/config.js';
 import type { FieldMasker } from '../masking/mask.js';
 import { describeContentObject, type ContentDescriber } from './describe.js';
-import { isFlatJsonObject } from './flat-json.js';
 import { newEventId } from './ids.js';
 import { toJsonSafe } from './json-safe.js';
+import { isPlainJson } from './plain-json.js';
 import type { AuditEvent, JsonObject, JsonValue } from './types.js';
 import type { EventStore } from '../store/event-store.js';
 
@@ -126,13 +126,14 @@ export class EventDraft {
 
   /**
    * The content as JSON, masked unless maskContent is false. The masker reads JSON and returns a
-   * copy, so flat content (the common case, already JSON) skips toJsonSafe's copy.
+   * copy (FieldMasker.mask's contract: the event must not share objects with the caller's
+   * content), so content that is JSON already (the common case) skips toJsonSafe's copy.
    */
   #storedContent(): JsonValue {
     if (this.maskContent === false) return toJsonSafe(this.content, 'content');
     const masker = this.#masker ?? getMasker();
     const content = this.content;
-    return masker.mask(isFlatJsonObject(content) ? content : toJsonSafe(content, 'content'));
+    return masker.mask(isPlainJson(content) ? content : toJsonSafe(content, 'content'));
   }
 
   /** Persists the draft once; calling it again returns the same stored event. */

@@ -1,6 +1,6 @@
 import { NotJsonSerializableError } from '../errors.js';
-import { isFlatJsonObject } from '../events/flat-json.js';
 import { setKey, toJsonSafe } from '../events/json-safe.js';
+import { isPlainJson } from '../events/plain-json.js';
 import type { JsonObject } from '../events/types.js';
 import { getMasker } from '../masking/config.js';
 import type { FieldMasker } from '../masking/mask.js';
@@ -107,9 +107,9 @@ export function formatTimestamp(date: Date): string {
  */
 export function serializeMetadata(metadata: PermissionAuditEvent['metadata'], strict: boolean, masker: FieldMasker | null): JsonObject | null {
   if (metadata === null) return null;
-  // Already JSON: the masker copies it (values are examined too, not only keys).
-  if (isFlatJsonObject(metadata)) return masker === null ? metadata : (masker.mask(metadata) as JsonObject);
   try {
+    // Already JSON (nearly always): the masker copies it, and examines values too, not only keys.
+    if (masker !== null && isPlainJson(metadata)) return masker.mask(metadata as JsonObject) as JsonObject;
     // BigInt → decimal string, Date → ISO string, Map/Set → object/array (see toJsonSafe).
     const json = toJsonSafe(metadata, 'metadata') as JsonObject;
     return masker === null ? json : (masker.mask(json) as JsonObject);
