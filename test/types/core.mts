@@ -1,5 +1,16 @@
 // Compiled (not run) by `npm run typecheck`: the public types work for an ESM TypeScript consumer.
-import { AuditContext, MemoryEventStore, getAuditContext, type AuditEvent, type EventStore } from '@audit-events/core';
+import {
+  AuditContext,
+  MemoryEventStore,
+  configureMasking,
+  getAuditContext,
+  getMasker,
+  type AuditEvent,
+  type EventOptions,
+  type EventStore,
+  type FieldMasker,
+  type MaskingOptions,
+} from '@audit-events/core';
 
 const store: EventStore = new MemoryEventStore();
 const ctx: AuditContext = new AuditContext({ store, requestId: 'r' });
@@ -7,3 +18,17 @@ const pending: Promise<AuditEvent> = ctx.createEvent({ type: 'order', id: 1 }, {
 const current: AuditContext = getAuditContext();
 void pending;
 void current;
+
+// One masking configuration; raw content only on request, per event.
+const masking: MaskingOptions = { fields: ['internal_note'], replaceDefaults: false };
+const masker: FieldMasker = configureMasking(masking);
+const raw: EventOptions = { maskContent: false };
+const unmasked: Promise<AuditEvent> = ctx.createEvent({ type: 'order', id: 1 }, { note: 'n' }, raw);
+const fields: Promise<AuditEvent> = ctx.createFieldsEvent({ type: 'order', id: 1, note: 'n' }, ['note'], undefined, raw);
+const draftMasked: boolean = ctx.newEvent(raw).maskContent;
+const contextMasker: FieldMasker = new AuditContext({ masker: getMasker() }).masker;
+void masker;
+void unmasked;
+void fields;
+void draftMasked;
+void contextMasker;

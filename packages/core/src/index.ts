@@ -36,6 +36,7 @@ export type { WithAuditContext } from './context/mixin.js';
 
 export type { AuditEvent, AuditUser, ContentRef, JsonObject, JsonPrimitive, JsonValue } from './events/types.js';
 export { EventDraft } from './events/draft.js';
+export type { EventOptions } from './events/draft.js';
 export { defaultDescriber, describeContentObject } from './events/describe.js';
 export type { ContentDescriber } from './events/describe.js';
 export { toJsonSafe } from './events/json-safe.js';
@@ -43,6 +44,9 @@ export { newEventId, isEventId, eventIdTime } from './events/ids.js';
 export { normalizeUser } from './events/user.js';
 
 export { MASK, DEFAULT_MASKED_FIELDS, ALWAYS_MASKED_HEADERS, FieldMasker } from './masking/mask.js';
+// One masking configuration for captured request data, event content, extraData and permission metadata.
+export { configureMasking, getMasker } from './masking/config.js';
+export type { MaskingOptions } from './masking/config.js';
 export { DEFAULT_MAX_BODY_BYTES, truncateJson } from './masking/truncate.js';
 export type { TruncatedMarker } from './masking/truncate.js';
 

@@ -1,9 +1,11 @@
 import { InvalidEventError, NoEventStoreError } from '../errors.js';
 import type { ContentDescriber } from '../events/describe.js';
-import { EventDraft } from '../events/draft.js';
+import { EventDraft, maskContentOption, type EventOptions } from '../events/draft.js';
 import { assignOwn, setKey, toJsonSafe } from '../events/json-safe.js';
 import type { AuditEvent, AuditUser, JsonObject, JsonValue } from '../events/types.js';
 import { normalizeUser } from '../events/user.js';
+import { getMasker } from '../masking/config.js';
+import type { FieldMasker } from '../masking/mask.js';
 import { registry } from '../registry.js';
 import { CLIENT_REQUEST_ID_KEY } from '../request/request-id.js';
 import type { EventStore } from '../store/event-store.js';
@@ -76,6 +78,12 @@ export interface AuditContextInit {
   spanId?: string | null;
   /** Request data read lazily; a field given above wins over the source's. */
   source?: AuditContextSource;
+  /**
+   * Masks this context's event content and extraData, and the permission metadata of decisions
+   * made inside it: the middleware gives its own (maskPostFields). Default: the process-wide
+   * masker (configureMasking()), read when each event is built.
+   */
+  masker?: FieldMasker;
 }
 
 export type { SerializedAuditContext } from './serialized.js';
@@ -131,6 +139,7 @@ export class AuditContext {
   readonly #postData: Lazy<JsonValue | null> | undefined;
   readonly #describer: ContentDescriber | undefined;
   readonly #source: AuditContextSource | undefined;
+  readonly #masker: FieldMasker | undefined;
 
   constructor(init: AuditContextInit = {}) {
     this.requestId = init.requestId ?? null;
@@ -156,21 +165,26 @@ export class AuditContext {
     this.#postData = init.postData;
     this.#describer = init.describer;
     this.#source = init.source;
+    this.#masker = checkMasker(init.masker);
   }
 
   /** A context with no request data: what code outside a request gets. */
-  static blank(init: Pick<AuditContextInit, 'store' | 'extraData' | 'describer' | 'user'> = {}): AuditContext {
+  static blank(init: Pick<AuditContextInit, 'store' | 'extraData' | 'describer' | 'user' | 'masker'> = {}): AuditContext {
     return new AuditContext(init);
   }
 
-  /** Restores a context carried by toJSON(), e.g. in a queue worker. */
+  /**
+   * Restores a context carried by toJSON(), e.g. in a queue worker. Its events are masked with the
+   * process-wide masker unless `masker` is given: the request's maskPostFields do not travel.
+   */
   static fromJSON(
     json: SerializedAuditContext | string,
-    options: Pick<AuditContextInit, 'store' | 'describer'> = {},
+    options: Pick<AuditContextInit, 'store' | 'describer' | 'masker'> = {},
   ): AuditContext {
     const init: AuditContextInit = parseSerializedContext(json);
     if (options.store !== undefined) init.store = options.store;
     if (options.describer !== undefined) init.describer = options.describer;
+    if (options.masker !== undefined) init.masker = options.masker;
     return new AuditContext(init);
   }
 
@@ -218,14 +232,24 @@ export class AuditContext {
     return resolve(this.#postData, null);
   }
 
+  /** What masks this context's event content, extraData and permission metadata. */
+  get masker(): FieldMasker {
+    return this.#masker ?? getMasker();
+  }
+
   /** True when the context carries no request (jobs, scripts, tests). */
   get isBlank(): boolean {
     return this.requestId === null && this.url === null && this.method === null;
   }
 
-  /** An unsaved event pre-filled from this context; set its content object, then `await save()`. */
-  newEvent(): EventDraft {
-    const draft = new EventDraft(() => this.#store(), this.#describer);
+  /**
+   * An unsaved event pre-filled from this context; set its content object, then `await save()`.
+   * Its content is masked when it is built unless `{ maskContent: false }`.
+   */
+  newEvent(options?: EventOptions): EventDraft {
+    const maskContent = maskContentOption(options);
+    const draft = new EventDraft(() => this.#store(), this.#describer, this.#masker);
+    if (!maskContent) draft.maskContent = false;
     const user = this.user;
     draft.userId = user?.id ?? null;
     draft.userRepr = user?.repr ?? null;
@@ -251,10 +275,13 @@ export class AuditContext {
     return draft;
   }
 
-  /** Creates and stores an event about `contentObject`; resolves once it is durable. */
-  createEvent(contentObject: unknown, content?: Record<string, unknown>): Promise<AuditEvent> {
+  /**
+   * Creates and stores an event about `contentObject`; resolves once it is durable. Sensitive
+   * keys of the content (extraData included) are stored masked unless `{ maskContent: false }`.
+   */
+  createEvent(contentObject: unknown, content?: Record<string, unknown>, options?: EventOptions): Promise<AuditEvent> {
     try {
-      const draft = this.newEvent().setContentObject(contentObject);
+      const draft = this.newEvent(options).setContentObject(contentObject);
       if (content !== undefined) assignOwn(draft.content, checkContent(content));
       return draft.save();
     } catch (err) {
@@ -264,15 +291,16 @@ export class AuditContext {
 
   /**
    * Like createEvent, with the current values of `fields` of the content object copied into the
-   * content first; explicit content wins over a copied field.
+   * content first; explicit content wins over a copied field. Masked as createEvent's.
    */
   createFieldsEvent(
     contentObject: unknown,
     fields: readonly string[],
     content?: Record<string, unknown>,
+    options?: EventOptions,
   ): Promise<AuditEvent> {
     try {
-      const draft = this.newEvent().setContentObject(contentObject);
+      const draft = this.newEvent(options).setContentObject(contentObject);
       if (!Array.isArray(fields)) throw new InvalidEventError('createFieldsEvent: fields must be an array of names');
       const source = contentObject as Record<string, unknown>;
       for (const field of fields as unknown[]) {
@@ -288,6 +316,7 @@ export class AuditContext {
     }
   }
 
+  /** The context as a queue payload; extraData masked as event content is (the payload leaves the process). */
   toJSON(): SerializedAuditContext {
     const json: SerializedAuditContext = {
       requestId: this.requestId,
@@ -300,7 +329,7 @@ export class AuditContext {
       queryParams: this.queryParams,
       postData: this.postData,
       headers: this.headers,
-      extraData: toJsonSafe(this.extraData, 'extraData') as JsonObject,
+      extraData: this.masker.mask(toJsonSafe(this.extraData, 'extraData')) as JsonObject,
     };
     // Only when there is one: payloads stay as they were for every request without it.
     if (this.clientRequestId !== null) json.clientRequestId = this.clientRequestId;
@@ -315,6 +344,16 @@ export class AuditContext {
 }
 
 Object.defineProperty(AuditContext.prototype, BRAND, { value: true });
+
+/** A masker is called on every event: a wrong value must fail where the context is made. */
+function checkMasker(masker: FieldMasker | undefined): FieldMasker | undefined {
+  if (masker === undefined || masker === null) return undefined;
+  const m = masker as Partial<FieldMasker>;
+  if (typeof m.mask !== 'function' || typeof m.isSensitive !== 'function') {
+    throw new TypeError('AuditContext: masker must be a FieldMasker');
+  }
+  return masker;
+}
 
 function checkContent(content: unknown): Record<string, unknown> {
   if (content === null || typeof content !== 'object' || Array.isArray(content)) {

@@ -1,9 +1,39 @@
 import { InvalidEventError, NoContentObjectError } from '../errors.js';
+import { getMasker } from '../masking/config.js';
+import type { FieldMasker } from '../masking/mask.js';
 import { describeContentObject, type ContentDescriber } from './describe.js';
 import { newEventId } from './ids.js';
 import { toJsonSafe } from './json-safe.js';
+import { isPlainJson } from './plain-json.js';
 import type { AuditEvent, JsonObject, JsonValue } from './types.js';
 import type { EventStore } from '../store/event-store.js';
+
+/** Per-event options of newEvent(), createEvent() and createFieldsEvent(). */
+export interface EventOptions {
+  /**
+   * Mask sensitive keys of the content (extraData included), as request data is masked. Default
+   * true; `false` stores this one event's content as given, for apps that must keep raw values.
+   */
+  maskContent?: boolean;
+}
+
+/**
+ * Reads `{ maskContent }`; anything malformed is an InvalidEventError, so that a typo
+ * (`maskcontent`) or a truthy string fails loudly instead of leaving a default the caller did not mean.
+ */
+export function maskContentOption(options: unknown): boolean {
+  if (options === undefined) return true;
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new InvalidEventError('event options must be an object such as { maskContent: false }');
+  }
+  for (const key of Object.keys(options)) {
+    if (key !== 'maskContent') throw new InvalidEventError(`unknown option ${key} (the event options are { maskContent })`);
+  }
+  const value = (options as EventOptions).maskContent;
+  if (value === undefined) return true;
+  if (typeof value !== 'boolean') throw new InvalidEventError('maskContent must be a boolean');
+  return value;
+}
 
 /**
  * An unsaved event (django-audit-events' `new_event()`): every field may be set before `save()`.
@@ -27,14 +57,22 @@ export class EventDraft {
   createdAt: Date | null = null;
   /** Values for a store's extra columns. */
   extra: Record<string, unknown> | undefined = undefined;
+  /**
+   * Sensitive keys of `content` are masked when the event is built (only `false` turns it off).
+   * Query params, POST data and headers were already masked when they were captured.
+   */
+  maskContent = true;
 
   readonly #resolveStore: () => EventStore;
   readonly #describer: ContentDescriber | undefined;
+  readonly #masker: FieldMasker | undefined;
   #saved: Promise<AuditEvent> | null = null;
 
-  constructor(resolveStore: () => EventStore, describer?: ContentDescriber) {
+  /** `masker`: the context's (a request's maskPostFields); default the process-wide one, read at build time. */
+  constructor(resolveStore: () => EventStore, describer?: ContentDescriber, masker?: FieldMasker) {
     this.#resolveStore = resolveStore;
     this.#describer = describer;
+    this.#masker = masker;
   }
 
   /** Ties the event to its content object: a model instance or an explicit `{ type, id }`. */
@@ -49,12 +87,15 @@ export class EventDraft {
     this.setContentObject(contentObject);
   }
 
-  /** The stored form of this draft, validated; throws a typed error instead of writing bad data. */
+  /**
+   * The stored form of this draft, validated, content masked; throws a typed error instead of
+   * writing bad data.
+   */
   toEvent(now: Date = new Date()): AuditEvent {
     if (this.contentType === null || this.objectId === null) {
       throw new NoContentObjectError('The event has no content object: call setContentObject() before save()');
     }
-    const content = toJsonSafe(this.content, 'content');
+    const content = this.#storedContent();
     if (content === null || typeof content !== 'object' || Array.isArray(content)) {
       throw new InvalidEventError('content must be an object');
     }
@@ -81,6 +122,18 @@ export class EventDraft {
     };
     if (this.extra !== undefined) event.extra = { ...this.extra };
     return event;
+  }
+
+  /**
+   * The content as JSON, masked unless maskContent is false. The masker reads JSON and returns a
+   * copy (FieldMasker.mask's contract: the event must not share objects with the caller's
+   * content), so content that is JSON already (the common case) skips toJsonSafe's copy.
+   */
+  #storedContent(): JsonValue {
+    if (this.maskContent === false) return toJsonSafe(this.content, 'content');
+    const masker = this.#masker ?? getMasker();
+    const content = this.content;
+    return masker.mask(isPlainJson(content) ? content : toJsonSafe(content, 'content'));
   }
 
   /** Persists the draft once; calling it again returns the same stored event. */

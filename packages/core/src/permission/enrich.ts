@@ -2,8 +2,11 @@ import { SPAN_ID_KEY, TRACE_ID_KEY, type AuditContext } from '../context/audit-c
 import { activeTraceIds } from '../context/trace.js';
 import type { AuditUser } from '../events/types.js';
 import { CLIENT_REQUEST_ID_KEY } from '../request/request-id.js';
+import { getMasker } from '../masking/config.js';
+import type { FieldMasker } from '../masking/mask.js';
 import { currentDeployment, DEPLOYMENT_METADATA_KEY } from './deployment.js';
-import { createPermissionAuditEvent, type PermissionAuditEvent } from './event.js';
+import { createPermissionAuditEvent, isMetadataMasked, withMaskedMetadata, type PermissionAuditEvent } from './event.js';
+import { serializeMetadata } from './serialize.js';
 
 /**
  * Events whose user was given explicitly (an explicit anonymous `null` included): the context's
@@ -71,13 +74,30 @@ function contextUser(context: AuditContext): AuditUser | null {
 }
 
 /**
- * Everything emitPermissionAuditEvent adds to an event: the deployment (configureDeployment() or
- * AUDIT_EVENTS_DEPLOYMENT), and inside an audit context the request's fields and user (see
- * enrichFromContext). Keys the caller set explicitly win. Returns `event` itself when there is
- * nothing to add, so the common path allocates nothing.
+ * Everything emitPermissionAuditEvent does to an event: adds the deployment (configureDeployment()
+ * or AUDIT_EVENTS_DEPLOYMENT), and inside an audit context the request's fields and user (see
+ * enrichFromContext), keys the caller set explicitly winning; then masks the metadata, with the
+ * context's masker (the request's maskPostFields) or else the process-wide one. Returns `event`
+ * itself when there is nothing to add and no metadata to mask.
  */
 export function enrichEvent(event: PermissionAuditEvent, context: AuditContext | undefined): PermissionAuditEvent {
-  const enriched = withTraceIds(context === undefined ? event : enrichFromContext(event, context), context);
+  const enriched = withDeployment(withTraceIds(context === undefined ? event : enrichFromContext(event, context), context));
+  // `?.`: a context made by an older copy of this package has no masker.
+  return maskMetadata(enriched, context?.masker ?? getMasker());
+}
+
+/**
+ * Metadata as JSON, masked: done here, where the request's masker is known, and not only by the
+ * serializer, so that the event a logger holds (or a custom logger writes as it likes) never
+ * carries the secret. Salvages what cannot be stored, as the serializer would.
+ */
+function maskMetadata(event: PermissionAuditEvent, masker: FieldMasker): PermissionAuditEvent {
+  const metadata = event.metadata;
+  if (metadata === null || isMetadataMasked(event)) return event;
+  return withMaskedMetadata(event, serializeMetadata(metadata, false, masker) ?? {});
+}
+
+function withDeployment(enriched: PermissionAuditEvent): PermissionAuditEvent {
   const deployment = currentDeployment();
   if (deployment === null) return enriched;
   const metadata = enriched.metadata;

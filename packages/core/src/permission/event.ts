@@ -1,5 +1,5 @@
 import { InvalidEventError } from '../errors.js';
-import type { AuditUser } from '../events/types.js';
+import type { AuditUser, JsonObject } from '../events/types.js';
 import { normalizeUser } from '../events/user.js';
 
 /** What a permission decision was about. */
@@ -55,7 +55,17 @@ export interface PermissionAuditEventInit {
 // registered symbol on the prototype: cheap to test, and shared with other copies of this package.
 const BRAND = Symbol.for('@audit-events/core.PermissionAuditEvent');
 
+/**
+ * Set on events whose metadata is already JSON and masked (by enrichEvent, with the masker of the
+ * request it came from): the serializer writes it as it is instead of masking it again with the
+ * process-wide rules, which would override a request's own (replaceDefaultMaskedFields).
+ */
+const METADATA_MASKED: unique symbol = Symbol.for('@audit-events/core.PermissionAuditEvent.metadataMasked');
+
 class BuiltEvent implements PermissionAuditEvent {
+  // Always assigned in the constructor, so every event has the same shape.
+  readonly [METADATA_MASKED]: boolean;
+
   constructor(
     readonly action: PermissionAction,
     readonly attributes: readonly string[],
@@ -66,7 +76,10 @@ class BuiltEvent implements PermissionAuditEvent {
     readonly permissions: readonly string[],
     readonly metadata: Readonly<Record<string, unknown>> | null,
     readonly timestamp: Date,
-  ) {}
+    metadataMasked = false,
+  ) {
+    this[METADATA_MASKED] = metadataMasked;
+  }
 }
 Object.defineProperty(BuiltEvent.prototype, BRAND, { value: true });
 
@@ -117,6 +130,27 @@ export function createPermissionAuditEvent(init: PermissionAuditEventInit): Perm
     metadata === null ? null : { ...metadata },
     timestamp,
   );
+}
+
+/** The same event with `metadata` (JSON, already masked) in place of its own; see METADATA_MASKED. */
+export function withMaskedMetadata(event: PermissionAuditEvent, metadata: JsonObject): PermissionAuditEvent {
+  return new BuiltEvent(
+    event.action,
+    event.attributes,
+    event.granted,
+    event.bypassed,
+    event.manager,
+    event.user,
+    event.permissions,
+    metadata,
+    event.timestamp,
+    true,
+  );
+}
+
+/** True when the event's metadata was masked (and made JSON) when it was emitted. */
+export function isMetadataMasked(event: PermissionAuditEvent): boolean {
+  return (event as { [METADATA_MASKED]?: unknown })[METADATA_MASKED] === true;
 }
 
 /** True for events built by createPermissionAuditEvent (validated, with their own copies). */

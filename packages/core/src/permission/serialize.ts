@@ -1,8 +1,10 @@
 import { NotJsonSerializableError } from '../errors.js';
 import { setKey, toJsonSafe } from '../events/json-safe.js';
+import { isPlainJson } from '../events/plain-json.js';
 import type { JsonObject } from '../events/types.js';
-import { FieldMasker, MASK } from '../masking/mask.js';
-import type { PermissionAction, PermissionAuditEvent } from './event.js';
+import { getMasker } from '../masking/config.js';
+import type { FieldMasker } from '../masking/mask.js';
+import { isMetadataMasked, type PermissionAction, type PermissionAuditEvent } from './event.js';
 
 /**
  * The one stable JSON shape of a permission event: a line of a FileAuditLogger file, a Kafka
@@ -40,30 +42,32 @@ export interface SerializeOptions {
   /**
    * Masks metadata values under sensitive keys (password, token, secret, authorization, cookie,
    * api_key, card numbers, cvv…) at any depth, exactly as request capture masks POST data.
-   * Default: a masker of DEFAULT_MASKED_FIELDS; `null` writes metadata unmasked.
+   * Default: metadata masked when the event was emitted (with its request's masker) is written as
+   * it is, any other with the process-wide masker (configureMasking()); a masker given here is
+   * applied in every case; `null` writes metadata as the event holds it.
    */
   masker?: FieldMasker | null;
 }
 
 /**
- * Every logger writes metadata through this serializer, so every sink (file, database, Kafka)
- * gets it masked: metadata often carries request input (`{ input: req.body }`), and an audit
- * log must not become the place where passwords are kept.
+ * The event as a fresh plain object (lists copied), ready for JSON.stringify. Every logger writes
+ * metadata through this serializer, so every sink (file, database, Kafka) gets it masked: metadata
+ * often carries request input (`{ input: req.body }`), and an audit log must not become the place
+ * where passwords are kept. Events emitted through emitPermissionAuditEvent arrive masked already
+ * (see enrichEvent).
  */
-const DEFAULT_MASKER = new FieldMasker();
-
-/** The event as a fresh plain object (lists copied), ready for JSON.stringify. */
 export function serializeEvent(event: PermissionAuditEvent, options: SerializeOptions = {}): SerializedPermissionAuditEvent {
-  return shape(event, options.strict === true, true, options.masker === undefined ? DEFAULT_MASKER : options.masker);
+  return shape(event, options.strict === true, true, options.masker);
 }
 
 /** One NDJSON line (with its newline) for `event`. */
 export function serializeEventLine(event: PermissionAuditEvent): string {
   // The lists go to JSON.stringify directly: copying them first would only cost time.
-  return `${JSON.stringify(shape(event, false, false, DEFAULT_MASKER))}\n`;
+  return `${JSON.stringify(shape(event, false, false, undefined))}\n`;
 }
 
-function shape(event: PermissionAuditEvent, strict: boolean, copy: boolean, masker: FieldMasker | null): SerializedPermissionAuditEvent {
+/** `masker` undefined: the default described at SerializeOptions.masker. */
+function shape(event: PermissionAuditEvent, strict: boolean, copy: boolean, masker: FieldMasker | null | undefined): SerializedPermissionAuditEvent {
   const user = event.user;
   return {
     timestamp: formatTimestamp(event.timestamp),
@@ -76,7 +80,10 @@ function shape(event: PermissionAuditEvent, strict: boolean, copy: boolean, mask
     user_repr: user?.repr ?? null,
     user: user !== null && user.id === null ? user.repr : null,
     permissions: (copy ? [...event.permissions] : event.permissions) as string[],
-    metadata: serializeMetadata(event.metadata, strict, masker),
+    metadata:
+      masker === undefined && isMetadataMasked(event)
+        ? (event.metadata as JsonObject | null)
+        : serializeMetadata(event.metadata, strict, masker === undefined ? getMasker() : masker),
   };
 }
 
@@ -94,10 +101,15 @@ export function formatTimestamp(date: Date): string {
   return lastText;
 }
 
-function serializeMetadata(metadata: PermissionAuditEvent['metadata'], strict: boolean, masker: FieldMasker | null): JsonObject | null {
+/**
+ * Metadata as stored: converted to JSON (salvaged key by key unless `strict`), then masked unless
+ * `masker` is null. Also what enrichEvent applies when a decision is emitted.
+ */
+export function serializeMetadata(metadata: PermissionAuditEvent['metadata'], strict: boolean, masker: FieldMasker | null): JsonObject | null {
   if (metadata === null) return null;
-  if (isFlatJson(metadata)) return masker === null ? (metadata as JsonObject) : maskFlat(metadata as JsonObject, masker);
   try {
+    // Already JSON (nearly always): the masker copies it, and examines values too, not only keys.
+    if (masker !== null && isPlainJson(metadata)) return masker.mask(metadata as JsonObject) as JsonObject;
     // BigInt → decimal string, Date → ISO string, Map/Set → object/array (see toJsonSafe).
     const json = toJsonSafe(metadata, 'metadata') as JsonObject;
     return masker === null ? json : (masker.mask(json) as JsonObject);
@@ -137,36 +149,4 @@ function failure(err: unknown): string {
   return err instanceof NotJsonSerializableError
     ? err.message
     : `metadata could not be read: ${err instanceof Error ? err.message : String(err)}`;
-}
-
-/** Flat metadata is returned as it is unless a key is sensitive: no copy on the common path. */
-function maskFlat(metadata: JsonObject, masker: FieldMasker): JsonObject {
-  let out: JsonObject | null = null;
-  for (const key of Object.keys(metadata)) {
-    if (!masker.isSensitive(key)) continue;
-    out ??= copyOf(metadata);
-    setKey(out, key, MASK);
-  }
-  return out ?? metadata;
-}
-
-function copyOf(metadata: JsonObject): JsonObject {
-  const out: JsonObject = {};
-  for (const key of Object.keys(metadata)) setKey(out, key, metadata[key]);
-  return out;
-}
-
-/**
- * The common case (request_id, url, a tenant…): only strings, booleans, null and finite numbers,
- * which JSON.stringify writes exactly as toJsonSafe would. Anything else takes the full path.
- */
-function isFlatJson(metadata: Readonly<Record<string, unknown>>): boolean {
-  for (const key in metadata) {
-    if (!Object.prototype.hasOwnProperty.call(metadata, key)) return false;
-    const value = metadata[key];
-    if (value === null || typeof value === 'string' || typeof value === 'boolean') continue;
-    if (typeof value === 'number' && Number.isFinite(value)) continue;
-    return false;
-  }
-  return true;
 }

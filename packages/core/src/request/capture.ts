@@ -50,6 +50,7 @@ export function createRequestContext<Req>(
     userAgent: typeof userAgent === 'string' ? userAgent.slice(0, MAX_USER_AGENT) : null,
     extraData: resolveExtraData(options, req),
     source: new RequestSource(snapshot, options, req),
+    masker: options.masker, // content, extraData and permission metadata: the same rules as the body
   };
   if (options.store) init.store = options.store;
   if (options.describer) init.describer = options.describer;

@@ -1,7 +1,8 @@
 import { ConfigurationError, rejectUnknownOptions } from '../errors.js';
 import type { ContentDescriber } from '../events/describe.js';
 import { toJsonSafe } from '../events/json-safe.js';
-import { DEFAULT_MASKED_FIELDS, FieldMasker } from '../masking/mask.js';
+import { requestMasker } from '../masking/config.js';
+import type { FieldMasker } from '../masking/mask.js';
 import { DEFAULT_MAX_BODY_BYTES } from '../masking/truncate.js';
 import type { EventStore } from '../store/event-store.js';
 
@@ -15,9 +16,10 @@ export interface AuditContextOptions<Req = unknown> {
   /** Capture the parsed request body (masked, truncated). Default false. */
   includePostData?: boolean;
   /**
-   * Field names masked in POST data and query params at any depth, case-insensitively. They are
-   * added to DEFAULT_MASKED_FIELDS (secure by default); set `replaceDefaultMaskedFields` to use
-   * only yours.
+   * Field names masked in POST data and query params at any depth, case-insensitively, and in
+   * this request's event content, extraData and permission metadata. They are added to the
+   * process-wide fields (configureMasking(), by default DEFAULT_MASKED_FIELDS); set
+   * `replaceDefaultMaskedFields` to use only yours.
    */
   maskPostFields?: readonly string[];
   replaceDefaultMaskedFields?: boolean;
@@ -135,11 +137,15 @@ export function resolveOptions<Req>(input: AuditContextOptions<Req> = {}): Resol
   }
   const mask = names(options, 'maskPostFields');
   const replace = bool(options, 'replaceDefaultMaskedFields', false);
+  // Read per request: configureMasking() (the process-wide fields, extended by these) may come later.
+  const masker = requestMasker(mask, replace);
   return {
     includeQueryParams: bool(options, 'includeQueryParams', false),
     includePostData: bool(options, 'includePostData', false),
     includeHeaders: names(options, 'includeHeaders').map((h) => h.toLowerCase()),
-    masker: new FieldMasker(replace ? mask : [...DEFAULT_MASKED_FIELDS, ...mask]),
+    get masker() {
+      return masker();
+    },
     clientIpResolver: fn(options, 'clientIpResolver'),
     getUser: fn(options, 'getUser'),
     store,
