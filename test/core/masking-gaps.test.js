@@ -166,3 +166,20 @@ describe('masking gaps (issue 16, item 8)', () => {
     });
   });
 });
+
+describe('masking keeps flags readable', () => {
+  it('booleans and null under sensitive keys stay as they are: they hold no secret, and the audit trail needs them', () => {
+    const body = { password_changed: true, mfa_code: null, session: false, token: 'abc', nested: { secret: true, apiKey: 'k' } };
+    expect(masker.mask(body)).to.deep.equal({
+      password_changed: true,
+      mfa_code: null,
+      session: false,
+      token: MASK,
+      nested: { secret: true, apiKey: MASK },
+    });
+  });
+
+  it('numbers and strings under sensitive keys are still masked', () => {
+    expect(masker.mask({ pin: 1234, password: '' })).to.deep.equal({ pin: MASK, password: MASK });
+  });
+});

@@ -166,7 +166,10 @@ class Walk {
       if (child === undefined) continue;
       this.#spend(key.length + 4);
       if (pairName === undefined && typeof child === 'string' && (key === 'name' || key === 'key' || key === 'field' || key === 'param')) pairName = child;
-      setKey(out, key, masker.isSensitiveChild(parent, key) ? this.#masked() : this.copy(child, key, depth + 1, path));
+      // A flag or a null under a sensitive key (`password_changed: true`) holds no secret, and the
+      // audit trail needs it.
+      const keep = child === null || typeof child === 'boolean' || !masker.isSensitiveChild(parent, key);
+      setKey(out, key, keep ? this.copy(child, key, depth + 1, path) : this.#masked());
     }
     if (pairName !== undefined && this.#isPairName(pairName)) {
       for (const key of PAIR_VALUE_KEYS) if (Object.prototype.hasOwnProperty.call(out, key)) out[key] = MASK;
