@@ -3,9 +3,7 @@ import { maskedCopy } from './masked-copy.js';
 import { foldKey, normalizeFieldName, normalizeFolded } from './normalize-key.js';
 
 export { normalizeFieldName } from './normalize-key.js';
-
-/** The value that replaces a masked field; the key is kept so auditors see the field was sent. */
-export const MASK = '********';
+export { MASK } from './marker.js';
 
 /**
  * Default sensitive names. Keys are compared in normalised form (look-alike characters folded,

@@ -3,6 +3,7 @@ import { setKey, toJsonSafe } from '../events/json-safe.js';
 import type { JsonValue } from '../events/types.js';
 import type { FieldMasker } from './mask.js';
 import { isSecretValue } from './secret-values.js';
+import { MASK } from './marker.js';
 
 /**
  * Deepest nesting kept (the root object or array is level 1). MariaDB rejects JSON documents
@@ -13,8 +14,6 @@ import { isSecretValue } from './secret-values.js';
 export const MAX_JSON_DEPTH = 31;
 export const TOO_DEEP = '[nested deeper than 31 levels]';
 
-/** The masked value standing in for a secret; duplicated from mask.ts to avoid an import cycle. */
-const MASK = '********';
 
 /** Name/value pair shapes: `{ name|key|field|param: 'password', value|val|values: '…' }`. */
 const PAIR_VALUE_KEYS = ['value', 'val', 'values'];

@@ -1,6 +1,5 @@
 import { isSecretString } from './secret-values.js';
-
-const MASK = '********';
+import { MASK } from './marker.js';
 
 /** Longest stored URL. */
 export const MAX_URL = 2048;
