@@ -3,7 +3,8 @@
 // registry packages only (express, knex, sqlite3), and an ES module app, a CommonJS app and the
 // CLI's installed bin run there against SQLite. Nothing may resolve from the monorepo.
 import { expect } from 'chai';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,7 +79,12 @@ describe('packaging: the npm pack tarballs installed in a fresh app', function (
     timings.install = installApp(app, tarballs, REGISTRY).seconds;
     // npm's own view of the tree: nothing missing, nothing invalid, no peer left unmet.
     npm(['ls', '--all'], { cwd: app });
-    for (const p of ['smoke-app/esm-app.mjs', 'smoke-app/cjs-app.cjs']) copyFileSync(join(here, p), join(app, p.split('/')[1]));
+    for (const file of readdirSync(join(here, 'smoke-app'))) copyFileSync(join(here, 'smoke-app', file), join(app, file));
+  });
+
+  step('TypeScript (node16 resolution) finds the declarations for import and for require', () => {
+    const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+    timings.typecheck = run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: app }).seconds;
   });
 
   step('the CLI bin migrates a SQLite database', () => {
