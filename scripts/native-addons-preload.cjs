@@ -5,7 +5,7 @@
 // the test process and every child process that inherits NODE_OPTIONS.
 const { readFileSync, realpathSync } = require('node:fs');
 
-const manifestFile = process.env.AUDIT_EVENTS_NATIVE_ADDONS;
+const manifestFile = process.env.WITH_NODE_ADDONS_MANIFEST;
 const manifest = manifestFile ? JSON.parse(readFileSync(manifestFile, 'utf8')) : { abi: null, addons: {} };
 const replacements = new Map(Object.entries(manifest.addons));
 

@@ -39,6 +39,6 @@ say "$(node --version) at ${node_bin#"$root/"}"
 
 # Rebuild (once) what does not load on this version, then load those copies through the preload.
 node "$root/scripts/native-addons.mjs" "$tools/addons" >&2
-export AUDIT_EVENTS_NATIVE_ADDONS="$tools/addons/manifest.json"
+export WITH_NODE_ADDONS_MANIFEST="$tools/addons/manifest.json"
 export NODE_OPTIONS="--require \"$root/scripts/native-addons-preload.cjs\"${NODE_OPTIONS:+ $NODE_OPTIONS}"
 exec "$@"
