@@ -2,7 +2,7 @@
 // npm run bench [-- --quick] [-- --suite name[,name]] [-- --runs N] [-- --duration S] [-- --update-readme]
 // Every suite measures its baselines in the same run and reports ratios, never absolute targets.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { markdownTable, RESULTS_DIR, saveResult } from './lib/report.mjs';
 import { CONTENDED_STEAL_PERCENT, measureSteal } from './lib/steal.mjs';
 import { expressOverhead, expressEvent, koaOverhead } from './suites/http-overhead.mjs';
@@ -118,4 +118,6 @@ if (options.updateReadme) {
 }
 const missed = results.flatMap((r) => r.rows.filter((row) => row.pass === false).map((row) => `${r.suite}/${row.name}`));
 console.log(`\n${results.length} suites in ${((Date.now() - started) / 1000).toFixed(1)} s; targets missed: ${missed.length ? missed.join(', ') : 'none'}${failed ? `; ${failed} suite(s) failed` : ''}`);
+// bench/results/ is ignored by git: a run never dirties the working tree (--update-readme aside).
+console.log(`results: ${relative(process.cwd(), RESULTS_DIR) || '.'}/SUMMARY.md and one JSON file per suite`);
 process.exitCode = failed ? 1 : 0;

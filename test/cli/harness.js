@@ -45,11 +45,17 @@ export async function runCli(args, { env = {}, cwd = emptyDir(), signals = new E
   return { code, stdout: stdout.text, stderr: stderr.text, signals };
 }
 
+// The runtime's own settings pass through the otherwise empty environment: under
+// scripts/with-node.sh they load native addons rebuilt for that Node version.
+const RUNTIME_ENV = Object.fromEntries(
+  ['NODE_OPTIONS', 'WITH_NODE_ADDONS_MANIFEST'].filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]),
+);
+
 /** Starts bin/audit-events.cjs; `done` resolves with { code, signal, stdout, stderr }. */
 export function spawnBin(args, { env = {}, cwd = emptyDir() } = {}) {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd,
-    env: { PATH: process.env.PATH, ...env },
+    env: { PATH: process.env.PATH, ...RUNTIME_ENV, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
