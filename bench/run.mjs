@@ -107,7 +107,8 @@ const stealText = steals.length ? ` Host steal time during the suites: ${Math.mi
 const stamp = `Measured ${dates[0]}${dates.length > 1 ? ` to ${dates[dates.length - 1]}` : ''} UTC${quick ? ' (last run --quick)' : ''} on ${latest[0]?.machine.cpus} cores, Node ${latest[0]?.machine.node}.${stealText}`;
 writeFileSync(join(RESULTS_DIR, 'SUMMARY.md'), `${stamp}\n\n${table}\n`);
 if (options.updateReadme) {
-  const readmePath = new URL('../README.md', import.meta.url);
+  // The bench table lives in docs/performance.md (the README keeps a summary); the flag keeps its name.
+  const readmePath = new URL('../docs/performance.md', import.meta.url);
   const readme = readFileSync(readmePath, 'utf8');
   const start = '<!-- bench:start -->';
   const end = '<!-- bench:end -->';
