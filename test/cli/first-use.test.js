@@ -84,6 +84,12 @@ describe('audit-events CLI: first use', () => {
     expect(r.stderr).to.include('(AUDIT_BAD_IDENTIFIER)');
   });
 
+  it('the same name for both tables is refused in the flags\' terms', async () => {
+    const r = await runCli(['migrate', '--db', 'sqlite:./x.db', '--table', 'shop', '--archive-table', 'shop']);
+    expect(r.code).to.equal(3);
+    expect(r.stderr).to.equal('error: the archive table must differ from the live table (--archive-table, --table) (AUDIT_BAD_CONFIG)\n');
+  });
+
   it('an unreadable --file says its reason once', async () => {
     const r = await runCli(['report', 'denied', '--file', 'missing.ndjson']);
     expect(r.code).to.equal(3);

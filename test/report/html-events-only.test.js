@@ -57,6 +57,15 @@ describe('audit-events report html with request events only', () => {
     expect(env.code).to.equal(4);
   });
 
+  it('an empty events table is said in words', async () => {
+    const empty = emptyDir();
+    const db = `sqlite:${join(empty, 'empty.db')}`;
+    expect((await runCli(['migrate', '--db', db])).code).to.equal(0);
+    const r = await runCli(['report', 'html', '--db', db, '--out', join(empty, 'r.html')]);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.equal(`wrote ${join(empty, 'r.html')}: no permission decisions, no request events\n`);
+  });
+
   it('with neither table there is nothing to report: exit 4, naming both', async () => {
     const empty = emptyDir();
     const r = await runCli(['report', 'html', '--db', `sqlite:${join(empty, 'none.db')}`, '--out', join(empty, 'r.html')]);

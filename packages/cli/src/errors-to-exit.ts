@@ -40,6 +40,10 @@ export function failureOf(err: unknown): Failure {
     if (wrapped && !message.includes(firstLine(root)) && !saysCodeOf(message, root)) message += `: ${firstLine(root)}`;
     if (missingTable) message += ` (a table is missing: ${MIGRATE_HINT})`;
     if (err.code === 'AUDIT_BAD_IDENTIFIER' && /table name/.test(message)) message += `: ${TABLE_NAME_RULE}`;
+    // The store names its options; the user typed flags (or set variables or config keys).
+    if ((err as { setting?: unknown }).setting === 'archiveTableName' && /must differ/.test(message)) {
+      message = 'the archive table must differ from the live table (--archive-table, --table)';
+    }
     return { exitCode: BY_CODE[err.code] ?? ExitCode.FAILURE, message, code: err.code };
   }
   if (missingTable) return { exitCode: ExitCode.DATABASE, message: `${firstLine(err)} (${MIGRATE_HINT})` };

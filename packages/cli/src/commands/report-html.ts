@@ -106,7 +106,7 @@ async function html(values: HtmlValues, ctx: CommandContext): Promise<number> {
         ? 'no permission decisions'
         : `${count(totals.decisions, 'decision')} (${totals.denied} denied, ${count(totals.bypassed, 'bypass', 'bypasses')})`,
     ];
-    if (types !== null) parts.push(`latest request events of ${count(types, 'content type')}`);
+    if (types !== null) parts.push(types === 0 ? 'no request events' : `latest request events of ${count(types, 'content type')}`);
     ctx.out(`wrote ${out}: ${parts.join(', ')}`);
   }
   return ExitCode.OK;
