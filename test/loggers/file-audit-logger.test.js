@@ -99,7 +99,7 @@ describe('FileAuditLogger', () => {
 
   it('appends to an existing file', async () => {
     const file = join(dir, 'permission.log');
-    writeFileSync(file, '{"existing":true}\n');
+    writeFileSync(file, '{"existing":true}\n', { mode: 0o640 }); // as the logger creates its files: no loose-mode warning
     const l = logger(file);
     l.record(createPermissionAuditEvent({ action: 'read', granted: true }));
     await l.flush();
