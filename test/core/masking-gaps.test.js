@@ -155,14 +155,14 @@ describe('masking gaps (issue 16, item 8)', () => {
     };
     const picked = pickHeaders(headers, Object.keys(headers), new FieldMasker([]));
     expect(picked).to.deep.equal({
-      'X-Goog-Iap-Jwt-Assertion': MASK,
-      'X-Amzn-Oidc-Data': MASK,
-      'Cf-Access-Jwt-Assertion': MASK,
-      'X-Shopify-Hmac-Sha256': MASK,
-      'X-Hub-Signature-256': MASK,
-      'X-Forwarded-User-Token': MASK,
-      'X-Forwarded-Note': MASK,
-      'X-Team': 'blue',
+      'x-goog-iap-jwt-assertion': MASK,
+      'x-amzn-oidc-data': MASK,
+      'cf-access-jwt-assertion': MASK,
+      'x-shopify-hmac-sha256': MASK,
+      'x-hub-signature-256': MASK,
+      'x-forwarded-user-token': MASK,
+      'x-forwarded-note': MASK,
+      'x-team': 'blue',
     });
   });
 });

@@ -4,7 +4,7 @@
 // suites are skipped with a visible reason.
 import knexFactory from 'knex';
 import { sqliteKnexConfig } from '@audit-events/knex';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -23,13 +23,24 @@ function freshSqliteFile() {
   return join(tempDir(), `db-${randomBytes(4).toString('hex')}.sqlite`);
 }
 
+/**
+ * A fresh file created 0600 (empty is a valid SQLite database), as sqliteKnexConfig and the CLI
+ * create theirs: the plain knex config below would let the driver create it 0644, and every
+ * store or CLI run opening it later would rightly warn AUDIT_FILE_MODE_LOOSE.
+ */
+function privateSqliteFile() {
+  const filename = freshSqliteFile();
+  writeFileSync(filename, '', { mode: 0o600, flag: 'wx' });
+  return filename;
+}
+
 /** Knex configuration for a matrix entry; `sqlite` and `better-sqlite3` get a fresh file each call. */
 export function knexConfig(dialect, overrides = {}) {
   switch (dialect) {
     case 'sqlite':
       return {
         client: 'sqlite3',
-        connection: { filename: freshSqliteFile() },
+        connection: { filename: privateSqliteFile() },
         useNullAsDefault: true,
         ...overrides,
       };

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { ConfigurationError, StoreTimeoutError, StoreWriteError, BUFFERED_DEFAULTS } from '@audit-events/core';
 import { ManualClock, settle } from './manual-clock.js';
+import { captureOutput } from '../helpers/output-capture.js';
 import { RecordingLogger, deferred, ev, warningsDuring } from './helpers.js';
 
 describe('BufferedAuditLogger', () => {
@@ -266,7 +267,7 @@ describe('BufferedAuditLogger', () => {
     expect(() => new RecordingLogger({ onError: 'log' })).to.throw(ConfigurationError, /onError/);
   });
 
-  it('flushSync() hands the queue to handleBatchSync (the exit path), or counts it as dropped', () => {
+  it('flushSync() hands the queue to handleBatchSync (the exit path), or counts it as dropped', async () => {
     class SyncLogger extends RecordingLogger {
       constructor() {
         super({ scheduler: clock });
@@ -286,7 +287,11 @@ describe('BufferedAuditLogger', () => {
 
     const withoutSync = new RecordingLogger({ scheduler: clock });
     withoutSync.record(ev('a0'));
-    withoutSync.flushSync(); // also says so on stderr: at exit nothing else can
+    // Also says so on stderr: at exit nothing else can.
+    const { stderr } = await captureOutput(() => withoutSync.flushSync());
+    expect(stderr).to.equal(
+      'audit-events: RecordingLogger lost 1 permission audit event(s): the process exited before they were written. Await logger.close() before exiting.\n',
+    );
     expect(withoutSync.droppedCount).to.equal(1);
     expect(withoutSync.pendingCount).to.equal(0);
     expect(withoutSync.calls).to.have.length(0);

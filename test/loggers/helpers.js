@@ -1,3 +1,4 @@
+import { warningsDuring as captureWarnings } from '../helpers/output-capture.js';
 import { BufferedAuditLogger, createPermissionAuditEvent } from '@audit-events/core';
 
 /** An event whose only attribute is `name`, so batches read as lists of names. */
@@ -38,16 +39,6 @@ export class RecordingLogger extends BufferedAuditLogger {
 
 /** Collects process warnings with the given code while `fn` runs (warnings are emitted on nextTick). */
 export async function warningsDuring(code, fn) {
-  const seen = [];
-  const listener = (warning) => {
-    if (warning.code === code) seen.push(warning);
-  };
-  process.on('warning', listener);
-  try {
-    await fn();
-    await new Promise((resolve) => setImmediate(resolve));
-  } finally {
-    process.removeListener('warning', listener);
-  }
-  return seen;
+  // Captured, not printed: the test asserts them (test/helpers/output-capture.js).
+  return captureWarnings(code, fn);
 }

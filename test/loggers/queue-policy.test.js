@@ -3,6 +3,7 @@
 // queued granted one, and denied decisions that are dropped anyway are counted apart and warned about.
 import { expect } from 'chai';
 import { ManualClock, settle } from './manual-clock.js';
+import { captureOutput } from '../helpers/output-capture.js';
 import { RecordingLogger, deferred, ev, warningsDuring } from './helpers.js';
 
 const granted = (name) => ev(name, { granted: true });
@@ -46,12 +47,12 @@ describe('BufferedAuditLogger: queue policy when full', () => {
     await settle();
     logger.record(denied('d2'));
     logger.record(denied('d3'));
-    const warnings = await warningsDuring('AUDIT_LOGGER_DENIED_DROPPED', async () => {
+    const warnings = await warningsDuring(['AUDIT_LOGGER_DENIED_DROPPED', 'AUDIT_LOGGER_QUEUE_FULL'], async () => {
       logger.record(denied('d4'));
       logger.record(denied('d5'));
       logger.record(granted('g6'));
     });
-    expect(warnings).to.have.length(1);
+    expect(warnings.map((w) => w.code)).to.deep.equal(['AUDIT_LOGGER_DENIED_DROPPED', 'AUDIT_LOGGER_QUEUE_FULL']);
     expect(warnings[0].message).to.match(/denied/);
     expect(logger.droppedCount).to.equal(3);
     expect(logger.droppedDeniedCount).to.equal(2);
@@ -66,17 +67,13 @@ describe('BufferedAuditLogger: queue policy when full', () => {
     const logger = new RecordingLogger({ batchSize: 10, scheduler: new ManualClock() });
     logger.record(denied('d0'));
     logger.record(granted('g1'));
-    const stderr = process.stderr.write;
-    process.stderr.write = () => true;
-    try {
-      logger.flushSync(); // no handleBatchSync: both lost
-    } finally {
-      process.stderr.write = stderr;
-    }
+    const { stderr } = await captureOutput(() => logger.flushSync()); // no handleBatchSync: both lost
+    expect(stderr).to.match(/^audit-events: RecordingLogger lost 2 permission audit events?/);
     expect(logger.droppedCount).to.equal(2);
     expect(logger.droppedDeniedCount).to.equal(1);
     await logger.close();
-    await warningsDuring('AUDIT_LOGGER_CLOSED', () => logger.record(denied('d2')));
+    const warnings = await warningsDuring(['AUDIT_LOGGER_CLOSED', 'AUDIT_LOGGER_DENIED_DROPPED'], () => logger.record(denied('d2')));
+    expect(warnings.map((w) => w.code).sort()).to.deep.equal(['AUDIT_LOGGER_CLOSED', 'AUDIT_LOGGER_DENIED_DROPPED']);
     expect(logger.droppedDeniedCount).to.equal(2);
   });
 
@@ -84,7 +81,10 @@ describe('BufferedAuditLogger: queue policy when full', () => {
     const gate = deferred();
     const logger = new RecordingLogger({ batchSize: 100, maxQueueSize: 10_000, onError: () => {} }, () => gate.promise);
     const events = Array.from({ length: 10_200 }, (_, i) => denied(`d${i}`));
-    for (const e of events.slice(0, 10_100)) logger.record(e);
+    const filling = await warningsDuring(['AUDIT_LOGGER_QUEUE_FULL', 'AUDIT_LOGGER_DENIED_DROPPED'], () => {
+      for (const e of events.slice(0, 10_100)) logger.record(e);
+    });
+    expect(filling.map((w) => w.code).sort()).to.deep.equal(['AUDIT_LOGGER_DENIED_DROPPED', 'AUDIT_LOGGER_QUEUE_FULL']);
     await settle();
     await warningsDuring('AUDIT_LOGGER_DENIED_DROPPED', async () => {
       const started = process.hrtime.bigint();

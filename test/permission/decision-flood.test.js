@@ -2,6 +2,7 @@
 // The issue's attack: a ~95 KB body with ~11,000 keys through checkUpdate filled the 10,000-event
 // queue of a DatabaseAuditLogger on SQLite; the attacker's own budget decision and a concurrent
 // user's decision were dropped.
+import { warningsDuring } from '../helpers/output-capture.js';
 import { expect } from 'chai';
 import knexFactory from 'knex';
 import { DatabaseAuditLogger } from '@audit-events/knex';
@@ -106,14 +107,17 @@ describe('one check emits a bounded number of decisions (issue 16 item 2)', () =
     const logger = new RecordingLogger({ batchSize: 1, maxQueueSize: 3, flushInterval: 60_000 }, () => gate.promise);
     logger.record(ev('in-flight'));
     await new Promise((resolve) => setImmediate(resolve));
-    for (const name of ['g1', 'g2', 'g3']) logger.record(ev(name));
-    logger.record(ev('d1', { granted: false }));
-    expect(logger.droppedCount).to.equal(1, 'g1 made room');
-    expect(logger.droppedDeniedCount).to.equal(0);
-    logger.record(ev('g4'));
-    expect(logger.droppedCount).to.equal(2, 'granted noise is dropped when full');
-    for (const name of ['d2', 'd3', 'd4']) logger.record(ev(name, { granted: false }));
-    expect(logger.droppedDeniedCount).to.equal(1, 'only denied decisions left: the newest one is dropped, and counted apart');
+    const warnings = await warningsDuring(['AUDIT_LOGGER_QUEUE_FULL', 'AUDIT_LOGGER_DENIED_DROPPED'], () => {
+      for (const name of ['g1', 'g2', 'g3']) logger.record(ev(name));
+      logger.record(ev('d1', { granted: false }));
+      expect(logger.droppedCount).to.equal(1, 'g1 made room');
+      expect(logger.droppedDeniedCount).to.equal(0);
+      logger.record(ev('g4'));
+      expect(logger.droppedCount).to.equal(2, 'granted noise is dropped when full');
+      for (const name of ['d2', 'd3', 'd4']) logger.record(ev(name, { granted: false }));
+      expect(logger.droppedDeniedCount).to.equal(1, 'only denied decisions left: the newest one is dropped, and counted apart');
+    });
+    expect(warnings.map((w) => w.code)).to.deep.equal(['AUDIT_LOGGER_QUEUE_FULL', 'AUDIT_LOGGER_DENIED_DROPPED']);
     gate.resolve();
     await logger.flush();
     expect(logger.batches.flat()).to.deep.equal(['in-flight', 'd1', 'd2', 'd3']);

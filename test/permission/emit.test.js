@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { warningsDuring } from '../helpers/output-capture.js';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -61,21 +62,25 @@ describe('emitPermissionAuditEvent / configureAuditLogger', () => {
     expect(memory.events[0]).to.equal(built, 'an event built by createPermissionAuditEvent is passed as is');
   });
 
-  it('never throws into the caller: a malformed event or a throwing logger is counted', () => {
+  it('never throws into the caller: a malformed event or a throwing logger is counted, and warned about once', async () => {
     const before = emitFailureCount();
     configureAuditLogger({
       record() {
         throw new Error('logger bug');
       },
     });
-    expect(() => emitPermissionAuditEvent({ action: 'read', granted: true })).not.to.throw();
-    expect(() => emitPermissionAuditEvent({ action: 'nope', granted: true })).not.to.throw();
-    expect(() =>
-      emitPermissionAuditEvent(() => {
-        throw new Error('factory bug');
-      }),
-    ).not.to.throw();
+    const warnings = await warningsDuring('AUDIT_EMIT_FAILED', () => {
+      expect(() => emitPermissionAuditEvent({ action: 'read', granted: true })).not.to.throw();
+      expect(() => emitPermissionAuditEvent({ action: 'nope', granted: true })).not.to.throw();
+      expect(() =>
+        emitPermissionAuditEvent(() => {
+          throw new Error('factory bug');
+        }),
+      ).not.to.throw();
+    });
     expect(emitFailureCount() - before).to.equal(3);
+    expect(warnings).to.have.length(1);
+    expect(warnings[0].message).to.match(/logger bug/);
   });
 
   it('rejects something that is not a logger with a ConfigurationError', () => {

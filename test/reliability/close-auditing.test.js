@@ -11,6 +11,7 @@ import {
   MemoryEventStore,
   ShutdownError,
 } from '@audit-events/core';
+import { captureOutput } from '../helpers/output-capture.js';
 
 /** A store/logger pair that logs the order in which they are closed. */
 function recorder(order) {
@@ -95,7 +96,16 @@ describe('reliability: closeAuditing()', () => {
     expect(order).to.deep.equal(['logger a']);
   });
 
-  it('with nothing configured, does nothing', async () => {
-    await closeAuditing();
+  it('with nothing configured, does nothing: resolves at once, closes no other store, warns about nothing', async () => {
+    const bystander = new MemoryEventStore();
+    const started = performance.now();
+    const { result, warnings, console: printed } = await captureOutput(() => closeAuditing({ timeoutMs: 10_000 }));
+    expect(result).to.equal(undefined);
+    expect(performance.now() - started).to.be.below(1000); // did not wait for anything
+    expect(warnings).to.deep.equal([]);
+    expect(printed).to.deep.equal([]);
+    // A store neither configured nor given is left open: it still accepts writes.
+    await bystander.save([]);
+    expect(bystander.saveCalls).to.equal(1);
   });
 });

@@ -42,7 +42,7 @@ describe('audit-events report (log file)', () => {
     for (const row of rows) expect(row.slice(0, countEnd)).to.match(/\d$/);
     expect(rows[0]).to.match(/^Project\s+budget\s+8\s+2025-02-28T10:00:00.000Z\s+2025-03-03T09:03:00.000Z$/);
     expect(rows[2]).to.match(/^Invoice\s+\(none\)\s+2\s/);
-    expect(stderr).to.include('skipped 2 malformed line(s), the first at line 106');
+    expect(stderr).to.include('skipped 2 malformed lines, the first at line 106');
     expect(stderr).to.include('the last line is incomplete');
   });
 
@@ -112,7 +112,7 @@ describe('audit-events report (log file)', () => {
     expect(flagged.stdout).to.match(/^Project\s+budget\s+10\s+1\s+10\.0%\s+10\s+4\s+40\.0%\s+\+30\.0 pp\s+REGRESSED$/m);
     expect(flagged.stdout).to.match(/^Task\s+priority\s+0\s+0\s+-\s+5\s+2\s+40\.0%\s+-\s+NEW DENIALS$/m);
     expect(flagged.stdout).to.match(/^Task\s+status\s+20\s+2\s+10\.0%\s+20\s+3\s+15\.0%\s+\+5\.0 pp$/m);
-    expect(flagged.stdout).to.include('2 group(s) flagged');
+    expect(flagged.stdout).to.include('2 groups flagged');
 
     const clean = await runCli(['report', 'regressions', '--file', log, '--baseline', 'v2', '--candidate', 'v1']);
     expect(clean.code).to.equal(0);

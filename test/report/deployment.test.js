@@ -1,6 +1,7 @@
 // The deployment stamp: metadata.deployment comes from configureDeployment() or
 // AUDIT_EVENTS_DEPLOYMENT, is added by emitPermissionAuditEvent in and out of a request context,
 // and never overrides what the caller set.
+import { warningsDuring } from '../helpers/output-capture.js';
 import { expect } from 'chai';
 import {
   AuditContext,
@@ -92,16 +93,11 @@ describe('deployment metadata', () => {
 
     process.env[DEPLOYMENT_ENV] = 'x'.repeat(300);
     configureDeployment(undefined);
-    const warnings = [];
-    const onWarning = (w) => warnings.push(w);
-    process.on('warning', onWarning);
-    try {
+    // Captured, not printed (any other warning still is).
+    const warnings = await warningsDuring('AUDIT_BAD_CONFIG', () => {
       expect(currentDeployment()).to.equal(null);
       expect(currentDeployment()).to.equal(null); // read once, not on every event
-      await new Promise((resolve) => setImmediate(resolve));
-    } finally {
-      process.off('warning', onWarning);
-    }
+    });
     expect(warnings.map((w) => w.code)).to.deep.equal(['AUDIT_BAD_CONFIG']);
     expect(warnings[0].message).to.include(DEPLOYMENT_ENV);
   });

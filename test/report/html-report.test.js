@@ -227,7 +227,7 @@ forEachDialect('audit-events report html (database)', (ctx, dialect) => {
       const out = join(dir, 'mixed.html');
       const mixed = await runCli(['report', 'html', '--file', log, '--db', dbUrl(dialect, ctx), '--events-table', events, '--out', out]);
       expect(mixed.code).to.equal(0);
-      expect(mixed.stdout).to.include('latest request events of 2 content type(s)');
+      expect(mixed.stdout).to.include('latest request events of 2 content types');
       checkPage(readFileSync(out, 'utf8'), { events: true });
 
       const none = await runCli(['report', 'html', '--db', dbUrl(dialect, ctx), '--table', table, '--events-table', 'no_events_here', '--out', out]);

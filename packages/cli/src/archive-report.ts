@@ -1,4 +1,5 @@
 import type { InterruptSignal } from './interrupts.js';
+import { count } from './plural.js';
 
 /** The outcome of `audit-events archive`, printed as one line or, with --json, as this object. */
 export interface ArchiveReport {
@@ -22,10 +23,6 @@ export interface ArchiveReport {
   archiveTable: string;
   /** With any password masked. */
   database: string;
-}
-
-function count(n: number, one: string, many: string): string {
-  return `${n} ${n === 1 ? one : many}`;
 }
 
 /** e.g. `archived 1234 events in 3 batches (cutoff 2026-08-25T10:00:00.000Z, 0 remaining)`. */

@@ -11,7 +11,7 @@ import { ConfigurationError } from '@audit-events/core';
  *   db            a database URL (see db-url.ts); a relative sqlite: path is relative to the file
  *   knex          a Knex configuration object instead of `db` (modules can build it from secrets)
  *   table         the live events table          (default: the store's, audit_events)
- *   archiveTable  the archive table              (default: the store's, audit_events_archive)
+ *   archiveTable  the archive table              (default: <table>_archive, audit_events_archive)
  * Unknown keys are an error, so a typo is not silently ignored.
  */
 export interface ConfigFile {

@@ -20,6 +20,10 @@ const BY_CODE: Readonly<Record<string, number>> = {
   AUDIT_STORE_TIMEOUT: ExitCode.DATABASE,
 };
 
+// The rule of @audit-events/knex's checkTableName, said where a user can act on it.
+const TABLE_NAME_RULE =
+  'use letters, digits and _ (not starting with a digit, at most 63 characters), optionally as schema.table';
+
 const MIGRATE_HINT = 'run `audit-events migrate` first (with the same --table/--archive-table)';
 
 /** Maps anything a command throws to an exit code and a message (not yet redacted). */
@@ -33,13 +37,24 @@ export function failureOf(err: unknown): Failure {
     // (DatabaseUnreachableError has already chosen its reason, e.g. over knex's misleading
     // "pool is probably full" on a connect timeout.)
     const wrapped = root !== err && root instanceof Error && err.code !== 'AUDIT_DB_UNREACHABLE';
-    if (wrapped && !message.includes(firstLine(root))) message += `: ${firstLine(root)}`;
+    if (wrapped && !message.includes(firstLine(root)) && !saysCodeOf(message, root)) message += `: ${firstLine(root)}`;
     if (missingTable) message += ` (a table is missing: ${MIGRATE_HINT})`;
+    if (err.code === 'AUDIT_BAD_IDENTIFIER' && /table name/.test(message)) message += `: ${TABLE_NAME_RULE}`;
+    // The store names its options; the user typed flags (or set variables or config keys).
+    if ((err as { setting?: unknown }).setting === 'archiveTableName' && /must differ/.test(message)) {
+      message = 'the archive table must differ from the live table (--archive-table, --table)';
+    }
     return { exitCode: BY_CODE[err.code] ?? ExitCode.FAILURE, message, code: err.code };
   }
   if (missingTable) return { exitCode: ExitCode.DATABASE, message: `${firstLine(err)} (${MIGRATE_HINT})` };
   if (isDatabaseError(err)) return { exitCode: ExitCode.DATABASE, message: `database error: ${firstLine(err)}` };
   return { exitCode: ExitCode.FAILURE, message: firstLine(err) || 'unexpected failure' };
+}
+
+/** The message already gives the cause's code (`cannot read x (ENOENT: …)`): saying it twice is noise. */
+function saysCodeOf(message: string, root: Error): boolean {
+  const code = (root as { code?: unknown }).code;
+  return typeof code === 'string' && /^E[A-Z]+$/.test(code) && message.includes(`(${code}`);
 }
 
 function causes(err: unknown): unknown[] {

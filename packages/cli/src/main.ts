@@ -7,6 +7,7 @@ import { resolveIo } from './io.js';
 import type { CliIo } from './io.js';
 import { Redactor } from './redact.js';
 import { safeLayoutText } from './safe-text.js';
+import { reportUnknownOptionsFirst } from './unknown-options-first.js';
 import { cliVersion } from './version.js';
 
 const EXIT_CODES_HELP = `
@@ -64,7 +65,11 @@ export async function run(argv: readonly string[] = process.argv, io?: CliIo): P
 function buildProgram(ctx: CommandContext, write: (stream: 'stdout' | 'stderr', text: string) => void): Command {
   const program = new Command('audit-events');
   program
-    .description('Maintain audit-events tables: create them, and archive aged events.')
+    .description(
+      'Manage an audit-events database: migrate creates or updates the tables, archive moves aged events ' +
+        'to the archive table, report summarises the permission audit log (and writes an HTML overview ' +
+        'with the latest request events), verify checks the hash chains written with integrity on.',
+    )
     .version(cliVersion(), '-V, --version')
     // Settings below are inherited by every subcommand created with program.command().
     .exitOverride()
@@ -75,6 +80,7 @@ function buildProgram(ctx: CommandContext, write: (stream: 'stdout' | 'stderr', 
     .showHelpAfterError('(add --help for usage)')
     .addHelpText('after', EXIT_CODES_HELP);
   for (const register of COMMANDS) register(program, ctx);
+  reportUnknownOptionsFirst(program);
   return program;
 }
 

@@ -1,5 +1,6 @@
 import { Presets, SingleBar } from 'cli-progress';
 import type { OutputStream } from './io.js';
+import { count } from './plural.js';
 
 /** What a store reports after each committed archive batch. */
 export interface ArchiveProgress {
@@ -27,7 +28,7 @@ export function createProgressReporter(stream: OutputStream, enabled = stream.is
   const bar = new SingleBar(
     {
       stream,
-      format: 'archiving [{bar}] {percentage}% | {value}/{total} events | {batches} batches | ETA {eta_formatted}',
+      format: 'archiving [{bar}] {percentage}% | {value}/{total} events | {batches} | ETA {eta_formatted}',
       // No cursor hiding: a second Ctrl-C quits at once and must not leave the cursor hidden.
       hideCursor: false,
       clearOnComplete: false,
@@ -43,12 +44,12 @@ export function createProgressReporter(stream: OutputStream, enabled = stream.is
       // Events aged past the cutoff while we run can push the count above the first total.
       const max = Math.max(total ?? 0, archived);
       if (!started) {
-        bar.start(max, archived, { batches });
+        bar.start(max, archived, { batches: count(batches, 'batch', 'batches') });
         started = true;
         return;
       }
       if (max > bar.getTotal()) bar.setTotal(max);
-      bar.update(archived, { batches });
+      bar.update(archived, { batches: count(batches, 'batch', 'batches') });
     },
     stop() {
       if (started && !stopped) bar.stop();

@@ -72,7 +72,7 @@ export type { RequestIds } from './request/request-id.js';
 export { normalizeIp } from './request/client-ip.js';
 export { bindRequestBody } from './request/bind-body.js';
 export { setHeaderUnlessSent } from './request/response-header.js';
-export { pickHeaders, canonicalHeaderName } from './request/headers.js';
+export { pickHeaders } from './request/headers.js';
 export { absoluteUrl, pathOf, safeHost, INVALID_HOST } from './request/url.js';
 export {
   respondToListing,

@@ -14,14 +14,16 @@ import {
 import { latestEventsByContentType, queryReports } from '@audit-events/knex';
 import type { Knex } from 'knex';
 import type { CommandContext } from '../command-context.js';
+import { count } from '../plural.js';
+import { systemReason } from '../error-text.js';
 import { ExitCode } from '../exit-codes.js';
 import { GROUP_READABLE_MODE, writeFileWithMode } from '../private-file.js';
 import { renderHtmlReport, type HtmlReportData } from '../report/html/html-page.js';
 import { parseTime, positiveInteger } from '../report/parse-report-options.js';
 import { describeOrigin } from '../report/print-report.js';
 import { reportExit } from '../report/report-errors.js';
-import { addReportSourceOptions, type ReportSourceValues } from '../report/report-flags.js';
-import { fromFiles, openDatabase, tableExists, type ReportOrigin } from '../report/report-source.js';
+import { addReportSourceOptions, PERMISSION_TABLE_ENV, type ReportSourceValues } from '../report/report-flags.js';
+import { fromFiles, MissingPermissionTableError, openDatabase, tableExists, type ReportOrigin } from '../report/report-source.js';
 
 interface HtmlValues extends ReportSourceValues {
   out: string;
@@ -36,7 +38,8 @@ interface HtmlValues extends ReportSourceValues {
 /**
  * `audit-events report html --out report.html`: one self-contained page with the decisions over
  * time, denied by manager and attribute, bypasses by user, and the latest request events per
- * content type (from the events table, when a database is given). `--file` and `--db` together:
+ * content type (from the events table, when a database is given; alone when the database has no
+ * permission table). `--file` and `--db` together:
  * decisions from the file, request events from the database.
  */
 export function registerReportHtml(report: Command, ctx: CommandContext): void {
@@ -67,38 +70,44 @@ async function html(values: HtmlValues, ctx: CommandContext): Promise<number> {
     defineBypassReport({ ...window, by: ['user'] }),
   ] as const;
   const loaded = await load(values, ctx, definitions);
-  const [timeline, deniedByManager, deniedByAttribute, bypassesByUser] = loaded.results;
+  let decisions: HtmlReportData['decisions'];
+  if ('note' in loaded.results) decisions = loaded.results;
+  else {
+    const [timeline, deniedByManager, deniedByAttribute, bypassesByUser] = loaded.results;
+    decisions = { timeline, deniedByManager, deniedByAttribute, bypassesByUser };
+  }
   const data: HtmlReportData = {
     generatedAt: new Date().toISOString(),
     source: ctx.redactor.redact(describeOrigin(loaded.origin)),
-    timeline,
-    deniedByManager,
-    deniedByAttribute,
-    bypassesByUser,
+    decisions,
     events: loaded.events,
   };
   const out = resolve(ctx.io.cwd, values.out);
   await writeAtomically(out, ctx.redactor.redact(renderHtmlReport(data)), ctx);
   const types = 'types' in data.events ? data.events.types.length : null;
+  const totals = 'note' in decisions ? null : decisions.timeline.totals;
   if (values.json) {
     ctx.out(
       JSON.stringify({
         ok: true,
         command: 'report html',
         out,
-        decisions: timeline.totals.decisions,
-        granted: timeline.totals.granted,
-        denied: timeline.totals.denied,
-        bypassed: timeline.totals.bypassed,
+        decisions: totals?.decisions ?? null,
+        granted: totals?.granted ?? null,
+        denied: totals?.denied ?? null,
+        bypassed: totals?.bypassed ?? null,
         contentTypes: types,
         source: data.source,
       }),
     );
   } else {
-    ctx.out(
-      `wrote ${out}: ${timeline.totals.decisions} decisions (${timeline.totals.denied} denied, ${timeline.totals.bypassed} bypasses)` +
-        `${types === null ? '' : `, latest request events of ${types} content type(s)`}`,
-    );
+    const parts = [
+      totals === null
+        ? 'no permission decisions'
+        : `${count(totals.decisions, 'decision')} (${totals.denied} denied, ${count(totals.bypassed, 'bypass', 'bypasses')})`,
+    ];
+    if (types !== null) parts.push(types === 0 ? 'no request events' : `latest request events of ${count(types, 'content type')}`);
+    ctx.out(`wrote ${out}: ${parts.join(', ')}`);
   }
   return ExitCode.OK;
 }
@@ -113,12 +122,14 @@ type Definitions = readonly [
 /**
  * Decisions from the files or the database; request events from the database: the same
  * connection when the decisions come from it, else a database named explicitly (--db/--config).
+ * A database without the permission table still makes a report of its request events, unless the
+ * table was named (--table, $AUDIT_EVENTS_PERMISSION_TABLE): then a typo must not pass silently.
  */
 async function load(
   values: HtmlValues,
   ctx: CommandContext,
   definitions: Definitions,
-): Promise<{ results: ReportResults<Definitions>; origin: ReportOrigin; events: HtmlReportData['events'] }> {
+): Promise<{ results: ReportResults<Definitions> | { note: string }; origin: ReportOrigin; events: HtmlReportData['events'] }> {
   if (values.file !== undefined && values.file.length > 0) {
     const { results, origin } = await fromFiles(values.file, ctx, definitions);
     if (values.db === undefined && values.config === undefined) {
@@ -130,11 +141,23 @@ async function load(
     });
     return { results, origin, events };
   }
-  return openDatabase(values, ctx, values.eventsTable, async (knex, database, table, eventsTable) => ({
-    results: await queryReports(knex, definitions, { tableName: table }),
-    origin: { kind: 'database', database, table },
-    events: await requestEvents(knex, eventsTable, values, ctx),
-  }));
+  const named = values.table !== undefined || (ctx.io.env[PERMISSION_TABLE_ENV] ?? '').trim() !== '';
+  return openDatabase(
+    values,
+    ctx,
+    values.eventsTable,
+    async (knex, database, table, eventsTable) => {
+      const origin: ReportOrigin = { kind: 'database', database, table };
+      if (await tableExists(knex, table)) {
+        return { results: await queryReports(knex, definitions, { tableName: table }), origin, events: await requestEvents(knex, eventsTable, values, ctx) };
+      }
+      if (named || !(await tableExists(knex, eventsTable))) throw new MissingPermissionTableError(table, database, named ? undefined : eventsTable);
+      ctx.err(`warning: ${table} does not exist; the report has request events only`);
+      const note = `No permission decisions: ${table} does not exist (DatabaseAuditLogger creates it on its first write).`;
+      return { results: { note }, origin, events: await requestEvents(knex, eventsTable, values, ctx) };
+    },
+    { requirePermissionTable: false },
+  );
 }
 
 /** A missing events table is a note in the page, not a failure: apps may log permissions only. */
@@ -152,8 +175,7 @@ async function writeAtomically(path: string, text: string, ctx: CommandContext):
     // Audit data: readable by the owner and group only, like FileAuditLogger's files.
     await writeFileWithMode(path, text, GROUP_READABLE_MODE, 'report', (line) => ctx.err(`warning: ${line}`));
   } catch (err) {
-    const code = (err as { code?: string }).code ?? 'error';
-    throw new ConfigurationError('out', `cannot write ${path} (${code}); does ${dirname(path)} exist and is it writable?`, { cause: err });
+    throw new ConfigurationError('out', `cannot write ${path} (${systemReason(err, 'error')}); does ${dirname(path)} exist and is it writable?`, { cause: err });
   }
 }
 

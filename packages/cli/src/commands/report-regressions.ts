@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { DEFAULT_REGRESSION_THRESHOLD, defineRegressionReport, type RegressionReport } from '@audit-events/core';
 import type { CommandContext } from '../command-context.js';
 import { ExitCode } from '../exit-codes.js';
+import { count } from '../plural.js';
 import { parseDeployment, parseThreshold, parseTime } from '../report/parse-report-options.js';
 import { percent, regressionColumnsFor } from '../report/report-columns.js';
 import { reportExit } from '../report/report-errors.js';
@@ -78,7 +79,7 @@ async function regressions(values: RegressionValues, format: ReportFormat, ctx: 
     footer: [
       result.flagged === 0
         ? 'no regression'
-        : `${result.flagged} group(s) flagged: REGRESSED = denied rate rose by more than the threshold, NEW DENIALS = denials in a group ${result.baseline} never saw`,
+        : `${count(result.flagged, 'group')} flagged: REGRESSED = denied rate rose by more than the threshold, NEW DENIALS = denials in a group ${result.baseline} never saw`,
     ],
   });
   return result.flagged > 0 ? REGRESSION_FOUND : ExitCode.OK;

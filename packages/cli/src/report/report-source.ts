@@ -12,6 +12,8 @@ import { checkTableName, DEFAULT_PERMISSION_AUDIT_TABLE, queryReports } from '@a
 import type { Knex } from 'knex';
 import type { CommandContext } from '../command-context.js';
 import type { DatabaseOptionValues } from '../database-options.js';
+import { count } from '../plural.js';
+import { systemReason } from '../error-text.js';
 import { withStore } from '../with-store.js';
 import { PERMISSION_TABLE_ENV, type ReportSourceValues } from './report-flags.js';
 
@@ -55,8 +57,7 @@ export async function fromFiles<const T extends readonly ReportDefinition<unknow
     try {
       await access(path, constants.R_OK);
     } catch (err) {
-      const code = (err as { code?: string }).code ?? 'unreadable';
-      throw new ConfigurationError('file', `cannot read ${path} (${code})`, { cause: err });
+      throw new ConfigurationError('file', `cannot read ${path} (${systemReason(err, 'unreadable')})`, { cause: err });
     }
     if ((await stat(path)).isDirectory()) throw new ConfigurationError('file', `${path} is a directory, not a log file`);
   }
@@ -66,7 +67,7 @@ export async function fromFiles<const T extends readonly ReportDefinition<unknow
       const reader = readPermissionLog(path);
       yield* reader;
       const s = reader.stats;
-      if (s.malformed > 0) ctx.err(`warning: ${path}: skipped ${s.malformed} malformed line(s), the first at line ${s.firstMalformedLine}`);
+      if (s.malformed > 0) ctx.err(`warning: ${path}: skipped ${count(s.malformed, 'malformed line')}, the first at line ${s.firstMalformedLine}`);
       if (s.tornLastLine) ctx.err(`warning: ${path}: the last line is incomplete (a writer was cut off or is still writing); skipped`);
       stats.lines += s.lines;
       stats.events += s.events;
@@ -107,10 +108,12 @@ export async function openDatabase<R>(
  * so the CLI's usual "run migrate" hint would mislead: this error says what to do instead.
  */
 export class MissingPermissionTableError extends Error {
-  constructor(table: string, database: string) {
+  /** `eventsTable`: also missing, so not even a report of request events can be made. */
+  constructor(table: string, database: string, eventsTable?: string) {
     super(
       `${table} does not exist on ${database}: DatabaseAuditLogger creates it on its first write; ` +
-        'pass --table if your logger uses another name, or --file to read a log file',
+        'pass --table if your logger uses another name, or --file to read a log file' +
+        (eventsTable === undefined ? '' : `; nor does the request events table ${eventsTable} (run \`audit-events migrate\`, or pass --events-table)`),
     );
     this.name = 'MissingPermissionTableError';
   }

@@ -3,17 +3,10 @@ import { isSecretString } from '../masking/secret-values.js';
 
 const MAX_HEADER_VALUE = 1024;
 
-/** `x-team` → `X-Team`, the form django-audit-events stores header names in. */
-export function canonicalHeaderName(name: string): string {
-  return name
-    .toLowerCase()
-    .split('-')
-    .map((part) => (part.length > 0 ? part[0]!.toUpperCase() + part.slice(1) : part))
-    .join('-');
-}
-
 /**
- * Picks the listed headers (case-insensitive), skips empty ones, and masks credentials:
+ * Picks the listed headers (case-insensitive) and stores them under their lower-case names, as
+ * Node.js and HTTP/2 spell them, whatever the case of the configuration or the client: JSON
+ * queries by key (`headers->>'x-team'`) then find them. Skips empty ones and masks credentials:
  * authorization, cookies, identity-proxy assertions (`X-Goog-Iap-Jwt-Assertion`, `*-Hmac-*`), any
  * header whose name is sensitive (`X-Api-Key`) and any value that looks like a secret (a JWT,
  * `Bearer …`) never leave in clear.
@@ -32,7 +25,7 @@ export function pickHeaders(
     if (value.length === 0) continue;
     if (isAlwaysMaskedHeader(name) || masker.isSensitive(name) || isSecretString(value)) value = MASK;
     else if (value.length > MAX_HEADER_VALUE) value = value.slice(0, MAX_HEADER_VALUE) + '…[truncated]';
-    out[canonicalHeaderName(name)] = value;
+    out[name] = value;
   }
   return out;
 }

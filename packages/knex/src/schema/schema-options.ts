@@ -10,7 +10,7 @@ export const DEFAULT_ARCHIVE_TABLE_NAME = 'audit_events_archive';
 export interface SchemaOptions {
   /** Default `audit_events`. Letters, digits and `_`, optionally `schema.table`. */
   tableName?: string;
-  /** Default `audit_events_archive`. */
+  /** Default `<tableName>_archive` (`audit_events_archive`): each live table gets its own archive. */
   archiveTableName?: string;
   /** Columns added to both tables. */
   extraColumns?: readonly ExtraColumn[];
@@ -40,13 +40,20 @@ const EXTRA_TYPES: ReadonlySet<string> = new Set([
   'float',
 ]);
 
+/** The archive table's default name for a live table: `audit_events` → `audit_events_archive`. */
+export function archiveNameFor(tableName: string): string {
+  return tableName === DEFAULT_TABLE_NAME ? DEFAULT_ARCHIVE_TABLE_NAME : `${tableName}_archive`;
+}
+
 /** Validates names and extra columns; throws InvalidIdentifierError or ConfigurationError before any SQL. */
 export function resolveSchema(options: SchemaOptions = {}): ResolvedSchema {
   if (options === null || typeof options !== 'object') {
     throw new ConfigurationError('options', 'must be an object');
   }
   const tableName = checkTableName(options.tableName ?? DEFAULT_TABLE_NAME);
-  const archiveTableName = checkTableName(options.archiveTableName ?? DEFAULT_ARCHIVE_TABLE_NAME);
+  // Derived from the live table, as the CLI derives it from --table: two stores with their own
+  // tables never share one archive by accident.
+  const archiveTableName = checkTableName(options.archiveTableName ?? archiveNameFor(tableName));
   if (tableName.toLowerCase() === archiveTableName.toLowerCase()) {
     throw new ConfigurationError('archiveTableName', 'must differ from tableName');
   }

@@ -18,15 +18,21 @@ import {
 } from './html-sections.js';
 import { barChart, timelineChart } from './svg-charts.js';
 
+/** The permission decisions' reports, shown in the page's first sections. */
+export interface DecisionReports {
+  timeline: TimelineReport;
+  deniedByManager: CountReport;
+  deniedByAttribute: CountReport;
+  bypassesByUser: CountReport;
+}
+
 /** Everything the page shows. */
 export interface HtmlReportData {
   generatedAt: string;
   /** Where the decisions came from, already redacted (`permission_audit_log on postgres://u:****@db/app`). */
   source: string;
-  timeline: TimelineReport;
-  deniedByManager: CountReport;
-  deniedByAttribute: CountReport;
-  bypassesByUser: CountReport;
+  /** The decisions' reports, or why there are none (an app that stores request events only). */
+  decisions: DecisionReports | { note: string };
   /** Latest request events per content type, or why there are none. */
   events: { table: string; types: ContentTypeEvents[] } | { note: string };
 }
@@ -46,42 +52,14 @@ export function renderHtmlReport(data: HtmlReportData): string {
     "base-uri 'none'",
     "form-action 'none'",
   ].join('; ');
-  const t = data.timeline;
+  const title = 'note' in data.decisions ? 'Audit report' : 'Permission audit report';
   const body = [
     '<header>',
-    '<h1>Permission audit report</h1>',
-    `<p class="meta">Source: ${escapeHtml(data.source)}</p>`,
-    `<p class="meta">Decisions ${t.first_at === null ? 'none' : `from ${time(t.first_at)} to ${time(t.last_at)}`}` +
-      `${windowNote(t)} · generated ${time(data.generatedAt)} · times in UTC</p>`,
-    '<ul class="totals" id="totals">',
-    total('decisions', 'Decisions', t.totals.decisions),
-    total('granted', 'Granted', t.totals.granted),
-    total('denied', 'Denied', t.totals.denied),
-    total('bypassed', 'Superuser bypasses', t.totals.bypassed),
-    '</ul>',
+    `<h1>${title}</h1>`,
+    ...('note' in data.decisions ? absentDecisionsHeader(data) : decisionsHeader(data, data.decisions)),
     '<p class="status" id="script-check"></p>',
     '</header>',
-    '<section id="timeline">',
-    `<h2>Decisions per ${t.bucket}</h2>`,
-    '<div class="legend"><span class="granted">granted</span><span class="bypassed">granted by superuser bypass</span><span class="denied">denied</span></div>',
-    timelineChart(t),
-    '<p class="status" id="chart-status"></p>',
-    timelineTable(t),
-    '</section>',
-    '<section id="denied-by-manager">',
-    '<h2>Denied decisions by manager</h2>',
-    barChart('denied-by-manager-chart', countBars(data.deniedByManager, managerLabel), 'denied'),
-    moreNote(data.deniedByManager),
-    '</section>',
-    '<section id="denied-by-attribute">',
-    '<h2>Most denied manager attributes</h2>',
-    attributeTable(data.deniedByAttribute),
-    '</section>',
-    '<section id="bypasses-by-user">',
-    '<h2>Superuser bypasses by user</h2>',
-    barChart('bypasses-by-user-chart', countBars(data.bypassesByUser, userLabel), 'bypassed'),
-    moreNote(data.bypassesByUser),
-    '</section>',
+    ...('note' in data.decisions ? absentDecisionsSection(data.decisions.note) : decisionSections(data.decisions)),
     '<section id="request-events">',
     '<h2>Latest request events per content type</h2>',
     eventsSection(data.events),
@@ -97,7 +75,7 @@ export function renderHtmlReport(data: HtmlReportData): string {
     `<meta http-equiv="Content-Security-Policy" content="${csp}">`,
     '<meta name="referrer" content="no-referrer">',
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    '<title>Permission audit report</title>',
+    `<title>${title}</title>`,
     `<style>${STYLES}</style>`,
     '</head>',
     '<body>',
@@ -108,6 +86,57 @@ export function renderHtmlReport(data: HtmlReportData): string {
     '</html>',
     '',
   ].join('\n');
+}
+
+function decisionsHeader(data: HtmlReportData, d: DecisionReports): string[] {
+  const t = d.timeline;
+  return [
+    `<p class="meta">Source: ${escapeHtml(data.source)}</p>`,
+    `<p class="meta">Decisions ${t.first_at === null ? 'none' : `from ${time(t.first_at)} to ${time(t.last_at)}`}` +
+      `${windowNote(t)} · generated ${time(data.generatedAt)} · times in UTC</p>`,
+    '<ul class="totals" id="totals">',
+    total('decisions', 'Decisions', t.totals.decisions),
+    total('granted', 'Granted', t.totals.granted),
+    total('denied', 'Denied', t.totals.denied),
+    total('bypassed', 'Superuser bypasses', t.totals.bypassed),
+    '</ul>',
+  ];
+}
+
+function absentDecisionsHeader(data: HtmlReportData): string[] {
+  return [`<p class="meta">Source: ${escapeHtml(data.source)} · generated ${time(data.generatedAt)} · times in UTC</p>`];
+}
+
+function decisionSections(d: DecisionReports): string[] {
+  const t = d.timeline;
+  return [
+    '<section id="timeline">',
+    `<h2>Decisions per ${t.bucket}</h2>`,
+    '<div class="legend"><span class="granted">granted</span><span class="bypassed">granted by superuser bypass</span><span class="denied">denied</span></div>',
+    timelineChart(t),
+    '<p class="status" id="chart-status"></p>',
+    timelineTable(t),
+    '</section>',
+    '<section id="denied-by-manager">',
+    '<h2>Denied decisions by manager</h2>',
+    barChart('denied-by-manager-chart', countBars(d.deniedByManager, managerLabel), 'denied'),
+    moreNote(d.deniedByManager),
+    '</section>',
+    '<section id="denied-by-attribute">',
+    '<h2>Most denied manager attributes</h2>',
+    attributeTable(d.deniedByAttribute),
+    '</section>',
+    '<section id="bypasses-by-user">',
+    '<h2>Superuser bypasses by user</h2>',
+    barChart('bypasses-by-user-chart', countBars(d.bypassesByUser, userLabel), 'bypassed'),
+    moreNote(d.bypassesByUser),
+    '</section>',
+  ];
+}
+
+/** One section saying why the decisions' charts are not there, so nobody reads "0 denied" into it. */
+function absentDecisionsSection(note: string): string[] {
+  return ['<section id="permission-decisions">', '<h2>Permission decisions</h2>', `<p class="note">${escapeHtml(note)}</p>`, '</section>'];
 }
 
 function sha256(text: string): string {
@@ -128,15 +157,9 @@ function islandOf(data: HtmlReportData): object {
             events: t.events.map(eventSummary),
           })),
         };
-  return {
-    generatedAt: data.generatedAt,
-    source: data.source,
-    timeline: data.timeline,
-    deniedByManager: data.deniedByManager,
-    deniedByAttribute: data.deniedByAttribute,
-    bypassesByUser: data.bypassesByUser,
-    events,
-  };
+  // Present decisions keep their top-level keys (timeline, deniedByManager, …); absent ones say why.
+  const decisions = 'note' in data.decisions ? { decisions: { note: data.decisions.note } } : data.decisions;
+  return { generatedAt: data.generatedAt, source: data.source, ...decisions, events };
 }
 
 function eventSummary(e: AuditEvent): object {

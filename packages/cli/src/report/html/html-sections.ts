@@ -1,5 +1,6 @@
 import type { CountReport, GroupRow, TimelineReport } from '@audit-events/core';
 import type { HtmlReportData } from './html-page.js';
+import { count } from '../../plural.js';
 import { escapeHtml } from './escape.js';
 import type { BarItem } from './svg-charts.js';
 
@@ -63,7 +64,7 @@ export function timelineTable(t: TimelineReport): string {
     )
     .join('');
   return (
-    `<details><summary>Data (${t.rows.length} ${t.bucket === 'day' ? 'days' : 'hours'})</summary>` +
+    `<details><summary>Data (${count(t.rows.length, t.bucket)})</summary>` +
     `<table class="sortable" id="timeline-table"><thead><tr><th>${t.bucket}</th><th class="num">granted</th><th class="num">bypasses</th><th class="num">denied</th></tr></thead>` +
     `<tbody>${rows}</tbody></table></details>`
   );
