@@ -31,4 +31,8 @@ export { verifyEventLog, eventLogChainHeads, type EventLogTableOptions } from '.
 export { GENESIS_HASH, HASH_FORMAT } from './integrity/row-digest.js';
 export { DEFAULT_VERIFY_PAGE_SIZE } from './integrity/verify-chains.js';
 export type { IntegrityOption, IntegrityOptions } from './integrity/integrity-options.js';
+// Keyed chains (HMAC-SHA256 under writer keys with ids and rotation).
+export { KeySet, keySetFromEnv, keySetFromFile, parseKeySet, generateKeyEntry, DEFAULT_KEYS_ENV } from './integrity/keys/key-set.js';
+export { MIN_KEY_BYTES, type ChainKey, type KeyProvider } from './integrity/keys/chain-key.js';
+export { SigningKeyError } from './integrity/keys/keyring.js';
 export type { ChainHead, ChainVerification, IntegrityFailure, VerifyOptions, VerifyReport } from './integrity/verify-report.js';

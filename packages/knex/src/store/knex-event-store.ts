@@ -25,6 +25,7 @@ import { failedBeforeCommit } from '../sql/write-outcome.js';
 import { isUniqueViolation, readChainHead } from '../integrity/chain-sql.js';
 import { listChainHeads } from '../integrity/chain-heads.js';
 import { ChainHeadError, HashChain, type ChainedWriteTarget } from '../integrity/chain-writer.js';
+import { SigningKeyError } from '../integrity/keys/keyring.js';
 import { EVENT_LAYOUT, kindOfExtra } from '../integrity/row-layout.js';
 import { eventLogTables, verifyEventTables } from '../integrity/event-log.js';
 import type { ChainHead, VerifyOptions, VerifyReport } from '../integrity/verify-report.js';
@@ -85,10 +86,11 @@ export class KnexEventStore implements EventStore {
       writeTimeoutMs: this.#options.writeTimeoutMs,
       target: this.tableName,
       // A batch that failed while reading its chain's head never reached the INSERT.
-      failedBeforeCommit: (err) => err instanceof ChainHeadError || failedBeforeCommit(err, this.dialect),
+      failedBeforeCommit: (err) =>
+        err instanceof ChainHeadError || err instanceof SigningKeyError || failedBeforeCommit(err, this.dialect),
     });
     const integrity = this.#options.integrity;
-    this.#chain = integrity === null ? null : new HashChain(integrity.chainId, integrity.fresh);
+    this.#chain = integrity === null ? null : new HashChain(integrity.chainId, integrity.fresh, integrity.keys);
     this.#chained =
       integrity === null
         ? null
