@@ -28,7 +28,7 @@ export { latestEventsByContentType } from './reports/latest-events.js';
 export type { LatestEventsOptions, ContentTypeEvents } from './reports/latest-events.js';
 // Tamper evidence: hash chains (the `integrity` option) and their verification.
 export { verifyPermissionLog, permissionLogChainHeads, type PermissionLogTableOptions } from './loggers/permission-chain.js';
-export { verifyEventLog, eventLogChainHeads, type EventLogTableOptions } from './integrity/event-log.js';
+export { verifyEventLog, eventLogChainHeads, eventLogTables, type EventLogTableOptions } from './integrity/event-log.js';
 export { GENESIS_HASH, HASH_FORMAT } from './integrity/row-digest.js';
 export { DEFAULT_VERIFY_PAGE_SIZE } from './integrity/verify-chains.js';
 export type { IntegrityOption, IntegrityOptions } from './integrity/integrity-options.js';
@@ -36,4 +36,16 @@ export type { IntegrityOption, IntegrityOptions } from './integrity/integrity-op
 export { KeySet, keySetFromEnv, keySetFromFile, parseKeySet, generateKeyEntry, DEFAULT_KEYS_ENV } from './integrity/keys/key-set.js';
 export { MIN_KEY_BYTES, type ChainKey, type KeyProvider } from './integrity/keys/chain-key.js';
 export { SigningKeyError } from './integrity/keys/keyring.js';
+// Signed checkpoints: chain heads signed with Ed25519, kept outside the database.
+export { takeCheckpoint, type CheckpointOptions, type CheckpointLog } from './integrity/checkpoint/take-checkpoint.js';
+export { readCheckpoints, recordedHeads, checkpointFileName, type VerifiedCheckpoint, type WrittenCheckpoint } from './integrity/checkpoint/checkpoint-dir.js';
+export {
+  CHECKPOINT_FORMAT,
+  CheckpointError,
+  checkpointDigest,
+  checkpointPrivateKey,
+  checkpointPublicKey,
+  type CheckpointHead,
+  type CheckpointPayload,
+} from './integrity/checkpoint/checkpoint-file.js';
 export type { ChainHead, ChainVerification, IntegrityFailure, VerifyOptions, VerifyReport } from './integrity/verify-report.js';
