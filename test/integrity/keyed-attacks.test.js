@@ -211,6 +211,22 @@ forEachDialect('keyed chains and checkpoints against attacks (issue 22)', (ctx, 
     expect(r.stderr).to.include('checkpoint-00000001.json: signature does not verify');
   });
 
+  it('an auditor with only the public key verifies the rows up to the checkpoints, and catches an edit', async () => {
+    const { a, args } = await setup();
+    const keysAt = args.indexOf('--keys');
+    const publicOnly = [...args.slice(0, keysAt), ...args.slice(keysAt + 2)];
+    let r = await runCli(publicOnly);
+    expect(r.code, r.stdout + r.stderr).to.equal(0);
+    expect(r.stdout).to.include('  att-a: valid (3 rows)');
+    // Content changed, hashes left alone: without the key only the signed content digest sees it.
+    const [row] = (await rowsOf(a, 'att-a')).slice(1, 2);
+    await ctx.knex(a.tableName).where({ id: row.id }).update({ user_id: 'mallory' });
+    r = await expectFailure(publicOnly, '  att-a: INVALID: head-mismatch at seq 3');
+    expect(r.stdout).to.include('  att-b: valid (3 rows)');
+    // With the keys the edited row itself is named.
+    await expectFailure(args, '  att-a: INVALID: hash-mismatch at seq 2');
+  });
+
   it('`audit-events checkpoint` and `keys` commands write a signed checkpoint verify accepts', async () => {
     const { a, k1, k2 } = await setup();
     const dir = emptyDir();

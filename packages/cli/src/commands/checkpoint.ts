@@ -45,7 +45,7 @@ export function registerCheckpoint(program: Command, ctx: CommandContext): void 
       await withStore(values, ctx, async (opened, settings) => {
         await requireTables(opened.knex, [opened.table, ...(values.permissionTable === undefined ? [] : [values.permissionTable])], settings.target.display);
         const logs: CheckpointLog[] = [{ name: opened.table, tables: await eventLogTables(opened.knex, opened.table, opened.archiveTable) }];
-        if (values.permissionTable !== undefined) logs.push({ name: values.permissionTable, tables: [values.permissionTable] });
+        if (values.permissionTable !== undefined) logs.push({ name: values.permissionTable, tables: [values.permissionTable], kind: 'permissions' });
         const written = await takeCheckpoint(opened.knex, logs, { dir, privateKey });
         if (values.json) ctx.out(JSON.stringify({ command: 'checkpoint', ok: true, ...written }));
         else ctx.out(safeText(`checkpoint ${written.sequence} written to ${written.file}: ${written.chains} chain head(s), digest ${written.digest}`));

@@ -72,6 +72,9 @@ function checkOptions(options: VerifyOptions): CheckedOptions {
       throw new ConfigurationError(`expectedHeads[${i}]`, 'must be { chainId: string, seq: integer >= 1, hash: 64 hex digits }');
     }
     if (h.keyId !== undefined && h.keyId !== null) checkKeyId(h.keyId, `expectedHeads[${i}].keyId`);
+    if (h.contentDigest !== undefined && (typeof h.contentDigest !== 'string' || !HEX64.test(h.contentDigest))) {
+      throw new ConfigurationError(`expectedHeads[${i}].contentDigest`, 'must be 64 hex digits');
+    }
     const atSeq = pins.get(h.chainId) ?? new Map<number, ChainHead>();
     const pinned = atSeq.get(h.seq as number);
     if (pinned !== undefined && (pinned.hash !== h.hash || (pinned.keyId ?? null) !== (h.keyId ?? null))) {
@@ -192,6 +195,11 @@ async function verifyChain(
     let keyed = false;
     const keyIds = new Set<string>();
     const pins = checked.pins.get(chainId);
+    // Checkpoints that record content digests vouch for the rows up to their heads: keyed rows
+    // are then checked without their keys (an auditor with only the checkpoints' public key).
+    const tracksContent = pins !== undefined && [...pins.values()].some((p) => p.contentDigest !== undefined);
+    const keyless = checked.keys === null && tracksContent;
+    let content = GENESIS_HASH;
     let failure: Failure | null = unpositioned > 0 ? { reason: 'broken-link' } : null;
     for (;;) {
       if (signal?.aborted) throw new AbortedError(`Verification aborted in chain ${chainId}`);
@@ -203,10 +211,17 @@ async function verifyChain(
       const hash = row['hash'] === null || row['hash'] === undefined ? null : String(row['hash']);
       const keyId = row['key_id'] === null || row['key_id'] === undefined ? null : String(row['key_id']);
       if (failure === null) {
-        failure = checkRow(row, plan, seq, hash, prevSeq, prevHash, layout, traits, { keyId, keyed, checked });
+        failure = checkRow(row, plan, seq, hash, prevSeq, prevHash, layout, traits, { keyId, keyed, checked, keyless });
       }
+      if (tracksContent) content = nextContentDigest(content, canonicalOf(row, plan, layout, traits));
       const pin = pins?.get(seq);
-      if (failure === null && pin !== undefined && (hash !== pin.hash || (pin.keyId !== undefined && pin.keyId !== keyId))) {
+      if (
+        failure === null &&
+        pin !== undefined &&
+        (hash !== pin.hash ||
+          (pin.keyId !== undefined && pin.keyId !== keyId) ||
+          (pin.contentDigest !== undefined && pin.contentDigest !== content))
+      ) {
         failure = { reason: 'head-mismatch', seq };
       }
       if (keyId !== null) {
@@ -270,6 +285,8 @@ interface KeyContext {
   /** An earlier row of the chain was keyed. */
   keyed: boolean;
   checked: CheckedOptions;
+  /** No keys, but checkpoint content digests: a keyed row's HMAC is left to them. */
+  keyless: boolean;
 }
 
 /** The first thing wrong with `row` given the row before it, or null. */
@@ -288,17 +305,22 @@ function checkRow(
   if (seq > prevSeq + 1) return { reason: 'seq-gap', seq: prevSeq + 1 };
   const link = row['prev_hash'];
   if (link === null || link === undefined || String(link) !== prevHash) return { reason: 'broken-link', seq };
-  const { keyId, keyed, checked } = keying;
+  const { keyId, keyed, checked, keyless } = keying;
   let secret: KeyObject | null = null;
   if (keyId !== null) {
     const key = checked.keys?.verifyingKey(keyId);
-    if (key === undefined) return { reason: 'unknown-key', seq, keyId };
+    if (key === undefined && !keyless) return { reason: 'unknown-key', seq, keyId };
+    if (key === undefined) return duplicateFailure(row, plan, layout, seq);
     secret = key.secret;
   } else if (keyed || (checked.keys !== null && !checked.allowUnkeyed)) {
     // Anyone can compute a plain SHA-256: an unkeyed row where keys are in use proves nothing.
     return { reason: 'unkeyed-row', seq };
   }
   if (hash === null || recompute(row, plan, layout, traits, secret) !== hash) return { reason: 'hash-mismatch', seq };
+  return duplicateFailure(row, plan, layout, seq);
+}
+
+function duplicateFailure(row: ReadRow, plan: TablePlan, layout: RowLayout, seq: number): Failure | null {
   const duplicate = duplicateKeyIn(row, plan, layout);
   if (duplicate !== undefined) return { reason: 'duplicate-key', seq, duplicateKey: duplicate };
   return null;
@@ -325,6 +347,21 @@ function duplicateKeyIn(row: ReadRow, plan: TablePlan, layout: RowLayout): { col
 
 /** The hash the row should have, from the values the driver returned. */
 export function recompute(row: ReadRow, plan: TablePlan, layout: RowLayout, traits: DialectTraits, secret: KeyObject | null = null): string {
+  const canonical = canonicalOf(row, plan, layout, traits);
+  return secret === null ? digest(canonical) : keyedDigest(canonical, secret);
+}
+
+/**
+ * The running content digest of a chain after one more row: SHA-256 of the previous digest and
+ * the plain SHA-256 of the row's canonical serialisation. A signed checkpoint records it per head,
+ * so an auditor holding only the public key can tell the rows up to a head are unchanged.
+ */
+export function nextContentDigest(previous: string, canonical: string): string {
+  return digest(previous + digest(canonical));
+}
+
+/** The canonical serialisation of a row as read (what its hash or HMAC covers). */
+export function canonicalOf(row: ReadRow, plan: TablePlan, layout: RowLayout, traits: DialectTraits): string {
   // Columns the plan read as text are parsed here, whatever the driver does with JSON.
   const asText: DialectTraits = { ...traits, driverParsesJson: false };
   const read = (kind: ValueKind, name: string): string | null =>
@@ -335,6 +372,5 @@ export function recompute(row: ReadRow, plan: TablePlan, layout: RowLayout, trai
     const value = read(kind, name);
     if (value !== null) others.push([name, value]);
   }
-  const canonical = canonicalRow(layout, fixed, others);
-  return secret === null ? digest(canonical) : keyedDigest(canonical, secret);
+  return canonicalRow(layout, fixed, others);
 }

@@ -40,6 +40,11 @@ export interface ChainHead {
   hash: string;
   /** The key that signed the head row (null: unkeyed); when given, the row must name it. */
   keyId?: string | null;
+  /**
+   * The chain's running content digest at the head (from a signed checkpoint): rows up to it must
+   * be unchanged. With it, keyed rows up to the head verify without their keys.
+   */
+  contentDigest?: string;
 }
 
 export interface ChainVerification {

@@ -57,8 +57,19 @@ export async function readCheckpoints(dir: string, publicKey: KeyObject): Promis
 }
 
 /** Every head the checkpoints recorded for `table` (all of them: each is checked against the rows). */
-export function recordedHeads(checkpoints: readonly VerifiedCheckpoint[], table: string): Array<{ chainId: string; seq: number; hash: string; keyId: string | null }> {
-  return checkpoints.flatMap((c) => (c.payload.tables[table] ?? []).map(({ chainId, seq, hash, keyId }) => ({ chainId, seq, hash, keyId })));
+export function recordedHeads(
+  checkpoints: readonly VerifiedCheckpoint[],
+  table: string,
+): Array<{ chainId: string; seq: number; hash: string; keyId: string | null; contentDigest?: string }> {
+  return checkpoints.flatMap((c) =>
+    (c.payload.tables[table] ?? []).map(({ chainId, seq, hash, keyId, contentDigest }) => ({
+      chainId,
+      seq,
+      hash,
+      keyId,
+      ...(contentDigest === undefined ? {} : { contentDigest }),
+    })),
+  );
 }
 
 export interface WrittenCheckpoint {
@@ -80,8 +91,9 @@ export async function writeCheckpoint(
   privateKey: KeyObject,
   tables: Record<string, CheckpointHead[]>,
   now: Date = new Date(),
+  verified?: readonly VerifiedCheckpoint[],
 ): Promise<WrittenCheckpoint> {
-  const existing = await readCheckpoints(dir, createPublicKey(privateKey));
+  const existing = verified ?? (await readCheckpoints(dir, createPublicKey(privateKey)));
   const last = existing[existing.length - 1];
   const sequence = existing.length + 1;
   const payload: CheckpointPayload = {

@@ -14,6 +14,11 @@ export interface CheckpointHead {
   keyId: string | null;
   /** created_at of the head row (ISO text where the driver gave a time), informational. */
   time: string | null;
+  /**
+   * Running SHA-256 over the canonical form of every row of the chain up to the head: lets an
+   * auditor with only the public key check the rows without the writer keys.
+   */
+  contentDigest?: string;
 }
 
 /** What is signed: every chain head of every table, and the digest of the checkpoint before. */
@@ -121,6 +126,9 @@ function checkPayload(p: CheckpointPayload, file: string): void {
     for (const h of heads) {
       if (h === null || typeof h !== 'object' || typeof h.chainId !== 'string' || !Number.isSafeInteger(h.seq) || h.seq < 1 || typeof h.hash !== 'string' || !HEX64.test(h.hash)) {
         bad(`a head of ${table} is not { chainId, seq, hash, keyId, time }`);
+      }
+      if (h.contentDigest !== undefined && (typeof h.contentDigest !== 'string' || !HEX64.test(h.contentDigest))) {
+        bad(`a head of ${table} has a malformed contentDigest`);
       }
       if (h.keyId !== null) {
         try {
