@@ -7,7 +7,8 @@ import { expect } from 'chai';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { KeySet, KnexEventStore } from '@audit-events/knex';
+import { createPermissionAuditEvent } from '@audit-events/core';
+import { DatabaseAuditLogger, KeySet, KnexEventStore } from '@audit-events/knex';
 import { dbUrl, emptyDir, runCli } from '../cli/harness.js';
 import { forEachDialect } from '../helpers/databases.js';
 import { bindEventRow, chainedStore, dropAll, eventValues, makeEvent, specEventHash } from './support.js';
@@ -248,6 +249,34 @@ forEachDialect('keyed chains and checkpoints against attacks (issue 22)', (ctx, 
     r = await runCli(['verify', ...db, '--keys', 'keys.json', '--checkpoints', 'cps', '--public-key', 'cp.pub.pem'], { cwd: dir });
     expect(r.code, r.stdout + r.stderr).to.equal(0);
     expect(r.stdout).to.include('1 signed checkpoint(s) verified');
+  });
+
+  it('a keyed permission audit table: checkpoint --permission-table, then a deleted newest row is caught', async () => {
+    const { a, args } = await setup();
+    const permissionTable = `${a.tableName}_perm`;
+    tables.push(permissionTable);
+    const logger = new DatabaseAuditLogger({
+      knex: ctx.knex, tableName: permissionTable, integrity: { chainId: 'perm-a', key: { id: 'k1', secret: JSON.parse(readFileSync(args[args.indexOf('--keys') + 1], 'utf8')).keys[0].secret } },
+      flushOnExit: false, handleSignals: false,
+    });
+    for (let i = 0; i < 4; i++) logger.record(createPermissionAuditEvent({ action: 'read', attributes: ['a'], granted: i % 2 === 0, permissions: ['p'] }));
+    await logger.close();
+    const dbArgs = args.slice(1, 7);
+    const dir = emptyDir();
+    const { privateKey } = generateKeyPairSync('ed25519');
+    writeFileSync(join(dir, 'p.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    // The setup's checkpoints were signed by another key: a new directory for this signer.
+    (await import('node:fs')).mkdirSync(join(dir, 'cps'));
+    let r = await runCli(['checkpoint', ...dbArgs, '--permission-table', permissionTable, '--out', join(dir, 'cps'), '--private-key', join(dir, 'p.pem')]);
+    expect(r.code, r.stderr).to.equal(0);
+    const { createPublicKey } = await import('node:crypto');
+    writeFileSync(join(dir, 'p.pub'), createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }));
+    const verifyArgs = ['verify', ...dbArgs, '--permission-table', permissionTable, '--keys', args[args.indexOf('--keys') + 1], '--checkpoints', join(dir, 'cps'), '--public-key', join(dir, 'p.pub')];
+    r = await runCli(verifyArgs);
+    expect(r.code, r.stdout + r.stderr).to.equal(0);
+    expect(r.stdout).to.include('  perm-a: valid (4 rows)');
+    await ctx.knex(permissionTable).where({ chain_id: 'perm-a', seq: 4 }).del();
+    await expectFailure(verifyArgs, '  perm-a: INVALID: missing-tail at seq 4');
   });
 
   it('verify without any hash chain exits 1 ("no hash chains found"); --allow-empty accepts it', async () => {
