@@ -1,7 +1,7 @@
 // Shared helpers for the hash-chain tests: events, a migrated chained store on unique tables, raw
 // access to chain rows, and an independent implementation of the documented hash format (what an
 // auditor, or a forger who knows it, would compute).
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { GENESIS_HASH, HASH_FORMAT, KnexEventStore } from '@audit-events/knex';
 import { uniqueTable } from '../helpers/databases.js';
 
@@ -68,7 +68,7 @@ const EVENT_COLUMNS = [
  * The hash of an event row given as JS values: `values.created_at` a Date, JSON columns as JS
  * values (null for SQL NULL), `seq` a number.
  */
-export function specEventHash(values) {
+export function specEventHash(values, { keyId, secret } = {}) {
   const canonical = (kind, v) => {
     if (v === null || v === undefined) return null;
     if (kind === 'json') return canonicalJson(v);
@@ -76,7 +76,11 @@ export function specEventHash(values) {
     return String(v);
   };
   const parts = [HASH_FORMAT, ...EVENT_COLUMNS.map(([name, kind]) => [name, canonical(kind, values[name])])];
-  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+  // A keyed row: key_id is one more non-null column outside the layout, the link an HMAC-SHA256.
+  if (keyId !== undefined) parts.push(['key_id', keyId]);
+  const text = JSON.stringify(parts);
+  if (secret !== undefined) return createHmac('sha256', Buffer.from(secret, 'base64')).update(text).digest('hex');
+  return createHash('sha256').update(text).digest('hex');
 }
 
 export { GENESIS_HASH };
@@ -93,4 +97,14 @@ export function bindEventRow(values, dialect) {
   }
   row.hash = values.hash;
   return row;
+}
+
+/** The values specEventHash() takes for a saved event at a chain position. */
+export function eventValues(event, chain) {
+  return {
+    id: event.id, created_at: event.createdAt, content_type: event.contentType, object_id: event.objectId,
+    content: event.content, user_id: event.userId, user_repr: event.userRepr, url: event.url, method: event.method,
+    ip: event.ip, request_id: event.requestId, user_agent: event.userAgent, query_params: event.queryParams,
+    post_data: event.postData, headers: event.headers, ...chain,
+  };
 }

@@ -12,7 +12,8 @@ export type { WriterStats } from './writer/group-commit.js';
 export { DEFAULT_TABLE_NAME, DEFAULT_ARCHIVE_TABLE_NAME } from './schema/schema-options.js';
 export type { SchemaOptions } from './schema/schema-options.js';
 export type { ExtraColumn, ExtraColumnType } from './schema/columns.js';
-export { auditEventsMigrationSource, AUDIT_EVENTS_MIGRATION_NAME } from './schema/migration-source.js';
+export { auditEventsMigrationSource, AUDIT_EVENTS_MIGRATION_NAME, KEY_ID_MIGRATION_NAME } from './schema/migration-source.js';
+export { addKeyIdColumn } from './schema/key-id-column.js';
 export { DEFAULT_ARCHIVE_BATCH_SIZE } from './archive/archive-events.js';
 export type { ArchiveOptions, ArchiveProgress, ArchiveResult } from './archive/archive-events.js';
 export { sqliteKnexConfig, DEFAULT_SQLITE_BUSY_TIMEOUT_MS, SQLITE_DRIVERS } from './config/sqlite-config.js';
@@ -27,8 +28,24 @@ export { latestEventsByContentType } from './reports/latest-events.js';
 export type { LatestEventsOptions, ContentTypeEvents } from './reports/latest-events.js';
 // Tamper evidence: hash chains (the `integrity` option) and their verification.
 export { verifyPermissionLog, permissionLogChainHeads, type PermissionLogTableOptions } from './loggers/permission-chain.js';
-export { verifyEventLog, eventLogChainHeads, type EventLogTableOptions } from './integrity/event-log.js';
+export { verifyEventLog, eventLogChainHeads, eventLogTables, type EventLogTableOptions } from './integrity/event-log.js';
 export { GENESIS_HASH, HASH_FORMAT } from './integrity/row-digest.js';
 export { DEFAULT_VERIFY_PAGE_SIZE } from './integrity/verify-chains.js';
 export type { IntegrityOption, IntegrityOptions } from './integrity/integrity-options.js';
+// Keyed chains (HMAC-SHA256 under writer keys with ids and rotation).
+export { KeySet, keySetFromEnv, keySetFromFile, parseKeySet, generateKeyEntry, DEFAULT_KEYS_ENV } from './integrity/keys/key-set.js';
+export { MIN_KEY_BYTES, type ChainKey, type KeyProvider } from './integrity/keys/chain-key.js';
+export { SigningKeyError } from './integrity/keys/keyring.js';
+// Signed checkpoints: chain heads signed with Ed25519, kept outside the database.
+export { takeCheckpoint, type CheckpointOptions, type CheckpointLog } from './integrity/checkpoint/take-checkpoint.js';
+export { readCheckpoints, recordedHeads, checkpointFileName, type VerifiedCheckpoint, type WrittenCheckpoint } from './integrity/checkpoint/checkpoint-dir.js';
+export {
+  CHECKPOINT_FORMAT,
+  CheckpointError,
+  checkpointDigest,
+  checkpointPrivateKey,
+  checkpointPublicKey,
+  type CheckpointHead,
+  type CheckpointPayload,
+} from './integrity/checkpoint/checkpoint-file.js';
 export type { ChainHead, ChainVerification, IntegrityFailure, VerifyOptions, VerifyReport } from './integrity/verify-report.js';

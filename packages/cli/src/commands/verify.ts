@@ -4,8 +4,15 @@ import type { Command } from 'commander';
 import type { Knex } from 'knex';
 import { ConfigurationError } from '@audit-events/core';
 import {
+  checkpointPublicKey,
   checkTableName,
+  keySetFromEnv,
+  keySetFromFile,
+  readCheckpoints,
+  recordedHeads,
   verifyEventLog,
+  type KeySet,
+  type VerifiedCheckpoint,
   verifyPermissionLog,
   type ChainHead,
   type ChainVerification,
@@ -20,6 +27,7 @@ import { PRIVATE_MODE, warnIfLooser, writeFileWithMode } from '../private-file.j
 import { MissingTablesError, requireTables } from '../require-tables.js';
 import { safeText } from '../safe-text.js';
 import { withStore } from '../with-store.js';
+import { readKeyFile } from './checkpoint.js';
 
 interface VerifyOptionValues extends DatabaseOptionValues {
   permissionTable?: string;
@@ -27,6 +35,12 @@ interface VerifyOptionValues extends DatabaseOptionValues {
   recordHeads?: string;
   strict?: boolean;
   allowUnchained?: boolean;
+  keys?: string;
+  keysEnv?: string;
+  allowUnkeyed?: boolean;
+  checkpoints?: string;
+  publicKey?: string;
+  allowEmpty?: boolean;
 }
 
 /** One verified log: the event tables, or a permission audit table. */
@@ -54,17 +68,27 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
     .option('--record-heads <file>', 'when verification passes, write the chain heads to this JSON file (mode 0600)')
     .option(
       '--strict',
-      'a closed period: with --expect-heads, rows past a recorded head and chains absent from the file fail (exit 1)',
+      'a closed period: with --expect-heads or --checkpoints, rows past the recorded heads and chains absent from them fail (exit 1)',
     )
+    .option('--keys <file>', 'JSON key set of keyed chains ({ "current", "keys": [{ "id", "secret" }] }): each row is checked under the key its key_id names')
+    .option('--keys-env <var>', 'read the JSON key set from this environment variable (e.g. AUDIT_EVENTS_KEYS)')
+    .option('--allow-unkeyed', 'with keys: accept chains hashed without a key (written before keys were used)')
+    .option('--checkpoints <dir>', 'directory of signed checkpoints (audit-events checkpoint): every one is verified and every recorded head checked')
+    .option('--public-key <file>', 'Ed25519 public key (PEM) the checkpoints are signed with')
+    .option('--allow-empty', 'exit 0 when there are no hash chains at all (integrity was never on)')
     .option(
       '--allow-unchained',
       'accept rows without a chain in tables that hold chains (rows written before integrity was on); they are still counted',
     );
   addDatabaseOptions(command).action(async (values: VerifyOptionValues) => {
     ctx.useJson(values.json === true);
-    if (values.strict === true && values.expectHeads === undefined) {
-      command.error('error: --strict needs --expect-heads <file> (the checkpoint the period is closed against)');
+    if (values.strict === true && values.expectHeads === undefined && values.checkpoints === undefined) {
+      command.error('error: --strict needs --expect-heads <file> or --checkpoints <dir> (the checkpoint the period is closed against)');
     }
+    if ((values.checkpoints === undefined) !== (values.publicKey === undefined)) {
+      command.error('error: --checkpoints <dir> and --public-key <file> go together');
+    }
+    if (values.keys !== undefined && values.keysEnv !== undefined) command.error('error: give --keys or --keys-env, not both');
     ctx.finish(await verify(values, ctx));
   });
 }
@@ -73,10 +97,19 @@ async function verify(values: VerifyOptionValues, ctx: CommandContext): Promise<
   if (values.permissionTable !== undefined) checkTableName(values.permissionTable);
   const warn = (line: string): void => ctx.err(`warning: ${line}`);
   const expected = values.expectHeads === undefined ? undefined : await readHeads(resolve(ctx.io.cwd, values.expectHeads), warn);
-  // With a heads file, a table it does not name has an empty checkpoint: all its rows are uncovered.
+  const checkpoints = await loadCheckpoints(values, ctx);
+  const keys = loadKeys(values, ctx);
+  // With a heads file or checkpoints, a table they do not name has an empty checkpoint: all its rows are uncovered.
   const headsOf = (table: string): { expectedHeads?: ChainHead[] } =>
-    expected === undefined ? {} : { expectedHeads: expected[table] ?? [] };
-  const checks = { strict: values.strict === true, allowUnchainedRows: values.allowUnchained === true };
+    expected === undefined && checkpoints === undefined
+      ? {}
+      : { expectedHeads: [...(expected?.[table] ?? []), ...(checkpoints === undefined ? [] : recordedHeads(checkpoints, table))] };
+  const checks = {
+    strict: values.strict === true,
+    allowUnchainedRows: values.allowUnchained === true,
+    allowUnkeyed: values.allowUnkeyed === true,
+    ...(keys === undefined ? {} : { keys }),
+  };
   return withStore(values, ctx, async (opened, settings) => {
     const database = settings.target.display;
     const namedEvents = values.table !== undefined || settings.table !== undefined;
@@ -120,7 +153,9 @@ async function verify(values: VerifyOptionValues, ctx: CommandContext): Promise<
 
     const valid = sections.reduce((n, s) => n + s.report.validChains, 0);
     const total = sections.reduce((n, s) => n + s.report.totalChains, 0);
-    const ok = sections.every((s) => s.report.valid);
+    // No chain at all: integrity was never on, and a CI gate must not pass on nothing.
+    const empty = total === 0 && values.allowEmpty !== true;
+    const ok = sections.every((s) => s.report.valid) && !empty;
     let recorded: string | null = null;
     if (values.recordHeads !== undefined && ok) {
       recorded = resolve(ctx.io.cwd, values.recordHeads);
@@ -137,12 +172,19 @@ async function verify(values: VerifyOptionValues, ctx: CommandContext): Promise<
           totalChains: total,
           logs: sections.map((s) => ({ kind: s.kind, table: s.table, ...s.report })),
           recordedHeads: recorded,
+          noChains: total === 0,
+          checkpoints: checkpoints === undefined ? null : { verified: checkpoints.length, latest: checkpoints[checkpoints.length - 1]?.file ?? null },
         }),
       );
     } else {
       // Chain ids, keys and table names come from the database: escaped before they reach a terminal.
       for (const section of sections) for (const line of sectionLines(section)) ctx.out(safeText(line));
+      if (checkpoints !== undefined) {
+        const latest = checkpoints[checkpoints.length - 1];
+        ctx.out(safeText(`${checkpoints.length} signed checkpoint(s) verified${latest === undefined ? ' (the directory has none)' : `, latest ${latest.file}`}`));
+      }
       ctx.out(summaryLine(sections, valid, total));
+      if (empty) ctx.err('no hash chains found: nothing was written with integrity on (--allow-empty accepts this)');
       if (recorded !== null) ctx.err(`chain heads written to ${safeText(recorded)}`);
       else if (values.recordHeads !== undefined) ctx.err('chain heads NOT written: the verification failed');
     }
@@ -181,6 +223,12 @@ function failure(chain: ChainVerification): string {
     const what = chain.notInCheckpoint ? 'the chain is not in the heads file' : 'rows past the recorded head';
     return `not covered by the checkpoint (--strict): ${what}, from seq ${chain.firstBadSeq ?? 1}`;
   }
+  if (chain.reason === 'unknown-key') {
+    return `unknown-key${at}: the row names key "${chain.keyId ?? ''}", which the given keys do not hold (pass it with --keys)`;
+  }
+  if (chain.reason === 'unkeyed-row') {
+    return `unkeyed-row${at}: a row hashed without a key where keys are in use (a downgrade, or a forged row; --allow-unkeyed for chains from before keys)`;
+  }
   if (chain.reason === 'duplicate-key' && chain.duplicateKey !== undefined) {
     return `duplicate-key${at}: "${chain.duplicateKey.key}" twice in one object of ${chain.duplicateKey.column}`;
   }
@@ -195,6 +243,19 @@ function summaryLine(sections: readonly Section[], valid: number, total: number)
   const uncovered = sections.reduce((n, s) => n + s.report.uncoveredRows, 0);
   if (uncovered > 0 && valid === total) notes.push(`${uncovered} row(s) not covered by the checkpoint`);
   return [`${valid}/${total} chains valid`, ...notes].join('; ');
+}
+
+async function loadCheckpoints(values: VerifyOptionValues, ctx: CommandContext): Promise<VerifiedCheckpoint[] | undefined> {
+  if (values.checkpoints === undefined || values.publicKey === undefined) return undefined;
+  const publicKey = checkpointPublicKey(await readKeyFile(resolve(ctx.io.cwd, values.publicKey), 'public-key'), 'public-key');
+  // A CheckpointError (exit 1) names the file that does not parse, verify or follow its predecessor.
+  return readCheckpoints(resolve(ctx.io.cwd, values.checkpoints), publicKey);
+}
+
+function loadKeys(values: VerifyOptionValues, ctx: CommandContext): KeySet | undefined {
+  if (values.keys !== undefined) return keySetFromFile(resolve(ctx.io.cwd, values.keys));
+  if (values.keysEnv !== undefined) return keySetFromEnv(values.keysEnv, ctx.io.env);
+  return undefined;
 }
 
 async function exists(knex: Knex, table: string, database: string): Promise<boolean> {

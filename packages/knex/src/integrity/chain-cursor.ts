@@ -19,7 +19,8 @@ export class ChainCursor {
   #after: unknown = undefined;
   #exhausted = false;
 
-  constructor(trx: Knex.Transaction, plan: TablePlan, dialect: DialectName, chainId: string, pageSize: number) {
+  constructor(trx: Knex.Transaction, plan: TablePlan, dialect: DialectName, chainId: string, pageSize: number, afterSeq?: number) {
+    this.#after = afterSeq;
     this.#trx = trx;
     this.#plan = plan;
     this.#dialect = dialect;

@@ -1,5 +1,7 @@
 import { canonicalBound, type ValueKind } from './canonical-value.js';
-import { canonicalRow, digest, GENESIS_HASH, sortPairs } from './row-digest.js';
+import { canonicalRow, digest, GENESIS_HASH, keyedDigest, sortPairs } from './row-digest.js';
+import type { ResolvedKey } from './keys/chain-key.js';
+import type { Keyring } from './keys/keyring.js';
 import { kindOfValue, type RowLayout } from './row-layout.js';
 
 /** The last committed row of a chain: the next row gets `seq + 1` and `prev_hash = hash`. */
@@ -44,6 +46,7 @@ export function stampRows(
   from: ChainPosition,
   layout: RowLayout,
   extraKinds: ReadonlyMap<string, ValueKind>,
+  key: ResolvedKey | null = null,
 ): ChainPosition {
   const names = namesOf(layout);
   let seq = from.seq;
@@ -53,6 +56,8 @@ export function stampRows(
     row['chain_id'] = chainId;
     row['seq'] = seq;
     row['prev_hash'] = prev;
+    // key_id is hashed like any other non-null column outside the layout: under its own key.
+    if (key !== null) row['key_id'] = key.id;
     const fixed = layout.columns.map((column) =>
       column.kind === 'json' ? canonicalJsonColumn(row, column.name) : canonicalBound(column.kind, row[column.name]),
     );
@@ -65,7 +70,8 @@ export function stampRows(
       const canonical = kind === 'json' ? canonicalJsonColumn(row, name) : canonicalBound(kind, value);
       if (canonical !== null) others.push([name, canonical]);
     }
-    const hash = digest(canonicalRow(layout, fixed, sortPairs(others)));
+    const canonical = canonicalRow(layout, fixed, sortPairs(others));
+    const hash = key === null ? digest(canonical) : keyedDigest(canonical, key.secret);
     row['hash'] = hash;
     prev = hash;
   }
@@ -97,19 +103,24 @@ export interface ChainedWriteTarget<R extends Row> {
  */
 export class HashChain {
   readonly chainId: string;
+  readonly #keys: Keyring | null;
   #head: ChainPosition | null;
 
-  constructor(chainId: string, fresh: boolean) {
+  constructor(chainId: string, fresh: boolean, keys: Keyring | null = null) {
     this.chainId = chainId;
+    this.#keys = keys;
     this.#head = fresh ? GENESIS : null;
   }
 
   /** Stamps `rows` and writes them; the head advances only after the write commits. */
   async write<R extends Row>(rows: R[], target: ChainedWriteTarget<R>): Promise<void> {
     for (let attempt = 1; ; attempt++) {
+      // Asked per batch, so a rotated key signs from the next batch on; a SigningKeyError fails
+      // this batch before anything is written (never an unkeyed row in a keyed chain).
+      const key = this.#keys === null ? null : this.#keys.signingKey();
       const from = this.#head ?? (await this.#readHead(target)) ?? GENESIS;
       this.#head = from;
-      const to = stampRows(rows, this.chainId, from, target.layout, target.extraKinds);
+      const to = stampRows(rows, this.chainId, from, target.layout, target.extraKinds, key);
       try {
         await target.write(rows);
       } catch (err) {

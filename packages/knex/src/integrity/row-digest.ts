@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, type KeyObject } from 'node:crypto';
 import type { RowLayout } from './row-layout.js';
 
 /** Names the serialisation below; a future change of it gets a new tag, never a silent change. */
@@ -47,6 +47,15 @@ function columnHeads(layout: RowLayout): string[] {
 /** SHA-256 of the canonical serialisation, as 64 lowercase hex digits. */
 export function digest(canonical: string): string {
   return createHash('sha256').update(canonical, 'utf8').digest('hex');
+}
+
+/**
+ * HMAC-SHA256 of the canonical serialisation under a writer key, as 64 lowercase hex digits: the
+ * link of a keyed row. The serialisation includes the row's key_id, so a row cannot be
+ * re-attributed to another key.
+ */
+export function keyedDigest(canonical: string, secret: KeyObject): string {
+  return createHmac('sha256', secret).update(canonical, 'utf8').digest('hex');
 }
 
 /** Sorts `[name, value]` pairs by name (code unit order, the same in writer and verifier). */

@@ -1,10 +1,13 @@
+import type { KeyObject } from 'node:crypto';
 import type { Knex } from 'knex';
 import { AbortedError, ConfigurationError } from '@audit-events/core';
 import { quoteIdentifier, rawRows, type DialectTraits } from '../sql/dialect.js';
 import { canonicalRead, type ValueKind } from './canonical-value.js';
 import { firstDuplicateKey } from './duplicate-keys.js';
 import { ChainCursor, nextBySeq, type ReadRow } from './chain-cursor.js';
-import { canonicalRow, digest, GENESIS_HASH } from './row-digest.js';
+import { canonicalRow, digest, GENESIS_HASH, keyedDigest } from './row-digest.js';
+import { checkKeyId } from './keys/chain-key.js';
+import { checkProvider, Keyring } from './keys/keyring.js';
 import type { RowLayout } from './row-layout.js';
 import { planTable, type TablePlan } from './table-plan.js';
 import type { ChainHead, ChainVerification, IntegrityFailure, VerifyOptions, VerifyReport } from './verify-report.js';
@@ -24,6 +27,12 @@ export interface VerifyTarget {
 interface CheckedOptions {
   pageSize: number;
   expected: Map<string, ChainHead>;
+  /** Every recorded head by chain and seq (several checkpoints pin several positions). */
+  pins: Map<string, Map<number, ChainHead>>;
+  /** Keys to check keyed rows with; null: keyed rows fail as `unknown-key`. */
+  keys: Keyring | null;
+  /** Keys given, yet rows hashed without a key pass (chains from before keys were used). */
+  allowUnkeyed: boolean;
   /** expectedHeads was given: rows no head vouches for are counted (and fail when strict). */
   checkpoint: boolean;
   strict: boolean;
@@ -39,13 +48,14 @@ function checkOptions(options: VerifyOptions): CheckedOptions {
   if (options.onChain !== undefined && typeof options.onChain !== 'function') {
     throw new ConfigurationError('onChain', 'must be a function');
   }
-  for (const flag of ['strict', 'allowUnchainedRows'] as const) {
+  for (const flag of ['strict', 'allowUnchainedRows', 'allowUnkeyed'] as const) {
     if (options[flag] !== undefined && typeof options[flag] !== 'boolean') throw new ConfigurationError(flag, 'must be a boolean');
   }
   if (options.strict === true && options.expectedHeads === undefined) {
     throw new ConfigurationError('strict', 'needs expectedHeads: strict fails rows no recorded head covers');
   }
   const expected = new Map<string, ChainHead>();
+  const pins = new Map<string, Map<number, ChainHead>>();
   const heads = options.expectedHeads ?? [];
   if (!Array.isArray(heads)) throw new ConfigurationError('expectedHeads', 'must be an array of { chainId, seq, hash }');
   heads.forEach((head: unknown, i) => {
@@ -61,12 +71,26 @@ function checkOptions(options: VerifyOptions): CheckedOptions {
     ) {
       throw new ConfigurationError(`expectedHeads[${i}]`, 'must be { chainId: string, seq: integer >= 1, hash: 64 hex digits }');
     }
+    if (h.keyId !== undefined && h.keyId !== null) checkKeyId(h.keyId, `expectedHeads[${i}].keyId`);
+    if (h.contentDigest !== undefined && (typeof h.contentDigest !== 'string' || !HEX64.test(h.contentDigest))) {
+      throw new ConfigurationError(`expectedHeads[${i}].contentDigest`, 'must be 64 hex digits');
+    }
+    const atSeq = pins.get(h.chainId) ?? new Map<number, ChainHead>();
+    const pinned = atSeq.get(h.seq as number);
+    if (pinned !== undefined && (pinned.hash !== h.hash || (pinned.keyId ?? null) !== (h.keyId ?? null))) {
+      throw new ConfigurationError(`expectedHeads[${i}]`, `contradicts another recorded head of chain ${h.chainId} at seq ${h.seq}`);
+    }
+    atSeq.set(h.seq as number, h as ChainHead);
+    pins.set(h.chainId, atSeq);
     const known = expected.get(h.chainId);
     if (known === undefined || known.seq < (h.seq as number)) expected.set(h.chainId, h as ChainHead);
   });
   return {
     pageSize,
     expected,
+    pins,
+    keys: options.keys === undefined ? null : new Keyring(checkProvider(options.keys, 'keys')),
+    allowUnkeyed: options.allowUnkeyed === true,
     checkpoint: options.expectedHeads !== undefined,
     strict: options.strict === true,
     allowUnchainedRows: options.allowUnchainedRows === true,
@@ -166,6 +190,16 @@ async function verifyChain(
     let lastHash: string | null = null;
     let lastSeq: number | null = null;
     let uncovered = 0;
+    let lastKeyId: string | null = null;
+    /** A keyed row was seen: from then on every row must be keyed (no silent downgrade). */
+    let keyed = false;
+    const keyIds = new Set<string>();
+    const pins = checked.pins.get(chainId);
+    // Checkpoints that record content digests vouch for the rows up to their heads: keyed rows
+    // are then checked without their keys (an auditor with only the checkpoints' public key).
+    const tracksContent = pins !== undefined && [...pins.values()].some((p) => p.contentDigest !== undefined);
+    const keyless = checked.keys === null && tracksContent;
+    let content = GENESIS_HASH;
     let failure: Failure | null = unpositioned > 0 ? { reason: 'broken-link' } : null;
     for (;;) {
       if (signal?.aborted) throw new AbortedError(`Verification aborted in chain ${chainId}`);
@@ -175,10 +209,26 @@ async function verifyChain(
       rows++;
       const seq = Number(row['seq']);
       const hash = row['hash'] === null || row['hash'] === undefined ? null : String(row['hash']);
-      if (failure === null) failure = checkRow(row, plan, seq, hash, prevSeq, prevHash, layout, traits);
-      if (failure === null && expectedHead !== undefined && seq === expectedHead.seq && hash !== expectedHead.hash) {
+      const keyId = row['key_id'] === null || row['key_id'] === undefined ? null : String(row['key_id']);
+      if (failure === null) {
+        failure = checkRow(row, plan, seq, hash, prevSeq, prevHash, layout, traits, { keyId, keyed, checked, keyless });
+      }
+      if (tracksContent) content = nextContentDigest(content, canonicalOf(row, plan, layout, traits));
+      const pin = pins?.get(seq);
+      if (
+        failure === null &&
+        pin !== undefined &&
+        (hash !== pin.hash ||
+          (pin.keyId !== undefined && pin.keyId !== keyId) ||
+          (pin.contentDigest !== undefined && pin.contentDigest !== content))
+      ) {
         failure = { reason: 'head-mismatch', seq };
       }
+      if (keyId !== null) {
+        keyed = true;
+        keyIds.add(keyId);
+      }
+      lastKeyId = keyId;
       if (checked.checkpoint && (expectedHead === undefined || seq > expectedHead.seq)) uncovered++;
       prevSeq = seq;
       prevHash = hash ?? '';
@@ -192,7 +242,13 @@ async function verifyChain(
       failure = { reason: 'uncovered', seq: expectedHead === undefined ? 1 : expectedHead.seq + 1 };
     }
     const result: ChainVerification = { chainId, rows, valid: failure === null, lastSeq, lastHash };
+    // Only for keyed chains: the report of an unkeyed chain keeps its shape.
+    if (keyIds.size > 0) {
+      result.lastKeyId = lastKeyId;
+      result.keyIds = [...keyIds].sort();
+    }
     if (failure !== null) {
+      if (failure.keyId !== undefined) result.keyId = failure.keyId;
       result.reason = failure.reason;
       if (failure.seq !== undefined) result.firstBadSeq = failure.seq;
       if (failure.duplicateKey !== undefined) result.duplicateKey = failure.duplicateKey;
@@ -220,6 +276,17 @@ interface Failure {
   reason: IntegrityFailure;
   seq?: number;
   duplicateKey?: { column: string; key: string };
+  keyId?: string;
+}
+
+interface KeyContext {
+  /** The row's key_id, null when unkeyed. */
+  keyId: string | null;
+  /** An earlier row of the chain was keyed. */
+  keyed: boolean;
+  checked: CheckedOptions;
+  /** No keys, but checkpoint content digests: a keyed row's HMAC is left to them. */
+  keyless: boolean;
 }
 
 /** The first thing wrong with `row` given the row before it, or null. */
@@ -232,12 +299,28 @@ function checkRow(
   prevHash: string,
   layout: RowLayout,
   traits: DialectTraits,
+  keying: KeyContext,
 ): Failure | null {
   if (seq <= prevSeq) return { reason: 'duplicate-seq', seq };
   if (seq > prevSeq + 1) return { reason: 'seq-gap', seq: prevSeq + 1 };
   const link = row['prev_hash'];
   if (link === null || link === undefined || String(link) !== prevHash) return { reason: 'broken-link', seq };
-  if (hash === null || recompute(row, plan, layout, traits) !== hash) return { reason: 'hash-mismatch', seq };
+  const { keyId, keyed, checked, keyless } = keying;
+  let secret: KeyObject | null = null;
+  if (keyId !== null) {
+    const key = checked.keys?.verifyingKey(keyId);
+    if (key === undefined && !keyless) return { reason: 'unknown-key', seq, keyId };
+    if (key === undefined) return duplicateFailure(row, plan, layout, seq);
+    secret = key.secret;
+  } else if (keyed || (checked.keys !== null && !checked.allowUnkeyed)) {
+    // Anyone can compute a plain SHA-256: an unkeyed row where keys are in use proves nothing.
+    return { reason: 'unkeyed-row', seq };
+  }
+  if (hash === null || recompute(row, plan, layout, traits, secret) !== hash) return { reason: 'hash-mismatch', seq };
+  return duplicateFailure(row, plan, layout, seq);
+}
+
+function duplicateFailure(row: ReadRow, plan: TablePlan, layout: RowLayout, seq: number): Failure | null {
   const duplicate = duplicateKeyIn(row, plan, layout);
   if (duplicate !== undefined) return { reason: 'duplicate-key', seq, duplicateKey: duplicate };
   return null;
@@ -263,7 +346,22 @@ function duplicateKeyIn(row: ReadRow, plan: TablePlan, layout: RowLayout): { col
 }
 
 /** The hash the row should have, from the values the driver returned. */
-export function recompute(row: ReadRow, plan: TablePlan, layout: RowLayout, traits: DialectTraits): string {
+export function recompute(row: ReadRow, plan: TablePlan, layout: RowLayout, traits: DialectTraits, secret: KeyObject | null = null): string {
+  const canonical = canonicalOf(row, plan, layout, traits);
+  return secret === null ? digest(canonical) : keyedDigest(canonical, secret);
+}
+
+/**
+ * The running content digest of a chain after one more row: SHA-256 of the previous digest and
+ * the plain SHA-256 of the row's canonical serialisation. A signed checkpoint records it per head,
+ * so an auditor holding only the public key can tell the rows up to a head are unchanged.
+ */
+export function nextContentDigest(previous: string, canonical: string): string {
+  return digest(previous + digest(canonical));
+}
+
+/** The canonical serialisation of a row as read (what its hash or HMAC covers). */
+export function canonicalOf(row: ReadRow, plan: TablePlan, layout: RowLayout, traits: DialectTraits): string {
   // Columns the plan read as text are parsed here, whatever the driver does with JSON.
   const asText: DialectTraits = { ...traits, driverParsesJson: false };
   const read = (kind: ValueKind, name: string): string | null =>
@@ -274,5 +372,5 @@ export function recompute(row: ReadRow, plan: TablePlan, layout: RowLayout, trai
     const value = read(kind, name);
     if (value !== null) others.push([name, value]);
   }
-  return digest(canonicalRow(layout, fixed, others));
+  return canonicalRow(layout, fixed, others);
 }

@@ -1,3 +1,5 @@
+import type { KeyProvider } from './keys/chain-key.js';
+
 /**
  * Why a chain failed verification, and what it means:
  * - `hash-mismatch`: a row's content no longer matches its hash (the row was edited);
@@ -13,7 +15,10 @@
  *   MariaDB's json_value read the first: `{"amount":1000000,"amount":100}` says 1000000 to SQL;
  * - `uncovered` (only with `strict`): rows past the recorded head, or a chain absent from
  *   `expectedHeads`; without `strict` they are counted in `uncoveredRows`, not a failure.
- * The last two need `expectedHeads`: without an external checkpoint, deleting a chain's newest
+ * - `unknown-key`: a keyed row names a key id the given keys do not hold (or no keys were given);
+ * - `unkeyed-row`: a row hashed without a key after a keyed row of its chain (a downgrade), or
+ *   anywhere when keys are given, unless `allowUnkeyed`: a plain SHA-256 anyone can recompute.
+ * `missing-tail` and `head-mismatch` need `expectedHeads`: without an external checkpoint, deleting a chain's newest
  * rows leaves a shorter chain that is perfectly consistent.
  */
 export type IntegrityFailure =
@@ -24,13 +29,22 @@ export type IntegrityFailure =
   | 'missing-tail'
   | 'head-mismatch'
   | 'duplicate-key'
-  | 'uncovered';
+  | 'uncovered'
+  | 'unknown-key'
+  | 'unkeyed-row';
 
 /** A chain's newest row, as recorded by an operator (see chainHeads()) to detect a deleted tail. */
 export interface ChainHead {
   chainId: string;
   seq: number;
   hash: string;
+  /** The key that signed the head row (null: unkeyed); when given, the row must name it. */
+  keyId?: string | null;
+  /**
+   * The chain's running content digest at the head (from a signed checkpoint): rows up to it must
+   * be unchanged. With it, keyed rows up to the head verify without their keys.
+   */
+  contentDigest?: string;
 }
 
 export interface ChainVerification {
@@ -44,6 +58,12 @@ export interface ChainVerification {
   /** The newest position read and its stored hash: record them (when valid) as a checkpoint. */
   lastSeq: number | null;
   lastHash: string | null;
+  /** The key id of the newest row (null when unkeyed). */
+  lastKeyId?: string | null;
+  /** Every key id that signed a row of the chain, sorted. */
+  keyIds?: string[];
+  /** With reason `unknown-key`: the key id no given key matches. */
+  keyId?: string;
   /** With reason `duplicate-key`: the JSON column and the key found twice. */
   duplicateKey?: { column: string; key: string };
   /**
@@ -93,6 +113,13 @@ export interface VerifyOptions {
    * rows from before integrity was turned on. Rows inserted around the chains pass too.
    */
   allowUnchainedRows?: boolean;
+  /**
+   * Keys to check keyed rows with (a KeySet from keySetFromFile/Env, or any provider): each row's
+   * key is looked up by its key_id, retired keys included. Given, every row must be keyed.
+   */
+  keys?: KeyProvider;
+  /** With `keys`: rows hashed without a key still pass (until a keyed row in their chain). */
+  allowUnkeyed?: boolean;
   /** Rows read per query and table; default 1000. Memory holds about two pages. */
   pageSize?: number;
   /** Called after each chain, e.g. for progress output. */

@@ -65,7 +65,7 @@ export class DatabaseAuditLogger extends BufferedAuditLogger {
     this.#dialect = dialect;
     this.tableName = tableName;
     this.#createTable = createTable;
-    this.#chain = chain === null ? null : new HashChain(chain.chainId, chain.fresh);
+    this.#chain = chain === null ? null : new HashChain(chain.chainId, chain.fresh, chain.keys);
     this.#chainTarget = permissionChainTarget(knex, dialect, tableName, (rows) => this.#insert(rows));
   }
 

@@ -10,7 +10,7 @@ export const DEFAULT_PERMISSION_AUDIT_TABLE = 'permission_audit_log';
 export const INDEXED_COLUMNS = ['timestamp', 'granted', 'manager'] as const;
 
 /** Hash-chain columns (see the logger's `integrity` option): null for rows written without it. */
-export const CHAIN_COLUMNS = ['chain_id', 'seq', 'prev_hash', 'hash'] as const;
+export const CHAIN_COLUMNS = ['chain_id', 'seq', 'prev_hash', 'hash', 'key_id'] as const;
 
 /**
  * Creates the table if it does not exist: general_manager's columns (id, created_at, action,
@@ -81,6 +81,7 @@ function addChainColumns(t: Knex.TableBuilder, only: ReadonlySet<string> = new S
   if (only.has('seq')) t.bigInteger('seq').nullable();
   if (only.has('prev_hash')) t.string('prev_hash', 64).nullable();
   if (only.has('hash')) t.string('hash', 64).nullable();
+  if (only.has('key_id')) t.string('key_id', 64).nullable();
 }
 
 /**

@@ -43,6 +43,8 @@ export const INTEGRITY_COLUMNS: readonly ColumnSpec[] = [
   { name: 'seq', type: 'bigint', nullable: true },
   { name: 'prev_hash', type: 'string', length: 64, nullable: true },
   { name: 'hash', type: 'string', length: 64, nullable: true },
+  // The writer key of a keyed row (issue 22); null for rows hashed without a key.
+  { name: 'key_id', type: 'string', length: 64, nullable: true },
 ];
 
 /** When an event was moved to the archive table. */

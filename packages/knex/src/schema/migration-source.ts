@@ -1,5 +1,7 @@
 import type { Knex } from 'knex';
+import { checkTableName } from '../sql/identifiers.js';
 import { dropSchemaIfEmpty, ensureSchema } from './ensure-schema.js';
+import { addKeyIdColumn, dropKeyIdColumns } from './key-id-column.js';
 import {
   DEFAULT_ARCHIVE_TABLE_NAME,
   DEFAULT_TABLE_NAME,
@@ -16,11 +18,14 @@ import {
  */
 export const AUDIT_EVENTS_MIGRATION_NAME = '20250601000000_audit_events_create_tables.js';
 
-export function migrationNameFor(schema: ResolvedSchema): string {
+/** The second migration (issue 22): key_id on tables created before keyed chains. */
+export const KEY_ID_MIGRATION_NAME = '20261203000000_audit_events_add_key_id.js';
+
+export function migrationNameFor(schema: ResolvedSchema, base = AUDIT_EVENTS_MIGRATION_NAME): string {
   if (schema.tableName === DEFAULT_TABLE_NAME && schema.archiveTableName === DEFAULT_ARCHIVE_TABLE_NAME) {
-    return AUDIT_EVENTS_MIGRATION_NAME;
+    return base;
   }
-  return AUDIT_EVENTS_MIGRATION_NAME.replace(/\.js$/, `__${schema.tableName}__${schema.archiveTableName}.js`);
+  return base.replace(/\.js$/, `__${schema.tableName}__${schema.archiveTableName}.js`);
 }
 
 interface AuditMigration {
@@ -35,15 +40,27 @@ interface AuditMigration {
  * with `store.migrate()`: whichever runs first creates, the other finds everything present.
  * Options are validated now, so a bad table name fails before any migration runs.
  */
-export function auditEventsMigrationSource(options: SchemaOptions = {}): Knex.MigrationSource<AuditMigration> {
+export function auditEventsMigrationSource(
+  options: SchemaOptions = {},
+  { permissionTables = ['permission_audit_log'] }: { permissionTables?: readonly string[] } = {},
+): Knex.MigrationSource<AuditMigration> {
   const schema = resolveSchema(options);
   const migration: AuditMigration = {
     name: migrationNameFor(schema),
     up: (knex) => ensureSchema(knex, schema),
     down: (knex) => dropSchemaIfEmpty(knex, schema),
   };
+  // Permission tables that exist and have chain columns get key_id too; others are skipped.
+  const keyed = [schema.tableName, schema.archiveTableName, ...permissionTables.map((t) => checkTableName(t))];
+  const keyIdMigration: AuditMigration = {
+    name: migrationNameFor(schema, KEY_ID_MIGRATION_NAME),
+    up: async (knex) => {
+      for (const table of keyed) await addKeyIdColumn(knex, table);
+    },
+    down: (knex) => dropKeyIdColumns(knex, keyed),
+  };
   return {
-    getMigrations: async () => [migration],
+    getMigrations: async () => [migration, keyIdMigration],
     getMigrationName: (m) => m.name,
     getMigration: async (m) => ({ up: m.up, down: m.down }),
   };

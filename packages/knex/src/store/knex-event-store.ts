@@ -25,9 +25,12 @@ import { failedBeforeCommit } from '../sql/write-outcome.js';
 import { isUniqueViolation, readChainHead } from '../integrity/chain-sql.js';
 import { listChainHeads } from '../integrity/chain-heads.js';
 import { ChainHeadError, HashChain, type ChainedWriteTarget } from '../integrity/chain-writer.js';
+import { SigningKeyError } from '../integrity/keys/keyring.js';
 import { EVENT_LAYOUT, kindOfExtra } from '../integrity/row-layout.js';
 import { eventLogTables, verifyEventTables } from '../integrity/event-log.js';
 import type { ChainHead, VerifyOptions, VerifyReport } from '../integrity/verify-report.js';
+import { takeCheckpoint, type CheckpointOptions } from '../integrity/checkpoint/take-checkpoint.js';
+import type { WrittenCheckpoint } from '../integrity/checkpoint/checkpoint-dir.js';
 import { GroupCommitWriter, type WriterStats } from '../writer/group-commit.js';
 import { planStatements, runStatements } from '../writer/insert-rows.js';
 import { eventToRow, type EventRow, type RowContext } from './event-row.js';
@@ -85,10 +88,11 @@ export class KnexEventStore implements EventStore {
       writeTimeoutMs: this.#options.writeTimeoutMs,
       target: this.tableName,
       // A batch that failed while reading its chain's head never reached the INSERT.
-      failedBeforeCommit: (err) => err instanceof ChainHeadError || failedBeforeCommit(err, this.dialect),
+      failedBeforeCommit: (err) =>
+        err instanceof ChainHeadError || err instanceof SigningKeyError || failedBeforeCommit(err, this.dialect),
     });
     const integrity = this.#options.integrity;
-    this.#chain = integrity === null ? null : new HashChain(integrity.chainId, integrity.fresh);
+    this.#chain = integrity === null ? null : new HashChain(integrity.chainId, integrity.fresh, integrity.keys);
     this.#chained =
       integrity === null
         ? null
@@ -207,6 +211,16 @@ export class KnexEventStore implements EventStore {
   /** The newest row of every chain (live and archive): record them to detect a deleted tail later. */
   async chainHeads(): Promise<ChainHead[]> {
     return listChainHeads(this.knex, this.dialect, await eventLogTables(this.knex, this.tableName, this.archiveTableName));
+  }
+
+  /**
+   * Writes the next signed checkpoint of `dir`: every chain head (live and archive) with its key
+   * id, signed with the Ed25519 private key and naming the previous checkpoint's digest. Verify
+   * with the public key (`audit-events verify --checkpoints DIR --public-key FILE`).
+   */
+  async checkpoint(options: CheckpointOptions): Promise<WrittenCheckpoint> {
+    const tables = await eventLogTables(this.knex, this.tableName, this.archiveTableName);
+    return takeCheckpoint(this.knex, [{ name: this.tableName, tables }], options);
   }
 
   async #archiveTarget(): Promise<ArchiveTarget> {
