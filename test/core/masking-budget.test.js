@@ -42,9 +42,21 @@ describe('body capture within a budget (issue 16, item 6)', () => {
     const small = items(5_000); // already over 64 KiB once serialised
     const capture = (body) => contextFor(body).postData;
     capture(small); // warm-up
-    const smallNs = bestOf(5, () => capture(small));
-    const hugeNs = bestOf(3, () => capture(huge));
-    expect(hugeNs / smallNs, `huge ${hugeNs / 1e6} ms vs small ${smallNs / 1e6} ms`).to.be.below(10);
+    // The walk reads only what fits the budget: counted exactly through a Proxy over the list,
+    // so the proof does not depend on timing (the old code read all 1,000,000 items).
+    let read = 0;
+    const counted = { Password: 'pw', items: new Proxy(huge.items, { get: (target, key) => ((typeof key === 'string' && /^\d+$/.test(key) && read++), target[key]) }) };
+    capture(counted);
+    expect(read, 'list items read').to.be.within(1_000, 20_000);
+    // And in time: a loose bound (the old code was ~100x slower), best of several interleaved
+    // rounds so a busy machine slows both sides alike.
+    let smallNs = Infinity;
+    let hugeNs = Infinity;
+    for (let round = 0; round < 5; round++) {
+      smallNs = Math.min(smallNs, bestOf(1, () => capture(small)));
+      hugeNs = Math.min(hugeNs, bestOf(1, () => capture(huge)));
+    }
+    expect(hugeNs / smallNs, `huge ${hugeNs / 1e6} ms vs small ${smallNs / 1e6} ms`).to.be.below(25);
 
     const out = capture(huge);
     expect(out).to.include({ _truncated: true, limitBytes: 64 * 1024, estimated: true });
@@ -72,9 +84,14 @@ describe('body capture within a budget (issue 16, item 6)', () => {
     const masker = new FieldMasker();
     const longKeys = Array.from({ length: 5 }, (_, i) => `${'k'.repeat(1 << 20)}${i}`);
     const shortKeys = Array.from({ length: 5 }, (_, i) => `description_of_item_${i}`);
-    const longNs = bestOf(3, () => longKeys.forEach((k) => new FieldMasker().isSensitive(k)));
-    const shortNs = bestOf(3, () => shortKeys.forEach((k) => new FieldMasker().isSensitive(k)));
-    expect(longNs / shortNs, `1 MB keys ${longNs / 1e6} ms vs short keys ${shortNs / 1e6} ms`).to.be.below(10);
+    // Interleaved best-of rounds with a loose bound: the old code took ~500x longer on 1 MB keys.
+    let longNs = Infinity;
+    let shortNs = Infinity;
+    for (let round = 0; round < 7; round++) {
+      longNs = Math.min(longNs, bestOf(1, () => longKeys.forEach((k) => new FieldMasker().isSensitive(k))));
+      shortNs = Math.min(shortNs, bestOf(1, () => shortKeys.forEach((k) => new FieldMasker().isSensitive(k))));
+    }
+    expect(longNs / shortNs, `1 MB keys ${longNs / 1e6} ms vs short keys ${shortNs / 1e6} ms`).to.be.below(25);
     expect(masker.isSensitive(longKeys[0])).to.equal(true);
     expect(masker.mask({ [longKeys[0]]: 'v' })[longKeys[0]]).to.equal(MASK);
   });
