@@ -243,7 +243,12 @@ export class KnexEventStore implements EventStore {
     const statements = planStatements(
       this.tableName,
       rows,
-      { maxBindParameters: limit, maxStatementChars: traits.maxStatementChars, omitWhenNull: this.#omitWhenNull },
+      {
+        maxBindParameters: limit,
+        maxStatementChars: traits.maxStatementChars,
+        omitWhenNull: this.#omitWhenNull,
+        onDuplicateId: this.#options.duplicateIds,
+      },
       this.dialect,
     );
     this.#statements += statements.length;
