@@ -9,20 +9,12 @@ import { JetStreamEventStore, ensureAuditStream } from '@audit-events/nats';
 import { forEachDialect, uniqueTable } from '../helpers/databases.js';
 import { listen, runLoad } from '../helpers/http-load.js';
 import { buildHandler } from '../fixtures/reliability/app.js';
-import { dbUrl, spawnBin } from '../cli/harness.js';
+import { dbUrl } from '../cli/harness.js';
+import { startIngestWorker } from './workers.js';
 import { NATS_AVAILABLE, startNatsServer } from './nats-server.js';
 import { natsClient, rowCounts, waitUntil } from './fixtures.js';
 
 const REQUESTS = 600;
-
-/** Starts one `audit-events ingest` worker; `stats()` is its last --json stats line. */
-export function startIngestWorker({ url, stream, prefix, deadLetter, db, table, batchSize = 100, ackWait = 30, consumer = 'audit-ingest' }) {
-  const worker = spawnBin([
-    'ingest', '--nats', url, '--stream', stream, '--subject-prefix', prefix, '--dead-letter-subject', deadLetter,
-    '--consumer', consumer, '--db', db, '--table', table, '--batch-size', String(batchSize), '--ack-wait', String(ackWait), '--json',
-  ]);
-  return worker;
-}
 
 describe('@audit-events/nats ingest pipeline (live nats-server, CLI workers)', function () {
   let server;
