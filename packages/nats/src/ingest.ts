@@ -17,7 +17,7 @@ export interface IngestBatch {
   /** Messages that were delivered before (a crashed or slow worker): their ids are skipped by the store if already stored. */
   redelivered: number;
   deadLettered: number;
-  /** Messages of the consumer not yet delivered plus delivered and not yet acknowledged, after this batch. */
+  /** Messages of the consumer not yet delivered after this batch (the lag). */
   pending: number;
   /** Time from the first message to the acks, in ms. */
   ms: number;
@@ -76,34 +76,58 @@ export async function ingestAuditEvents(options: IngestOptions): Promise<IngestT
   const retryDelayMs = options.retryDelayMs ?? 1000;
   const totals: IngestTotals = { batches: 0, messages: 0, stored: 0, redelivered: 0, deadLettered: 0, failedBatches: 0, pending: 0 };
 
-  while (signal?.aborted !== true) {
+  // The next batch is fetched while the current one is written: the database, not the round
+  // trips to the server, sets the pace. A batch prefetched when the signal aborts is released
+  // (nak without delay), so another worker takes it at once.
+  const fetchBatch = async (): Promise<JsMsg[]> => {
     const msgs: JsMsg[] = [];
     const iterator = await consumer.fetch({ max_messages: batchSize, expires });
     for await (const m of iterator) msgs.push(m);
-    if (msgs.length === 0) {
-      totals.pending = await pendingOf(consumer, totals.pending);
-      continue;
+    return msgs;
+  };
+  // A function, not `signal.aborted` inline: TypeScript would narrow it to false inside the loop.
+  const stopped = (): boolean => signal?.aborted === true;
+  let next: Promise<JsMsg[]> | null = fetchBatch();
+  // The server's confirmation of a batch's acks is awaited while the next batch is written (acks
+  // are sent right after the commit either way; the confirmation only matters for a clean stop).
+  let confirming: Promise<void> = Promise.resolve();
+  try {
+    while (!stopped() && next !== null) {
+      const msgs = await next;
+      next = stopped() ? null : fetchBatch();
+      if (msgs.length === 0) {
+        totals.pending = await pendingOf(consumer, totals.pending);
+        continue;
+      }
+      const started = Date.now();
+      const batch = await handleBatch(msgs, { js, store, deadLetterSubject });
+      if (batch.error !== undefined) {
+        totals.failedBatches++;
+        for (const m of msgs) m.nak(retryDelayMs);
+        onError?.(batch.error);
+        await sleep(retryDelayMs, signal);
+        continue;
+      }
+      await confirming;
+      confirming = acknowledge(batch.toAck);
+      for (const m of batch.toNak) m.nak(retryDelayMs);
+      // What the server still holds for this consumer after the batch's last message: the lag.
+      const pending = msgs[msgs.length - 1]!.info.pending;
+      const redelivered = msgs.filter((m) => m.redelivered).length;
+      totals.batches++;
+      totals.messages += msgs.length;
+      totals.stored += batch.stored;
+      totals.redelivered += redelivered;
+      totals.deadLettered += batch.deadLettered;
+      totals.pending = pending;
+      onBatch?.({ messages: msgs.length, stored: batch.stored, redelivered, deadLettered: batch.deadLettered, pending, ms: Date.now() - started });
     }
-    const started = Date.now();
-    const batch = await handleBatch(msgs, { js, store, deadLetterSubject });
-    if (batch.error !== undefined) {
-      totals.failedBatches++;
-      for (const m of msgs) m.nak(retryDelayMs);
-      onError?.(batch.error);
-      await sleep(retryDelayMs, signal);
-      continue;
+  } finally {
+    await confirming;
+    if (next !== null) {
+      const unprocessed = await next.catch(() => [] as JsMsg[]);
+      for (const m of unprocessed) m.nak();
     }
-    await acknowledge(batch.toAck);
-    for (const m of batch.toNak) m.nak(retryDelayMs);
-    const pending = await pendingOf(consumer, totals.pending);
-    const redelivered = msgs.filter((m) => m.redelivered).length;
-    totals.batches++;
-    totals.messages += msgs.length;
-    totals.stored += batch.stored;
-    totals.redelivered += redelivered;
-    totals.deadLettered += batch.deadLettered;
-    totals.pending = pending;
-    onBatch?.({ messages: msgs.length, stored: batch.stored, redelivered, deadLettered: batch.deadLettered, pending, ms: Date.now() - started });
   }
   return totals;
 }
