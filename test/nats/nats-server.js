@@ -71,3 +71,29 @@ export async function startNatsServer({ port, dir, extraArgs = [] } = {}) {
   await launch();
   return handle;
 }
+
+/**
+ * Starts a 3-node JetStream cluster on loopback (server names n1..n3, one route port each).
+ * Returns { nodes, urls, stop() }; each node has kill()/restart() as from startNatsServer.
+ */
+export async function startNatsCluster(size = 3) {
+  const clusterPorts = [];
+  for (let i = 0; i < size; i++) clusterPorts.push(await freePort());
+  const routes = clusterPorts.map((p) => `nats://127.0.0.1:${p}`).join(',');
+  const name = `audit-${Date.now().toString(36)}`;
+  const nodes = [];
+  for (let i = 0; i < size; i++) {
+    nodes.push(
+      await startNatsServer({
+        extraArgs: ['--server_name', `n${i + 1}`, '--cluster_name', name, '--cluster', `nats://127.0.0.1:${clusterPorts[i]}`, '--routes', routes],
+      }),
+    );
+  }
+  return {
+    nodes,
+    urls: nodes.map((n) => n.url),
+    stop: async () => {
+      for (const n of nodes) await n.stop();
+    },
+  };
+}
