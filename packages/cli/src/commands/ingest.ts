@@ -30,6 +30,7 @@ interface IngestOptionValues extends DatabaseOptionValues {
   deadLetterSubject: string;
   ackWait: number;
   batchSize: number;
+  integrity?: boolean | string;
 }
 
 /**
@@ -47,7 +48,8 @@ export function registerIngest(program: Command, ctx: CommandContext): void {
     .option('--subject-prefix <prefix>', "the event store's subject prefix (the new consumer's filter)", DEFAULT_EVENT_SUBJECT_PREFIX)
     .option('--dead-letter-subject <subject>', 'where poison messages go, with their reason', DEFAULT_DEAD_LETTER_SUBJECT)
     .option('--ack-wait <seconds>', 'redeliver a batch not acknowledged within this long (new consumer only)', parseSeconds, DEFAULT_ACK_WAIT_MS / 1000)
-    .option('--batch-size <n>', 'messages per batch, each batch one transaction', parseBatchSize, DEFAULT_INGEST_BATCH_SIZE);
+    .option('--batch-size <n>', 'messages per batch, each batch one transaction', parseBatchSize, DEFAULT_INGEST_BATCH_SIZE)
+    .option('--integrity [chainId]', 'hash-chain what this worker writes (its own chain; a fixed id resumes it after a restart)');
   addDatabaseOptions(command).action(async (values: IngestOptionValues) => {
     ctx.useJson(values.json === true);
     ctx.finish(await ingest(values, ctx));
@@ -71,6 +73,7 @@ async function ingest(values: IngestOptionValues, ctx: CommandContext): Promise<
       archiveTableName: opened.archiveTable,
       duplicateIds: 'ignore',
       batchSize: values.batchSize,
+      ...(values.integrity === undefined ? {} : { integrity: typeof values.integrity === 'string' ? { chainId: values.integrity } : true }),
     });
     const nc = await connect({ servers, name: 'audit-events ingest', maxReconnectAttempts: -1, reconnectTimeWait: 250 });
     const interrupts = watchInterrupts(ctx.io, (line) => ctx.err(line));

@@ -37,7 +37,8 @@ export interface KnexEventStoreOptions extends SchemaOptions {
   /**
    * 'ignore' skips events whose id is already stored instead of failing their batch, so replaying
    * the same events (an ingest worker's redelivered messages) stores each exactly once. Default
-   * 'reject'. Not combinable with `integrity`: a skipped row would leave its chain position empty.
+   * 'reject'. With `integrity`, stored ids are left out before the rows are chained (one SELECT
+   * per batch), so the chain has no gap.
    */
   duplicateIds?: 'reject' | 'ignore';
 }
@@ -95,9 +96,6 @@ export function resolveStoreOptions(options: KnexEventStoreOptions = {}): Resolv
   const duplicateIds = options.duplicateIds ?? 'reject';
   if (duplicateIds !== 'reject' && duplicateIds !== 'ignore') {
     throw new ConfigurationError('duplicateIds', `must be 'reject' or 'ignore', got ${String(duplicateIds)}`);
-  }
-  if (duplicateIds === 'ignore' && integrity !== null) {
-    throw new ConfigurationError('duplicateIds', "'ignore' cannot be combined with integrity (a skipped row would break its chain)");
   }
   return {
     schema,
