@@ -10,7 +10,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const all = ['core', 'express', 'koa', 'knex', 'kafka', 'cli'];
+const all = ['core', 'express', 'koa', 'knex', 'kafka', 'nats', 'cli'];
 // `node scripts/build.mjs knex cli` builds just those (and what they reference).
 const named = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const packages = named.length > 0 ? named : all;

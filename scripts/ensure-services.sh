@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Starts the loopback databases the storage tests need when they are installed but not running.
+# Starts the loopback databases (and NATS JetStream) the storage tests need when they are installed but not running.
 # It never installs anything; an unreachable database then fails the tests under CI=true.
 set -u
 up() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -14,5 +14,12 @@ if ! up 3306 && [ -x /usr/sbin/mariadbd ]; then
   start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd || true
   wait_for 3306 || echo "MariaDB did not come up"
 fi
-for port in 5432 3306; do up "$port" && echo "port $port: up" || echo "port $port: DOWN"; done
+if ! up 4222 && [ -x /usr/sbin/nats-server ]; then
+  echo "starting NATS (JetStream)"
+  mkdir -p /var/lib/nats-server
+  start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- \
+    -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log || true
+  wait_for 4222 || echo "NATS did not come up"
+fi
+for port in 5432 3306 4222; do up "$port" && echo "port $port: up" || echo "port $port: DOWN"; done
 exit 0

@@ -247,8 +247,25 @@ export class KnexEventStore implements EventStore {
   async #writeBatch(rows: EventRow[]): Promise<void> {
     // With integrity, rows are stamped here, in batch order, just before their INSERT: the
     // writer has one batch in flight, so each chain stays linear (see HashChain).
-    if (this.#chain !== null && this.#chained !== null) return this.#chain.write(rows, this.#chained);
+    if (this.#chain !== null && this.#chained !== null) {
+      // duplicateIds 'ignore' with a chain: stored ids are left out BEFORE stamping, so no chain
+      // position is ever skipped. An id inserted concurrently (another ingest worker) then fails
+      // the batch on the unique id, and its retry leaves it out.
+      const fresh = this.#options.duplicateIds === 'ignore' ? await this.#notYetStored(rows) : rows;
+      if (fresh.length === 0) return;
+      return this.#chain.write(fresh, this.#chained);
+    }
     return this.#insert(rows);
+  }
+
+  /** The rows whose id is not in the live table yet. */
+  async #notYetStored(rows: EventRow[]): Promise<EventRow[]> {
+    const stored = new Set<string>();
+    for (let i = 0; i < rows.length; i += 500) {
+      const ids = rows.slice(i, i + 500).map((r) => r.id as string);
+      for (const r of await this.knex(this.tableName).whereIn('id', ids).select('id')) stored.add(String((r as { id: unknown }).id));
+    }
+    return stored.size === 0 ? rows : rows.filter((r) => !stored.has(r.id as string));
   }
 
   async #insert(rows: EventRow[]): Promise<void> {
@@ -257,7 +274,13 @@ export class KnexEventStore implements EventStore {
     const statements = planStatements(
       this.tableName,
       rows,
-      { maxBindParameters: limit, maxStatementChars: traits.maxStatementChars, omitWhenNull: this.#omitWhenNull },
+      {
+        maxBindParameters: limit,
+        maxStatementChars: traits.maxStatementChars,
+        omitWhenNull: this.#omitWhenNull,
+        // Chained rows are filtered before stamping; a silently skipped one would leave a gap.
+        onDuplicateId: this.#chain === null ? this.#options.duplicateIds : 'reject',
+      },
       this.dialect,
     );
     this.#statements += statements.length;

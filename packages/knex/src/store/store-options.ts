@@ -34,6 +34,13 @@ export interface KnexEventStoreOptions extends SchemaOptions {
    * `mapRow.toRow`, whose rows the verifier could not reproduce.
    */
   integrity?: IntegrityOption;
+  /**
+   * 'ignore' skips events whose id is already stored instead of failing their batch, so replaying
+   * the same events (an ingest worker's redelivered messages) stores each exactly once. Default
+   * 'reject'. With `integrity`, stored ids are left out before the rows are chained (one SELECT
+   * per batch), so the chain has no gap.
+   */
+  duplicateIds?: 'reject' | 'ignore';
 }
 
 export interface ResolvedStoreOptions {
@@ -44,6 +51,7 @@ export interface ResolvedStoreOptions {
   writeTimeoutMs: number;
   maxBindParameters: number | undefined;
   integrity: ResolvedIntegrity | null;
+  duplicateIds: 'reject' | 'ignore';
 }
 
 function integer(setting: string, value: unknown, fallback: number, min: number, max: number): number {
@@ -64,6 +72,7 @@ const KNOWN = new Set([
   'writeTimeoutMs',
   'maxBindParameters',
   'integrity',
+  'duplicateIds',
 ]);
 
 /** Validates every option; throws InvalidIdentifierError or ConfigurationError. */
@@ -84,10 +93,15 @@ export function resolveStoreOptions(options: KnexEventStoreOptions = {}): Resolv
   if (integrity !== null && mapRow?.toRow !== undefined) {
     throw new ConfigurationError('integrity', 'cannot be combined with mapRow.toRow: the verifier hashes the rows the store itself builds');
   }
+  const duplicateIds = options.duplicateIds ?? 'reject';
+  if (duplicateIds !== 'reject' && duplicateIds !== 'ignore') {
+    throw new ConfigurationError('duplicateIds', `must be 'reject' or 'ignore', got ${String(duplicateIds)}`);
+  }
   return {
     schema,
     mapRow,
     integrity,
+    duplicateIds,
     batchSize: integer('batchSize', options.batchSize, DEFAULT_BATCH_SIZE, 1, 100_000),
     lingerMs: integer('lingerMs', options.lingerMs, DEFAULT_LINGER_MS, 0, 10_000),
     writeTimeoutMs: integer('writeTimeoutMs', options.writeTimeoutMs, DEFAULT_WRITE_TIMEOUT_MS, 1, 2_147_483_647),

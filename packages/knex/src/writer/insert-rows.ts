@@ -13,6 +13,12 @@ export interface StatementLimits {
   /** Budget for the bound strings of one statement, in UTF-16 code units. */
   maxStatementChars: number;
   /**
+   * 'ignore' makes each INSERT skip rows whose id is already stored (ON CONFLICT (id) DO NOTHING
+   * on PostgreSQL and SQLite, ON DUPLICATE KEY UPDATE id = id on MySQL, which unlike INSERT IGNORE
+   * does not also turn bad values into warnings): for replays such as JetStream redeliveries.
+   */
+  onDuplicateId?: 'reject' | 'ignore';
+  /**
    * Columns left out of a statement when every row in it has no value for them. Only columns
    * whose database default is NULL belong here (the store's own nullable ones and the extra
    * columns it created), so leaving them out stores exactly what binding NULL would. Most events
@@ -45,6 +51,7 @@ export function planStatements(
     columns.map((c) => quoteIdentifier(c, dialect)).join(', ') +
     ') values ';
   const tuple = `(${columns.map(() => '?').join(', ')})`;
+  const tail = limits.onDuplicateId === 'ignore' ? duplicateIdClause(dialect) : '';
   const rowsPerStatement = Math.max(1, Math.floor(limits.maxBindParameters / columns.length));
 
   const statements: Statement[] = [];
@@ -53,7 +60,7 @@ export function planStatements(
   let size = 0;
   const emit = (): void => {
     if (tuples.length === 0) return;
-    statements.push({ sql: head + tuples.join(', '), bindings });
+    statements.push({ sql: head + tuples.join(', ') + tail, bindings });
     tuples = [];
     bindings = [];
     size = 0;
@@ -68,6 +75,12 @@ export function planStatements(
   }
   emit();
   return statements;
+}
+
+/** The suffix that turns a duplicate id into a skipped row instead of a failed statement. */
+export function duplicateIdClause(dialect: DialectName): string {
+  const id = quoteIdentifier('id', dialect);
+  return dialect === 'mysql' ? ` on duplicate key update ${id} = ${id}` : ` on conflict (${id}) do nothing`;
 }
 
 /** The union of the rows' keys, in first-seen order, without the omittable ones that hold no value. */
@@ -131,8 +144,13 @@ const MAX_REASON = 1000;
  */
 export function withoutValues(err: unknown): unknown {
   if (!(err instanceof Error) || !err.message.startsWith('insert into ')) return err;
-  const at = err.message.lastIndexOf(') - ');
-  const reason = at === -1 ? 'the INSERT failed' : err.message.slice(at + 4);
+  // The SQL ends with the last tuple's `)`, or with the duplicate-id clause.
+  let end = -1;
+  for (const marker of [') - ', ' do nothing - ', ' = `id` - ']) {
+    const at = err.message.lastIndexOf(marker);
+    if (at !== -1 && at + marker.length > end) end = at + marker.length;
+  }
+  const reason = end === -1 ? 'the INSERT failed' : err.message.slice(end);
   err.message = reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON)}…` : reason;
   return err;
 }

@@ -1,0 +1,156 @@
+// Fault tests, live: ingest workers SIGKILLed mid-batch, and the NATS server SIGKILLed and
+// restarted under load. Exactly-once must hold through both: every acknowledged event stored
+// once, none twice; callers during the outage get typed errors within their timeout.
+import { expect } from 'chai';
+import { StoreTimeoutError, StoreWriteError } from '@audit-events/core';
+import { KnexEventStore } from '@audit-events/knex';
+import { JetStreamEventStore, ensureAuditStream, ensureIngestConsumer, ingestAuditEvents } from '@audit-events/nats';
+import { forEachDialect, uniqueTable } from '../helpers/databases.js';
+import { dbUrl } from '../cli/harness.js';
+import { NATS_AVAILABLE, startNatsServer } from './nats-server.js';
+import { makeEvent, natsClient, rowCounts, waitUntil } from './fixtures.js';
+import { startIngestWorker } from './workers.js';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+describe('@audit-events/nats faults (live nats-server)', function () {
+  let server;
+  let client;
+  before(async function () {
+    if (!NATS_AVAILABLE) {
+      if (process.env.CI === 'true') throw new Error('nats-server is not installed');
+      this.skip();
+    }
+    server = await startNatsServer();
+    client = await natsClient(server.url);
+  });
+  after(async () => {
+    await client?.nc.close();
+    await server?.stop();
+  });
+
+  forEachDialect(
+    'ingest workers SIGKILLed',
+    (ctx, dialect) => {
+      it('5 workers killed at random points mid-ingest: nothing lost, nothing stored twice', async function () {
+        this.timeout(120_000);
+        const stream = `KILL_${dialect.toUpperCase()}_${Date.now().toString(36).toUpperCase()}`;
+        const prefix = stream.toLowerCase();
+        await ensureAuditStream(client.jsm, { name: stream, subjects: [`${prefix}.>`] });
+        const table = uniqueTable('kill');
+        const sql = new KnexEventStore(ctx.knex, { tableName: table, archiveTableName: `${table}_a` });
+        await sql.migrate();
+        const store = new JetStreamEventStore({ nc: client.nc, stream, subjectPrefix: `${prefix}.events` });
+        const total = 6000;
+        const events = Array.from({ length: total }, (_, i) => makeEvent({ objectId: String(i) }));
+        for (let i = 0; i < total; i += 500) await Promise.all(events.slice(i, i + 500).map((e) => store.save([e])));
+        const options = { url: server.url, stream, prefix: `${prefix}.events`, deadLetter: `${prefix}-dead`, db: dbUrl(dialect, ctx), table, batchSize: 200, ackWait: 1 };
+        const kills = [];
+        try {
+          for (let k = 0; k < 5; k++) {
+            const worker = startIngestWorker(options);
+            // Kill it at a random moment of its work: after 1 to 4 committed batches, plus 0-100 ms.
+            const target = (await rowCounts(ctx.knex, table)).rows + 200 * (1 + Math.floor(Math.random() * 4));
+            await waitUntil(async () => (await rowCounts(ctx.knex, table)).rows >= Math.min(target, total - 1) || worker.child.exitCode !== null, { timeoutMs: 30_000, everyMs: 5, what: 'batches' });
+            await sleep(Math.floor(Math.random() * 100));
+            worker.child.kill('SIGKILL');
+            const exit = await worker.done;
+            expect(exit.signal, exit.stderr).to.equal('SIGKILL');
+            kills.push((await rowCounts(ctx.knex, table)).rows);
+          }
+          const last = startIngestWorker(options);
+          await waitUntil(async () => (await rowCounts(ctx.knex, table)).rows >= total, { timeoutMs: 60_000, what: 'the last worker' });
+          // Redeliveries of the killed workers' batches may still be on their way: let them land.
+          await waitUntil(async () => (await client.jsm.consumers.info(stream, 'audit-ingest')).num_ack_pending === 0, { what: 'acks' });
+          last.child.kill('SIGTERM');
+          const exit = await last.done;
+          expect(exit.code, exit.stderr).to.equal(0);
+          const done = JSON.parse(exit.stdout.trim().split('\n').at(-1));
+          this.test.title += ` (rows after each kill: ${kills.join(', ')}; last worker saw ${done.redelivered} redelivered)`;
+          expect(kills.at(-1)).to.be.below(total); // the kills happened while work remained
+          expect(await rowCounts(ctx.knex, table)).to.deep.equal({ rows: total, duplicates: 0 });
+          const ids = new Set((await ctx.knex(table).select('id')).map((r) => r.id));
+          expect(ids).to.deep.equal(new Set(events.map((e) => e.id)));
+        } finally {
+          await ctx.knex.schema.dropTableIfExists(table);
+          await ctx.knex.schema.dropTableIfExists(`${table}_a`);
+        }
+      });
+    },
+    { dialects: ['postgres', 'mysql'] },
+  );
+
+  forEachDialect(
+    'NATS server restarted under load',
+    (ctx) => {
+      it('acknowledged events survive a SIGKILL of the server; callers in the outage get typed errors within their timeout', async function () {
+        this.timeout(120_000);
+        const own = await startNatsServer();
+        const table = uniqueTable('restart');
+        const sql = new KnexEventStore(ctx.knex, { tableName: table, archiveTableName: `${table}_a`, duplicateIds: 'ignore' });
+        await sql.migrate();
+        const timeoutMs = 1000;
+        let ingestClient;
+        try {
+          const setup = await natsClient(own.url);
+          await ensureAuditStream(setup.jsm);
+          await setup.nc.close();
+          const store = new JetStreamEventStore({ servers: own.url, stream: 'AUDIT', publishTimeoutMs: timeoutMs });
+          await store.save([makeEvent()]).catch(() => {});
+          const acked = new Set();
+          const outcomes = { acked: 0, timeout: 0, writeError: 0, other: [] };
+          let slowest = 0;
+          let stop = false;
+          const caller = async () => {
+            while (!stop) {
+              const event = makeEvent();
+              const started = Date.now();
+              try {
+                await store.save([event]);
+                acked.add(event.id);
+                outcomes.acked++;
+              } catch (err) {
+                if (err instanceof StoreTimeoutError) outcomes.timeout++;
+                else if (err instanceof StoreWriteError) outcomes.writeError++;
+                else outcomes.other.push(err);
+                await sleep(20);
+              }
+              slowest = Math.max(slowest, Date.now() - started);
+            }
+          };
+          const callers = Array.from({ length: 20 }, caller);
+          await sleep(1000);
+          const ackedBeforeKill = acked.size;
+          await own.kill('SIGKILL');
+          await sleep(1500);
+          await own.restart();
+          await sleep(2000);
+          stop = true;
+          await Promise.all(callers);
+          await store.close();
+
+          // Everything the stream holds goes to SQL; every acknowledged id must be there.
+          ingestClient = await natsClient(own.url);
+          const consumer = await ensureIngestConsumer(ingestClient.jsm, ingestClient.js, 'AUDIT');
+          const ac = new AbortController();
+          await ingestAuditEvents({ js: ingestClient.js, consumer, store: sql, signal: ac.signal, onBatch: (b) => b.pending === 0 && ac.abort() });
+          const ids = new Set((await ctx.knex(table).select('id')).map((r) => r.id));
+          const lost = [...acked].filter((id) => !ids.has(id));
+          this.test.title += ` (${outcomes.acked} acked, ${ackedBeforeKill} before the kill, ${outcomes.timeout} timeouts, ${outcomes.writeError} write errors, slowest call ${slowest} ms)`;
+          expect(outcomes.other).to.deep.equal([]);
+          expect(outcomes.timeout + outcomes.writeError).to.be.above(0);
+          expect(acked.size).to.be.above(ackedBeforeKill); // writes resumed after the restart
+          expect(slowest).to.be.below(timeoutMs + 1000);
+          expect(lost).to.deep.equal([]);
+          expect((await rowCounts(ctx.knex, table)).duplicates).to.equal(0);
+        } finally {
+          await ingestClient?.nc.close();
+          await own.stop();
+          await ctx.knex.schema.dropTableIfExists(table);
+          await ctx.knex.schema.dropTableIfExists(`${table}_a`);
+        }
+      });
+    },
+    { dialects: ['postgres'] },
+  );
+});

@@ -1,0 +1,47 @@
+// Shared pieces of the NATS tests: events, a JetStream connection per server, row counts.
+import { connect } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { newEventId } from '@audit-events/core';
+
+export function makeEvent(overrides = {}) {
+  return {
+    id: newEventId(),
+    createdAt: new Date(),
+    contentType: 'shop.Order',
+    objectId: '1',
+    content: { total: 12 },
+    userId: null,
+    userRepr: null,
+    url: null,
+    method: null,
+    ip: null,
+    requestId: null,
+    userAgent: null,
+    queryParams: null,
+    postData: null,
+    headers: null,
+    ...overrides,
+  };
+}
+
+export async function natsClient(url, options = {}) {
+  const nc = await connect({ servers: url, ...options });
+  return { nc, js: jetstream(nc), jsm: await jetstreamManager(nc) };
+}
+
+/** Stored rows and how many ids appear more than once (0 when exactly-once held). */
+export async function rowCounts(knex, table) {
+  const [{ n }] = await knex(table).count('* as n');
+  const [{ d }] = await knex(table).countDistinct('id as d');
+  return { rows: Number(n), duplicates: Number(n) - Number(d) };
+}
+
+export async function waitUntil(check, { timeoutMs = 20_000, everyMs = 50, what = 'condition' } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
