@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const PACKAGES = ['core', 'express', 'koa', 'knex', 'kafka', 'cli'];
+export const PACKAGES = ['core', 'express', 'koa', 'knex', 'kafka', 'nats', 'cli'];
 
 /** The version the monorepo installed, so the npm cache already holds it (no network needed). */
 export const installedVersion = (name) => JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')).version;
