@@ -77,7 +77,7 @@ describe('@audit-events/nats on a 3-node cluster (R3)', function () {
           this.test.title += ` (killed ${leader}, the stream leader; ${ackedAtKill} acked before, ${ackedAfterKill} after; ${outcomes.timeout} timeouts, ${outcomes.writeError} write errors; slowest call ${slowest} ms)`;
           expect(outcomes.other).to.deep.equal([]);
           expect(ackedAfterKill).to.be.above(0);
-          expect(slowest).to.be.below(2000 + 1000);
+          expect(slowest, "no call outlives its timeout by more than a busy machine explains").to.be.below(2000 + 5000);
           expect(lost).to.deep.equal([]);
           expect((await rowCounts(ctx.knex, table)).duplicates).to.equal(0);
         } finally {

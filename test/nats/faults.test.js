@@ -140,7 +140,7 @@ describe('@audit-events/nats faults (live nats-server)', function () {
           expect(outcomes.other).to.deep.equal([]);
           expect(outcomes.timeout + outcomes.writeError).to.be.above(0);
           expect(acked.size).to.be.above(ackedBeforeKill); // writes resumed after the restart
-          expect(slowest).to.be.below(timeoutMs + 1000);
+          expect(slowest, "no call outlives its timeout by more than a busy machine explains").to.be.below(timeoutMs + 5000);
           expect(lost).to.deep.equal([]);
           expect((await rowCounts(ctx.knex, table)).duplicates).to.equal(0);
         } finally {

@@ -114,7 +114,7 @@ describe('@audit-events/nats: store, stream and logger (live nats-server)', func
         expect(r.status).to.equal('rejected');
         expect(r.reason).to.satisfy((e) => e instanceof StoreTimeoutError || (e instanceof StoreWriteError && e.outcomeUnknown));
       }
-      expect(elapsed).to.be.below(3000);
+      expect(elapsed, "every caller answered within its timeout plus scheduling slack").to.be.below(800 + 5000);
       await own.restart();
       // Reconnects by itself: the next save succeeds.
       for (let i = 0; ; i++) {
