@@ -2,13 +2,14 @@
 import { spawn } from 'node:child_process';
 
 /**
- * Starts `node file ...args`. Returns { child, lines, stderr(), exited, waitFor(pattern) }:
+ * Starts `node file ...args`. Returns { child, lines, stderr(), exited, waitFor(pattern), send(line) }:
  * `exited` resolves to { code, signal }; `waitFor(pattern, count)` resolves to the count-th stdout
- * line matching `pattern`, or null if the process exits first.
+ * line matching `pattern`, or null if the process exits first. With `stdin: true` the child's stdin
+ * is a pipe and `send(line)` writes one line to it (otherwise stdin is closed and send throws).
  */
-export function startNode(file, args = [], { env } = {}) {
+export function startNode(file, args = [], { env, stdin = false } = {}) {
   const child = spawn(process.execPath, [file, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     env: env ? { ...process.env, ...env } : process.env,
   });
   const lines = [];
@@ -50,5 +51,11 @@ export function startNode(file, args = [], { env } = {}) {
       });
     }
   }
-  return { child, lines, stderr: () => stderr, exited, waitFor };
+  function send(line) {
+    if (!stdin) throw new Error('startNode: send() needs { stdin: true }');
+    child.stdin.write(`${line}\n`);
+  }
+  // A child that exits before reading everything sent must not crash the test with EPIPE.
+  if (stdin) child.stdin.on('error', () => {});
+  return { child, lines, stderr: () => stderr, exited, waitFor, send };
 }

@@ -14,6 +14,8 @@ import { bindEventRow, chainRows, dropAll, specEventHash, verdicts } from './sup
 const WRITER = fileURLToPath(new URL('../fixtures/integrity/writer.mjs', import.meta.url));
 const EVENTS = 300;
 const STEP_MS = 1000;
+/** Rounds of EVENTS / ROUNDS events: every round of each writer starts with the other's. */
+const ROUNDS = 6;
 
 forEachDialect('hash chains written by two processes at once', (ctx, dialect) => {
   const tables = [];
@@ -45,11 +47,20 @@ forEachDialect('hash chains written by two processes at once', (ctx, dialect) =>
       archiveTableName: `${tableName}_arc`,
       permissionTable,
       events: EVENTS,
-      startAt: Date.now() + 700,
+      rounds: ROUNDS,
       baseTime,
       stepMs: STEP_MS,
     };
-    const children = [startNode(WRITER, [JSON.stringify(job)]), startNode(WRITER, [JSON.stringify(job)])];
+    const children = [0, 1].map(() => startNode(WRITER, [JSON.stringify(job)], { stdin: true }));
+    // A barrier per round: both writers start round r together, once both have committed round
+    // r - 1, so each round's rows of the two chains lie between those of the rounds around it.
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const child of children) child.send(`go ${round}`);
+      const reached = await Promise.all(children.map((child) => child.waitFor(new RegExp(`^round ${round}$`))));
+      if (reached.includes(null)) break; // a writer died: its exit is reported below
+    }
+    // Ends a surviving writer still waiting for its next round (it exits with an error).
+    for (const child of children) child.child.stdin.end();
     const exits = await Promise.all(children.map((c) => c.exited));
     writers = children.map((child, i) => {
       const line = child.lines.find((l) => l.startsWith('done '));
@@ -79,6 +90,8 @@ forEachDialect('hash chains written by two processes at once', (ctx, dialect) =>
     let switches = 0;
     for (let i = 1; i < ids.length; i++) if (ids[i].chain_id !== ids[i - 1].chain_id) switches++;
     expect(switches).to.be.greaterThan(1);
+    // Both chains write in every round, and rounds do not overlap: one switch per round at least.
+    expect(switches).to.be.at.least(ROUNDS);
   });
 
   it('archiving half of every chain keeps both verifiable across live and archive', async () => {
