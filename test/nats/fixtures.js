@@ -26,7 +26,10 @@ export function makeEvent(overrides = {}) {
 
 export async function natsClient(url, options = {}) {
   const nc = await connect({ servers: url, ...options });
-  return { nc, js: jetstream(nc), jsm: await jetstreamManager(nc) };
+  // jetstreamManager() asks for the account's JetStream info, which a just-started cluster answers
+  // only once its meta leader is elected: retried, not failed on the first timeout.
+  const jsm = await waitUntil(() => jetstreamManager(nc).catch(() => null), { timeoutMs: 30_000, everyMs: 250, what: 'JetStream to answer' });
+  return { nc, js: jetstream(nc), jsm };
 }
 
 /** Stored rows and how many ids appear more than once (0 when exactly-once held). */
