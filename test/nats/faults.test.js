@@ -153,4 +153,49 @@ describe('@audit-events/nats faults (live nats-server)', function () {
     },
     { dialects: ['postgres'] },
   );
+
+  forEachDialect(
+    'an ingest worker running through a server restart',
+    (ctx) => {
+      it('keeps fetching after the server comes back: failed fetches are reported and retried, not fatal', async function () {
+        this.timeout(120_000);
+        const own = await startNatsServer();
+        const table = uniqueTable('ride');
+        const sql = new KnexEventStore(ctx.knex, { tableName: table, archiveTableName: `${table}_a`, duplicateIds: 'ignore' });
+        await sql.migrate();
+        const publisher = new JetStreamEventStore({ servers: own.url, stream: 'AUDIT', publishTimeoutMs: 2000 });
+        const worker = await natsClient(own.url, { maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+        const ac = new AbortController();
+        const errors = [];
+        try {
+          await ensureAuditStream(worker.jsm);
+          const consumer = await ensureIngestConsumer(worker.jsm, worker.js, 'AUDIT');
+          const before = Array.from({ length: 50 }, () => makeEvent());
+          await Promise.all(before.map((e) => publisher.save([e])));
+          const running = ingestAuditEvents({ js: worker.js, consumer, store: sql, signal: ac.signal, retryDelayMs: 200, onError: (err, kind) => errors.push(kind) });
+          await waitUntil(async () => (await rowCounts(ctx.knex, table)).rows === 50, { what: 'the first events ingested' });
+          await own.kill('SIGKILL');
+          await sleep(2500); // the worker's fetches fail (heartbeats missed, timeouts) meanwhile
+          await own.restart();
+          const after = Array.from({ length: 50 }, () => makeEvent());
+          await waitUntil(() => Promise.all(after.map((e) => publisher.save([e]))).then(() => true, () => false), { timeoutMs: 30_000, everyMs: 250, what: 'publishing after the restart' });
+          await waitUntil(async () => (await rowCounts(ctx.knex, table)).rows === 100, { timeoutMs: 60_000, what: 'the events published after the restart ingested by the same worker' });
+          ac.abort();
+          const totals = await running;
+          expect(totals.stored).to.equal(100);
+          expect((await rowCounts(ctx.knex, table)).duplicates).to.equal(0);
+          expect(errors.every((kind) => kind === 'fetch')).to.equal(true);
+          expect(totals.fetchErrors).to.equal(errors.length);
+        } finally {
+          ac.abort();
+          await publisher.close().catch(() => {});
+          await worker.nc.close().catch(() => {});
+          await own.stop();
+          await ctx.knex.schema.dropTableIfExists(table);
+          await ctx.knex.schema.dropTableIfExists(`${table}_a`);
+        }
+      });
+    },
+    { dialects: ['postgres'] },
+  );
 });

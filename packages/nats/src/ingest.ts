@@ -31,6 +31,8 @@ export interface IngestTotals {
   deadLettered: number;
   /** Batches whose store write failed and were handed back for redelivery. */
   failedBatches: number;
+  /** Fetches that failed (server restarting, consumer leader moving) and were retried. */
+  fetchErrors: number;
   pending: number;
 }
 
@@ -43,8 +45,11 @@ export interface IngestOptions {
   /** Stops after the batch in flight is stored and acknowledged. */
   signal?: AbortSignal;
   onBatch?: (batch: IngestBatch) => void;
-  /** A store failure (the batch is redelivered later); ingest keeps going. */
-  onError?: (err: unknown) => void;
+  /**
+   * A store failure (the batch is redelivered later) or a failed fetch (retried after
+   * `retryDelayMs`, e.g. while the server restarts); ingest keeps going either way.
+   */
+  onError?: (err: unknown, kind: 'store' | 'fetch') => void;
   /** Most messages per batch (per transaction); default 500. */
   batchSize?: number;
   /** How long one fetch waits for messages, in ms; default 1000 (also the stop latency when idle). */
@@ -74,15 +79,25 @@ export async function ingestAuditEvents(options: IngestOptions): Promise<IngestT
   const expires = options.fetchExpiresMs ?? 1000;
   const deadLetterSubject = options.deadLetterSubject ?? DEFAULT_DEAD_LETTER_SUBJECT;
   const retryDelayMs = options.retryDelayMs ?? 1000;
-  const totals: IngestTotals = { batches: 0, messages: 0, stored: 0, redelivered: 0, deadLettered: 0, failedBatches: 0, pending: 0 };
+  const totals: IngestTotals = { batches: 0, messages: 0, stored: 0, redelivered: 0, deadLettered: 0, failedBatches: 0, fetchErrors: 0, pending: 0 };
 
   // The next batch is fetched while the current one is written: the database, not the round
   // trips to the server, sets the pace. A batch prefetched when the signal aborts is released
   // (nak without delay), so another worker takes it at once.
+  // A fetch that fails while the server restarts or a cluster moves the consumer's leader
+  // (missed heartbeats, request timeouts, a closed connection) is reported and retried after a
+  // pause: a long-running worker outlives an outage. What it received before the failure is kept.
   const fetchBatch = async (): Promise<JsMsg[]> => {
     const msgs: JsMsg[] = [];
-    const iterator = await consumer.fetch({ max_messages: batchSize, expires });
-    for await (const m of iterator) msgs.push(m);
+    try {
+      const iterator = await consumer.fetch({ max_messages: batchSize, expires });
+      for await (const m of iterator) msgs.push(m);
+    } catch (err) {
+      if (isPermanentFetchError(err)) throw err;
+      totals.fetchErrors++;
+      onError?.(err, 'fetch');
+      if (msgs.length === 0) await sleep(retryDelayMs, signal);
+    }
     return msgs;
   };
   // A function, not `signal.aborted` inline: TypeScript would narrow it to false inside the loop.
@@ -104,7 +119,7 @@ export async function ingestAuditEvents(options: IngestOptions): Promise<IngestT
       if (batch.error !== undefined) {
         totals.failedBatches++;
         for (const m of msgs) m.nak(retryDelayMs);
-        onError?.(batch.error);
+        onError?.(batch.error, 'store');
         await sleep(retryDelayMs, signal);
         continue;
       }
@@ -249,6 +264,12 @@ async function pendingOf(consumer: Consumer, previous: number): Promise<number> 
   } catch {
     return previous;
   }
+}
+
+/** A consumer or stream that no longer exists will not come back by waiting. */
+function isPermanentFetchError(err: unknown): boolean {
+  const text = err instanceof Error ? err.message : String(err);
+  return /consumer (is )?(not found|deleted)|stream (is )?(not found|deleted)/i.test(text);
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {

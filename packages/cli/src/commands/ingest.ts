@@ -86,7 +86,7 @@ async function ingest(values: IngestOptionValues, ctx: CommandContext): Promise<
         filterSubject: `${values.subjectPrefix}.>`,
         ackWaitMs: Math.round(values.ackWait * 1000),
       });
-      let running: IngestTotals = { batches: 0, messages: 0, stored: 0, redelivered: 0, deadLettered: 0, failedBatches: 0, pending: 0 };
+      let running: IngestTotals = { batches: 0, messages: 0, stored: 0, redelivered: 0, deadLettered: 0, failedBatches: 0, fetchErrors: 0, pending: 0 };
       const report = (): void => {
         if (values.json) ctx.out(JSON.stringify({ command: 'ingest', type: 'stats', ...running, elapsedMs: Date.now() - started }));
         else if (ctx.io.stderr.isTTY) ctx.err(statsLine(running));
@@ -113,9 +113,15 @@ async function ingest(values: IngestOptionValues, ctx: CommandContext): Promise<
             report();
           }
         },
-        onError: (err) => {
-          running = { ...running, failedBatches: running.failedBatches + 1 };
-          ctx.err(`warning: a batch was not stored and will be redelivered: ${(err as Error).message}`);
+        onError: (err, kind) => {
+          const message = err instanceof Error ? err.message : String(err);
+          if (kind === 'fetch') {
+            running = { ...running, fetchErrors: running.fetchErrors + 1 };
+            ctx.err(`warning: fetching from the stream failed, retrying: ${message}`);
+          } else {
+            running = { ...running, failedBatches: running.failedBatches + 1 };
+            ctx.err(`warning: a batch was not stored and will be redelivered: ${message}`);
+          }
         },
       });
       const summary = { command: 'ingest', type: 'done', ok: true, ...totals, elapsedMs: Date.now() - started, stoppedBy: interrupts.received() ?? null };
