@@ -7,8 +7,8 @@ import { KnexEventStore } from '@audit-events/knex';
 import { JetStreamEventStore, ensureAuditStream, ensureIngestConsumer, ingestAuditEvents } from '@audit-events/nats';
 import { forEachDialect, uniqueTable } from '../helpers/databases.js';
 import { dbUrl } from '../cli/harness.js';
-import { NATS_AVAILABLE, startNatsServer } from './nats-server.js';
-import { makeEvent, natsClient, rowCounts, waitUntil } from './fixtures.js';
+import { startNatsServer } from './nats-server.js';
+import { liveNats, makeEvent, natsClient, rowCounts, stopNats, waitUntil } from './fixtures.js';
 import { startIngestWorker } from './workers.js';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -17,17 +17,9 @@ describe('@audit-events/nats faults (live nats-server)', function () {
   let server;
   let client;
   before(async function () {
-    if (!NATS_AVAILABLE) {
-      if (process.env.CI === 'true') throw new Error('nats-server is not installed');
-      this.skip();
-    }
-    server = await startNatsServer();
-    client = await natsClient(server.url);
+    ({ server, client } = await liveNats(this));
   });
-  after(async () => {
-    await client?.nc.close();
-    await server?.stop();
-  });
+  after(() => stopNats({ server, client }));
 
   forEachDialect(
     'ingest workers SIGKILLed',

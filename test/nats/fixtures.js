@@ -2,6 +2,7 @@
 import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { newEventId } from '@audit-events/core';
+import { NATS_AVAILABLE, startNatsServer } from './nats-server.js';
 
 export function makeEvent(overrides = {}) {
   return {
@@ -47,4 +48,23 @@ export async function waitUntil(check, { timeoutMs = 20_000, everyMs = 50, what 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/**
+ * A mocha `before` body: starts a nats-server of the suite's own and a client on it. Without the
+ * server installed the suite is skipped, or fails under CI=true (a missing broker is not a pass).
+ */
+export async function liveNats(mochaContext) {
+  if (!NATS_AVAILABLE) {
+    if (process.env.CI === 'true') throw new Error('nats-server is not installed');
+    mochaContext.skip();
+  }
+  const server = await startNatsServer();
+  return { server, client: await natsClient(server.url) };
+}
+
+/** The matching `after` body; safe when `before` skipped or failed half-way. */
+export async function stopNats({ server, client } = {}) {
+  await client?.nc.close();
+  await server?.stop();
 }

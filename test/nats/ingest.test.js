@@ -11,8 +11,7 @@ import { listen, runLoad } from '../helpers/http-load.js';
 import { buildHandler } from '../fixtures/reliability/app.js';
 import { dbUrl } from '../cli/harness.js';
 import { startIngestWorker } from './workers.js';
-import { NATS_AVAILABLE, startNatsServer } from './nats-server.js';
-import { natsClient, rowCounts, waitUntil } from './fixtures.js';
+import { liveNats, rowCounts, stopNats, waitUntil } from './fixtures.js';
 
 const REQUESTS = 600;
 
@@ -20,17 +19,9 @@ describe('@audit-events/nats ingest pipeline (live nats-server, CLI workers)', f
   let server;
   let client;
   before(async function () {
-    if (!NATS_AVAILABLE) {
-      if (process.env.CI === 'true') throw new Error('nats-server is not installed');
-      this.skip();
-    }
-    server = await startNatsServer();
-    client = await natsClient(server.url);
+    ({ server, client } = await liveNats(this));
   });
-  after(async () => {
-    await client?.nc.close();
-    await server?.stop();
-  });
+  after(() => stopNats({ server, client }));
 
   forEachDialect(
     'apps → JetStream → 2 ingest workers',

@@ -6,25 +6,16 @@ import { KnexEventStore } from '@audit-events/knex';
 import { JetStreamEventStore, ensureAuditStream } from '@audit-events/nats';
 import { forEachDialect, uniqueTable } from '../helpers/databases.js';
 import { dbUrl, runBin } from '../cli/harness.js';
-import { NATS_AVAILABLE, startNatsServer } from './nats-server.js';
 import { startIngestWorker } from './workers.js';
-import { makeEvent, natsClient, rowCounts, waitUntil } from './fixtures.js';
+import { liveNats, makeEvent, rowCounts, stopNats, waitUntil } from './fixtures.js';
 
 describe('@audit-events/nats ingest with integrity (live nats-server)', function () {
   let server;
   let client;
   before(async function () {
-    if (!NATS_AVAILABLE) {
-      if (process.env.CI === 'true') throw new Error('nats-server is not installed');
-      this.skip();
-    }
-    server = await startNatsServer();
-    client = await natsClient(server.url);
+    ({ server, client } = await liveNats(this));
   });
-  after(async () => {
-    await client?.nc.close();
-    await server?.stop();
-  });
+  after(() => stopNats({ server, client }));
 
   forEachDialect(
     'ingest --integrity',

@@ -15,8 +15,8 @@ import {
   encodeSubjectToken,
   ensureAuditStream,
 } from '@audit-events/nats';
-import { NATS_AVAILABLE, startNatsServer } from './nats-server.js';
-import { makeEvent, natsClient } from './fixtures.js';
+import { startNatsServer } from './nats-server.js';
+import { liveNats, makeEvent, natsClient, stopNats } from './fixtures.js';
 
 describe('@audit-events/nats: store, stream and logger (live nats-server)', function () {
   this.timeout(30_000);
@@ -24,17 +24,9 @@ describe('@audit-events/nats: store, stream and logger (live nats-server)', func
   let client;
 
   before(async function () {
-    if (!NATS_AVAILABLE) {
-      if (process.env.CI === 'true') throw new Error('nats-server is not installed');
-      this.skip();
-    }
-    server = await startNatsServer();
-    client = await natsClient(server.url);
+    ({ server, client } = await liveNats(this));
   });
-  after(async () => {
-    await client?.nc.close();
-    await server?.stop();
-  });
+  after(() => stopNats({ server, client }));
 
   async function freshStream(name) {
     await client.jsm.streams.delete(name).catch(() => {});
