@@ -1,6 +1,8 @@
 /**
- * Deterministic JSON text for hashing: object keys sorted (UTF-16 code unit order, what
- * `Array.prototype.sort` does), no whitespace, numbers and strings as JSON.stringify writes them.
+ * Deterministic JSON text for hashing, RFC 8785 (JCS) compatible for every JSON value: object keys
+ * sorted by UTF-16 code units (what `Array.prototype.sort` does), no whitespace, numbers and
+ * strings as JSON.stringify writes them (test/unit/canonical-json.test.js runs the RFC's vectors).
+ * Beyond JSON: non-finite numbers become null (JCS rejects them), bigints their digits.
  *
  * Why not the stored text: PostgreSQL's jsonb and MySQL's JSON type re-order keys and re-space the
  * document, so the text read back differs from the text written. Parsing either and writing it

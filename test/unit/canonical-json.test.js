@@ -1,0 +1,95 @@
+// canonicalJson is the text hash chains are computed over. It is RFC 8785 (JSON Canonicalization
+// Scheme) compatible for every JSON value: these are the RFC's own examples and its Appendix B
+// number vectors, run against the built module rather than through a database.
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const { canonicalJson } = require('../../packages/knex/dist/cjs/integrity/canonical-json.js');
+
+/** IEEE 754 double from its 16 hex digits, as Appendix B lists them. */
+function fromHex(hex) {
+  return Buffer.from(hex, 'hex').readDoubleBE(0);
+}
+
+describe('canonicalJson (RFC 8785 compatible)', () => {
+  it('section 3.2.2: whitespace removed, numbers and strings serialised as ECMAScript does', () => {
+    const input = JSON.parse(
+      '{"numbers": [333333333.33333329, 1E30, 4.50, 2e-3, 0.000000000000000000000000001],' +
+        '"string": "\\u20ac$\\u000F\\u000aA\'\\u0042\\u0022\\u005c\\\\\\"\\/",' +
+        '"literals": [null, true, false]}',
+    );
+    assert.equal(
+      canonicalJson(input),
+      '{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],' +
+        '"string":"€$\\u000f\\nA\'B\\"\\\\\\\\\\"/"}',
+    );
+  });
+
+  it('section 3.2.3: properties sorted by UTF-16 code units, not code points or locale', () => {
+    const input = JSON.parse(
+      '{"\\u20ac":"Euro Sign","\\r":"Carriage Return","\\ufb33":"Hebrew Letter Dalet With Dagesh",' +
+        '"1":"One","\\ud83d\\ude00":"Emoji: Grinning Face","\\u0080":"Control",' +
+        '"\\u00f6":"Latin Small Letter O With Diaeresis"}',
+    );
+    // Read from the text: JSON.parse would move the integer-like key "1" first again.
+    assert.equal(
+      canonicalJson(input),
+      '{"\\r":"Carriage Return","1":"One","\u0080":"Control","\u00f6":"Latin Small Letter O With Diaeresis",' +
+        '"\u20ac":"Euro Sign","\ud83d\ude00":"Emoji: Grinning Face","\ufb33":"Hebrew Letter Dalet With Dagesh"}',
+    );
+  });
+
+  it('sorts nested objects too and keeps array order', () => {
+    assert.equal(canonicalJson({ b: [{ z: 1, a: 2 }, 3], a: { y: null, x: 'x' } }), '{"a":{"x":"x","y":null},"b":[{"a":2,"z":1},3]}');
+  });
+
+  // Appendix B: IEEE 754 hex → canonical text.
+  const NUMBER_VECTORS = [
+    ['0000000000000000', '0'],
+    ['8000000000000000', '0'],
+    ['0000000000000001', '5e-324'],
+    ['8000000000000001', '-5e-324'],
+    ['7fefffffffffffff', '1.7976931348623157e+308'],
+    ['ffefffffffffffff', '-1.7976931348623157e+308'],
+    ['4340000000000000', '9007199254740992'],
+    ['c340000000000000', '-9007199254740992'],
+    ['4430000000000000', '295147905179352830000'],
+    ['44b52d02c7e14af5', '9.999999999999997e+22'],
+    ['44b52d02c7e14af6', '1e+23'],
+    ['44b52d02c7e14af7', '1.0000000000000001e+23'],
+    ['444b1ae4d6e2ef4e', '999999999999999700000'],
+    ['444b1ae4d6e2ef4f', '999999999999999900000'],
+    ['444b1ae4d6e2ef50', '1e+21'],
+    ['3eb0c6f7a0b5ed8c', '9.999999999999997e-7'],
+    ['3eb0c6f7a0b5ed8d', '0.000001'],
+    ['41b3de4355555553', '333333333.3333332'],
+    ['41b3de4355555554', '333333333.33333325'],
+    ['41b3de4355555555', '333333333.3333333'],
+    ['41b3de4355555556', '333333333.3333334'],
+    ['41b3de4355555557', '333333333.33333343'],
+    ['becbf647612f3696', '-0.0000033333333333333333'],
+    ['43143ff3c1cb0959', '1424953923781206.2'],
+  ];
+  for (const [hex, expected] of NUMBER_VECTORS) {
+    it(`Appendix B: ${hex} → ${expected}`, () => {
+      assert.equal(canonicalJson(fromHex(hex)), expected);
+      assert.equal(canonicalJson([fromHex(hex)]), `[${expected}]`);
+    });
+  }
+
+  it('NaN and Infinity, which JSON cannot carry (RFC 8785 rejects them), are written as null like JSON.stringify', () => {
+    for (const hex of ['7fffffffffffffff', '7ff0000000000000', 'fff0000000000000']) {
+      assert.equal(canonicalJson(fromHex(hex)), 'null');
+    }
+  });
+
+  it('lone surrogates are escaped as JSON.stringify (ES2019) writes them, so the text is valid UTF-8', () => {
+    assert.equal(canonicalJson({ s: '\ud800x' }), '{"s":"\\ud800x"}');
+  });
+
+  it('drops undefined members as the stored JSON text does, and keeps undefined array items as null', () => {
+    assert.equal(canonicalJson({ a: undefined, b: 1 }), '{"b":1}');
+    assert.equal(canonicalJson([undefined, 1]), '[null,1]');
+  });
+});
