@@ -22,6 +22,19 @@ export type AuditErrorCode =
   | 'AUDIT_BAD_INPUT'
   | 'AUDIT_EVENT_REJECTED';
 
+/** Registered symbol: the same key in every installed copy of this package. */
+const BRAND = Symbol.for('audit-events.error.classes');
+
+/** Names of the error classes from `cls` up to AuditEventsError, most derived first. */
+function classNames(cls: Function): readonly string[] {
+  const names: string[] = [];
+  for (let c: Function | null = cls; c !== null && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
+    names.push(c.name);
+    if (c === AuditEventsError) break;
+  }
+  return names;
+}
+
 export class AuditEventsError extends Error {
   readonly code: AuditErrorCode;
 
@@ -29,6 +42,19 @@ export class AuditEventsError extends Error {
     super(message, options);
     this.code = code;
     this.name = new.target.name;
+    // Non-enumerable, so logs and JSON show the error as before.
+    Object.defineProperty(this, BRAND, { value: classNames(new.target) });
+  }
+
+  /**
+   * `err instanceof StoreWriteError` holds for an error thrown by a second installed copy of
+   * the package too (an app and a library each with their own node_modules), by class name.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    if (value === null || typeof value !== 'object') return false;
+    const names = (value as { [BRAND]?: unknown })[BRAND];
+    return Array.isArray(names) && names.includes(this.name);
   }
 }
 
