@@ -132,7 +132,7 @@ describe('KafkaAuditLogger', () => {
 
   it('carries permission checks end to end', async () => {
     const producer = new FakeKafkaJsProducer();
-    const logger = new KafkaAuditLogger(producer, { topic: 'perm', useWorker: false, flushOnExit: false });
+    const logger = new KafkaAuditLogger(producer, { topic: 'perm', sync: true, flushOnExit: false });
     configureAuditLogger(logger);
     const Doc = definePermission({ manager: 'Doc', update: ['isAdmin'] });
     await Doc.checkUpdate({}, { title: 'x' }, { user: { id: 5, isAdmin: true } });

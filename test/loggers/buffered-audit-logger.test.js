@@ -206,8 +206,8 @@ describe('BufferedAuditLogger', () => {
     expect(clock.pending).to.deep.equal([], 'no timer left behind');
   });
 
-  it('useWorker: false handles each event synchronously inside record()', () => {
-    const logger = new RecordingLogger({ useWorker: false, scheduler: clock });
+  it('sync: true handles each event synchronously inside record()', () => {
+    const logger = new RecordingLogger({ sync: true, scheduler: clock });
     logger.record(ev('a0'));
     expect(logger.batches).to.deep.equal([['a0']]);
     logger.record(ev('a1'));
@@ -216,15 +216,26 @@ describe('BufferedAuditLogger', () => {
     expect(clock.pending).to.deep.equal([]);
   });
 
-  it('record() never throws: a synchronous failure without a worker is retried, then reported', () => {
+  it('record() never throws: a failure in sync mode is retried at once, then reported', () => {
     const errors = [];
-    const logger = new RecordingLogger({ useWorker: false, maxRetries: 2, onError: (err) => errors.push(err) }, () => {
+    const logger = new RecordingLogger({ sync: true, maxRetries: 2, onError: (err) => errors.push(err) }, () => {
       throw new Error('disk full');
     });
     expect(() => logger.record(ev('a0'))).not.to.throw();
     expect(logger.calls).to.have.length(3);
     expect(logger.failedCount).to.equal(1);
     expect(errors[0]).to.be.instanceOf(StoreWriteError).and.have.property('eventCount', 1);
+  });
+
+  it('useWorker: false, the deprecated spelling of sync: true, still works; a contradiction is refused', () => {
+    const logger = new RecordingLogger({ useWorker: false, scheduler: clock });
+    logger.record(ev('a0'));
+    expect(logger.batches).to.deep.equal([['a0']]);
+    const agreeing = new RecordingLogger({ useWorker: false, sync: true, scheduler: clock });
+    agreeing.record(ev('b0'));
+    expect(agreeing.batches).to.deep.equal([['b0']]);
+    expect(() => new RecordingLogger({ useWorker: false, sync: false })).to.throw(ConfigurationError, /sync: contradicts useWorker/);
+    expect(() => new RecordingLogger({ sync: 'yes' })).to.throw(ConfigurationError, /sync: must be a boolean/);
   });
 
   it('a batch that outlives exportTimeout is reported, not retried, and the next one waits for it', async () => {

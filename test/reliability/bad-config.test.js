@@ -176,7 +176,7 @@ describe('reliability: bad configuration fails typed, before any write', () => {
 
   it('logger, store and shutdown options given directly → typed errors, nothing opened', async () => {
     const path = join(tempDir(), `${uniqueTable('never')}.ndjson`);
-    for (const options of [{ batchSize: 0 }, { exportTimeout: -5 }, { maxRetries: 1.5 }, { onError: 'log' }, { scheduler: {} }, { useWorker: 'no' }]) {
+    for (const options of [{ batchSize: 0 }, { exportTimeout: -5 }, { maxRetries: 1.5 }, { onError: 'log' }, { scheduler: {} }, { sync: 'no' }, { useWorker: 'no' }]) {
       await typedError(() => new FileAuditLogger(path, options), 'AUDIT_BAD_CONFIG');
     }
     await typedError(() => new FileAuditLogger(join(tempDir(), 'missing-dir-is-fine', '\u0000bad')), 'AUDIT_BAD_CONFIG');

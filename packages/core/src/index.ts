@@ -117,7 +117,7 @@ export { MutationPermission, defineMutationPermission, MUTATE_ATTRIBUTE } from '
 export type { MutationPermissionDefinition, MutationCheckOptions } from './permission/mutation-permission.js';
 export type { CheckOptions, CreateCheckOptions } from './permission/check-user.js';
 export { BufferedAuditLogger } from './loggers/buffered-audit-logger.js';
-export type { BatchContext } from './loggers/buffered-audit-logger.js';
+export type { AuditBatchExporter, BatchContext } from './loggers/batch-exporter.js';
 export { BUFFERED_DEFAULTS } from './loggers/buffered-options.js';
 export type { BufferedAuditLoggerOptions } from './loggers/buffered-options.js';
 export type { Scheduler } from './loggers/scheduler.js';

@@ -25,9 +25,11 @@ export interface BufferedAuditLoggerOptions {
    */
   onError?: (error: Error, batch: readonly PermissionAuditEvent[]) => void;
   /**
-   * false: record() calls handleBatch() right away with that one event (no timers, no batching),
-   * for deterministic tests. Default true.
+   * true: record() exports that one event right away (no timers, no batching, retries at once),
+   * for deterministic tests. Default false.
    */
+  sync?: boolean;
+  /** @deprecated since 0.2: `useWorker: false` is `sync: true` (there never was a worker). */
   useWorker?: boolean;
   /** Flush queued events on normal exit (beforeExit/exit). Default true. */
   flushOnExit?: boolean;
@@ -46,7 +48,7 @@ export interface ResolvedBufferedOptions {
   retryDelay: number;
   maxRetryDelay: number;
   onError: ((error: Error, batch: readonly PermissionAuditEvent[]) => void) | null;
-  useWorker: boolean;
+  sync: boolean;
   flushOnExit: boolean;
   handleSignals: boolean;
   scheduler: Scheduler;
@@ -88,7 +90,7 @@ export function resolveBufferedOptions(options: BufferedAuditLoggerOptions = {})
     retryDelay: integer(options.retryDelay, 'retryDelay', BUFFERED_DEFAULTS.retryDelay, 0),
     maxRetryDelay: integer(options.maxRetryDelay, 'maxRetryDelay', BUFFERED_DEFAULTS.maxRetryDelay, 0),
     onError,
-    useWorker: bool(options.useWorker, 'useWorker', true),
+    sync: syncOption(options),
     flushOnExit: bool(options.flushOnExit, 'flushOnExit', true),
     handleSignals: bool(options.handleSignals, 'handleSignals', true),
     scheduler,
@@ -101,6 +103,16 @@ function integer(value: unknown, name: string, fallback: number, min: number): n
     throw new ConfigurationError(name, `must be an integer ≥ ${min}, got ${JSON.stringify(value) ?? String(value)}`);
   }
   return value;
+}
+
+/** `sync`, or its deprecated spelling `useWorker` (inverted); both given must agree. */
+function syncOption(options: BufferedAuditLoggerOptions): boolean {
+  const sync = options.sync === undefined ? undefined : bool(options.sync, 'sync', false);
+  const legacy = options.useWorker === undefined ? undefined : !bool(options.useWorker, 'useWorker', true);
+  if (sync !== undefined && legacy !== undefined && sync !== legacy) {
+    throw new ConfigurationError('sync', `contradicts useWorker: ${String(options.useWorker)} (useWorker is the deprecated name of the opposite of sync)`);
+  }
+  return sync ?? legacy ?? false;
 }
 
 function bool(value: unknown, name: string, fallback: boolean): boolean {
