@@ -97,7 +97,7 @@ describe('KafkaAuditLogger', () => {
     expect(dead.calls).to.equal(3);
     expect(failing.failedCount).to.equal(2);
     expect(errors).to.have.length(1);
-    expect(errors[0].err.code).to.equal('AUDIT_STORE_WRITE_FAILED');
+    expect(errors[0].err.code).to.equal('AUDIT_LOGGER_WRITE_FAILED');
     expect(errors[0].err.cause.message).to.equal('KafkaJSNumberOfRetriesExceeded');
     expect(errors[0].batch).to.have.length(2);
     // The logger is still alive: a later batch goes out once the broker is back.

@@ -111,7 +111,7 @@ describe('BufferedAuditLogger', () => {
     expect(logger.writtenCount).to.equal(1);
     expect(errors).to.have.length(1);
     expect(errors[0].err).to.be.instanceOf(StoreWriteError);
-    expect(errors[0].err.code).to.equal('AUDIT_STORE_WRITE_FAILED');
+    expect(errors[0].err.code).to.equal('AUDIT_LOGGER_WRITE_FAILED');
     expect(errors[0].err.cause.message).to.equal('rejected by server');
     expect(errors[0].batch.map((e) => e.attributes[0])).to.deep.equal(['poison']);
   });

@@ -128,7 +128,7 @@ forEachDialect('DatabaseAuditLogger', (ctx, dialect) => {
     await logger.close();
     expect(logger.failedCount).to.equal(1);
     expect(errors).to.have.length(1);
-    expect(errors[0].err.code).to.equal('AUDIT_STORE_WRITE_FAILED');
+    expect(errors[0].err.code).to.equal('AUDIT_LOGGER_WRITE_FAILED');
     expect(errors[0].err.message).to.match(/after 3 attempt/);
     // The driver's reason is kept; the failed SQL with every bound value (user names, metadata) is not.
     const reported = `${errors[0].err.message} ${errors[0].err.cause?.message ?? ''}`;

@@ -146,7 +146,7 @@ forEachDialect('DatabaseAuditLogger: poison rows', (ctx, dialect) => {
     for (let i = 0; i < 4; i++) logger.record(decision(i));
     await logger.close();
     expect(errors).to.have.length(1);
-    expect(errors[0].err.code).to.equal('AUDIT_STORE_WRITE_FAILED');
+    expect(errors[0].err.code).to.equal('AUDIT_LOGGER_WRITE_FAILED');
     expect(errors[0].err.message).to.match(/after 3 attempt/);
     expect(errors[0].batch).to.have.length(4);
   });

@@ -114,7 +114,7 @@ describe('BufferedAuditLogger: poison events', () => {
     await clock.advance(0);
     await logger.flush();
     expect(errors).to.deep.equal([
-      { code: 'AUDIT_STORE_TIMEOUT', names: ['x0', 'x1'] },
+      { code: 'AUDIT_LOGGER_TIMEOUT', names: ['x0', 'x1'] },
       { code: 'AUDIT_EVENT_REJECTED', names: ['x3'] },
     ]);
     expect(logger.writtenCount).to.equal(5);

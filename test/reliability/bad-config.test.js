@@ -222,7 +222,7 @@ forEachDialect('reliability: a wrong (but well-formed) table name', (ctx) => {
     const { createPermissionAuditEvent } = await import('@audit-events/core');
     for (let i = 0; i < 3; i++) logger.record(createPermissionAuditEvent({ action: 'read', granted: true }));
     await logger.close();
-    expect(failures).to.deep.equal([{ code: 'AUDIT_STORE_WRITE_FAILED', count: 3 }]);
+    expect(failures).to.deep.equal([{ code: 'AUDIT_LOGGER_WRITE_FAILED', count: 3 }]);
     expect({ written: logger.writtenCount, failed: logger.failedCount }).to.deep.equal({ written: 0, failed: 3 });
     expect(await ctx.knex.schema.hasTable(tableName)).to.equal(false);
   });

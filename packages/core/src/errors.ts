@@ -11,6 +11,8 @@ export type AuditErrorCode =
   | 'AUDIT_BAD_QUERY'
   | 'AUDIT_STORE_WRITE_FAILED'
   | 'AUDIT_STORE_TIMEOUT'
+  | 'AUDIT_LOGGER_WRITE_FAILED'
+  | 'AUDIT_LOGGER_TIMEOUT'
   | 'AUDIT_STORE_CLOSED'
   | 'AUDIT_LOGGER_CLOSED'
   | 'AUDIT_PERMISSION_DENIED'
@@ -142,6 +144,28 @@ export class StoreWriteError extends AuditEventsError {
 export class StoreTimeoutError extends AuditEventsError {
   constructor(message: string) {
     super('AUDIT_STORE_TIMEOUT', message);
+  }
+}
+
+/**
+ * A buffered logger's batch failed for good (retries spent): its events were not written, unless
+ * `outcomeUnknown`. Still an instance of StoreWriteError, which loggers threw before 0.2.
+ */
+export class LoggerWriteError extends StoreWriteError {
+  constructor(message: string, eventCount: number, options?: { cause?: unknown; outcomeUnknown?: boolean }) {
+    super(message, eventCount, options);
+    (this as { code: AuditErrorCode }).code = 'AUDIT_LOGGER_WRITE_FAILED';
+  }
+}
+
+/**
+ * A buffered logger's batch outlived `exportTimeout`: whether it was written is unknown, so it is
+ * not retried. Still an instance of StoreTimeoutError, which loggers threw before 0.2.
+ */
+export class LoggerTimeoutError extends StoreTimeoutError {
+  constructor(message: string) {
+    super(message);
+    (this as { code: AuditErrorCode }).code = 'AUDIT_LOGGER_TIMEOUT';
   }
 }
 

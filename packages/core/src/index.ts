@@ -9,6 +9,8 @@ export {
   InvalidQueryError,
   StoreWriteError,
   StoreTimeoutError,
+  LoggerWriteError,
+  LoggerTimeoutError,
   StoreClosedError,
   AbortedError,
   PermissionCheckError,

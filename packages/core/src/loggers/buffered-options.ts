@@ -19,7 +19,7 @@ export interface BufferedAuditLoggerOptions {
   /** Upper bound of the retry delay in ms. Default 5 000. */
   maxRetryDelay?: number;
   /**
-   * Called with a typed error (StoreWriteError after the last retry, StoreTimeoutError on a timeout,
+   * Called with a typed error (LoggerWriteError after the last retry, LoggerTimeoutError on a timeout,
    * EventRejectedError for one event refused for its content, never retried) and the events it
    * lost, which are also counted in failedCount. Default: a process warning (at most one a minute).
    */

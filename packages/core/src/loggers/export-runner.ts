@@ -1,4 +1,4 @@
-import { StoreTimeoutError, StoreWriteError } from '../errors.js';
+import { LoggerTimeoutError, LoggerWriteError } from '../errors.js';
 import type { PermissionAuditEvent } from '../permission/event.js';
 import type { BatchContext } from './batch-exporter.js';
 import { isProcessExiting } from './exit-hooks.js';
@@ -127,7 +127,7 @@ export class ExportRunner {
       }
       const outcome = await awaitAttempt(pending, scheduler, exportTimeout, () => {
         job.timedOut = true;
-        job.controller?.abort(new StoreTimeoutError('export timeout'));
+        job.controller?.abort(new LoggerTimeoutError('export timeout'));
       });
       job.inAttempt = false;
       if (job.abandoned) return;
@@ -159,7 +159,7 @@ export class ExportRunner {
     });
     return this.#fail(
       job,
-      new StoreTimeoutError(
+      new LoggerTimeoutError(
         `${this.#name}: a batch of ${job.live().length} permission audit event(s) did not finish within ` +
           `exportTimeout (${this.#opts.exportTimeout} ms); whether it was written is unknown`,
       ),
@@ -206,9 +206,9 @@ export class ExportRunner {
     const lost = job.live();
     const count = lost.length;
     const typed =
-      error instanceof StoreTimeoutError
+      error instanceof LoggerTimeoutError
         ? error
-        : new StoreWriteError(
+        : new LoggerWriteError(
             `${this.#name}: a batch of ${count} permission audit event(s) failed after ` +
               `${job.attempt + 1} attempt(s): ${error instanceof Error ? error.message : String(error)}`,
             count,

@@ -1,4 +1,4 @@
-import { EventRejectedError, StoreTimeoutError } from '../errors.js';
+import { AuditEventsError } from '../errors.js';
 import type { PermissionAuditEvent } from '../permission/event.js';
 
 const WARN_INTERVAL_MS = 60_000;
@@ -69,12 +69,7 @@ export class LoggerWarnings {
     const now = Date.now();
     if (now - this.#lastErrorWarning < WARN_INTERVAL_MS) return;
     this.#lastErrorWarning = now;
-    const code =
-      error instanceof StoreTimeoutError
-        ? 'AUDIT_STORE_TIMEOUT'
-        : error instanceof EventRejectedError
-          ? 'AUDIT_EVENT_REJECTED'
-          : 'AUDIT_STORE_WRITE_FAILED';
+    const code = error instanceof AuditEventsError ? error.code : 'AUDIT_LOGGER_WRITE_FAILED';
     process.emitWarning(`${error.message} (failedCount is now ${failedCount})`, { code });
   }
 }
