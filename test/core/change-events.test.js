@@ -328,6 +328,15 @@ describe('change events: non-JSON and hostile input', () => {
     expect(operations.every((op) => op.op === 'replace' && !op.path.slice(1).includes('/'))).to.equal(true);
   });
 
+  it('nested small arrays (where rfc6902 re-diffs subtrees at every level) end in a coarse patch, not a hang', () => {
+    const nest = (depth, leaf) => (depth === 0 ? leaf : [nest(depth - 1, leaf), nest(depth - 1, leaf + 1)]);
+    const before = { x: nest(14, 0), y: 1 };
+    const after = { x: nest(14, 1), y: 1 };
+    const { operations, truncated } = diff(before, after);
+    expect(truncated).to.include({ coarse: true });
+    expect(operations).to.deep.equal([{ op: 'replace', path: '/x', value: after.x, old: before.x }]);
+  });
+
   it('arrays of arrays are bounded too: nested arrays compared whole when the outer one is large', () => {
     const grid = (v) => Array.from({ length: 100 }, (_, i) => Array.from({ length: 100 }, (_, j) => ((i * j) % 7 === 0 ? v : i + j)));
     const before = { grid: grid(0), other: 1 };

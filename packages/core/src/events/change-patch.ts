@@ -1,4 +1,5 @@
 import { createPatch, Pointer, type Operation } from 'rfc6902';
+import { diffAny } from 'rfc6902/diff.js';
 import { InvalidEventError } from '../errors.js';
 import type { FieldMasker } from '../masking/mask.js';
 import { maskedCopy } from '../masking/masked-copy.js';
@@ -11,24 +12,32 @@ export const CHANGES_KEY = 'changes';
 export const CHANGES_TRUNCATED_KEY = 'changesTruncated';
 /** Most operations stored per change event; the rest are counted in `changesTruncated`. */
 export const MAX_CHANGE_OPERATIONS = 200;
-/** Largest snapshot (JSON bytes, each of before and after) that is diffed. */
-export const MAX_CHANGE_INPUT_BYTES = 1024 * 1024;
+/**
+ * Largest snapshot (JSON bytes, each of before and after) that is diffed. Copying a snapshot costs
+ * what masking the same data as content does, twice over with the diff: a quarter MiB keeps a
+ * change event within the cost of an ordinary event of a few hundred KiB.
+ */
+export const MAX_CHANGE_INPUT_BYTES = 256 * 1024;
 
 /**
- * Work allowed per diff, in values compared (rfc6902 takes about 1-4 µs for each): a 50-field
- * record takes about a hundred. Past it the diff starts again coarsely (ChangeTruncation.coarse),
- * so no input holds a request for more than some tens of milliseconds.
+ * Work allowed per diff, in units of roughly a microsecond of rfc6902's time here: a value
+ * compared costs 2, an array compared item by item 10 plus its edit-distance estimate below. A
+ * 50-field record takes a few hundred. Past the budget the diff starts again coarsely
+ * (ChangeTruncation.coarse), so the diff of no input holds a request for more than some tens of
+ * milliseconds.
  */
-const MAX_DIFF_STEPS = 20_000;
+const MAX_DIFF_WORK = 30_000;
+const VALUE_WORK = 2;
+const ARRAY_WORK = 10;
 /**
  * rfc6902 diffs arrays item by item with an edit distance whose time grows with
  * (n+1)(m+1)(n+m) for lengths n and m (about 60 ns per unit, recursion as deep as n+m): two
- * different 30-item arrays take ~8 ms, two 100-item ones ~300 ms. Arrays up to this estimate are
- * diffed item by item (it counts against the budget, 20 units a step); larger ones that differ are
- * replaced whole, which is exact, only less detailed.
+ * different 30-item arrays take ~4 ms, two 100-item ones ~300 ms. Arrays up to this estimate are
+ * diffed item by item (16 units of it per unit of budget); larger ones that differ are replaced
+ * whole, which is exact, only less detailed.
  */
-const MAX_ARRAY_DIFF_WORK = 100_000;
-const ARRAY_WORK_PER_STEP = 20;
+const MAX_ARRAY_DIFF_ESTIMATE = 100_000;
+const ESTIMATE_PER_WORK = 16;
 
 /** One operation of a change event's patch: RFC 6902, with the value it overwrote or removed as `old`. */
 export type ChangeOperation =
@@ -76,7 +85,7 @@ export function computeChangePatch(before: unknown, after: unknown, masker: Fiel
   let coarse = false;
   let patch: Operation[];
   try {
-    patch = createPatch(from.value, to.value, fineDiff(new Budget(MAX_DIFF_STEPS)));
+    patch = createPatch(from.value, to.value, fineDiff(new Budget(MAX_DIFF_WORK)));
   } catch (err) {
     if (!(err instanceof OutOfBudget)) throw err;
     coarse = true;
@@ -170,29 +179,38 @@ class OutOfBudget extends Error {}
 
 class Budget {
   #left: number;
-  constructor(steps: number) {
-    this.#left = steps;
+  constructor(work: number) {
+    this.#left = work;
   }
-  spend(steps: number): void {
-    this.#left -= steps;
+  spend(work: number): void {
+    this.#left -= work;
     if (this.#left < 0) throw new OutOfBudget('change diff over budget');
   }
 }
 
 type Diff = (input: unknown, output: unknown, ptr: Pointer) => Operation[] | void;
 
-/** rfc6902's own diff, with large arrays compared whole and every step counted against the budget. */
+/**
+ * rfc6902's own diff (diffAny), with large arrays compared whole and its work counted against the
+ * budget: each value compared, each array's edit distance, and each operation list it returns,
+ * since every level copies the lists of the levels below (a diff with many changes deep down
+ * costs that many operations at every level above them).
+ */
 function fineDiff(budget: Budget): Diff {
-  return (input, output, ptr) => {
-    budget.spend(1);
-    if (!Array.isArray(input) || !Array.isArray(output)) return undefined;
-    const work = (input.length + 1) * (output.length + 1) * (input.length + output.length);
-    if (work <= MAX_ARRAY_DIFF_WORK) {
-      budget.spend(Math.ceil(work / ARRAY_WORK_PER_STEP));
-      return undefined;
+  const diff = (input: unknown, output: unknown, ptr: Pointer): Operation[] => {
+    budget.spend(VALUE_WORK);
+    if (Array.isArray(input) && Array.isArray(output)) {
+      const estimate = (input.length + 1) * (output.length + 1) * (input.length + output.length);
+      if (estimate > MAX_ARRAY_DIFF_ESTIMATE) {
+        return sameJson(input, output, budget) ? [] : [{ op: 'replace', path: ptr.toString(), value: output }];
+      }
+      budget.spend(ARRAY_WORK + Math.ceil(estimate / ESTIMATE_PER_WORK));
     }
-    return sameJson(input, output, budget) ? [] : [{ op: 'replace', path: ptr.toString(), value: output }];
+    const operations = diffAny(input, output, ptr, diff);
+    budget.spend(operations.length);
+    return operations;
   };
+  return diff;
 }
 
 /** The fallback: rfc6902 diffs the top-level keys, and each differing top-level value is replaced whole. */
@@ -201,7 +219,7 @@ const coarseDiff: Diff = (input, output, ptr) => {
   return sameJson(input, output, null) ? [] : [{ op: 'replace', path: ptr.toString(), value: output }];
 };
 
-/** JSON equality (key order ignored), linear in the smaller value; counts its steps when given a budget. */
+/** JSON equality (key order ignored), linear in the smaller value; counts its work when given a budget. */
 function sameJson(a: unknown, b: unknown, budget: Budget | null): boolean {
   budget?.spend(1);
   if (a === b) return true;
