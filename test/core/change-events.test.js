@@ -429,6 +429,30 @@ describe('change events: ctx.createChangeEvent', () => {
     }
   });
 
+  it('action defaults to <contentType>.updated; options set action, outcome, reason and tenantId', async () => {
+    const ctx = AuditContext.blank({ store });
+    const plain = await ctx.createChangeEvent(order, { a: 1 }, { a: 2 });
+    expect(plain).to.include({ action: 'order.updated', outcome: 'success', reason: null, tenantId: null });
+    const given = await ctx.createChangeEvent(order, { a: 1 }, { a: 2 }, undefined, {
+      action: 'order.repriced',
+      outcome: 'failure',
+      reason: 'payment provider refused',
+      tenantId: 'acme',
+    });
+    expect(given).to.include({ action: 'order.repriced', outcome: 'failure', reason: 'payment provider refused', tenantId: 'acme' });
+    expect((await ctx.createChangeEvent(order, { a: 1 }, { a: 2 }, undefined, { action: null })).action).to.equal(null);
+    // A content type too long for `<type>.updated` (actions are at most 200 characters) leaves it null.
+    const long = await ctx.createChangeEvent({ type: 't'.repeat(250), id: 1 }, { a: 1 }, { a: 2 });
+    expect(long.action).to.equal(null);
+    expect(store.all().map((e) => e.action)).to.deep.equal(['order.updated', 'order.repriced', null, null]);
+  });
+
+  it("the context's tenant is the event's unless the options name another", async () => {
+    const ctx = new AuditContext({ store, tenantId: 'tenant-a' });
+    expect((await ctx.createChangeEvent(order, { a: 1 }, { a: 2 })).tenantId).to.equal('tenant-a');
+    expect((await ctx.createChangeEvent(order, { a: 1 }, { a: 2 }, undefined, { tenantId: 'tenant-b' })).tenantId).to.equal('tenant-b');
+  });
+
   it('bad input is a rejected promise with a typed error, before any write', async () => {
     const ctx = AuditContext.blank({ store });
     const cases = [
@@ -438,6 +462,9 @@ describe('change events: ctx.createChangeEvent', () => {
       [() => ctx.createChangeEvent(order, { a: 1 }, { a: 2 }, undefined, { always: 'yes' }), InvalidEventError],
       [() => ctx.createChangeEvent(order, { a: 1 }, { a: 2 }, undefined, { alwayz: true }), InvalidEventError],
       [() => ctx.createChangeEvent(order, { a: 1 }, { a: 2 }, undefined, []), InvalidEventError],
+      [() => ctx.createChangeEvent(order, { a: 1 }, { a: 2 }, undefined, { outcome: 'maybe' }), InvalidEventError],
+      [() => ctx.createChangeEvent(order, { a: 1 }, { a: 2 }, undefined, { action: 'x'.repeat(201) }), InvalidEventError],
+      [() => ctx.createChangeEvent(order, { a: 1 }, { a: 2 }, undefined, { tenantId: 7 }), InvalidEventError],
     ];
     for (const [call, type] of cases) {
       let caught;

@@ -32,7 +32,7 @@ export function changeEventsSuite(adapter) {
     function app(audit = {}) {
       return adapter.build({
         trustProxy: true,
-        audit: { store, includePostData: true, ...audit },
+        audit: { store, includePostData: true, getTenant: () => 'tenant-7', ...audit },
         parsers: ['json'],
         user: () => ({ id: 9, username: 'grace' }),
         handler: async ({ audit: ctx, body }) => {
@@ -56,6 +56,7 @@ export function changeEventsSuite(adapter) {
       expect(store.size).to.equal(1);
       const [event] = store.all();
       expect(event).to.include({ contentType: 'shop.order', objectId: '5', userId: '9', userRepr: 'grace', requestId: 'chg-1', method: 'PATCH' });
+      expect(event).to.include({ action: 'shop.order.updated', outcome: 'success', tenantId: 'tenant-7', actorType: 'user' });
       expect(event.content.via).to.equal('api');
       expect(event.content[CHANGES_KEY]).to.have.deep.members([
         { op: 'replace', path: '/status', value: 'paid', old: 'new' },

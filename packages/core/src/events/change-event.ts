@@ -1,4 +1,5 @@
 import { InvalidEventError } from '../errors.js';
+import { MAX_ACTION_LENGTH } from './audit-model.js';
 import type { FieldMasker } from '../masking/mask.js';
 import { CHANGES_KEY, CHANGES_TRUNCATED_KEY, computeChangePatch } from './change-patch.js';
 import type { EventDraft, EventOptions } from './draft.js';
@@ -22,6 +23,17 @@ export function changeEventOptions(options: unknown): { always: boolean; eventOp
   const { always, ...eventOptions } = options as ChangeEventOptions;
   if (always !== undefined && typeof always !== 'boolean') throw new InvalidEventError('createChangeEvent: always must be a boolean');
   return { always: always === true, eventOptions };
+}
+
+/**
+ * `<contentType>.updated` when the caller gave no `action` (an explicit null stays null); null when
+ * that would be longer than an action may be (content types may be 255 characters, actions 200).
+ */
+export function defaultChangeAction(contentType: string | null, eventOptions: EventOptions | undefined): string | null | undefined {
+  if (eventOptions !== undefined && eventOptions.action !== undefined) return undefined;
+  if (contentType === null) return null;
+  const action = `${contentType}.updated`;
+  return action.length <= MAX_ACTION_LENGTH ? action : null;
 }
 
 /** Keys the patch owns: the caller's content may not set them, or it would overwrite the record of what changed. */
