@@ -18,6 +18,7 @@ const suites = {
   archive: () => lazy('./suites/archive.mjs', 'archive')({ quick }),
   memory: () => lazy('./suites/memory.mjs', 'memory')({ quick }),
   integrity: () => lazy('./suites/integrity.mjs', 'integrity')({ quick }),
+  'change-events': () => lazy('./suites/change-events.mjs', 'changeEvents')({ quick }),
 };
 const SUITE_NAMES = Object.keys(suites);
 const USAGE =

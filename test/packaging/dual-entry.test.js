@@ -2,11 +2,11 @@
 // objects, and the process-wide AsyncLocalStorage is shared: between the two entry points and
 // between two copies of @audit-events/core (two versions in node_modules, or a bundled copy).
 import { expect } from 'chai';
-import { cpSync, mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { readFileSync, existsSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { copyCore } from '../helpers/core-copy.js';
 
 const require = createRequire(import.meta.url);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -51,9 +51,7 @@ describe('packaging: ESM and CommonJS entry points', () => {
     let dir;
     let copy;
     before(() => {
-      dir = mkdtempSync(join(tmpdir(), 'audit-core-copy-'));
-      const coreRoot = dirname(require.resolve('@audit-events/core/package.json'));
-      cpSync(join(coreRoot, 'dist', 'cjs'), join(dir, 'cjs'), { recursive: true });
+      dir = copyCore();
       copy = require(join(dir, 'cjs', 'index.js'));
     });
     after(() => rmSync(dir, { recursive: true, force: true }));

@@ -111,6 +111,7 @@ describe('packaging: the npm pack tarballs installed in a fresh app', function (
       // Header-name casing is issue 19 item 6's concern; here only that the configured header arrived.
       const headers = Object.fromEntries(Object.entries(JSON.parse(row.headers)).map(([k, v]) => [k.toLowerCase(), v]));
       expect(headers['x-team']).to.equal(kind === 'ES module' ? 'blue' : 'green');
+      if (kind === 'ES module') expect(out.patch).to.deep.equal([{ op: 'replace', path: '/status', value: 'paid', old: 'new' }]);
       for (const [name, where] of Object.entries(out.resolved)) {
         const path = where.startsWith('file:') ? fileURLToPath(where) : where;
         expect(path, `@audit-events/${name} resolved`).to.satisfy((p) => p.startsWith(join(app, 'node_modules') + sep));

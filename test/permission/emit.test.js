@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { warningsDuring } from '../helpers/output-capture.js';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { copyCore } from '../helpers/core-copy.js';
 import { join } from 'node:path';
 import {
   AuditContext,
@@ -180,11 +180,8 @@ describe('emitPermissionAuditEvent / configureAuditLogger', () => {
   });
 
   it('is shared by a second copy of the package (the registry lives on globalThis)', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'audit-core-copy-'));
+    const dir = copyCore();
     try {
-      const coreRequire = createRequire(import.meta.url);
-      const dist = join(coreRequire.resolve('@audit-events/core/package.json'), '..', 'dist', 'cjs');
-      cpSync(dist, join(dir, 'cjs'), { recursive: true });
       const copy = createRequire(join(dir, 'x.js'))('./cjs/index.js');
       expect(copy.emitPermissionAuditEvent).not.to.equal(emitPermissionAuditEvent, 'really a second copy');
       const memory = new MemoryAuditLogger();

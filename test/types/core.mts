@@ -1,11 +1,16 @@
 // Compiled (not run) by `npm run typecheck`: the public types work for an ESM TypeScript consumer.
 import {
   AuditContext,
+  CHANGES_KEY,
   MemoryEventStore,
+  computeChangePatch,
   configureMasking,
   getAuditContext,
   getMasker,
   type AuditEvent,
+  type ChangeEventOptions,
+  type ChangeOperation,
+  type ChangePatch,
   type EventOptions,
   type EventStore,
   type FieldMasker,
@@ -32,3 +37,14 @@ void unmasked;
 void fields;
 void draftMasked;
 void contextMasker;
+
+// Change events: null when nothing changed; the patch's operation types are public.
+const changeOptions: ChangeEventOptions = { always: true, maskContent: false };
+const changed: Promise<AuditEvent | null> = ctx.createChangeEvent({ type: 'order', id: 1 }, { total: 1 }, { total: 2 }, undefined, changeOptions);
+const patch: ChangePatch = computeChangePatch({ total: 1 }, { total: 2 }, getMasker());
+const first: ChangeOperation | undefined = patch.operations[0];
+const old = first !== undefined && first.op !== 'add' ? first.old : null;
+const key: string = CHANGES_KEY;
+void changed;
+void old;
+void key;

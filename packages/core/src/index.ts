@@ -60,6 +60,16 @@ export type { ActorType, Outcome, AuditActor } from './events/audit-model.js';
 export { defaultDescriber, describeContentObject } from './events/describe.js';
 export type { ContentDescriber } from './events/describe.js';
 export { toJsonSafe } from './events/json-safe.js';
+// Change events: createChangeEvent's JSON Patch (docs/change-events.md).
+export {
+  computeChangePatch,
+  CHANGES_KEY,
+  CHANGES_TRUNCATED_KEY,
+  MAX_CHANGE_OPERATIONS,
+  MAX_CHANGE_INPUT_BYTES,
+} from './events/change-patch.js';
+export type { ChangeOperation, ChangePatch, ChangeTruncation } from './events/change-patch.js';
+export type { ChangeEventOptions } from './events/change-event.js';
 export { newEventId, isEventId, eventIdTime } from './events/ids.js';
 export { normalizeUser } from './events/user.js';
 

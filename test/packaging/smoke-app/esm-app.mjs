@@ -5,7 +5,7 @@
 import { once } from 'node:events';
 import express from 'express';
 import knex from 'knex';
-import { getAuditContext } from '@audit-events/core';
+import { computeChangePatch, getAuditContext } from '@audit-events/core';
 import { auditContext, auditEventsRouter } from '@audit-events/express';
 import { KnexEventStore, sqliteKnexConfig } from '@audit-events/knex';
 
@@ -29,8 +29,10 @@ try {
   const requestId = posted.headers.get('x-request-id');
   const listed = await (await fetch(`${base}/audit-events?requestId=${encodeURIComponent(requestId)}`)).json();
   const rows = await db('audit_events').where({ request_id: requestId }).select('content_type', 'object_id', 'content', 'method', 'headers');
+  // rfc6902 (core's one dependency) resolves from the installed app too.
+  const patch = computeChangePatch({ status: 'new' }, { status: 'paid' }, null).operations;
   const resolved = { core: import.meta.resolve('@audit-events/core'), knex: import.meta.resolve('@audit-events/knex') };
-  console.log(JSON.stringify({ status: posted.status, requestId, listed, rows, resolved }));
+  console.log(JSON.stringify({ status: posted.status, requestId, listed, rows, resolved, patch }));
 } finally {
   server.close();
   await store.close();

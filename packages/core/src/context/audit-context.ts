@@ -1,4 +1,5 @@
 import { InvalidEventError, NoEventStoreError } from '../errors.js';
+import { addChanges, changeEventOptions, checkChangeContent, defaultChangeAction, type ChangeEventOptions } from '../events/change-event.js';
 import type { ContentDescriber } from '../events/describe.js';
 import { checkActor, checkTenantId, type ActorType, type AuditActor } from '../events/audit-model.js';
 import { EventDraft, checkEventOptions, type EventOptions } from '../events/draft.js';
@@ -372,6 +373,33 @@ export class AuditContext {
     }
   }
 
+  /**
+   * Records what changed in `contentObject`: the difference from `before` to `after` (snapshots of
+   * its fields) as an RFC 6902 JSON Patch in content `changes`, each replace/remove with the value
+   * it overwrote as `old`, sensitive values masked on both sides (docs/change-events.md); action
+   * `<contentType>.updated` unless options say otherwise. Resolves to the stored event, or to null
+   * when nothing changed (unless `{ always: true }`).
+   */
+  createChangeEvent(
+    contentObject: unknown,
+    before: unknown,
+    after: unknown,
+    content?: Record<string, unknown>,
+    options?: ChangeEventOptions,
+  ): Promise<AuditEvent | null> {
+    try {
+      const { always, eventOptions } = changeEventOptions(options);
+      const draft = this.newEvent(eventOptions).setContentObject(contentObject);
+      const action = defaultChangeAction(draft.contentType, eventOptions);
+      if (action !== undefined) draft.action = action;
+      if (content !== undefined) assignOwn(draft.content, checkChangeContentOf(content));
+      if (!addChanges(draft, before, after, this.masker, always)) return Promise.resolve(null);
+      return draft.save();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
   /** The context as a queue payload; extraData masked as event content is (the payload leaves the process). */
   toJSON(): SerializedAuditContext {
     const json: SerializedAuditContext = {
@@ -420,6 +448,12 @@ function checkContent(content: unknown): Record<string, unknown> {
     throw new InvalidEventError('content must be a plain object');
   }
   return content as Record<string, unknown>;
+}
+
+function checkChangeContentOf(content: unknown): Record<string, unknown> {
+  const checked = checkContent(content);
+  checkChangeContent(checked);
+  return checked;
 }
 
 function copyExtraData(extraData: Record<string, unknown> | undefined): Record<string, unknown> {

@@ -28,30 +28,60 @@ export interface MaskedCopy {
   bytesSeen: number;
 }
 
+/** The key rules a walk applies: a FieldMasker's, or none (a copy that masks nothing). */
+interface KeyRules {
+  isSensitive(key: string): boolean;
+  isSensitiveChild(parent: string | null, key: string): boolean;
+}
+
+const NO_RULES: KeyRules = { isSensitive: () => false, isSensitiveChild: () => false };
+
+export interface MaskedCopyOptions {
+  /**
+   * Stands in for each masked value instead of MASK, given the raw value: change events diff two
+   * masked copies and must still see that a password changed. The caller replaces it by MASK
+   * before anything is stored.
+   */
+  placeholder?: (raw: unknown) => string;
+  /** What errors call the value (NotJsonSerializableError's path); default `value`. */
+  path?: string;
+}
+
 /**
- * Copies `raw` into masked JSON in one walk. It counts (a lower bound of) the JSON bytes produced
+ * Copies `raw` into masked JSON in one walk (`masker` null: the same JSON-safe, depth-clamped,
+ * budgeted copy with nothing masked, for content stored with maskContent false). It counts (a lower bound of) the JSON bytes produced
  * and stops once `maxBytes` is passed, so a huge body costs no more than the limit; what was
  * built so far is a true prefix of the whole, from which a preview is taken. Non-plain objects
  * (Date, Map, toJSON…) go through toJsonSafe first; functions, symbols and cycles throw
  * NotJsonSerializableError as toJsonSafe does.
  */
-export function maskedCopy(raw: unknown, masker: FieldMasker, maxBytes = Number.POSITIVE_INFINITY, checkCycles = true): MaskedCopy {
-  const walk = new Walk(masker, maxBytes, checkCycles);
-  const value = walk.copy(raw, null, 1, 'value');
+export function maskedCopy(
+  raw: unknown,
+  masker: FieldMasker | null,
+  maxBytes = Number.POSITIVE_INFINITY,
+  checkCycles = true,
+  options?: MaskedCopyOptions,
+): MaskedCopy {
+  const walk = new Walk(masker ?? NO_RULES, masker !== null, maxBytes, checkCycles, options?.placeholder ?? null);
+  const value = walk.copy(raw, null, 1, options?.path ?? 'value');
   return { value, stopped: walk.stopped, bytesSeen: walk.bytes };
 }
 
 class Walk {
   bytes = 0;
   stopped = false;
-  readonly #masker: FieldMasker;
+  readonly #masker: KeyRules;
+  readonly #secretValues: boolean;
   readonly #maxBytes: number;
   readonly #open: Set<object> | null;
+  readonly #placeholder: ((raw: unknown) => string) | null;
 
-  constructor(masker: FieldMasker, maxBytes: number, checkCycles: boolean) {
+  constructor(masker: KeyRules, secretValues: boolean, maxBytes: number, checkCycles: boolean, placeholder: ((raw: unknown) => string) | null) {
     this.#masker = masker;
+    this.#secretValues = secretValues;
     this.#maxBytes = maxBytes;
     this.#open = checkCycles ? new Set<object>() : null;
+    this.#placeholder = placeholder;
   }
 
   #spend(n: number): void {
@@ -63,7 +93,7 @@ class Walk {
   #leaf(value: unknown): JsonValue {
     switch (typeof value) {
       case 'string':
-        if (isSecretValue(value)) return this.#masked();
+        if (this.#secretValues && isSecretValue(value)) return this.#masked(value);
         this.#spend(value.length + 3);
         return value;
       case 'number':
@@ -71,7 +101,7 @@ class Walk {
           this.#spend(5);
           return null;
         }
-        if (isSecretValue(value)) return this.#masked();
+        if (this.#secretValues && isSecretValue(value)) return this.#masked(value);
         this.#spend(2);
         return value;
       case 'boolean':
@@ -86,9 +116,10 @@ class Walk {
     }
   }
 
-  #masked(): JsonValue {
-    this.#spend(MASK.length + 3);
-    return MASK;
+  #masked(raw: unknown): JsonValue {
+    const mark = this.#placeholder === null ? MASK : this.#placeholder(raw);
+    this.#spend(mark.length + 3);
+    return mark;
   }
 
   copy(value: unknown, parent: string | null, depth: number, path: string): JsonValue {
@@ -145,7 +176,7 @@ class Walk {
     const name = pair[0] as string;
     this.#spend(name.length + 4);
     const out: JsonValue[] = [name];
-    for (let i = 1; i < pair.length; i++) out.push(this.#masked());
+    for (let i = 1; i < pair.length; i++) out.push(this.#masked(pair[i]));
     return out;
   }
 
@@ -168,10 +199,10 @@ class Walk {
       // A flag or a null under a sensitive key (`password_changed: true`) holds no secret, and the
       // audit trail needs it.
       const keep = child === null || typeof child === 'boolean' || !masker.isSensitiveChild(parent, key);
-      setKey(out, key, keep ? this.copy(child, key, depth + 1, path) : this.#masked());
+      setKey(out, key, keep ? this.copy(child, key, depth + 1, path) : this.#masked(child));
     }
     if (pairName !== undefined && this.#isPairName(pairName)) {
-      for (const key of PAIR_VALUE_KEYS) if (Object.prototype.hasOwnProperty.call(out, key)) out[key] = MASK;
+      for (const key of PAIR_VALUE_KEYS) if (Object.prototype.hasOwnProperty.call(out, key)) out[key] = this.#masked(value[key]);
     }
     return out;
   }
