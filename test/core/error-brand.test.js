@@ -1,9 +1,8 @@
 // Errors are recognised across two installed copies of @audit-events/core (an app and a library
 // each with its own node_modules), by a registered-symbol brand, as undici's errors are.
 import { expect } from 'chai';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   AuditEventsError,
@@ -12,15 +11,13 @@ import {
   StoreTimeoutError,
   StoreWriteError,
 } from '@audit-events/core';
+import { copyCore } from '../helpers/core-copy.js';
 
 describe('AuditEventsError across installed copies', () => {
   let dir;
   let copy;
   before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'audit-core-errors-'));
-    const coreRequire = createRequire(import.meta.url);
-    const dist = join(coreRequire.resolve('@audit-events/core/package.json'), '..', 'dist', 'cjs');
-    cpSync(dist, join(dir, 'cjs'), { recursive: true });
+    dir = copyCore();
     copy = createRequire(join(dir, 'x.js'))('./cjs/index.js');
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
