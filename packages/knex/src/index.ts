@@ -12,8 +12,15 @@ export type { WriterStats } from './writer/group-commit.js';
 export { DEFAULT_TABLE_NAME, DEFAULT_ARCHIVE_TABLE_NAME } from './schema/schema-options.js';
 export type { SchemaOptions } from './schema/schema-options.js';
 export type { ExtraColumn, ExtraColumnType } from './schema/columns.js';
-export { auditEventsMigrationSource, AUDIT_EVENTS_MIGRATION_NAME, KEY_ID_MIGRATION_NAME, PERMISSION_MODEL_MIGRATION_NAME } from './schema/migration-source.js';
+export {
+  auditEventsMigrationSource,
+  AUDIT_EVENTS_MIGRATION_NAME,
+  KEY_ID_MIGRATION_NAME,
+  AUDIT_MODEL_MIGRATION_NAME,
+  PERMISSION_MODEL_MIGRATION_NAME,
+} from './schema/migration-source.js';
 export { addKeyIdColumn } from './schema/key-id-column.js';
+export { addAuditModelColumns } from './schema/audit-model-upgrade.js';
 export { upgradePermissionAuditTable } from './loggers/permission-table-upgrade.js';
 export { DEFAULT_ARCHIVE_BATCH_SIZE } from './archive/archive-events.js';
 export type { ArchiveOptions, ArchiveProgress, ArchiveResult } from './archive/archive-events.js';

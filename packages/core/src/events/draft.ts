@@ -74,11 +74,6 @@ export function checkEventOptions(options: unknown): CheckedEventOptions {
   return checked;
 }
 
-/** `{ maskContent }` alone, as before the audit-model options; kept for callers of the old name. */
-export function maskContentOption(options: unknown): boolean {
-  return checkEventOptions(options).maskContent;
-}
-
 /**
  * An unsaved event (django-audit-events' `new_event()`): every field may be set before `save()`.
  * Validation (content object present, JSON-safe content) happens in `toEvent()`, before any write.

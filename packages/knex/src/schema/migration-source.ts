@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { checkTableName } from '../sql/identifiers.js';
 import { dropSchemaIfEmpty, ensureSchema } from './ensure-schema.js';
+import { addAuditModelColumns, dropAuditModelColumns } from './audit-model-upgrade.js';
 import { addKeyIdColumn, dropKeyIdColumns } from './key-id-column.js';
 import { downgradePermissionAuditTables, upgradePermissionAuditTable } from '../loggers/permission-table-upgrade.js';
 import {
@@ -22,7 +23,10 @@ export const AUDIT_EVENTS_MIGRATION_NAME = '20250601000000_audit_events_create_t
 /** The second migration (issue 22): key_id on tables created before keyed chains. */
 export const KEY_ID_MIGRATION_NAME = '20261203000000_audit_events_add_key_id.js';
 
-/** Permission tables (issues 17, 18): event_id (unique), tenant_id, actor_type and their indexes. */
+/** The third (issue 17): the audit-model columns and indexes on tables created before them. */
+export const AUDIT_MODEL_MIGRATION_NAME = '20261204000000_audit_events_audit_model.js';
+
+/** The fourth (issues 17, 18): permission tables get event_id (unique), tenant_id, actor_type and their indexes. */
 export const PERMISSION_MODEL_MIGRATION_NAME = '20261204000100_audit_events_permission_model.js';
 
 export function migrationNameFor(schema: ResolvedSchema, base = AUDIT_EVENTS_MIGRATION_NAME): string {
@@ -63,6 +67,14 @@ export function auditEventsMigrationSource(
     },
     down: (knex) => dropKeyIdColumns(knex, keyed),
   };
+  const eventTables = [schema.tableName, schema.archiveTableName];
+  const auditModelMigration: AuditMigration = {
+    name: migrationNameFor(schema, AUDIT_MODEL_MIGRATION_NAME),
+    up: async (knex) => {
+      for (const table of eventTables) await addAuditModelColumns(knex, table);
+    },
+    down: (knex) => dropAuditModelColumns(knex, eventTables),
+  };
   const permissionNames = permissionTables.map((t) => checkTableName(t));
   const permissionModelMigration: AuditMigration = {
     name: migrationNameFor(schema, PERMISSION_MODEL_MIGRATION_NAME),
@@ -72,7 +84,7 @@ export function auditEventsMigrationSource(
     down: (knex) => downgradePermissionAuditTables(knex, permissionNames),
   };
   return {
-    getMigrations: async () => [migration, keyIdMigration, permissionModelMigration],
+    getMigrations: async () => [migration, keyIdMigration, auditModelMigration, permissionModelMigration],
     getMigrationName: (m) => m.name,
     getMigration: async (m) => ({ up: m.up, down: m.down }),
   };
