@@ -36,7 +36,9 @@ function nodeGyp() {
     if (!candidate) continue;
     try {
       return require.resolve(candidate);
-    } catch {}
+    } catch {
+      // not installed there: try the next candidate
+    }
   }
   throw new Error('node-gyp not found (neither npm_config_node_gyp nor node_modules/node-gyp)');
 }
@@ -76,7 +78,9 @@ for (const { name, binary } of ADDONS) {
     });
   } catch (err) {
     process.stderr.write(readFileSync(logFile, 'utf8').split('\n').slice(-40).join('\n'));
-    throw new Error(`rebuilding ${name} for Node ${process.version} failed (${err.message.split('\n')[0]}); full log: ${logFile}`);
+    throw new Error(`rebuilding ${name} for Node ${process.version} failed (${err.message.split('\n')[0]}); full log: ${logFile}`, {
+      cause: err,
+    });
   } finally {
     closeSync(log);
   }

@@ -100,7 +100,7 @@ export function forEachDialect(title, body, { dialects = DIALECTS } = {}) {
         } catch (err) {
           await ctx.knex.destroy().catch(() => {});
           ctx.knex = null;
-          if (IN_CI) throw new Error(`${entry} is unreachable under CI=true: ${err.message}`);
+          if (IN_CI) throw new Error(`${entry} is unreachable under CI=true: ${err.message}`, { cause: err });
           console.warn(`      skipping ${entry}: ${err.message}`);
           this.skip();
         }

@@ -71,7 +71,7 @@ function expressAdapter(name, express) {
           )
           .then((result) => res.json(result ?? null), next);
       });
-      // eslint-disable-next-line no-unused-vars
+       
       app.use((err, _req, res, _next) => res.status(500).json(errorBody(err)));
       return app;
     },
@@ -79,7 +79,7 @@ function expressAdapter(name, express) {
     router(options) {
       const app = express();
       app.use('/audit-events', auditExpress.auditEventsRouter(options));
-      // eslint-disable-next-line no-unused-vars
+       
       app.use((err, _req, res, _next) => res.status(500).json(errorBody(err)));
       return app;
     },

@@ -109,7 +109,7 @@ forEachDialect('keyed chains and checkpoints against attacks (issue 22)', (ctx, 
     await expectFailure([...args, '--strict'], '  att-b: INVALID: not covered by the checkpoint (--strict): rows past the recorded head, from seq 4');
     const [head] = (await rowsOf(b, 'att-b')).slice(-1);
     await ctx.knex(b.tableName).insert(forged(makeEvent(), { chain_id: 'att-b', seq: 5, prev_hash: head.hash }, 'k1'));
-    r = await expectFailure(args, '  att-b: INVALID: hash-mismatch at seq 5');
+    await expectFailure(args, '  att-b: INVALID: hash-mismatch at seq 5');
   });
 
   it('delete the newest rows: exit 1, missing-tail at the first deleted row', async () => {

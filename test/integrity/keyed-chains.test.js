@@ -11,7 +11,7 @@ import { chainedStore, dropAll, eventValues, GENESIS_HASH, makeEvent, onlyChain,
 const secret = () => randomBytes(32).toString('base64');
 const quiet = { flushOnExit: false, handleSignals: false };
 
-forEachDialect('keyed hash chains (issue 22)', (ctx, dialect) => {
+forEachDialect('keyed hash chains (issue 22)', (ctx) => {
   const tables = [];
   afterEach(() => dropAll(ctx.knex, tables));
 

@@ -35,7 +35,7 @@ function copyOf(row) {
   return copy;
 }
 
-forEachDialect('hash chains of the permission audit log', (ctx, dialect) => {
+forEachDialect('hash chains of the permission audit log', (ctx) => {
   const tables = [];
   afterEach(() => dropAll(ctx.knex, tables));
   const table = () => {

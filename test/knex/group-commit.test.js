@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import knexFactory from 'knex';
 import { StoreClosedError, StoreTimeoutError, StoreWriteError } from '@audit-events/core';
-import { KnexEventStore, sqliteKnexConfig } from '@audit-events/knex';
+import { sqliteKnexConfig } from '@audit-events/knex';
 import { forEachDialect, knexConfig } from '../helpers/databases.js';
 import { countQueries, dropAll, idsOf, insertsInto, makeEvent, makeEvents, openStore } from './support.js';
 

@@ -147,7 +147,7 @@ forEachDialect('KnexEventStore round trip', (ctx, dialect) => {
           return { ...row, tenant: tenant ?? null, content: JSON.stringify(content) };
         },
         fromRow(row, event) {
-          const { extra, ...rest } = event;
+          const { extra: _extra, ...rest } = event;
           return { ...rest, content: { ...event.content, tenant: row.tenant } };
         },
       },

@@ -9,7 +9,6 @@ import { DatabaseAuditLogger } from '@audit-events/knex';
 import {
   CheckInputRejectedError,
   ConfigurationError,
-  PermissionCheckError,
   captureAuditEvents,
   configureAuditLogger,
   defineMutationPermission,

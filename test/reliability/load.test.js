@@ -12,7 +12,7 @@ import { dropTables, eventRows, expectSameSet, permissionRows, unique } from './
 const LOAD_REQUESTS = 5000;
 const LOAD_CONCURRENCY = 200;
 
-forEachDialect('reliability: load', (ctx, dialect) => {
+forEachDialect('reliability: load', (ctx) => {
   const tables = [];
   afterEach(async () => {
     await configureAuditLogger(null);

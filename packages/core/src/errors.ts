@@ -28,10 +28,10 @@ export type AuditErrorCode =
 const BRAND = Symbol.for('audit-events.error.classes');
 
 /** Names of the error classes from `cls` up to AuditEventsError, most derived first. */
-function classNames(cls: Function): readonly string[] {
+function classNames(cls: object): readonly string[] {
   const names: string[] = [];
-  for (let c: Function | null = cls; c !== null && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
-    names.push(c.name);
+  for (let c: object | null = cls; c !== null && c !== Function.prototype; c = Object.getPrototypeOf(c) as object | null) {
+    names.push((c as { name: string }).name);
     if (c === AuditEventsError) break;
   }
   return names;

@@ -54,7 +54,7 @@ function describeValue(value) {
 
 function appHeaders(res) {
   // content-length follows the body, compared on its own (minus stack frames).
-  const { date, connection, 'keep-alive': _keepAlive, 'x-request-id': _id, 'content-length': _length, ...rest } = res.headers;
+  const { date: _date, connection: _connection, 'keep-alive': _keepAlive, 'x-request-id': _id, 'content-length': _length, ...rest } = res.headers;
   return rest;
 }
 

@@ -31,6 +31,7 @@ function load(): OtelApi | null {
   try {
     // A plain require keeps it synchronous (an AuditContext is built synchronously); the API keeps
     // its registered tracer and context manager on a global, so any installed copy sees them.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- synchronous optional peer
     const loaded = require('@opentelemetry/api') as Partial<OtelApi>;
     api = typeof loaded?.trace?.getSpan === 'function' && typeof loaded.context?.active === 'function' ? (loaded as OtelApi) : null;
   } catch {

@@ -82,7 +82,7 @@ function contextTenant(context: AuditContext): string | null {
  */
 function contextActorType(context: AuditContext, user: AuditUser | null, explicitAnonymous: boolean): ActorType | null {
   if (explicitAnonymous) return 'anonymous';
-  let actor: AuditActor | null = null;
+  let actor: AuditActor | null;
   try {
     const read = (context as { actor?: () => AuditActor }).actor;
     actor = typeof read === 'function' ? read.call(context) : null;

@@ -63,7 +63,7 @@ export function parseQueryDate(text: string): Date | null {
 /** A query bound given to a store: a Date, or the same strict ISO text as the HTTP listing takes. */
 export function checkQueryDate(name: string, value: unknown): Date | undefined {
   if (value === undefined || value === null) return undefined;
-  let date: Date | null = null;
+  let date: Date | null;
   if (value instanceof Date) date = isQueryTime(value.getTime()) ? new Date(value.getTime()) : null;
   else if (typeof value === 'string') date = parseQueryDate(value);
   else throw new InvalidQueryError(`${name} must be a Date or an ISO 8601 date-time string`);

@@ -48,11 +48,11 @@ export async function findEvents(
   if (q.until !== undefined) builder.where('created_at', '<', time(q.until));
   const after = q.after;
   if (after !== undefined) {
-    builder.where((b) =>
-      b
-        .where('created_at', '<', time(after.createdAt))
-        .orWhere((same) => same.where('created_at', '=', time(after.createdAt)).andWhere('id', '<', after.id)),
-    );
+    builder.where((b) => {
+      b.where('created_at', '<', time(after.createdAt)).orWhere((same) => {
+        same.where('created_at', '=', time(after.createdAt)).andWhere('id', '<', after.id);
+      });
+    });
   }
   builder.orderBy([
     { column: 'created_at', order: 'desc' },
@@ -77,12 +77,23 @@ export async function findEvents(
  */
 function whereWithDefault(builder: Knex.QueryBuilder, column: string, value: string, orNull: boolean): void {
   if (!orNull) builder.where(column, value);
-  else builder.where((b) => b.where(column, value).orWhereNull(column));
+  else
+    builder.where((b) => {
+      b.where(column, value).orWhereNull(column);
+    });
 }
 
 /** An old row's actor type is `user` when it has a user id, `anonymous` when not. */
 function whereActorType(builder: Knex.QueryBuilder, actorType: ActorType): void {
-  if (actorType === 'user') builder.where((b) => b.where('actor_type', 'user').orWhere((o) => o.whereNull('actor_type').whereNotNull('user_id')));
-  else if (actorType === 'anonymous') builder.where((b) => b.where('actor_type', 'anonymous').orWhere((o) => o.whereNull('actor_type').whereNull('user_id')));
-  else builder.where('actor_type', actorType);
+  if (actorType !== 'user' && actorType !== 'anonymous') {
+    builder.where('actor_type', actorType);
+    return;
+  }
+  builder.where((b) => {
+    b.where('actor_type', actorType).orWhere((old) => {
+      old.whereNull('actor_type');
+      if (actorType === 'user') old.whereNotNull('user_id');
+      else old.whereNull('user_id');
+    });
+  });
 }
