@@ -20,7 +20,8 @@ export type AuditErrorCode =
   | 'AUDIT_DB_UNREACHABLE'
   | 'AUDIT_SHUTDOWN_INCOMPLETE'
   | 'AUDIT_BAD_INPUT'
-  | 'AUDIT_EVENT_REJECTED';
+  | 'AUDIT_EVENT_REJECTED'
+  | 'AUDIT_BAD_SCOPE';
 
 export class AuditEventsError extends Error {
   readonly code: AuditErrorCode;
@@ -93,6 +94,17 @@ export function rejectUnknownOptions(options: object, known: ReadonlySet<string>
 export class InvalidQueryError extends AuditEventsError {
   constructor(message: string) {
     super('AUDIT_BAD_QUERY', message);
+  }
+}
+
+/**
+ * A read router's `scope(req)` answered something that is not a scope (not a plain object, no
+ * filter, an unknown key, a wrong type or value). The request fails (500 through the app's error
+ * handler) rather than being answered unscoped.
+ */
+export class InvalidScopeError extends AuditEventsError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('AUDIT_BAD_SCOPE', message, options);
   }
 }
 
