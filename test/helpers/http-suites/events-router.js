@@ -163,7 +163,7 @@ export function eventsRouterSuite(adapter) {
       await request(app).head('/audit-events').expect(200);
     });
 
-    it('GET <mount>/:id answers one event; missing, malformed and wrongly cased ids are the same 404', async () => {
+    it('GET <mount>/:id answers one event (id in either case); missing and malformed ids are the same 404', async () => {
       const app = open();
       const [first] = (await store.find({ limit: 1 })).events;
       const res = await request(app).get(`/audit-events/${first.id}`).expect(200).expect('Content-Type', /json/);
@@ -171,9 +171,10 @@ export function eventsRouterSuite(adapter) {
       expect(res.body).to.include({ id: first.id, contentType: 'order', objectId: '1', userId: 'u1', createdAt: '2024-05-01T10:04:00.000Z' });
       await request(app).get(`/audit-events/${first.id}/`).expect(200);
       await request(app).get(`/audit-events/${encodeURIComponent(first.id).replace('-', '%2D')}`).expect(200);
+      expect((await request(app).get(`/audit-events/${first.id.toUpperCase()}`).expect(200)).body.id).to.equal(first.id);
       const missing = '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b';
       const expected = { error: { code: 'AUDIT_NOT_FOUND', message: 'No such audit event' } };
-      for (const id of [missing, first.id.toUpperCase(), 'x', '%E0%A4%A', `${first.id}%00`, '..', '%2e%2e', 'constructor', '__proto__', 'x'.repeat(300)]) {
+      for (const id of [missing, `${first.id}0`, first.id.slice(1), ` ${first.id}`, 'x', '%E0%A4%A', `${first.id}%00`, '..', '%2e%2e', 'constructor', '__proto__', 'x'.repeat(300)]) {
         const miss = await request(app).get(`/audit-events/${id}`);
         expect(miss.status, id).to.equal(404);
         expect(miss.body, id).to.deep.equal(expected);
@@ -185,6 +186,20 @@ export function eventsRouterSuite(adapter) {
       const post = await request(app).post(`/audit-events/${first.id}`).send({}).expect(405);
       expect(post.headers.allow).to.equal('GET, HEAD');
     });
+
+    if (adapter.routed) {
+      it('routed with app.get() (listing and /:id) answers as when mounted', async () => {
+        const app = adapter.routed({ store, authorize: () => true, scope: (req) => ({ userId: req.get('x-user') }) });
+        const listed = await request(app).get('/audit-events').set('x-user', 'u2').expect(200);
+        expect(minutes(listed)).to.deep.equal([3, 1]);
+        const [own] = listed.body.events;
+        expect((await request(app).get(`/audit-events/${own.id}`).set('x-user', 'u2').expect(200)).body.id).to.equal(own.id);
+        const missing = await request(app).get(`/audit-events/${own.id}`).set('x-user', 'u1').expect(404);
+        expect(missing.body.error.code).to.equal('AUDIT_NOT_FOUND');
+        const unscoped = await request(app).get('/audit-events').expect(500); // no x-user: { userId: undefined }
+        expect(unscoped.body.code).to.equal('AUDIT_BAD_SCOPE');
+      });
+    }
 
     it('since/until take the CLI forms: ages like 7d, 24h, 30m and ISO dates', async () => {
       const app = open();

@@ -138,12 +138,12 @@ export async function respondToListing<Req>(
   };
 }
 
-// Ids as every store makes them (UUIDs, lowercase); anything else cannot name a stored event.
-const EVENT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+// Event ids are UUIDs, stored lower-case (normalizeQuery compares them so); nothing else names an event.
+const EVENT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * Answers `GET <mount>/:id`: 405, 403, 404 or 200 with the event. Missing, outside the scope and
- * malformed ids are all the same 404, so a viewer cannot probe which ids exist elsewhere.
+ * Answers `GET <mount>/:id`: 405, 403, 404 or 200 with the event (the id in either case). Missing,
+ * outside the scope and malformed ids are all the same 404, so a viewer cannot probe which ids exist elsewhere.
  * `rawQuery` must be empty: no parameter applies to one event (400 otherwise, as in the listing).
  */
 export async function respondToEvent<Req>(
@@ -160,6 +160,7 @@ export async function respondToEvent<Req>(
     return errorResponse(400, 'AUDIT_BAD_QUERY', `Unknown parameter ${JSON.stringify(names[0]!.slice(0, 64))}; GET <mount>/:id takes none`);
   }
   if (typeof id !== 'string' || !EVENT_ID.test(id)) return NOT_FOUND();
+  id = id.toLowerCase();
   const query = applyScope({ id, limit: 1 } as EventQuery, admitted.scope);
   if (query === null) return NOT_FOUND();
   let page;
