@@ -87,7 +87,7 @@ export type { EventsRouterOptions, ResolvedRouterOptions, ListingResponse } from
 export { checkScope, applyScope } from './request/listing-scope.js';
 export type { EventScope, ScopeOption, ScopeFilters } from './request/listing-scope.js';
 export { EVENT_FIELDS } from './request/listing-fields.js';
-export type { EventField, EventFieldsOption } from './request/listing-fields.js';
+export type { EventField, EventFieldsOption, FieldVisibility } from './request/listing-fields.js';
 
 // Permission audit logging (general_manager's PermissionAuditEvent and loggers).
 export { createPermissionAuditEvent, isPermissionAuditEvent, PERMISSION_ACTIONS } from './permission/event.js';

@@ -3,7 +3,7 @@ import { toJsonSafe } from '../events/json-safe.js';
 import type { AuditEvent, JsonValue } from '../events/types.js';
 import type { EventQuery, EventStore } from '../store/event-store.js';
 import { MAX_PAGE_SIZE } from '../store/query.js';
-import { pickFields, resolveFieldsOption, type EventField, type EventFieldsOption } from './listing-fields.js';
+import { isVisible, pickFields, resolveFieldsOption, type EventFieldsOption, type FieldVisibility } from './listing-fields.js';
 import { DEFAULT_MAX_LIMIT, FIELD_FILTERS, parseListingQuery } from './listing-query.js';
 import { applyScope, inScope, resolveScopeOption, scopeFor, type ScopeFilters, type ScopeOption } from './listing-scope.js';
 
@@ -39,7 +39,7 @@ export interface ResolvedRouterOptions<Req> {
   authorize: (req: Req) => boolean | Promise<boolean>;
   scope: ScopeOption<Req>;
   /** The fields answered; null for all. */
-  fields: ReadonlySet<EventField> | null;
+  fields: FieldVisibility | null;
   maxLimit: number;
 }
 
@@ -95,7 +95,7 @@ async function admit<Req>(options: ResolvedRouterOptions<Req>, req: Req, method:
 }
 
 /** toJsonSafe: createdAt becomes ISO 8601 and bigint values of extra columns strings; then the visible fields. */
-function present(event: AuditEvent, at: string, fields: ReadonlySet<EventField> | null): JsonValue {
+function present(event: AuditEvent, at: string, fields: FieldVisibility | null): JsonValue {
   return pickFields(toJsonSafe(event, at), fields);
 }
 
@@ -113,7 +113,7 @@ export async function respondToListing<Req>(
     const query = parseListingQuery(rawQuery, options.maxLimit);
     for (const key of FIELD_FILTERS) {
       // Filtering on a hidden field would reveal it one guess at a time.
-      if (options.fields !== null && !options.fields.has(key) && (query as Record<string, unknown>)[key] !== undefined) {
+      if (!isVisible(key, options.fields) && (query as Record<string, unknown>)[key] !== undefined) {
         throw new InvalidQueryError(`${key} cannot be filtered on here: the field is not readable through this API`);
       }
     }

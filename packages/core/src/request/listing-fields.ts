@@ -47,11 +47,18 @@ function fieldList(kind: string, value: unknown): EventField[] {
   return value as EventField[];
 }
 
+/** The checked option: which fields are answered. */
+export interface FieldVisibility {
+  /** `include`: only `names` (plus id and createdAt); `exclude`: every field but `names`. */
+  mode: 'include' | 'exclude';
+  names: ReadonlySet<string>;
+}
+
 /**
- * The set of fields answered, or null for all of them. Checked when the router is created: an
- * unknown or misspelt name (`postdata`) would otherwise leave that field visible without a word.
+ * The fields answered, or null for all of them. Checked when the router is created: an unknown or
+ * misspelt name (`postdata`) would otherwise leave that field visible without a word.
  */
-export function resolveFieldsOption(value: unknown): ReadonlySet<EventField> | null {
+export function resolveFieldsOption(value: unknown): FieldVisibility | null {
   if (value === undefined) return null;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new ConfigurationError('fields', 'must be { exclude: [...] } or { include: [...] }');
@@ -60,21 +67,27 @@ export function resolveFieldsOption(value: unknown): ReadonlySet<EventField> | n
   if (keys.length !== 1 || (keys[0] !== 'exclude' && keys[0] !== 'include')) {
     throw new ConfigurationError('fields', 'must have exactly one of exclude or include');
   }
-  const kind = keys[0];
-  const names = fieldList(kind, (value as Record<string, unknown>)[kind]);
-  if (kind === 'include') return new Set<EventField>([...ALWAYS, ...names]);
+  const mode = keys[0];
+  const names = fieldList(mode, (value as Record<string, unknown>)[mode]);
+  if (mode === 'include') return { mode, names: new Set<string>([...ALWAYS, ...names]) };
   for (const name of names) {
     if (ALWAYS.includes(name)) throw new ConfigurationError('fields', `${name} is always answered and cannot be excluded`);
   }
-  return new Set(EVENT_FIELDS.filter((name) => !names.includes(name)));
+  return { mode, names: new Set(names) };
+}
+
+/** Whether a field is answered (and so may be filtered on). */
+export function isVisible(name: string, visibility: FieldVisibility | null): boolean {
+  if (visibility === null) return true;
+  return visibility.mode === 'include' ? visibility.names.has(name) : !visibility.names.has(name);
 }
 
 /** An event (already JSON-safe) with only the visible fields. */
-export function pickFields(event: JsonValue, visible: ReadonlySet<EventField> | null): JsonValue {
-  if (visible === null || event === null || typeof event !== 'object' || Array.isArray(event)) return event;
+export function pickFields(event: JsonValue, visibility: FieldVisibility | null): JsonValue {
+  if (visibility === null || event === null || typeof event !== 'object' || Array.isArray(event)) return event;
   const picked: { [key: string]: JsonValue } = {};
   for (const [key, value] of Object.entries(event)) {
-    if (visible.has(key as EventField)) picked[key] = value;
+    if (isVisible(key, visibility)) picked[key] = value;
   }
   return picked;
 }
