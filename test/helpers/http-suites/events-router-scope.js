@@ -184,6 +184,30 @@ function scopeCases(adapters, makeStore) {
         expect(asked).to.equal(0);
       });
 
+      it('end to end: getTenant stamps the events a request records, the scoped router shows each tenant its own', async () => {
+        const tenantOf = (headers) => headers['x-tenant'] ?? null;
+        const app = adapter.build({
+          audit: { store, getTenant: (req) => tenantOf(req.headers) },
+          handler: async ({ audit }) => (await audit.createEvent({ type: 'order', id: 7 }, {}, { action: 'order.created' })).id,
+        });
+        const tenants = [`acme-${adapter.name}`, `globex-${adapter.name}`];
+        const made = {};
+        for (const tenant of tenants) {
+          made[tenant] = [];
+          for (let i = 0; i < 2; i++) made[tenant].push((await request(app).post('/orders').set('x-tenant', tenant).expect(200)).body);
+        }
+        const router = adapter.router({ store, authorize: () => true, scope: (req) => ({ tenantId: tenantOf(req.headers) }) });
+        for (const tenant of tenants) {
+          const res = await request(router).get('/audit-events?action=order.created').set('x-tenant', tenant).expect(200);
+          expect(res.body.events.map((e) => e.id).sort()).to.deep.equal([...made[tenant]].sort());
+          for (const event of res.body.events) expect(event).to.include({ tenantId: tenant, action: 'order.created', outcome: 'success' });
+          const other = tenants.find((t) => t !== tenant);
+          await request(router).get(`/audit-events/${made[other][0]}`).set('x-tenant', tenant).expect(404);
+        }
+        const noTenant = await request(router).get('/audit-events').expect(500); // getTenant found none: { tenantId: null }
+        expect(noTenant.body.code).to.equal('AUDIT_BAD_SCOPE');
+      });
+
       it(`property: no combination of query parameters, ids and cursors shows A's reader another tenant's event (${PROPERTY_RUNS} runs)`, async function () {
         this.timeout(300_000);
         const app = reader();
