@@ -113,7 +113,7 @@ export async function respondToListing<Req>(
     const query = parseListingQuery(rawQuery, options.maxLimit);
     for (const key of FIELD_FILTERS) {
       // Filtering on a hidden field would reveal it one guess at a time.
-      if (!isVisible(key, options.fields) && (query as Record<string, unknown>)[key] !== undefined) {
+      if (!isVisible(key, options.fields) && query[key] !== undefined) {
         throw new InvalidQueryError(`${key} cannot be filtered on here: the field is not readable through this API`);
       }
     }
@@ -161,7 +161,7 @@ export async function respondToEvent<Req>(
   }
   if (typeof id !== 'string' || !EVENT_ID.test(id)) return NOT_FOUND();
   id = id.toLowerCase();
-  const query = applyScope({ id, limit: 1 } as EventQuery, admitted.scope);
+  const query = applyScope({ id, limit: 1 }, admitted.scope);
   if (query === null) return NOT_FOUND();
   let page;
   try {

@@ -61,10 +61,12 @@ export function parseListingQuery(raw: Record<string, unknown>, maxLimit: number
     }
     query[key] = date;
   }
-  const filters = query as Record<string, unknown>;
-  for (const key of [...FIELD_FILTERS, 'cursor'] as const) {
-    if (values[key] !== undefined) filters[key] = values[key];
+  for (const key of ['contentType', 'objectId', 'userId', 'requestId', 'tenantId', 'action', 'cursor'] as const) {
+    if (values[key] !== undefined) query[key] = values[key];
   }
+  // Checked against their sets by normalizeQuery below; typed here as the client sent them.
+  if (values.outcome !== undefined) query.outcome = values.outcome as EventQuery['outcome'];
+  if (values.actorType !== undefined) query.actorType = values.actorType as EventQuery['actorType'];
   normalizeQuery(query); // the stores' own checks (lengths, sets, cursor format), before any store is asked
   return query;
 }
