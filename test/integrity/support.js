@@ -64,6 +64,9 @@ const EVENT_COLUMNS = [
   ['chain_id', 'string'], ['seq', 'int'], ['prev_hash', 'string'],
 ];
 
+/** Nullable columns outside the hash layout: hashed only when they hold a value (old rows: never). */
+export const AUDIT_MODEL_COLUMNS = ['tenant_id', 'actor_type', 'action', 'outcome', 'reason'];
+
 /**
  * The hash of an event row given as JS values: `values.created_at` a Date, JSON columns as JS
  * values (null for SQL NULL), `seq` a number.
@@ -76,8 +79,11 @@ export function specEventHash(values, { keyId, secret } = {}) {
     return String(v);
   };
   const parts = [HASH_FORMAT, ...EVENT_COLUMNS.map(([name, kind]) => [name, canonical(kind, values[name])])];
-  // A keyed row: key_id is one more non-null column outside the layout, the link an HMAC-SHA256.
-  if (keyId !== undefined) parts.push(['key_id', keyId]);
+  // Columns outside the layout count only when not null, sorted by name: the audit-model columns
+  // (issue 17) and, for a keyed row, key_id (the link then an HMAC-SHA256).
+  const others = AUDIT_MODEL_COLUMNS.filter((name) => values[name] !== null && values[name] !== undefined).map((name) => [name, String(values[name])]);
+  if (keyId !== undefined) others.push(['key_id', keyId]);
+  parts.push(...others.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
   const text = JSON.stringify(parts);
   if (secret !== undefined) return createHmac('sha256', Buffer.from(secret, 'base64')).update(text).digest('hex');
   return createHash('sha256').update(text).digest('hex');
@@ -95,6 +101,7 @@ export function bindEventRow(values, dialect) {
     else if (kind === 'timestamp') row[name] = dialect === 'sqlite' ? v.getTime() : v;
     else row[name] = v;
   }
+  for (const name of AUDIT_MODEL_COLUMNS) if (values[name] !== undefined) row[name] = values[name];
   row.hash = values.hash;
   return row;
 }
@@ -105,6 +112,14 @@ export function eventValues(event, chain) {
     id: event.id, created_at: event.createdAt, content_type: event.contentType, object_id: event.objectId,
     content: event.content, user_id: event.userId, user_repr: event.userRepr, url: event.url, method: event.method,
     ip: event.ip, request_id: event.requestId, user_agent: event.userAgent, query_params: event.queryParams,
-    post_data: event.postData, headers: event.headers, ...chain,
+    post_data: event.postData, headers: event.headers, ...auditModelValues(event), ...chain,
+  };
+}
+
+/** The audit-model columns of a saved event, as the writer stores them. */
+export function auditModelValues(event) {
+  return {
+    tenant_id: event.tenantId ?? null, actor_type: event.actorType, action: event.action ?? null,
+    outcome: event.outcome, reason: event.reason ?? null,
   };
 }

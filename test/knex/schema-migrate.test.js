@@ -2,7 +2,13 @@ import { expect } from 'chai';
 import { captureOutput } from '../helpers/output-capture.js';
 import { fileURLToPath } from 'node:url';
 import { ConfigurationError, InvalidIdentifierError } from '@audit-events/core';
-import { KnexEventStore, auditEventsMigrationSource, AUDIT_EVENTS_MIGRATION_NAME, KEY_ID_MIGRATION_NAME } from '@audit-events/knex';
+import {
+  KnexEventStore,
+  auditEventsMigrationSource,
+  AUDIT_EVENTS_MIGRATION_NAME,
+  KEY_ID_MIGRATION_NAME,
+  AUDIT_MODEL_MIGRATION_NAME,
+} from '@audit-events/knex';
 import { forEachDialect, uniqueTable } from '../helpers/databases.js';
 import { countQueries, dropAll, makeEvent, openStore } from './support.js';
 
@@ -12,6 +18,7 @@ const DDL = /^\s*(create|alter|drop)\b/i;
 const BASE_COLUMNS = [
   'id', 'created_at', 'content_type', 'object_id', 'content', 'user_id', 'user_repr', 'url', 'method', 'ip',
   'request_id', 'user_agent', 'query_params', 'post_data', 'headers',
+  'tenant_id', 'actor_type', 'action', 'outcome', 'reason', // the audit model: issue 17
 ];
 const INTEGRITY_COLUMNS = ['chain_id', 'seq', 'prev_hash', 'hash', 'key_id']; // key_id: issue 22
 
@@ -64,7 +71,7 @@ forEachDialect('Schema and migrations', (ctx, dialect) => {
     expect(await columnsOf(ctx.knex, a)).to.deep.equal([...expected, 'archived_at'].sort());
     for (const table of [t, a]) {
       const indexes = await indexesOf(ctx.knex, dialect, table);
-      for (const suffix of ['created_at_idx', 'content_object_idx', 'user_id_idx', 'request_id_idx', 'chain_seq_uq', 'region_id_idx']) {
+      for (const suffix of ['created_at_idx', 'content_object_idx', 'user_id_idx', 'request_id_idx', 'chain_seq_uq', 'region_id_idx', 'tenant_created_idx', 'action_created_idx']) {
         expect(indexes, `${table} ${suffix}`).to.include(`${table}_${suffix}`);
       }
     }
@@ -171,10 +178,11 @@ forEachDialect('Schema and migrations', (ctx, dialect) => {
       const migrationSource = auditEventsMigrationSource({ tableName, archiveTableName });
       const migrations = migrationsTable();
       const [, log] = await ctx.knex.migrate.latest({ migrationSource, tableName: migrations });
-      // Issue 22 added the key_id migration (a no-op on tables created with key_id).
-      expect(log).to.have.length(2);
+      // Issue 22 added the key_id migration, issue 17 the audit-model one (no-ops on tables created whole).
+      expect(log).to.have.length(3);
       expect(log[0]).to.match(new RegExp(`^20250601000000_audit_events_create_tables__${tableName}__`));
       expect(log[1]).to.match(new RegExp(`^20261203000000_audit_events_add_key_id__${tableName}__`));
+      expect(log[2]).to.match(new RegExp(`^20261204000000_audit_events_audit_model__${tableName}__`));
       expect(await columnsOf(ctx.knex, archiveTableName)).to.include('archived_at');
 
       const counter = countQueries(ctx.knex, DDL);
@@ -193,7 +201,7 @@ forEachDialect('Schema and migrations', (ctx, dialect) => {
       const migrationSource = auditEventsMigrationSource({ tableName: store.tableName, archiveTableName: store.archiveTableName });
       const migrations = migrationsTable();
       const [, log] = await ctx.knex.migrate.latest({ migrationSource, tableName: migrations });
-      expect(log).to.have.length(2);
+      expect(log).to.have.length(3);
 
       await store.save([makeEvent()]);
       // knex's migrator logs the refusal on the console besides rejecting: asserted, not printed.
@@ -222,7 +230,7 @@ forEachDialect('Schema and migrations', (ctx, dialect) => {
       try {
         const migrations = migrationsTable();
         const [, log] = await ctx.knex.migrate.latest({ directory: MIGRATIONS_DIR, tableName: migrations, loadExtensions: ['.js'] });
-        expect(log).to.deep.equal([AUDIT_EVENTS_MIGRATION_NAME, KEY_ID_MIGRATION_NAME]);
+        expect(log).to.deep.equal([AUDIT_EVENTS_MIGRATION_NAME, KEY_ID_MIGRATION_NAME, AUDIT_MODEL_MIGRATION_NAME]);
         expect(await columnsOf(ctx.knex, tableName)).to.include('region_id');
         expect(await columnsOf(ctx.knex, archiveTableName)).to.include.members(['region_id', 'archived_at']);
 

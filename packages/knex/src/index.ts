@@ -12,8 +12,14 @@ export type { WriterStats } from './writer/group-commit.js';
 export { DEFAULT_TABLE_NAME, DEFAULT_ARCHIVE_TABLE_NAME } from './schema/schema-options.js';
 export type { SchemaOptions } from './schema/schema-options.js';
 export type { ExtraColumn, ExtraColumnType } from './schema/columns.js';
-export { auditEventsMigrationSource, AUDIT_EVENTS_MIGRATION_NAME, KEY_ID_MIGRATION_NAME } from './schema/migration-source.js';
+export {
+  auditEventsMigrationSource,
+  AUDIT_EVENTS_MIGRATION_NAME,
+  KEY_ID_MIGRATION_NAME,
+  AUDIT_MODEL_MIGRATION_NAME,
+} from './schema/migration-source.js';
 export { addKeyIdColumn } from './schema/key-id-column.js';
+export { addAuditModelColumns } from './schema/audit-model-upgrade.js';
 export { DEFAULT_ARCHIVE_BATCH_SIZE } from './archive/archive-events.js';
 export type { ArchiveOptions, ArchiveProgress, ArchiveResult } from './archive/archive-events.js';
 export { sqliteKnexConfig, DEFAULT_SQLITE_BUSY_TIMEOUT_MS, SQLITE_DRIVERS } from './config/sqlite-config.js';

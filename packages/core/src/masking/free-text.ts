@@ -14,7 +14,7 @@ export function maskFreeText(text: string, masker: FieldMasker): string {
   return text
     .replace(CREDENTIAL, (_match, scheme: string) => `${scheme} ${MASK}`)
     .replace(CARD_CANDIDATE, (match) => (isCardNumber(match) ? MASK : match))
-    .replace(TOKEN, (match) => (isJwt(match) ? MASK : match))
+    .replace(TOKEN, (match: string, token: string, dots: string) => (isJwt(token) ? MASK + dots : match))
     .replace(PAIR, (match, name: string, separator: string) => (masker.isSensitive(name) ? `${name}${separator}${MASK}` : match));
 }
 
@@ -22,7 +22,7 @@ export function maskFreeText(text: string, masker: FieldMasker): string {
 const CREDENTIAL = /\b(Bearer|Basic)[ \t]+[A-Za-z0-9\-._~+/]{8,}=*/gi;
 /** 13–19 digits, grouped by single spaces or hyphens; isCardNumber decides (first digit, Luhn). */
 const CARD_CANDIDATE = /(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])/g;
-/** A JWT-shaped run of base64url characters and dots. */
-const TOKEN = /eyJ[A-Za-z0-9\-_.=]+/g;
+/** A JWT-shaped run of base64url characters and dots; trailing dots end the sentence, not the token. */
+const TOKEN = /(eyJ[A-Za-z0-9\-_.=]*?[A-Za-z0-9\-_=])(\.*)(?![A-Za-z0-9\-_.=])/g;
 /** `password=…`, `api_key: …`, `"secret": "…"`: a quoted value or one run without blanks. */
 const PAIR = /([A-Za-z_][\w.[\]-]{0,63})("?\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s,;&]+)/g;

@@ -13,6 +13,20 @@ export interface ExtraColumn {
   index?: boolean;
 }
 
+/**
+ * The audit model's columns (issue 17): tenant, actor type, action, outcome, reason. Nullable, so
+ * the upgrade migration can add them to tables that hold rows, and so a hash chain's older rows
+ * (where they are null, hence not hashed: see row-layout.ts) keep verifying, while every value a
+ * newer row stores in them is hashed. Widths match core's limits.
+ */
+export const AUDIT_MODEL_COLUMNS: readonly ColumnSpec[] = [
+  { name: 'tenant_id', type: 'string', length: 255, nullable: true },
+  { name: 'actor_type', type: 'string', length: 16, nullable: true },
+  { name: 'action', type: 'string', length: 200, nullable: true },
+  { name: 'outcome', type: 'string', length: 16, nullable: true },
+  { name: 'reason', type: 'text', nullable: true },
+];
+
 /** The columns of the event table, in order. Lengths match core's limits (content type/object id
  *  255 characters, request ids 128). */
 export const EVENT_COLUMNS: readonly ColumnSpec[] = [
@@ -31,6 +45,7 @@ export const EVENT_COLUMNS: readonly ColumnSpec[] = [
   { name: 'query_params', type: 'json', nullable: true },
   { name: 'post_data', type: 'json', nullable: true },
   { name: 'headers', type: 'json', nullable: true },
+  ...AUDIT_MODEL_COLUMNS,
 ];
 
 /**

@@ -59,7 +59,7 @@ function lowerCased(names: Iterable<string>): Set<string> {
 }
 
 /** Runs a DDL step; if it fails but `done()` now holds (a concurrent migrator won), that is success. */
-async function idempotent(step: () => Promise<unknown>, done: () => Promise<boolean>): Promise<void> {
+export async function idempotent(step: () => Promise<unknown>, done: () => Promise<boolean>): Promise<void> {
   try {
     await step();
   } catch (err) {

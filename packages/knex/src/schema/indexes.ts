@@ -32,8 +32,20 @@ export function indexesFor(tableName: string, extraColumns: readonly ResolvedExt
     { name: indexName(tableName, 'user_id_idx'), columns: ['user_id', 'created_at'], unique: false },
     { name: indexName(tableName, 'request_id_idx'), columns: ['request_id'], unique: false },
     { name: indexName(tableName, 'chain_seq_uq'), columns: ['chain_id', 'seq'], unique: true },
+    ...auditModelIndexes(tableName),
     ...extraColumns
       .filter((column) => column.index)
       .map((column) => ({ name: indexName(tableName, `${column.name}_idx`), columns: [column.name], unique: false })),
+  ];
+}
+
+/**
+ * The audit model's indexes (issue 17): a tenant's or an action's events over time, newest first,
+ * are one index range; shared by ensure-schema and the upgrade migration.
+ */
+export function auditModelIndexes(tableName: string): IndexSpec[] {
+  return [
+    { name: indexName(tableName, 'tenant_created_idx'), columns: ['tenant_id', 'created_at'], unique: false },
+    { name: indexName(tableName, 'action_created_idx'), columns: ['action', 'created_at'], unique: false },
   ];
 }

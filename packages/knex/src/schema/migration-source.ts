@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { checkTableName } from '../sql/identifiers.js';
 import { dropSchemaIfEmpty, ensureSchema } from './ensure-schema.js';
+import { addAuditModelColumns, dropAuditModelColumns } from './audit-model-upgrade.js';
 import { addKeyIdColumn, dropKeyIdColumns } from './key-id-column.js';
 import {
   DEFAULT_ARCHIVE_TABLE_NAME,
@@ -20,6 +21,9 @@ export const AUDIT_EVENTS_MIGRATION_NAME = '20250601000000_audit_events_create_t
 
 /** The second migration (issue 22): key_id on tables created before keyed chains. */
 export const KEY_ID_MIGRATION_NAME = '20261203000000_audit_events_add_key_id.js';
+
+/** The third (issue 17): the audit-model columns and indexes on tables created before them. */
+export const AUDIT_MODEL_MIGRATION_NAME = '20261204000000_audit_events_audit_model.js';
 
 export function migrationNameFor(schema: ResolvedSchema, base = AUDIT_EVENTS_MIGRATION_NAME): string {
   if (schema.tableName === DEFAULT_TABLE_NAME && schema.archiveTableName === DEFAULT_ARCHIVE_TABLE_NAME) {
@@ -59,8 +63,16 @@ export function auditEventsMigrationSource(
     },
     down: (knex) => dropKeyIdColumns(knex, keyed),
   };
+  const eventTables = [schema.tableName, schema.archiveTableName];
+  const auditModelMigration: AuditMigration = {
+    name: migrationNameFor(schema, AUDIT_MODEL_MIGRATION_NAME),
+    up: async (knex) => {
+      for (const table of eventTables) await addAuditModelColumns(knex, table);
+    },
+    down: (knex) => dropAuditModelColumns(knex, eventTables),
+  };
   return {
-    getMigrations: async () => [migration, keyIdMigration],
+    getMigrations: async () => [migration, keyIdMigration, auditModelMigration],
     getMigrationName: (m) => m.name,
     getMigration: async (m) => ({ up: m.up, down: m.down }),
   };

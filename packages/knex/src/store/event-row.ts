@@ -1,5 +1,8 @@
 import {
+  ACTOR_TYPES,
+  OUTCOMES,
   DEFAULT_OUTCOME,
+  MAX_REASON_LENGTH,
   defaultActorType,
   isEventId,
   type ActorType,
@@ -72,6 +75,17 @@ function json(event: AuditEvent, field: keyof AuditEvent, ctx: RowContext): stri
   }
 }
 
+/**
+ * A value of a closed set, or the default when the event has none (an event built by hand before
+ * the field existed); anything else fails that event alone.
+ */
+function oneOf(event: AuditEvent, field: 'actorType' | 'outcome', allowed: readonly string[], fallback: string): string {
+  const value: unknown = event[field];
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== 'string' || !allowed.includes(value)) fail(`${field} must be one of ${allowed.join(', ')}`);
+  return value;
+}
+
 const checkedColumns = new Set<string>();
 
 /** Builds the row for one event, or throws InvalidEventRowError naming the bad field. */
@@ -100,7 +114,13 @@ export function eventToRow(event: AuditEvent, ctx: RowContext): EventRow {
     query_params: json(event, 'queryParams', ctx),
     post_data: json(event, 'postData', ctx),
     headers: json(event, 'headers', ctx),
+    tenant_id: text(event, 'tenantId', 'tenant_id', ctx),
+    actor_type: oneOf(event, 'actorType', ACTOR_TYPES, defaultActorType(event.userId)),
+    action: text(event, 'action', 'action', ctx),
+    outcome: oneOf(event, 'outcome', OUTCOMES, DEFAULT_OUTCOME),
+    reason: text(event, 'reason', 'reason', ctx),
   };
+  if (typeof row.reason === 'string' && row.reason.length > MAX_REASON_LENGTH) fail(`reason is longer than ${MAX_REASON_LENGTH} characters`);
   const extra = event.extra ?? {};
   for (const column of ctx.extraColumns) {
     const converted = extraToDb(extra[column.name], column, ctx.dialect);

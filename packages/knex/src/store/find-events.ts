@@ -1,5 +1,12 @@
 import type { Knex } from 'knex';
-import { encodeCursor, normalizeQuery, type EventPage, type EventQuery } from '@audit-events/core';
+import {
+  DEFAULT_OUTCOME,
+  encodeCursor,
+  normalizeQuery,
+  type ActorType,
+  type EventPage,
+  type EventQuery,
+} from '@audit-events/core';
 import { fromDbTimestamp, toDbString, toDbTimestamp, type DialectTraits } from '../sql/dialect.js';
 import { bigintAlias, rowToEvent, type EventRow, type RowContext } from './event-row.js';
 
@@ -32,6 +39,11 @@ export async function findEvents(
   if (q.objectId !== undefined) builder.where('object_id', str(q.objectId));
   if (q.userId !== undefined) builder.where('user_id', str(q.userId));
   if (q.requestId !== undefined) builder.where('request_id', str(q.requestId));
+  if (q.tenantId !== undefined) builder.where('tenant_id', str(q.tenantId));
+  if (q.action !== undefined) builder.where('action', str(q.action));
+  if (q.outcome !== undefined) whereWithDefault(builder, 'outcome', q.outcome, q.outcome === DEFAULT_OUTCOME);
+  if (q.actorType !== undefined) whereActorType(builder, q.actorType);
+  if (q.id !== undefined) builder.where('id', q.id);
   if (q.since !== undefined) builder.where('created_at', '>=', time(q.since));
   if (q.until !== undefined) builder.where('created_at', '<', time(q.until));
   const after = q.after;
@@ -57,4 +69,20 @@ export async function findEvents(
         ? encodeCursor({ createdAt: fromDbTimestamp(last.created_at), id: String(last.id) })
         : null,
   };
+}
+
+/**
+ * `column = value`, or also `column is null` when the value is what a null column reads back as
+ * (rows written before the upgrade): a filter matches exactly the events find() returns.
+ */
+function whereWithDefault(builder: Knex.QueryBuilder, column: string, value: string, orNull: boolean): void {
+  if (!orNull) builder.where(column, value);
+  else builder.where((b) => b.where(column, value).orWhereNull(column));
+}
+
+/** An old row's actor type is `user` when it has a user id, `anonymous` when not. */
+function whereActorType(builder: Knex.QueryBuilder, actorType: ActorType): void {
+  if (actorType === 'user') builder.where((b) => b.where('actor_type', 'user').orWhere((o) => o.whereNull('actor_type').whereNotNull('user_id')));
+  else if (actorType === 'anonymous') builder.where((b) => b.where('actor_type', 'anonymous').orWhere((o) => o.whereNull('actor_type').whereNull('user_id')));
+  else builder.where('actor_type', actorType);
 }
