@@ -3,8 +3,12 @@ import { expect } from 'chai';
 import {
   ConfigurationError,
   InvalidQueryError,
+  InvalidScopeError,
   MemoryEventStore,
+  applyScope,
+  checkScope,
   decodeCursor,
+  parseTimeBound,
   encodeCursor,
   normalizeQuery,
   parseListingQuery,
@@ -51,6 +55,32 @@ describe('event listing query', () => {
     }
   });
 
+  it('takes the CLI forms for since/until too: an age (30m, 12h, 7d, 2w, 1.5h) before now, in whole milliseconds', () => {
+    const now = () => Date.parse('2024-05-08T12:00:00.000Z');
+    const at = (text) => parseListingQuery({ since: text }, 100, now).since?.toISOString();
+    expect(at('7d')).to.equal('2024-05-01T12:00:00.000Z');
+    expect(at('24h')).to.equal('2024-05-07T12:00:00.000Z');
+    expect(at('30m')).to.equal('2024-05-08T11:30:00.000Z');
+    expect(at('2w')).to.equal('2024-04-24T12:00:00.000Z');
+    expect(at('1.5h')).to.equal('2024-05-08T10:30:00.000Z');
+    expect(at('0.0000001m')).to.equal('2024-05-08T12:00:00.000Z'); // 6 µs rounds to 0 ms
+    expect(parseListingQuery({ until: '0d' }, 100, now).until?.toISOString()).to.equal('2024-05-08T12:00:00.000Z');
+    for (const text of ['7', 'd', '7D', '7 d', ' 7d', '7d ', '-7d', '+7d', '7y', '7s', '1e3d', '.5d', '5.d', '999999999w', 'Infinityd', '7dd']) {
+      expect(() => parseListingQuery({ since: text }, 100, now), text).to.throw(InvalidQueryError, /since must be .* or an age such as/);
+    }
+  });
+
+  it('parseTimeBound is the one parser of the CLI and the HTTP API: null for anything it does not take', () => {
+    const now = () => Date.parse('2024-05-08T12:00:00.000Z');
+    expect(parseTimeBound('2025-03-01', now)?.toISOString()).to.equal('2025-03-01T00:00:00.000Z');
+    expect(parseTimeBound('2025-03-01T12:00', now)?.toISOString()).to.equal('2025-03-01T12:00:00.000Z');
+    expect(parseTimeBound('2025-03-01T12:00+02:00', now)?.toISOString()).to.equal('2025-03-01T10:00:00.000Z');
+    expect(parseTimeBound('12h', now)?.toISOString()).to.equal('2024-05-08T00:00:00.000Z');
+    for (const bad of ['last tuesday', '2025-13-45', '2024-02-30', '', 'x'.repeat(10_000), 42, null]) {
+      expect(parseTimeBound(bad, now), String(bad).slice(0, 20)).to.equal(null);
+    }
+  });
+
   it('accepts only cursors it made: canonical base64url of [whole ms in range, printable id]', () => {
     const position = { createdAt: new Date('2024-05-01T10:00:00Z'), id: '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b' };
     const cursor = encodeCursor(position);
@@ -68,12 +98,87 @@ describe('event listing query', () => {
     }
   });
 
-  it('router options require a store with find() and an authorize function', () => {
+  it('router options require a store with find(), an authorize function and a scope', () => {
     const store = new MemoryEventStore();
-    expect(resolveRouterOptions({ store, authorize: () => true }).maxLimit).to.equal(100);
-    expect(() => resolveRouterOptions({ store })).to.throw(ConfigurationError, /authorize/);
+    const authorize = () => true;
+    expect(resolveRouterOptions({ store, authorize, scope: 'all' }).maxLimit).to.equal(100);
+    expect(() => resolveRouterOptions({ store, scope: 'all' })).to.throw(ConfigurationError, /authorize/);
     expect(() => resolveRouterOptions(null)).to.throw(ConfigurationError);
-    expect(() => resolveRouterOptions({ store, authorize: () => true, path: '/x' })).to.throw(ConfigurationError, /path/);
-    expect(resolveRouterOptions({ store, authorize: () => true, path: '/x' }, ['path']).store).to.equal(store);
+    expect(() => resolveRouterOptions({ store, authorize, scope: 'all', path: '/x' })).to.throw(ConfigurationError, /path/);
+    expect(resolveRouterOptions({ store, authorize, scope: 'all', path: '/x' }, ['path']).store).to.equal(store);
+    for (const scope of [undefined, null, 'ALL', 'all ', '', true, {}, { tenantId: 'a' }, ['all'], 1]) {
+      expect(() => resolveRouterOptions({ store, authorize, scope }), String(scope)).to.throw(ConfigurationError).with.property('setting', 'scope');
+    }
+    expect(() => resolveRouterOptions({ store, authorize })).to.throw(ConfigurationError, /scope: is required/);
+  });
+
+  it("router option fields: { exclude } or { include }, known names only, id and createdAt always answered", () => {
+    const base = { store: new MemoryEventStore(), authorize: () => true, scope: 'all' };
+    expect(resolveRouterOptions(base).fields).to.equal(null);
+    const excluded = resolveRouterOptions({ ...base, fields: { exclude: ['postData', 'headers', 'ip', 'userAgent'] } }).fields;
+    expect(excluded.mode).to.equal('exclude');
+    expect([...excluded.names]).to.deep.equal(['postData', 'headers', 'ip', 'userAgent']);
+    const included = resolveRouterOptions({ ...base, fields: { include: ['action'] } }).fields;
+    expect(included.mode).to.equal('include');
+    expect([...included.names].sort()).to.deep.equal(['action', 'createdAt', 'id']);
+    for (const fields of [null, [], 'postData', {}, { exclude: 'ip' }, { exclude: ['postdata'] }, { exclude: ['id'] }, { exclude: ['createdAt'] }, { include: [1] }, { exclude: [], include: [] }, { omit: ['ip'] }]) {
+      expect(() => resolveRouterOptions({ ...base, fields }), JSON.stringify(fields)).to.throw(ConfigurationError).with.property('setting', 'fields');
+    }
+  });
+
+  it('checkScope refuses anything but a plain object naming known filters with values of the right type', () => {
+    expect(checkScope({ userId: 7, contentType: 'order' })).to.deep.equal({ equal: { userId: '7', contentType: 'order' } });
+    const now = () => Date.parse('2024-05-08T12:00:00.000Z');
+    expect(checkScope({ userId: 'u', since: '7d', until: new Date('2024-06-01T00:00:00Z') }, now)).to.deep.equal({
+      equal: { userId: 'u' },
+      since: new Date('2024-05-01T12:00:00.000Z'),
+      until: new Date('2024-06-01T00:00:00.000Z'),
+    });
+    class Scope {
+      constructor() {
+        this.userId = 'u';
+      }
+    }
+    const bad = [
+      null,
+      undefined,
+      'all',
+      'tenant-a',
+      42,
+      [],
+      [{ userId: 'u' }],
+      {},
+      new Scope(),
+      new Map([['userId', 'u']]),
+      { userId: undefined },
+      { userId: null },
+      { userId: '' },
+      { userId: {} },
+      { userId: ['u'] },
+      { userID: 'u' },
+      { limit: 5 },
+      { cursor: 'x' },
+      { [Symbol('userId')]: 'u' },
+      JSON.parse('{"__proto__": {"userId": "u"}}'),
+      { userId: 'x'.repeat(256) },
+      { since: 'yesterday' },
+      { since: 0 },
+    ];
+    for (const value of bad) {
+      expect(() => checkScope(value), String(value?.toString?.()).slice(0, 40)).to.throw(InvalidScopeError).with.property('code', 'AUDIT_BAD_SCOPE');
+    }
+  });
+
+  it('applyScope ANDs the scope in: a different value for a scoped key is nothing, time bounds intersect', () => {
+    const scope = checkScope({ userId: 'u1', since: new Date('2024-05-01T00:00:00Z') });
+    expect(applyScope({ limit: 5 }, null)).to.deep.equal({ limit: 5 });
+    expect(applyScope({ limit: 5 }, scope)).to.deep.equal({ limit: 5, userId: 'u1', since: new Date('2024-05-01T00:00:00Z') });
+    expect(applyScope({ limit: 5, userId: 'u1' }, scope)).to.deep.equal({ limit: 5, userId: 'u1', since: new Date('2024-05-01T00:00:00Z') });
+    expect(applyScope({ limit: 5, userId: 'u2' }, scope)).to.equal(null);
+    expect(applyScope({ limit: 5, userId: 'U1' }, scope)).to.equal(null);
+    expect(applyScope({ limit: 5, userId: 'u1 ' }, scope)).to.equal(null);
+    expect(applyScope({ limit: 5, since: new Date('2020-01-01T00:00:00Z') }, scope).since).to.deep.equal(new Date('2024-05-01T00:00:00Z'));
+    expect(applyScope({ limit: 5, since: new Date('2024-06-01T00:00:00Z') }, scope).since).to.deep.equal(new Date('2024-06-01T00:00:00Z'));
+    expect(applyScope({ limit: 5, until: new Date('2024-04-01T00:00:00Z') }, scope)).to.equal(null);
   });
 });

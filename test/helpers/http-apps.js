@@ -83,6 +83,16 @@ function expressAdapter(name, express) {
       app.use((err, _req, res, _next) => res.status(500).json(errorBody(err)));
       return app;
     },
+    /** The same router routed with app.get() for the listing and for `/:id`, instead of mounted. */
+    routed(options) {
+      const app = express();
+      const handler = auditExpress.auditEventsRouter(options);
+      app.get('/audit-events', handler);
+      app.get('/audit-events/:id', handler);
+      // eslint-disable-next-line no-unused-vars
+      app.use((err, _req, res, _next) => res.status(500).json(errorBody(err)));
+      return app;
+    },
   };
 }
 

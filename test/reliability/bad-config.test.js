@@ -127,12 +127,21 @@ describe('reliability: bad configuration fails typed, before any write', () => {
       }
     }
     const store = { find: async () => ({ events: [], nextCursor: null }), save: async () => {} };
-    for (const options of [{ store }, { store: {}, authorize: () => true }, { store, authorize: () => true, maxLimit: 0 }, { store, authorize: () => true, oops: 1 }]) {
+    const all = { scope: 'all' };
+    for (const options of [
+      { store, ...all },
+      { store: {}, authorize: () => true, ...all },
+      { store, authorize: () => true, maxLimit: 0, ...all },
+      { store, authorize: () => true, oops: 1, ...all },
+      { store, authorize: () => true }, // scope is required
+      { store, authorize: () => true, scope: { tenantId: 't' } },
+      { store, authorize: () => true, ...all, fields: { exclude: ['ipAddress'] } },
+    ]) {
       for (const make of [expressRouter, koaRouter]) {
         expect(() => make(options)).to.throw(AuditEventsError).with.property('code', 'AUDIT_BAD_CONFIG');
       }
     }
-    expect(() => koaRouter({ store, authorize: () => true, path: 'no-slash' })).to.throw(AuditEventsError).with.property('code', 'AUDIT_BAD_CONFIG');
+    expect(() => koaRouter({ store, authorize: () => true, scope: 'all', path: 'no-slash' })).to.throw(AuditEventsError).with.property('code', 'AUDIT_BAD_CONFIG');
   });
 
   it('logger settings: unknown module, unknown export, not a logger, malformed options → AUDIT_BAD_CONFIG; the configured logger stays', async () => {

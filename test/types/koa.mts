@@ -6,7 +6,13 @@ import { auditContext, auditEventsRouter, type KoaEventsRouterOptions } from '@a
 const store = new MemoryEventStore();
 const app = new Koa();
 app.use(auditContext({ store, includePostData: true, getUser: (ctx) => ctx.state.user, clientIpResolver: (ctx) => ctx.get('x-real-ip') }));
-const routerOptions: KoaEventsRouterOptions = { store, authorize: (ctx) => ctx.get('authorization') === 'Bearer t', path: '/audit' };
+const routerOptions: KoaEventsRouterOptions = {
+  store,
+  authorize: (ctx) => ctx.get('authorization') === 'Bearer t',
+  scope: (ctx) => ({ tenantId: String(ctx.state.tenantId), outcome: 'denied' }),
+  fields: { include: ['contentType', 'objectId', 'action'] },
+  path: '/audit',
+};
 app.use(auditEventsRouter(routerOptions));
 app.use(async (ctx) => {
   const fromCtx: AuditContext = ctx.auditContext; // typed by the package's module augmentation
@@ -20,4 +26,8 @@ app.use(async (ctx) => {
 });
 
 // @ts-expect-error authorize is required
-auditEventsRouter({ store });
+auditEventsRouter({ store, scope: 'all' });
+// @ts-expect-error scope is required
+auditEventsRouter({ store, authorize: () => true });
+// @ts-expect-error a scope's outcome is one of the outcomes
+auditEventsRouter({ store, authorize: () => true, scope: () => ({ outcome: 'ok' }) });

@@ -85,10 +85,11 @@ app.patch('/orders/:id', async (req, res) => {
   res.json({ order, auditEventId: event.id });
 });
 
-// The history of any object, for whoever holds the read token.
+// The history of any object, for whoever holds the read token: an operator, so every event
+// (scope: 'all'); a multi-tenant app returns the viewer's filters, e.g. (req) => ({ tenantId }).
 app.use(
   '/audit-events',
-  auditEventsRouter({ store, authorize: (req) => req.get('authorization') === `Bearer ${readToken}` }),
+  auditEventsRouter({ store, authorize: (req) => req.get('authorization') === `Bearer ${readToken}`, scope: 'all' }),
 );
 
 const server = app.listen(port, host, () => {

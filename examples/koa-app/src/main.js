@@ -42,7 +42,10 @@ const app = new Koa();
 // First: every request gets ctx.auditContext. Body parser and auth come after it on purpose;
 // postData and the user are read when an event is created, so the order does not matter.
 app.use(auditContext({ store, includePostData: true, includeQueryParams: true, extraData: { service: 'orders-example' } }));
-app.use(auditEventsRouter({ store, path: '/audit-events', authorize: (ctx) => ctx.get('authorization') === `Bearer ${readToken}` }));
+// The read token is an operator's: every event (scope: 'all'); a tenant's reader gets (ctx) => ({ tenantId }).
+app.use(
+  auditEventsRouter({ store, path: '/audit-events', authorize: (ctx) => ctx.get('authorization') === `Bearer ${readToken}`, scope: 'all' }),
+);
 app.use(bodyParser());
 // A stand-in for real authentication: X-User names the user (ctx.state.user, as koa-passport sets it).
 app.use(async (ctx, next) => {

@@ -22,7 +22,8 @@ export type AuditErrorCode =
   | 'AUDIT_DB_UNREACHABLE'
   | 'AUDIT_SHUTDOWN_INCOMPLETE'
   | 'AUDIT_BAD_INPUT'
-  | 'AUDIT_EVENT_REJECTED';
+  | 'AUDIT_EVENT_REJECTED'
+  | 'AUDIT_BAD_SCOPE';
 
 /** Registered symbol: the same key in every installed copy of this package. */
 const BRAND = Symbol.for('audit-events.error.classes');
@@ -121,6 +122,17 @@ export function rejectUnknownOptions(options: object, known: ReadonlySet<string>
 export class InvalidQueryError extends AuditEventsError {
   constructor(message: string) {
     super('AUDIT_BAD_QUERY', message);
+  }
+}
+
+/**
+ * A read router's `scope(req)` answered something that is not a scope (not a plain object, no
+ * filter, an unknown key, a wrong type or value). The request fails (500 through the app's error
+ * handler) rather than being answered unscoped.
+ */
+export class InvalidScopeError extends AuditEventsError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('AUDIT_BAD_SCOPE', message, options);
   }
 }
 

@@ -7,6 +7,7 @@ export {
   InvalidIdentifierError,
   ConfigurationError,
   InvalidQueryError,
+  InvalidScopeError,
   StoreWriteError,
   StoreTimeoutError,
   LoggerWriteError,
@@ -93,6 +94,7 @@ export {
   MAX_PAGE_SIZE,
 } from './store/query.js';
 export type { NormalizedQuery, CursorPosition } from './store/query.js';
+export { parseQueryDate, parseTimeBound } from './store/query-date.js';
 
 export { createRequestContext, maskUrl } from './request/capture.js';
 export type { RequestSnapshot } from './request/capture.js';
@@ -107,11 +109,16 @@ export { pickHeaders } from './request/headers.js';
 export { absoluteUrl, pathOf, safeHost, INVALID_HOST } from './request/url.js';
 export {
   respondToListing,
+  respondToEvent,
   resolveRouterOptions,
   parseListingQuery,
   DEFAULT_MAX_LIMIT,
 } from './request/event-listing.js';
 export type { EventsRouterOptions, ResolvedRouterOptions, ListingResponse } from './request/event-listing.js';
+export { checkScope, applyScope } from './request/listing-scope.js';
+export type { EventScope, ScopeOption, ScopeFilters } from './request/listing-scope.js';
+export { EVENT_FIELDS } from './request/listing-fields.js';
+export type { EventField, EventFieldsOption, FieldVisibility } from './request/listing-fields.js';
 
 // Permission audit logging (general_manager's PermissionAuditEvent and loggers).
 export { createPermissionAuditEvent, isPermissionAuditEvent, permissionActorType, permissionEventId, PERMISSION_ACTIONS } from './permission/event.js';

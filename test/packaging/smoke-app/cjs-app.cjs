@@ -18,7 +18,7 @@ async function main() {
     await getAuditContext().createEvent({ type: 'order', id: req.params.id }, { action: 'created', via: 'cjs' });
     res.status(201).json({ id: req.params.id });
   });
-  app.use('/audit-events', auditEventsRouter({ store, authorize: () => true }));
+  app.use('/audit-events', auditEventsRouter({ store, authorize: () => true, scope: 'all' }));
 
   const server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');

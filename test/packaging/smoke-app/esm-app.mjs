@@ -19,7 +19,7 @@ app.post('/orders/:id', async (req, res) => {
   await getAuditContext().createEvent({ type: 'order', id: req.params.id }, { action: 'created', via: 'esm' });
   res.status(201).json({ id: req.params.id });
 });
-app.use('/audit-events', auditEventsRouter({ store, authorize: () => true }));
+app.use('/audit-events', auditEventsRouter({ store, authorize: () => true, scope: 'all' }));
 
 const server = app.listen(0, '127.0.0.1');
 await once(server, 'listening');

@@ -1,31 +1,17 @@
 import { InvalidArgumentError } from 'commander';
-import { checkGroupKeys, GROUP_KEYS, type GroupKey } from '@audit-events/core';
-
-const RELATIVE = /^(\d+(?:\.\d+)?)(m|h|d|w)$/;
-const UNIT_MS: Readonly<Record<string, number>> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-// Dates and date-times; a date-time without a zone is UTC (a report must not depend on the
-// machine's time zone), and so is a bare date (midnight UTC).
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?$/i;
+import { checkGroupKeys, GROUP_KEYS, parseTimeBound, type GroupKey } from '@audit-events/core';
 
 /**
  * `--since` / `--until`: an ISO date (`2025-03-01`, UTC midnight), an ISO date-time (`2025-03-01T12:00`,
- * UTC unless it has a zone), or an age relative to `now`: `30m`, `12h`, `7d`, `2w`.
+ * UTC unless it has a zone), or an age relative to `now`: `30m`, `12h`, `7d`, `2w`. The parsing is
+ * core's parseTimeBound, the one the HTTP read API uses, so `?since=` and `--since` take the same forms.
  */
 export function parseTime(value: string, now: () => number = Date.now): Date {
-  const text = value.trim();
-  const relative = RELATIVE.exec(text);
-  let time = Number.NaN;
-  if (relative) time = now() - Number(relative[1]) * (UNIT_MS[relative[2] as string] ?? Number.NaN);
-  else if (DATE.test(text)) time = Date.parse(`${text}T00:00:00Z`);
-  else if (DATE_TIME.test(text)) {
-    const iso = text.replace(' ', 'T');
-    time = Date.parse(/(Z|[+-]\d{2}:\d{2})$/i.test(iso) ? iso : `${iso}Z`);
-  }
-  if (!Number.isFinite(time) || Math.abs(time) > 8.64e15) {
+  const time = parseTimeBound(value.trim(), now);
+  if (time === null) {
     throw new InvalidArgumentError('expected an ISO date or date-time (2025-03-01, 2025-03-01T12:00Z) or an age like 7d, 12h, 30m.');
   }
-  return new Date(time);
+  return time;
 }
 
 /** `--by manager,attribute`: comma-separated group keys. */

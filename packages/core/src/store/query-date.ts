@@ -72,3 +72,22 @@ export function checkQueryDate(name: string, value: unknown): Date | undefined {
   }
   return date;
 }
+
+// An age before now: `30m`, `12h`, `7d`, `2w` (fractions allowed: `1.5h`).
+const AGE = /^(\d{1,9}(?:\.\d{1,9})?)(m|h|d|w)$/;
+const UNIT_MS: Readonly<Record<string, number>> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/**
+ * A `since`/`until` bound as people type it, shared by the CLI (`--since 7d`) and the HTTP read API
+ * (`?since=7d`) so both accept exactly the same forms: an age before `now()` (`30m`, `12h`, `7d`,
+ * `2w`) or a strict ISO 8601 date or date-time (parseQueryDate). Null for anything else, or for an
+ * instant outside 0001-9999; the caller words the error for its medium.
+ */
+export function parseTimeBound(text: string, now: () => number = Date.now): Date | null {
+  if (typeof text !== 'string') return null;
+  const age = AGE.exec(text);
+  if (age === null) return parseQueryDate(text);
+  // Rounded to a whole millisecond: the stores and cursors only know milliseconds.
+  const ms = now() - Math.round(Number(age[1]) * UNIT_MS[age[2]!]!);
+  return isQueryTime(ms) ? new Date(ms) : null;
+}
