@@ -96,7 +96,7 @@ describe('@audit-events/nats fleet (live nats-server, app and ingest processes)'
           const started = Date.now();
           await waitUntil(
             async () => {
-              const dead = workers.find((w) => w.child.exitCode !== null);
+              const dead = workers.find((w) => w.child.exitCode !== null || w.child.signalCode !== null);
               if (dead) throw new Error(`an ingest worker exited: ${(await dead.done).stderr}`);
               const info = await client.jsm.consumers.info(stream, 'audit-ingest');
               return info.num_pending === 0 && info.num_ack_pending === 0;
