@@ -16,10 +16,13 @@ if ! up 3306 && [ -x /usr/sbin/mariadbd ]; then
 fi
 if ! up 4222 && [ -x /usr/sbin/nats-server ]; then
   echo "starting NATS (JetStream)"
-  mkdir -p /var/lib/nats-server
-  start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- \
-    -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log || true
-  wait_for 4222 || echo "NATS did not come up"
+  # Not root: a store directory of this user's. The pid file, not --exec, identifies this server:
+  # by --exec, any running nats-server (a test's own, on another port) would pass for it.
+  nats_dir=/var/lib/nats-server
+  mkdir -p "$nats_dir" 2>/dev/null && [ -w "$nats_dir" ] || { nats_dir="${TMPDIR:-/tmp}/audit-events-nats-$(id -u)"; mkdir -p "$nats_dir"; }
+  start-stop-daemon --start --oknodo --background --make-pidfile --pidfile "$nats_dir/nats-server-4222.pid" \
+    --exec /usr/sbin/nats-server -- -a 127.0.0.1 -p 4222 -js -sd "$nats_dir" -l "$nats_dir/nats-server.log" || true
+  wait_for 4222 || echo "NATS did not come up (log: $nats_dir/nats-server.log)"
 fi
 for port in 5432 3306 4222; do up "$port" && echo "port $port: up" || echo "port $port: DOWN"; done
 exit 0

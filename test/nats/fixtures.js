@@ -68,3 +68,20 @@ export async function stopNats({ server, client } = {}) {
   await client?.nc.close();
   await server?.stop();
 }
+
+/** The codes the apps answer 503 with when a JetStreamEventStore save failed (a typed store error). */
+export const STORE_ERROR_CODES = new Set(['AUDIT_STORE_TIMEOUT', 'AUDIT_STORE_WRITE_FAILED']);
+
+/**
+ * Sorts runLoad results of the reliability app: `acked` (200 with the stored event's id),
+ * `typed` (503 carrying a typed store error's code) and `other` (anything else: a defect).
+ */
+export function sortAnswers(results) {
+  const sorted = { acked: [], typed: [], other: [] };
+  for (const r of results) {
+    if (r.status === 200 && typeof r.json?.eventId === 'string') sorted.acked.push(r);
+    else if (r.status === 503 && STORE_ERROR_CODES.has(r.json?.code)) sorted.typed.push(r);
+    else sorted.other.push({ i: r.i, status: r.status, body: r.error ? String(r.error) : r.text });
+  }
+  return sorted;
+}
