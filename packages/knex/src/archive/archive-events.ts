@@ -1,6 +1,9 @@
 import type { Knex } from 'knex';
 import { AbortedError, ArchiveError, AuditEventsError, ConfigurationError } from '@audit-events/core';
-import { isTransientError, quoteIdentifier, rawRows, toDbTimestamp, type DialectTraits } from '../sql/dialect.js';
+import { rawRows, type DialectTraits } from '../sql/dialect.js';
+import { quoteIdentifier } from '../sql/identifiers.js';
+import { toDbTimestamp } from '../sql/values.js';
+import { isTransientError } from '../sql/write-outcome.js';
 import { checkColumnName } from '../sql/identifiers.js';
 import { columnNames } from '../schema/ensure-schema.js';
 import { resolveCutoff } from './cutoff.js';

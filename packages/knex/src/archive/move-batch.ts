@@ -1,5 +1,7 @@
 import type { Knex } from 'knex';
-import { quoteIdentifier, rawRows, toDbTimestamp, type DialectTraits } from '../sql/dialect.js';
+import { rawRows, type DialectTraits } from '../sql/dialect.js';
+import { quoteIdentifier } from '../sql/identifiers.js';
+import { toDbTimestamp } from '../sql/values.js';
 
 /** What one archive run moves where: the columns both tables share, copied as they are. */
 export interface ArchivePlan {

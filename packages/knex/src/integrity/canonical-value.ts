@@ -1,4 +1,5 @@
-import { fromDbBoolean, fromDbJson, type DialectTraits } from '../sql/dialect.js';
+import { type DialectTraits } from '../sql/dialect.js';
+import { fromDbBoolean, fromDbJson } from '../sql/values.js';
 import { canonicalJson } from './canonical-json.js';
 
 /**

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { quoteIdentifier, rawRows, type DialectName } from '../sql/dialect.js';
+import { rawRows, type DialectName } from '../sql/dialect.js';
+import { quoteIdentifier } from '../sql/identifiers.js';
 import type { TablePlan } from './table-plan.js';
 
 export type ReadRow = Record<string, unknown>;

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { ConfigurationError } from '@audit-events/core';
-import { quoteIdentifier, splitTableName, type DialectName } from '../sql/dialect.js';
+import { type DialectName } from '../sql/dialect.js';
+import { quoteIdentifier, splitTableName } from '../sql/identifiers.js';
 import type { ValueKind } from './canonical-value.js';
 import { kindOfDbType, type RowLayout } from './row-layout.js';
 

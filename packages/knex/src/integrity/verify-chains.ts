@@ -1,7 +1,8 @@
 import type { KeyObject } from 'node:crypto';
 import type { Knex } from 'knex';
 import { AbortedError, ConfigurationError } from '@audit-events/core';
-import { quoteIdentifier, rawRows, type DialectTraits } from '../sql/dialect.js';
+import { rawRows, type DialectTraits } from '../sql/dialect.js';
+import { quoteIdentifier } from '../sql/identifiers.js';
 import { canonicalRead, type ValueKind } from './canonical-value.js';
 import { firstDuplicateKey } from './duplicate-keys.js';
 import { ChainCursor, nextBySeq, type ReadRow } from './chain-cursor.js';

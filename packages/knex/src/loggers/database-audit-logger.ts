@@ -1,8 +1,6 @@
 import { BufferedAuditLogger, ConfigurationError, EventRejectedError, type BufferedAuditLoggerOptions, type PermissionAuditEvent } from '@audit-events/core';
 import type { Knex } from 'knex';
 import { checkTableName } from '../sql/identifiers.js';
-import { auditLogDialect, MAX_STATEMENT_CHARS, type AuditLogDialect } from './audit-log-dialect.js';
-import { bindParameterLimit } from '../sql/dialect.js';
 import { DEFAULT_PERMISSION_AUDIT_TABLE, ensurePermissionAuditTable } from './permission-audit-table.js';
 import { toPermissionAuditRow, type PermissionAuditRow } from './permission-audit-rows.js';
 import { PERMISSION_MODEL_COLUMNS, permissionTableColumns } from './permission-table-upgrade.js';
@@ -12,6 +10,7 @@ import { HashChain, type ChainedWriteTarget } from '../integrity/chain-writer.js
 import { resolveIntegrity, type IntegrityOption } from '../integrity/integrity-options.js';
 import type { ChainHead, VerifyOptions, VerifyReport } from '../integrity/verify-report.js';
 import { chainedCreatedAt, permissionChainTarget, permissionLogChainHeads, verifyPermissionLog } from './permission-chain.js';
+import { dialectOf, probeDialect, type DialectName, type DialectTraits } from '../sql/dialect.js';
 
 type Row = Record<string, unknown>;
 
@@ -43,7 +42,7 @@ export interface DatabaseAuditLoggerOptions extends BufferedAuditLoggerOptions {
 export class DatabaseAuditLogger extends BufferedAuditLogger {
   readonly tableName: string;
   readonly #knex: Knex;
-  readonly #dialect: AuditLogDialect;
+  readonly #dialect: DialectName;
   readonly #createTable: boolean;
   readonly #chain: HashChain | null;
   readonly #chainTarget: ChainedWriteTarget<Row>;
@@ -56,7 +55,8 @@ export class DatabaseAuditLogger extends BufferedAuditLogger {
    */
   #mayBeStored = false;
   /** Learned on the first batch: SQLite's limit depends on its version (999 or 32 766). */
-  #bindLimit: number | null = null;
+  /** Probed on the first write, as the store probes them: bind and statement-size limits. */
+  #traits: DialectTraits | null = null;
 
   constructor(options: DatabaseAuditLoggerOptions) {
     if (options === null || typeof options !== 'object') {
@@ -66,7 +66,7 @@ export class DatabaseAuditLogger extends BufferedAuditLogger {
     if (typeof knex !== 'function' || typeof (knex as { schema?: unknown }).schema !== 'object') {
       throw new ConfigurationError('knex', 'must be a knex instance');
     }
-    const dialect = auditLogDialect(knex);
+    const dialect = dialectOf(knex);
     checkTableName(tableName);
     const chain = resolveIntegrity(integrity);
     super(buffered);
@@ -204,13 +204,18 @@ export class DatabaseAuditLogger extends BufferedAuditLogger {
 
   async #insert(rows: ReadonlyArray<PermissionAuditRow | Row>, onDuplicateId: 'reject' | 'ignore' = 'reject'): Promise<void> {
     // A failed probe leaves the limit unknown and fails this attempt; the batch is retried as usual.
-    this.#bindLimit ??= await bindParameterLimit(this.#knex, this.#dialect);
+    this.#traits ??= await probeDialect(this.#knex, this.#dialect);
     // Plain multi-row VALUES (not knex's SQLite `select … union all`, capped at 500 rows and
     // slower to compile); several statements run in one transaction, so a batch is all or nothing.
     const statements = planStatements(
       this.tableName,
       rows as readonly Row[],
-      { maxBindParameters: this.#bindLimit, maxStatementChars: MAX_STATEMENT_CHARS, onDuplicateId, idColumn: 'event_id' },
+      {
+        maxBindParameters: this.#traits.maxBindParameters,
+        maxStatementChars: this.#traits.maxStatementChars,
+        onDuplicateId,
+        idColumn: 'event_id',
+      },
       this.#dialect,
     );
     await runStatements({ knex: this.#knex, timeoutMs: 0, canCancelQueries: false }, statements);

@@ -1,6 +1,7 @@
 import { serializeEvent, type PermissionAuditEvent } from '@audit-events/core';
-import { clampJsonDepth, jsonDepth, maxJsonDepth, toDbJson, toDbString } from '../sql/dialect.js';
-import type { AuditLogDialect } from './audit-log-dialect.js';
+import { clampJsonDepth, jsonDepth, maxJsonDepth } from '../sql/json-depth.js';
+import { toDbJson, toDbString } from '../sql/values.js';
+import type { DialectName } from '../sql/dialect.js';
 
 /** One row of the permission audit table, as bound into an INSERT. */
 export interface PermissionAuditRow {
@@ -29,7 +30,7 @@ export interface PermissionAuditRow {
  * surrogate — from a request body in metadata, or a user name — cannot be stored by PostgreSQL,
  * and without it the whole batch failed and its events were lost.
  */
-export function toPermissionAuditRow(event: PermissionAuditEvent, dialect: AuditLogDialect): PermissionAuditRow {
+export function toPermissionAuditRow(event: PermissionAuditEvent, dialect: DialectName): PermissionAuditRow {
   const s = serializeEvent(event);
   return {
     event_id: s.event_id,
@@ -49,7 +50,7 @@ export function toPermissionAuditRow(event: PermissionAuditEvent, dialect: Audit
   };
 }
 
-function text(value: string | null, dialect: AuditLogDialect): string | null {
+function text(value: string | null, dialect: DialectName): string | null {
   return value === null ? null : toDbString(value, dialect);
 }
 
@@ -71,7 +72,7 @@ function utcText(date: Date): string {
  * and every decision in it; the too-deep subtrees are replaced by a marker instead, so the decision
  * and the rest of its metadata are kept.
  */
-function storableMetadata(metadata: unknown, dialect: AuditLogDialect): unknown {
+function storableMetadata(metadata: unknown, dialect: DialectName): unknown {
   const limit = maxJsonDepth(dialect);
   if (limit === Number.POSITIVE_INFINITY || jsonDepth(metadata, limit + 1) <= limit) return metadata;
   return clampJsonDepth(metadata, limit);

@@ -1,9 +1,9 @@
 import { checkTableName } from '../sql/identifiers.js';
 import type { Knex } from 'knex';
-import { listIndexes } from '../sql/dialect.js';
-import { auditLogDialect, type AuditLogDialect } from './audit-log-dialect.js';
+import { listIndexes } from '../sql/column-types.js';
 import { indexName } from './permission-index-name.js';
 import { addPermissionModelColumns, addPermissionModelIndexes, upgradePermissionAuditTable } from './permission-table-upgrade.js';
+import { dialectOf, type DialectName } from '../sql/dialect.js';
 
 export { indexName } from './permission-index-name.js';
 
@@ -32,7 +32,7 @@ export async function ensurePermissionAuditTable(
   options: { chainColumns?: boolean } = {},
 ): Promise<void> {
   checkTableName(tableName);
-  const dialect = auditLogDialect(knex);
+  const dialect = dialectOf(knex);
   const chained = options.chainColumns === true;
   if (await exists(knex, tableName)) {
     await upgradePermissionAuditTable(knex, tableName);
@@ -62,7 +62,7 @@ function exists(knex: Knex, tableName: string): Promise<boolean> {
   return knex.schema.withSchema(tableName.slice(0, dot)).hasTable(tableName.slice(dot + 1));
 }
 
-function define(t: Knex.CreateTableBuilder, knex: Knex, dialect: AuditLogDialect, tableName: string, chained: boolean): void {
+function define(t: Knex.CreateTableBuilder, knex: Knex, dialect: DialectName, tableName: string, chained: boolean): void {
   t.bigIncrements('id').primary();
   // SQLite has no CURRENT_TIMESTAMP(3); its CURRENT_TIMESTAMP is UTC text, like our timestamps.
   t.datetime('created_at', { precision: 3 })
@@ -97,7 +97,7 @@ function addChainColumns(t: Knex.TableBuilder, only: ReadonlySet<string> = new S
  * Adds the chain columns and their unique index to a table created before they existed. Each
  * step checks first and tolerates a concurrent process doing the same, like the CREATE above.
  */
-async function ensureChainColumns(knex: Knex, tableName: string, dialect: AuditLogDialect): Promise<void> {
+async function ensureChainColumns(knex: Knex, tableName: string, dialect: DialectName): Promise<void> {
   const dot = tableName.indexOf('.');
   const schema = dot === -1 ? undefined : tableName.slice(0, dot);
   const table = dot === -1 ? tableName : tableName.slice(dot + 1);
@@ -130,7 +130,7 @@ async function ensureChainColumns(knex: Knex, tableName: string, dialect: AuditL
   }
 }
 
-function json(t: Knex.CreateTableBuilder, dialect: AuditLogDialect, name: string): Knex.ColumnBuilder {
+function json(t: Knex.CreateTableBuilder, dialect: DialectName, name: string): Knex.ColumnBuilder {
   if (dialect === 'postgres') return t.jsonb(name);
   if (dialect === 'mysql') return t.json(name);
   return t.text(name);

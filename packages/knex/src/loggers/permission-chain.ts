@@ -6,11 +6,10 @@ import type { ChainedWriteTarget } from '../integrity/chain-writer.js';
 import { PERMISSION_LAYOUT } from '../integrity/row-layout.js';
 import { verifyChains } from '../integrity/verify-chains.js';
 import type { ChainHead, VerifyOptions, VerifyReport } from '../integrity/verify-report.js';
-import { dialectOf, probeDialect } from '../sql/dialect.js';
 import { checkTableName } from '../sql/identifiers.js';
 import { failedBeforeCommit } from '../sql/write-outcome.js';
-import type { AuditLogDialect } from './audit-log-dialect.js';
 import { DEFAULT_PERMISSION_AUDIT_TABLE } from './permission-audit-table.js';
+import { dialectOf, probeDialect, type DialectName } from '../sql/dialect.js';
 
 type Row = Record<string, unknown>;
 
@@ -18,14 +17,14 @@ type Row = Record<string, unknown>;
  * `created_at` of a chained row. Without integrity the database fills it at insert time; a hash
  * must cover it, so the logger binds it (the batch's time, in the same form as `timestamp`).
  */
-export function chainedCreatedAt(now: Date, dialect: AuditLogDialect): Date | string {
+export function chainedCreatedAt(now: Date, dialect: DialectName): Date | string {
   return dialect === 'postgres' ? now : now.toISOString().replace('T', ' ').slice(0, 23);
 }
 
 /** How DatabaseAuditLogger writes a chained batch into `tableName`. */
 export function permissionChainTarget(
   knex: Knex,
-  dialect: AuditLogDialect,
+  dialect: DialectName,
   tableName: string,
   write: (rows: Row[]) => Promise<void>,
 ): ChainedWriteTarget<Row> {

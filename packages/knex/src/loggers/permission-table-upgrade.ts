@@ -1,9 +1,10 @@
 import type { Knex } from 'knex';
 import { ConfigurationError } from '@audit-events/core';
-import { listIndexes, splitTableName } from '../sql/dialect.js';
+import { listIndexes } from '../sql/column-types.js';
+import { splitTableName } from '../sql/identifiers.js';
 import { checkTableName } from '../sql/identifiers.js';
-import { auditLogDialect } from './audit-log-dialect.js';
 import { indexName } from './permission-index-name.js';
+import { dialectOf } from '../sql/dialect.js';
 
 /**
  * Columns of the permission audit table added after its first release (issues 17 and 18), all
@@ -72,7 +73,7 @@ async function idempotent(step: () => Promise<unknown>, done: () => Promise<bool
  */
 export async function upgradePermissionAuditTable(knex: Knex, tableName: string): Promise<boolean> {
   checkTableName(tableName);
-  const dialect = auditLogDialect(knex);
+  const dialect = dialectOf(knex);
   const present = await permissionTableColumns(knex, tableName);
   if (present === null) return false;
   const { schema, table } = splitTableName(tableName);
@@ -114,7 +115,7 @@ export async function upgradePermissionAuditTable(knex: Knex, tableName: string)
  * it unverifiable, and event_id is what keeps retries from storing a decision twice.
  */
 export async function downgradePermissionAuditTables(knex: Knex, tableNames: readonly string[]): Promise<void> {
-  const dialect = auditLogDialect(knex);
+  const dialect = dialectOf(knex);
   const present: Array<{ tableName: string; columns: string[] }> = [];
   for (const tableName of tableNames) {
     const columns = await permissionTableColumns(knex, tableName);

@@ -1,4 +1,4 @@
-import type { AuditLogDialect } from './audit-log-dialect.js';
+import type { DialectName } from '../sql/dialect.js';
 
 /** SQLite result codes for a value or row the database will never take (constraint, type, size). */
 const SQLITE_CONTENT = /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG)/;
@@ -12,7 +12,7 @@ const SQLITE_CONTENT = /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG)/;
  * they concern the whole batch and are retried. A unique violation is one only without a hash
  * chain: with one it means another writer took the positions, which the chain resolves itself.
  */
-export function isRowContentError(err: unknown, dialect: AuditLogDialect, chained: boolean): boolean {
+export function isRowContentError(err: unknown, dialect: DialectName, chained: boolean): boolean {
   if (err === null || typeof err !== 'object') return false;
   const e = err as { code?: unknown; errno?: unknown; sqlState?: unknown; severity?: unknown; message?: unknown };
   if (dialect === 'sqlite') {

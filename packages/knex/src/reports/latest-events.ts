@@ -1,7 +1,9 @@
 import type { Knex } from 'knex';
 import { InvalidQueryError, type AuditEvent } from '@audit-events/core';
 import { DEFAULT_TABLE_NAME } from '../schema/schema-options.js';
-import { dialectOf, fromDbTimestamp, probeDialect, quoteIdentifier, rawRows } from '../sql/dialect.js';
+import { dialectOf, probeDialect, rawRows } from '../sql/dialect.js';
+import { quoteIdentifier } from '../sql/identifiers.js';
+import { fromDbTimestamp } from '../sql/values.js';
 import { checkTableName } from '../sql/identifiers.js';
 import { findEvents } from '../store/find-events.js';
 

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Tally, TallyColumn, TallyQuery } from '@audit-events/core';
-import { dialectOf, quoteIdentifier, rawRows, type DialectName } from '../sql/dialect.js';
+import { dialectOf, rawRows, type DialectName } from '../sql/dialect.js';
+import { quoteIdentifier } from '../sql/identifiers.js';
 import { checkTableName } from '../sql/identifiers.js';
 import { booleanEquals, bucketExpression, columnExpression, timeAggregate, timeBinding, timeOf } from './report-sql.js';
 

@@ -1,5 +1,6 @@
 import type { TallyColumn, TimeBucket } from '@audit-events/core';
-import { quoteIdentifier, type DialectName } from '../sql/dialect.js';
+import { type DialectName } from '../sql/dialect.js';
+import { quoteIdentifier } from '../sql/identifiers.js';
 
 /**
  * The SQL each dialect needs to compute, inside the database, what the NDJSON back end computes

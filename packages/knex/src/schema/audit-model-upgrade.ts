@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import { ConfigurationError } from '@audit-events/core';
-import { addColumn, dialectOf, listIndexes, splitTableName } from '../sql/dialect.js';
+import { addColumn, listIndexes } from '../sql/column-types.js';
+import { dialectOf } from '../sql/dialect.js';
+import { splitTableName } from '../sql/identifiers.js';
 import { AUDIT_MODEL_COLUMNS } from './columns.js';
 import { columnNames, idempotent } from './ensure-schema.js';
 import { auditModelIndexes } from './indexes.js';

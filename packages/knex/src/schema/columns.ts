@@ -1,4 +1,4 @@
-import type { ColumnSpec } from '../sql/dialect.js';
+import type { ColumnSpec } from '../sql/column-types.js';
 
 /** Column types an extra column may have (`id` is reserved for the primary key). */
 export type ExtraColumnType = 'string' | 'text' | 'integer' | 'bigint' | 'boolean' | 'json' | 'timestamp' | 'float';

@@ -1,14 +1,8 @@
 import type { Knex } from 'knex';
 import { ConfigurationError } from '@audit-events/core';
-import {
-  addColumn,
-  applyTableOptions,
-  dialectOf,
-  listIndexes,
-  splitTableName,
-  type ColumnSpec,
-  type DialectName,
-} from '../sql/dialect.js';
+import { addColumn, applyTableOptions, listIndexes, type ColumnSpec } from '../sql/column-types.js';
+import { dialectOf, type DialectName } from '../sql/dialect.js';
+import { splitTableName } from '../sql/identifiers.js';
 import { ARCHIVED_AT, EVENT_COLUMNS, INTEGRITY_COLUMNS } from './columns.js';
 import { indexesFor, type IndexSpec } from './indexes.js';
 import type { ResolvedSchema } from './schema-options.js';

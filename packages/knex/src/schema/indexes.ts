@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { splitTableName } from '../sql/dialect.js';
+import { splitTableName } from '../sql/identifiers.js';
 import type { ResolvedExtraColumn } from './schema-options.js';
 
 export interface IndexSpec {

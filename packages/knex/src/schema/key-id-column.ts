@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { ConfigurationError } from '@audit-events/core';
-import { splitTableName } from '../sql/dialect.js';
+import { splitTableName } from '../sql/identifiers.js';
 import { columnNames } from './ensure-schema.js';
 
 /** The writer-key column of keyed hash chains (issue 22): as long as chain_id. */

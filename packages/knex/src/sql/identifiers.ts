@@ -1,4 +1,5 @@
 import { InvalidIdentifierError } from '@audit-events/core';
+import type { DialectName } from './dialect.js';
 
 // Letters, digits and underscores, not starting with a digit, at most 63 characters (PostgreSQL's
 // limit, the smallest of the three dialects). An optional `schema.` prefix is allowed for tables.
@@ -18,4 +19,19 @@ export function checkTableName(name: unknown): string {
     throw new InvalidIdentifierError(name, 'table name');
   }
   return name;
+}
+
+/** Quotes a validated identifier (optionally `schema.table`); validation excludes quote characters. */
+export function quoteIdentifier(name: string, dialect: DialectName): string {
+  const q = dialect === 'mysql' ? '`' : '"';
+  return name
+    .split('.')
+    .map((part) => q + part + q)
+    .join('.');
+}
+
+/** Splits `schema.table` for the knex builders that take the schema separately. */
+export function splitTableName(name: string): { schema: string | undefined; table: string } {
+  const dot = name.indexOf('.');
+  return dot === -1 ? { schema: undefined, table: name } : { schema: name.slice(0, dot), table: name.slice(dot + 1) };
 }

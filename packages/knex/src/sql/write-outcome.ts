@@ -21,3 +21,17 @@ export function failedBeforeCommit(err: unknown, dialect: DialectName): boolean 
   if (dialect === 'mysql') return typeof e.sqlState === 'string' && e.sqlState.length === 5;
   return typeof e.severity === 'string' && typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code);
 }
+
+/**
+ * Errors a retry can cure: deadlocks, lock timeouts, serialization failures, SQLite's busy
+ * database, and unique violations from a concurrent run that archived the same row first.
+ */
+export function isTransientError(err: unknown, dialect: DialectName): boolean {
+  const e = err as { code?: unknown; errno?: unknown; message?: unknown } | null;
+  if (!e) return false;
+  const code = String(e.code ?? '');
+  if (dialect === 'postgres') return ['40001', '40P01', '55P03', '23505'].includes(code);
+  if (dialect === 'mysql') return [1213, 1205, 1062].includes(Number(e.errno));
+  // better-sqlite3 reports extended result codes (SQLITE_BUSY_SNAPSHOT), node-sqlite3 primary ones.
+  return /^SQLITE_(BUSY|LOCKED)(_|$)/.test(code) || /UNIQUE constraint failed/.test(String(e.message ?? ''));
+}

@@ -11,17 +11,9 @@ import {
   type JsonValue,
   type Outcome,
 } from '@audit-events/core';
-import {
-  jsonDepth,
-  maxJsonDepth,
-  fromDbJson,
-  fromDbTimestamp,
-  toDbJson,
-  toDbString,
-  toDbTimestamp,
-  type DialectName,
-  type DialectTraits,
-} from '../sql/dialect.js';
+import { type DialectName, type DialectTraits } from '../sql/dialect.js';
+import { jsonDepth, maxJsonDepth } from '../sql/json-depth.js';
+import { fromDbJson, fromDbTimestamp, toDbJson, toDbString, toDbTimestamp } from '../sql/values.js';
 import { checkColumnName } from '../sql/identifiers.js';
 import { STRING_LIMITS } from '../schema/columns.js';
 import type { ResolvedExtraColumn } from '../schema/schema-options.js';

@@ -1,15 +1,5 @@
-import {
-  fromDbBigint,
-  fromDbBoolean,
-  fromDbJson,
-  fromDbTimestamp,
-  toDbBoolean,
-  toDbJson,
-  toDbString,
-  toDbTimestamp,
-  type DialectName,
-  type DialectTraits,
-} from '../sql/dialect.js';
+import { type DialectName, type DialectTraits } from '../sql/dialect.js';
+import { fromDbBigint, fromDbBoolean, fromDbJson, fromDbTimestamp, toDbBoolean, toDbJson, toDbString, toDbTimestamp } from '../sql/values.js';
 import type { ResolvedExtraColumn } from '../schema/schema-options.js';
 
 const INT32_MIN = -(2 ** 31);

@@ -7,7 +7,8 @@ import {
   type EventPage,
   type EventQuery,
 } from '@audit-events/core';
-import { fromDbTimestamp, toDbString, toDbTimestamp, type DialectTraits } from '../sql/dialect.js';
+import { type DialectTraits } from '../sql/dialect.js';
+import { fromDbTimestamp, toDbString, toDbTimestamp } from '../sql/values.js';
 import { bigintAlias, rowToEvent, type EventRow, type RowContext } from './event-row.js';
 
 /**

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { quoteIdentifier, type DialectName } from '../sql/dialect.js';
+import { type DialectName } from '../sql/dialect.js';
+import { quoteIdentifier } from '../sql/identifiers.js';
 import type { EventRow } from '../store/event-row.js';
 
 export interface Statement {
