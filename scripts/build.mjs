@@ -43,17 +43,20 @@ const writeIfChanged = (file, text) => {
   writeFileSync(file, text);
 };
 
+// One ES module wrapper per entry point (`index`, and `internal` where a package has one).
 for (const p of packages) {
   const dist = join(root, 'packages', p, 'dist');
-  const cjsEntry = join(dist, 'cjs', 'index.js');
-  if (!existsSync(cjsEntry)) continue;
-  const names = Object.keys(require(cjsEntry)).filter((n) => n !== 'default' && n !== '__esModule');
-  mkdirSync(join(dist, 'esm'), { recursive: true });
-  const lines = ["import mod from '../cjs/index.js';"];
-  if (names.length > 0) lines.push(`export const { ${names.join(', ')} } = mod;`);
-  lines.push('export default mod;', '');
-  writeIfChanged(join(dist, 'esm', 'index.mjs'), lines.join('\n'));
-  writeIfChanged(join(dist, 'esm', 'index.d.mts'), "export * from '../cjs/index.js';\n");
+  for (const entry of ['index', 'internal']) {
+    const cjsEntry = join(dist, 'cjs', `${entry}.js`);
+    if (!existsSync(cjsEntry)) continue;
+    const names = Object.keys(require(cjsEntry)).filter((n) => n !== 'default' && n !== '__esModule');
+    mkdirSync(join(dist, 'esm'), { recursive: true });
+    const lines = [`import mod from '../cjs/${entry}.js';`];
+    if (names.length > 0) lines.push(`export const { ${names.join(', ')} } = mod;`);
+    lines.push('export default mod;', '');
+    writeIfChanged(join(dist, 'esm', `${entry}.mjs`), lines.join('\n'));
+    writeIfChanged(join(dist, 'esm', `${entry}.d.mts`), `export * from '../cjs/${entry}.js';\n`);
+  }
 }
 
 const rebuilt = all.filter((p) => stamp(p) !== before.get(p));

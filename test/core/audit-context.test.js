@@ -1,17 +1,8 @@
 // AuditContext's event methods without any framework: newEvent/save, createEvent,
 // createFieldsEvent, extraData ownership, and the typed errors for bad input.
 import { expect } from 'chai';
-import {
-  AuditContext,
-  InvalidEventError,
-  MemoryEventStore,
-  NoContentObjectError,
-  NoEventStoreError,
-  NotJsonSerializableError,
-  configureEventStore,
-  getEventStore,
-  isEventId,
-} from '@audit-events/core';
+import { AuditContext, InvalidEventError, MemoryEventStore, NoContentObjectError, NoEventStoreError, NotJsonSerializableError, configureEventStore, isEventId } from '@audit-events/core';
+import { getEventStore } from '@audit-events/core/internal';
 
 const order = { type: 'order', id: 1 };
 

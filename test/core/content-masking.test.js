@@ -2,21 +2,8 @@
 // item 9): one process-wide masking configuration (configureMasking), on by default, with an
 // explicit per-call opt-out ({ maskContent: false }) for apps that must store raw values.
 import { expect } from 'chai';
-import {
-  AuditContext,
-  ConfigurationError,
-  DEFAULT_MASKED_FIELDS,
-  EventDraft,
-  FieldMasker,
-  InvalidEventError,
-  MASK,
-  MemoryEventStore,
-  configureMasking,
-  getMasker,
-  runWithAuditContext,
-  getAuditContext,
-  resolveOptions,
-} from '@audit-events/core';
+import { AuditContext, ConfigurationError, DEFAULT_MASKED_FIELDS, EventDraft, FieldMasker, InvalidEventError, MASK, MemoryEventStore, configureMasking, getMasker, runWithAuditContext, getAuditContext } from '@audit-events/core';
+import { resolveOptions } from '@audit-events/core/internal';
 
 const order = { type: 'order', id: 1 };
 const BEARER = 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl';

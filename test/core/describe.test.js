@@ -1,7 +1,8 @@
 // How an event's content object becomes (contentType, objectId): explicit { type, id }, a static
 // auditType, an instance auditType, the class name; string, numeric and bigint ids alike.
 import { expect } from 'chai';
-import { AuditContext, MemoryEventStore, NoContentObjectError, describeContentObject } from '@audit-events/core';
+import { AuditContext, MemoryEventStore, NoContentObjectError } from '@audit-events/core';
+import { describeContentObject } from '@audit-events/core/internal';
 
 class Invoice {
   constructor(id) {

@@ -1,19 +1,7 @@
 // The framework-independent part of auditEventsRouter: query parsing and router options.
 import { expect } from 'chai';
-import {
-  ConfigurationError,
-  InvalidQueryError,
-  InvalidScopeError,
-  MemoryEventStore,
-  applyScope,
-  checkScope,
-  decodeCursor,
-  parseTimeBound,
-  encodeCursor,
-  normalizeQuery,
-  parseListingQuery,
-  resolveRouterOptions,
-} from '@audit-events/core';
+import { ConfigurationError, InvalidQueryError, InvalidScopeError, MemoryEventStore, parseTimeBound } from '@audit-events/core';
+import { applyScope, checkScope, decodeCursor, encodeCursor, normalizeQuery, parseListingQuery, resolveRouterOptions } from '@audit-events/core/internal';
 
 describe('event listing query', () => {
   it('turns query-string values into an EventQuery with dates and a bounded default limit', () => {

@@ -2,7 +2,8 @@
 // more than the limit, the truncation marker and its masked preview stay; and an over-long key is
 // not examined character by character.
 import { expect } from 'chai';
-import { createRequestContext, FieldMasker, MASK, resolveOptions } from '@audit-events/core';
+import { FieldMasker, MASK } from '@audit-events/core';
+import { createRequestContext, resolveOptions } from '@audit-events/core/internal';
 
 function contextFor(body, options = {}, headers = {}) {
   const snap = {

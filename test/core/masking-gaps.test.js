@@ -2,7 +2,8 @@
 // pairs, secret-looking values under innocuous keys, string bodies and identity-proxy headers;
 // and the ordinary keys that must stay readable.
 import { expect } from 'chai';
-import { createRequestContext, FieldMasker, MASK, pickHeaders, resolveOptions } from '@audit-events/core';
+import { FieldMasker, MASK } from '@audit-events/core';
+import { createRequestContext, pickHeaders, resolveOptions } from '@audit-events/core/internal';
 
 const masker = new FieldMasker();
 

@@ -1,7 +1,8 @@
 // The stored URL is masked with exactly the key rules of bodies (issue 16, item 4), in linear time
 // with the query read up to a cap (item 5: `[[[[…` request lines were quadratic).
 import { expect } from 'chai';
-import { FieldMasker, MASK, maskUrl } from '@audit-events/core';
+import { FieldMasker, MASK } from '@audit-events/core';
+import { maskUrl } from '@audit-events/core/internal';
 import { NEWLY_MASKED_KEYS } from './masking-gaps.test.js';
 
 const masker = new FieldMasker();

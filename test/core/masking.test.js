@@ -1,7 +1,8 @@
 // Masking: case-insensitive, separator-insensitive, at any depth, key kept with a fixed mask; in
 // bodies, query params, URLs and headers.
 import { expect } from 'chai';
-import { DEFAULT_MASKED_FIELDS, FieldMasker, MASK, maskUrl, pickHeaders } from '@audit-events/core';
+import { DEFAULT_MASKED_FIELDS, FieldMasker, MASK } from '@audit-events/core';
+import { maskUrl, pickHeaders } from '@audit-events/core/internal';
 
 describe('masking', () => {
   const masker = new FieldMasker();

@@ -1,16 +1,8 @@
 // Core's framework-independent capture: a RequestSnapshot → AuditContext, with lazy body, query
 // and user (so middleware order does not matter), and the URL/IP helpers it relies on.
 import { expect } from 'chai';
-import {
-  INVALID_HOST,
-  absoluteUrl,
-  createRequestContext,
-  normalizeIp,
-  pathOf,
-  resolveOptions,
-  resolveRequestId,
-  safeHost,
-} from '@audit-events/core';
+import { safeHost } from '@audit-events/core';
+import { INVALID_HOST, absoluteUrl, createRequestContext, normalizeIp, pathOf, resolveOptions, resolveRequestId } from '@audit-events/core/internal';
 
 function snapshot(overrides = {}) {
   const state = { body: undefined, query: {}, user: undefined };

@@ -2,7 +2,8 @@
 // well formed; otherwise the server's own id is used and the client's, when printable ASCII of at
 // most 128 characters, is kept apart as clientRequestId (content / metadata `client_request_id`).
 import { expect } from 'chai';
-import { AuditContext, CLIENT_REQUEST_ID_KEY, MemoryEventStore, resolveRequestIds } from '@audit-events/core';
+import { AuditContext, MemoryEventStore } from '@audit-events/core';
+import { CLIENT_REQUEST_ID_KEY, resolveRequestIds } from '@audit-events/core/internal';
 
 const UUID7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const trusted = { fromTrustedProxy: true };

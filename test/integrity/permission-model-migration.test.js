@@ -8,7 +8,8 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { AuditContext, ConfigurationError, createPermissionAuditEvent, enrichEvent } from '@audit-events/core';
+import { AuditContext, ConfigurationError, createPermissionAuditEvent } from '@audit-events/core';
+import { enrichEvent } from '@audit-events/core/internal';
 import { DatabaseAuditLogger, verifyPermissionLog } from '@audit-events/knex';
 import { dbUrl, runCli } from '../cli/harness.js';
 import { forEachDialect, uniqueTable } from '../helpers/databases.js';

@@ -4,16 +4,8 @@ import { expect } from 'chai';
 import express from 'express';
 import request from 'supertest';
 import { context, trace } from '@opentelemetry/api';
-import {
-  AuditContext,
-  MemoryAuditLogger,
-  MemoryEventStore,
-  activeTraceIds,
-  configureAuditLogger,
-  emitPermissionAuditEvent,
-  getAuditContext,
-  runWithAuditContext,
-} from '@audit-events/core';
+import { AuditContext, MemoryAuditLogger, MemoryEventStore, configureAuditLogger, emitPermissionAuditEvent, getAuditContext, runWithAuditContext } from '@audit-events/core';
+import { activeTraceIds } from '@audit-events/core/internal';
 import { auditContext } from '@audit-events/express';
 import { startNode } from '../helpers/child-process.js';
 import { installContextManager, newIds, withSpan } from './support.js';

@@ -1,17 +1,6 @@
 import { expect } from 'chai';
-import {
-  InvalidEventError,
-  NotJsonSerializableError,
-  PERMISSION_ACTIONS,
-  createPermissionAuditEvent,
-  formatTimestamp,
-  isEventId,
-  isPermissionAuditEvent,
-  permissionEventId,
-  serializeEvent,
-  serializeEventLine,
-  UNSERIALIZABLE_METADATA_KEY,
-} from '@audit-events/core';
+import { InvalidEventError, NotJsonSerializableError, PERMISSION_ACTIONS, createPermissionAuditEvent, isEventId, isPermissionAuditEvent, permissionEventId, serializeEvent, serializeEventLine, UNSERIALIZABLE_METADATA_KEY } from '@audit-events/core';
+import { formatTimestamp } from '@audit-events/core/internal';
 
 describe('PermissionAuditEvent', () => {
   it('has general_manager actions', () => {

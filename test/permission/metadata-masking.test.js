@@ -5,24 +5,8 @@ import { expect } from 'chai';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  AuditContext,
-  DEFAULT_MASKED_FIELDS,
-  FieldMasker,
-  FileAuditLogger,
-  MASK,
-  MemoryAuditLogger,
-  UNSERIALIZABLE_METADATA_KEY,
-  configureAuditLogger,
-  configureMasking,
-  createPermissionAuditEvent,
-  definePermission,
-  emitPermissionAuditEvent,
-  enrichEvent,
-  runWithAuditContext,
-  serializeEvent,
-  serializeEventLine,
-} from '@audit-events/core';
+import { AuditContext, DEFAULT_MASKED_FIELDS, FieldMasker, FileAuditLogger, MASK, MemoryAuditLogger, UNSERIALIZABLE_METADATA_KEY, configureAuditLogger, configureMasking, createPermissionAuditEvent, definePermission, emitPermissionAuditEvent, runWithAuditContext, serializeEvent, serializeEventLine } from '@audit-events/core';
+import { enrichEvent } from '@audit-events/core/internal';
 
 const decision = (metadata) => ({ action: 'update', attributes: ['status'], granted: true, manager: 'Order', metadata });
 

@@ -1,17 +1,6 @@
 import { expect } from 'chai';
-import {
-  AuditContext,
-  ConfigurationError,
-  MUTATE_ATTRIBUTE,
-  PermissionCheckError,
-  captureAuditEvents,
-  configureAuditLogger,
-  defineMutationPermission,
-  definePermission,
-  registerPermissionRule,
-  runWithAuditContext,
-  serializeEvent,
-} from '@audit-events/core';
+import { AuditContext, ConfigurationError, PermissionCheckError, captureAuditEvents, configureAuditLogger, defineMutationPermission, definePermission, registerPermissionRule, runWithAuditContext, serializeEvent } from '@audit-events/core';
+import { MUTATE_ATTRIBUTE } from '@audit-events/core/internal';
 
 const alice = { id: 1, username: 'alice' };
 const bob = { id: 2, username: 'bob' };

@@ -3,19 +3,8 @@
 // and never overrides what the caller set.
 import { warningsDuring } from '../helpers/output-capture.js';
 import { expect } from 'chai';
-import {
-  AuditContext,
-  ConfigurationError,
-  DEPLOYMENT_ENV,
-  MemoryAuditLogger,
-  configureAuditLogger,
-  configureDeployment,
-  currentDeployment,
-  deploymentMetadata,
-  emitPermissionAuditEvent,
-  runWithAuditContext,
-  serializeEvent,
-} from '@audit-events/core';
+import { AuditContext, ConfigurationError, MemoryAuditLogger, configureAuditLogger, configureDeployment, emitPermissionAuditEvent, runWithAuditContext, serializeEvent } from '@audit-events/core';
+import { DEPLOYMENT_ENV, currentDeployment, deploymentMetadata } from '@audit-events/core/internal';
 
 describe('deployment metadata', () => {
   let memory;

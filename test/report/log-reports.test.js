@@ -5,17 +5,8 @@ import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  InvalidQueryError,
-  defineBypassReport,
-  defineDeniedReport,
-  defineRegressionReport,
-  defineTimelineReport,
-  readPermissionLog,
-  runReport,
-  runReports,
-  toReportableEvent,
-} from '@audit-events/core';
+import { InvalidQueryError, defineBypassReport, defineDeniedReport, defineRegressionReport, defineTimelineReport, readPermissionLog, runReport, runReports } from '@audit-events/core';
+import { toReportableEvent } from '@audit-events/core/internal';
 import { EXPECTED, XSS_MANAGER } from '../fixtures/report/decisions.js';
 import { tempDir, writeFixtureLog } from './support.js';
 

@@ -1,7 +1,8 @@
 // newEventId(now): UUID version 7 with a 12-bit counter (RFC 9562 method 1). The counter holds
 // 4096 ids per millisecond; the 4097th borrows the next millisecond so ids stay strictly increasing.
 import assert from 'node:assert/strict';
-import { eventIdTime, isEventId, newEventId } from '@audit-events/core';
+import { isEventId, newEventId } from '@audit-events/core';
+import { eventIdTime } from '@audit-events/core/internal';
 
 /** The 12-bit counter in rand_a (the 3 hex digits after the version nibble). */
 function counterOf(id) {

@@ -1,4 +1,5 @@
-import { resolveRouterOptions, respondToEvent, respondToListing, type EventsRouterOptions, type ListingResponse } from '@audit-events/core';
+import { type EventsRouterOptions, type ListingResponse } from '@audit-events/core';
+import { resolveRouterOptions, respondToEvent, respondToListing } from '@audit-events/core/internal';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
 /** The options of the Express `auditEventsRouter` (the Koa package's counterpart: KoaEventsRouterOptions). */

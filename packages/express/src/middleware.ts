@@ -1,12 +1,5 @@
-import {
-  bindRequestBody,
-  createRequestContext,
-  resolveOptions,
-  runWithAuditContext,
-  setHeaderUnlessSent,
-  type AuditContext,
-  type AuditContextOptions,
-} from '@audit-events/core';
+import { runWithAuditContext, type AuditContext, type AuditContextOptions } from '@audit-events/core';
+import { bindRequestBody, createRequestContext, resolveOptions, setHeaderUnlessSent } from '@audit-events/core/internal';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { readExpressRequest } from './request-snapshot.js';
 import './request-type.js';

@@ -1,4 +1,5 @@
-import { absoluteUrl, pathOf, type RequestSnapshot } from '@audit-events/core';
+import { type RequestSnapshot } from '@audit-events/core';
+import { absoluteUrl, pathOf } from '@audit-events/core/internal';
 import type { Socket } from 'node:net';
 import type { Request } from 'express';
 

@@ -1,4 +1,5 @@
-import { ConfigurationError, resolveRouterOptions, respondToEvent, respondToListing, type EventsRouterOptions } from '@audit-events/core';
+import { ConfigurationError, type EventsRouterOptions } from '@audit-events/core';
+import { resolveRouterOptions, respondToEvent, respondToListing } from '@audit-events/core/internal';
 import type { Context, Middleware, Next } from 'koa';
 
 /** The options of the Koa `auditEventsRouter` (the Express package's counterpart: ExpressEventsRouterOptions). */

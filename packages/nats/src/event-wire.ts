@@ -1,13 +1,5 @@
-import {
-  checkAction,
-  checkActorType,
-  checkOutcome,
-  checkReason,
-  checkTenantId,
-  defaultActorType,
-  isEventId,
-  type AuditEvent,
-} from '@audit-events/core';
+import { isEventId, type AuditEvent } from '@audit-events/core';
+import { checkAction, checkActorType, checkOutcome, checkReason, checkTenantId, defaultActorType } from '@audit-events/core/internal';
 
 /** Event JSON on the wire: the AuditEvent with `createdAt` as ISO 8601 text. */
 export function encodeEvent(event: AuditEvent): Uint8Array {

@@ -1,16 +1,5 @@
-import {
-  ConfigurationError,
-  InvalidEventError,
-  InvalidQueryError,
-  StoreClosedError,
-  StoreWriteError,
-  isEventId,
-  rejectUnknownOptions,
-  type AuditEvent,
-  type EventPage,
-  type EventQuery,
-  type EventStore,
-} from '@audit-events/core';
+import { ConfigurationError, InvalidEventError, InvalidQueryError, StoreClosedError, StoreWriteError, isEventId, type AuditEvent, type EventPage, type EventQuery, type EventStore } from '@audit-events/core';
+import { rejectUnknownOptions } from '@audit-events/core/internal';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
 import { openConnection, type ConnectionOption } from './connection.js';

@@ -6,7 +6,8 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import request from 'supertest';
-import { AuditContext, InvalidQueryError, encodeCursor } from '@audit-events/core';
+import { AuditContext, InvalidQueryError } from '@audit-events/core';
+import { encodeCursor } from '@audit-events/core/internal';
 import { KnexEventStore } from '@audit-events/knex';
 import { forEachDialect, uniqueTable } from '../databases.js';
 

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { DEFAULT_DENIED_BY, defineDeniedReport } from '@audit-events/core';
+import { defineDeniedReport } from '@audit-events/core';
+import { DEFAULT_DENIED_BY } from '@audit-events/core/internal';
 import type { CommandContext } from '../command-context.js';
 import { registerCountReport } from './report-count.js';
 

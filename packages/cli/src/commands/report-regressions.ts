@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { DEFAULT_REGRESSION_THRESHOLD, defineRegressionReport, type RegressionReport } from '@audit-events/core';
+import { defineRegressionReport, type RegressionReport } from '@audit-events/core';
+import { DEFAULT_REGRESSION_THRESHOLD } from '@audit-events/core/internal';
 import type { CommandContext } from '../command-context.js';
 import { ExitCode } from '../exit-codes.js';
 import { count } from '../plural.js';

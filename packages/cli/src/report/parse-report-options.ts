@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from 'commander';
-import { checkGroupKeys, GROUP_KEYS, parseTimeBound, type GroupKey } from '@audit-events/core';
+import { parseTimeBound, type GroupKey } from '@audit-events/core';
+import { checkGroupKeys, GROUP_KEYS } from '@audit-events/core/internal';
 
 /**
  * `--since` / `--until`: an ISO date (`2025-03-01`, UTC midnight), an ISO date-time (`2025-03-01T12:00`,

@@ -1,16 +1,5 @@
-import {
-  ACTOR_TYPES,
-  OUTCOMES,
-  DEFAULT_OUTCOME,
-  MAX_REASON_LENGTH,
-  defaultActorType,
-  isEventId,
-  type ActorType,
-  type AuditEvent,
-  type JsonObject,
-  type JsonValue,
-  type Outcome,
-} from '@audit-events/core';
+import { ACTOR_TYPES, OUTCOMES, isEventId, type ActorType, type AuditEvent, type JsonObject, type JsonValue, type Outcome } from '@audit-events/core';
+import { DEFAULT_OUTCOME, MAX_REASON_LENGTH, defaultActorType } from '@audit-events/core/internal';
 import { type DialectName, type DialectTraits } from '../sql/dialect.js';
 import { jsonDepth, maxJsonDepth } from '../sql/json-depth.js';
 import { fromDbJson, fromDbTimestamp, toDbJson, toDbString, toDbTimestamp } from '../sql/values.js';

@@ -1,12 +1,6 @@
 import type { Knex } from 'knex';
-import {
-  DEFAULT_OUTCOME,
-  encodeCursor,
-  normalizeQuery,
-  type ActorType,
-  type EventPage,
-  type EventQuery,
-} from '@audit-events/core';
+import { type ActorType, type EventPage, type EventQuery } from '@audit-events/core';
+import { DEFAULT_OUTCOME, encodeCursor, normalizeQuery } from '@audit-events/core/internal';
 import { type DialectTraits } from '../sql/dialect.js';
 import { fromDbTimestamp, toDbString, toDbTimestamp } from '../sql/values.js';
 import { bigintAlias, rowToEvent, type EventRow, type RowContext } from './event-row.js';

@@ -1,4 +1,5 @@
-import { ConfigurationError, rejectUnknownOptions } from '@audit-events/core';
+import { ConfigurationError } from '@audit-events/core';
+import { rejectUnknownOptions } from '@audit-events/core/internal';
 import { resolveSchema, type ResolvedSchema, type SchemaOptions } from '../schema/schema-options.js';
 import { resolveIntegrity, type IntegrityOption, type ResolvedIntegrity } from '../integrity/integrity-options.js';
 import type { RowMapper } from './event-row.js';
