@@ -20,7 +20,8 @@ export type AuditErrorCode =
   | 'AUDIT_DB_UNREACHABLE'
   | 'AUDIT_SHUTDOWN_INCOMPLETE'
   | 'AUDIT_BAD_INPUT'
-  | 'AUDIT_EVENT_REJECTED';
+  | 'AUDIT_EVENT_REJECTED'
+  | 'AUDIT_EXPORT_FAILED';
 
 export class AuditEventsError extends Error {
   readonly code: AuditErrorCode;
@@ -253,5 +254,15 @@ export class ShutdownError extends AuditEventsError {
       .join('; ');
     super('AUDIT_SHUTDOWN_INCOMPLETE', `Audit shutdown incomplete: ${list}`);
     this.failures = failures;
+  }
+}
+
+/**
+ * An export cannot go on: its keyset position stopped advancing, which only rows the store did not
+ * write can cause (a created_at the driver does not return exactly, e.g. text in a SQLite column).
+ */
+export class ExportError extends AuditEventsError {
+  constructor(message: string) {
+    super('AUDIT_EXPORT_FAILED', message);
   }
 }

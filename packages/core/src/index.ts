@@ -16,6 +16,7 @@ export {
   InvalidEventError,
   DatabaseUnreachableError,
   ShutdownError,
+  ExportError,
   InvalidInputError,
   EventRejectedError,
   CheckInputRejectedError,
@@ -62,6 +63,8 @@ export {
   MAX_PAGE_SIZE,
 } from './store/query.js';
 export type { NormalizedQuery, CursorPosition } from './store/query.js';
+export { normalizeExportQuery, compareOldestFirst, DEFAULT_EXPORT_PAGE_SIZE, MAX_EXPORT_PAGE_SIZE } from './store/export-query.js';
+export type { ExportQuery, NormalizedExportQuery } from './store/export-query.js';
 
 export { createRequestContext, maskUrl } from './request/capture.js';
 export type { RequestSnapshot } from './request/capture.js';

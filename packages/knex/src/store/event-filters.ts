@@ -1,0 +1,32 @@
+import type { Knex } from 'knex';
+import { InvalidQueryError, type NormalizedQuery } from '@audit-events/core';
+import { toDbString, toDbTimestamp, type DialectTraits } from '../sql/dialect.js';
+
+/** The column each equality filter of a normalized query compares. */
+const EQUALITY_COLUMNS: Readonly<Record<string, string>> = {
+  contentType: 'content_type',
+  objectId: 'object_id',
+  userId: 'user_id',
+  requestId: 'request_id',
+};
+
+/**
+ * Adds a query's filters (everything but the page position) to a SELECT. A filter this function
+ * does not know is refused rather than skipped: skipping it would widen an export silently.
+ */
+export function applyEventFilters(
+  builder: Knex.QueryBuilder,
+  filters: Omit<NormalizedQuery, 'limit' | 'after'>,
+  traits: DialectTraits,
+): void {
+  for (const [key, value] of Object.entries(filters)) {
+    if (value === undefined) continue;
+    if (key === 'since') builder.where('created_at', '>=', toDbTimestamp(value as Date, traits.name));
+    else if (key === 'until') builder.where('created_at', '<', toDbTimestamp(value as Date, traits.name));
+    else {
+      const column = EQUALITY_COLUMNS[key];
+      if (column === undefined) throw new InvalidQueryError(`the store cannot filter by ${key}`);
+      builder.where(column, toDbString(String(value), traits.name));
+    }
+  }
+}
