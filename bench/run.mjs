@@ -18,6 +18,7 @@ const suites = {
   archive: () => lazy('./suites/archive.mjs', 'archive')({ quick }),
   memory: () => lazy('./suites/memory.mjs', 'memory')({ quick }),
   integrity: () => lazy('./suites/integrity.mjs', 'integrity')({ quick }),
+  export: () => lazy('./suites/export.mjs', 'exportSuite')({ quick }),
 };
 const SUITE_NAMES = Object.keys(suites);
 const USAGE =
