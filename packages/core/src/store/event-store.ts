@@ -1,3 +1,4 @@
+import type { ActorType, Outcome } from '../events/audit-model.js';
 import type { AuditEvent } from '../events/types.js';
 import type { ExportQuery } from './export-query.js';
 
@@ -7,6 +8,12 @@ export interface EventQuery {
   objectId?: string | number;
   userId?: string | number;
   requestId?: string;
+  tenantId?: string;
+  action?: string;
+  outcome?: Outcome;
+  actorType?: ActorType;
+  /** One event by its id (a UUID); with the other filters, it must match them too. */
+  id?: string;
   /** Inclusive lower bound on createdAt. */
   since?: Date;
   /** Exclusive upper bound on createdAt. */
