@@ -59,6 +59,15 @@ forEachDialect('cli: export', (ctx, dialect) => {
       method: '\tPOST',
     });
     await store.save(events);
+    // Audit-model values on a few live rows (the columns added as the upgrade migration does).
+    for (const t of [table, archiveTable]) {
+      for (const [column, length] of [['tenant_id', 255], ['action', 200], ['outcome', 16], ['actor_type', 16]]) {
+        if (!(await ctx.knex.schema.hasColumn(t, column))) await ctx.knex.schema.alterTable(t, (b) => b.string(column, length).nullable());
+      }
+    }
+    for (const i of [12, 13, 14]) {
+      await ctx.knex(table).where('id', events[i].id).update({ tenant_id: 'acme', action: 'order.deleted', outcome: i === 14 ? 'success' : 'denied', actor_type: 'api_key' });
+    }
     // The first ten move to the archive.
     await store.archive({ olderThan: new Date(BASE + 10 * 60_000) });
     await store.close();
@@ -92,6 +101,16 @@ forEachDialect('cli: export', (ctx, dialect) => {
     expect(none.code).to.equal(0);
     expect(none.stdout).to.equal('');
     expect(none.stderr).to.equal('exported 0 events\n');
+  });
+
+  it('filters by tenant, action, outcome and actor type', async () => {
+    const r = await runCli(['export', ...tableArgs(), '--tenant-id', 'acme', '--outcome', 'denied', '--action', 'order.deleted', '--actor-type', 'api_key']);
+    expect(r.code, r.stderr).to.equal(0);
+    const lines = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((e) => e.id)).to.deep.equal([events[12].id, events[13].id]);
+    expect(lines[0]).to.include({ tenantId: 'acme', outcome: 'denied', action: 'order.deleted', actorType: 'api_key' });
+    const successes = await runCli(['export', ...tableArgs(), '--outcome', 'success']);
+    expect(successes.stderr).to.equal('exported 28 events\n');
   });
 
   it('masks URL credentials in the output, as every CLI line is', async () => {

@@ -114,7 +114,7 @@ async function html(values: HtmlValues, ctx: CommandContext): Promise<number> {
         ? 'no permission decisions'
         : `${count(totals.decisions, 'decision')} (${totals.denied} denied, ${count(totals.bypassed, 'bypass', 'bypasses')})`,
     ];
-    if (!('note' in data.requestSummary)) parts.push(count(data.requestSummary.total, 'request event'));
+    if (!('note' in data.requestSummary) && data.requestSummary.total > 0) parts.push(count(data.requestSummary.total, 'request event'));
     if (types !== null) parts.push(types === 0 ? 'no request events' : `latest request events of ${count(types, 'content type')}`);
     ctx.out(`wrote ${out}: ${parts.join(', ')}`);
   }

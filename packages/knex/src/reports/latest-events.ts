@@ -3,7 +3,8 @@ import { InvalidQueryError, normalizeQuery, type AuditEvent, type EventQuery } f
 import { DEFAULT_TABLE_NAME } from '../schema/schema-options.js';
 import { dialectOf, fromDbTimestamp, probeDialect, quoteIdentifier, rawRows, toDbString, toDbTimestamp } from '../sql/dialect.js';
 import { checkTableName } from '../sql/identifiers.js';
-import { findEvents } from '../store/find-events.js';
+import { applyEventFilters } from '../store/event-filters.js';
+import { rowToEvent, type EventRow } from '../store/event-row.js';
 
 export interface LatestEventsOptions {
   /** The request events table. Default `audit_events`. */
@@ -74,8 +75,13 @@ export async function latestEventsByContentType(knex: Knex, options: LatestEvent
   const out: ContentTypeEvents[] = [];
   for (const type of types) {
     const contentType = String(type['t']);
-    const page = await findEvents(knex, tableName, { ...filters, contentType, limit: perType }, rows, traits);
-    out.push({ contentType, total: Number(type['n']), lastAt: fromDbTimestamp(type['last_at']), events: page.events });
+    // The store's filters (applyEventFilters refuses one it does not know: a tenant filter must
+    // never be dropped), newest first, through the store's row mapping.
+    const { limit: _limit, after: _after, ...checked } = normalizeQuery({ ...filters, contentType });
+    const builder = knex(tableName).select('*');
+    applyEventFilters(builder, checked, traits);
+    const found = (await builder.orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(perType)) as EventRow[];
+    out.push({ contentType, total: Number(type['n']), lastAt: fromDbTimestamp(type['last_at']), events: found.map((row) => rowToEvent(row, rows, traits)) });
   }
   return out;
 }

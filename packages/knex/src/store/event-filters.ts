@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { InvalidQueryError, type NormalizedQuery } from '@audit-events/core';
+import { DEFAULT_OUTCOME, InvalidQueryError, type NormalizedQuery } from '@audit-events/core';
 import { toDbString, toDbTimestamp, type DialectTraits } from '../sql/dialect.js';
 
 /** The column each equality filter of a normalized query compares. */
@@ -8,6 +8,9 @@ const EQUALITY_COLUMNS: Readonly<Record<string, string>> = {
   objectId: 'object_id',
   userId: 'user_id',
   requestId: 'request_id',
+  tenantId: 'tenant_id',
+  action: 'action',
+  id: 'id',
 };
 
 /**
@@ -23,7 +26,16 @@ export function applyEventFilters(
     if (value === undefined) continue;
     if (key === 'since') builder.where('created_at', '>=', toDbTimestamp(value as Date, traits.name));
     else if (key === 'until') builder.where('created_at', '<', toDbTimestamp(value as Date, traits.name));
-    else {
+    else if (key === 'outcome') {
+      // Rows from before the outcome column read as 'success' (see rowToEvent): match them too.
+      if (value === DEFAULT_OUTCOME) builder.where((b) => b.where('outcome', value).orWhereNull('outcome'));
+      else builder.where('outcome', value as string);
+    } else if (key === 'actorType') {
+      // Rows without an actor type read as 'user' with a user id and 'anonymous' without one.
+      const derived = value === 'user' ? 'whereNotNull' : value === 'anonymous' ? 'whereNull' : null;
+      if (derived === null) builder.where('actor_type', value as string);
+      else builder.where((b) => b.where('actor_type', value as string).orWhere((old) => old.whereNull('actor_type')[derived]('user_id')));
+    } else {
       const column = EQUALITY_COLUMNS[key];
       if (column === undefined) throw new InvalidQueryError(`the store cannot filter by ${key}`);
       builder.where(column, toDbString(String(value), traits.name));

@@ -1,7 +1,7 @@
 import type { AuditEvent } from '@audit-events/core';
 import type { EventCount, RequestEventSummary } from '@audit-events/knex';
 import { escapeHtml } from './escape.js';
-import { time, total } from './html-sections.js';
+import { time } from './html-sections.js';
 
 /** The request-events summary, or why there is none (no events table). */
 export type RequestSummaryData = (RequestEventSummary & { table: string }) | { note: string };
@@ -25,8 +25,8 @@ export function requestSummarySection(summary: RequestSummaryData): string[] {
   const unsuccessful = summary.unsuccessfulTotal;
   out.push(
     '<ul class="totals" id="request-totals">',
-    total('events', 'Request events', summary.total),
-    total('denied', 'Denied or failed', unsuccessful),
+    requestTotal('events', 'Request events', summary.total),
+    requestTotal('denied', 'Denied or failed', unsuccessful),
     '</ul>',
   );
   if (summary.total === 0) return [...out, `<p class="empty">${escapeHtml(summary.table)} holds no events in this window.</p>`, '</section>'];
@@ -35,6 +35,11 @@ export function requestSummarySection(summary: RequestSummaryData): string[] {
   out.push('</div>', '<h3>Denied and failed request events</h3>');
   out.push(unsuccessfulTable(summary.unsuccessful, unsuccessful), '</section>');
   return out;
+}
+
+/** A totals box of this section (its own data attribute: the decisions' totals are checked apart). */
+function requestTotal(cls: string, label: string, value: number): string {
+  return `<li class="${cls}" data-request-total="${cls}" data-count="${value}"><b>${value}</b>${escapeHtml(label)}</li>`;
 }
 
 function countTable(key: string, title: string, none: string, rows: readonly EventCount[]): string {
