@@ -124,6 +124,18 @@ describe('emitPermissionAuditEvent / configureAuditLogger', () => {
       expect(outside.metadata).to.equal(null);
     });
 
+    it('keeps the decision\'s id through enrichment (request fields, user, masking): one decision, one event_id', () => {
+      const memory = new MemoryAuditLogger();
+      configureAuditLogger(memory);
+      const event = createPermissionAuditEvent({ action: 'update', granted: false, metadata: { password: 'hunter2' } });
+      runWithAuditContext(context(), () => emitPermissionAuditEvent(event));
+      const [logged] = memory.events;
+      expect(logged).to.not.equal(event); // enriched: a new object…
+      expect(logged.id).to.equal(event.id); // …for the same decision
+      expect(memory.serialized()[0]).to.include({ event_id: event.id, user_id: '9' });
+      expect(memory.serialized()[0].metadata.password).to.not.equal('hunter2');
+    });
+
     it('keeps an explicitly anonymous check anonymous inside a signed-in request', async () => {
       const memory = new MemoryAuditLogger();
       configureAuditLogger(memory);

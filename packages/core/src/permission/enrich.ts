@@ -5,7 +5,7 @@ import { CLIENT_REQUEST_ID_KEY } from '../request/request-id.js';
 import { getMasker } from '../masking/config.js';
 import type { FieldMasker } from '../masking/mask.js';
 import { currentDeployment, DEPLOYMENT_METADATA_KEY } from './deployment.js';
-import { createPermissionAuditEvent, isMetadataMasked, withMaskedMetadata, type PermissionAuditEvent } from './event.js';
+import { isMetadataMasked, rebuildPermissionAuditEvent, withMaskedMetadata, type PermissionAuditEvent } from './event.js';
 import { serializeMetadata } from './serialize.js';
 
 /**
@@ -50,17 +50,10 @@ export function enrichFromContext(event: PermissionAuditEvent, context: AuditCon
   let user: AuditUser | null = event.user;
   if (user === null && !explicitUser.has(event)) user = contextUser(context);
   if (count === 0 && user === event.user) return event;
-  return createPermissionAuditEvent({
-    action: event.action,
-    attributes: event.attributes,
-    granted: event.granted,
-    bypassed: event.bypassed,
-    manager: event.manager,
+  return rebuildPermissionAuditEvent(event, {
     user,
-    permissions: event.permissions,
     // Spread defines own properties, so a `__proto__` key in either stays data.
-    metadata: count === 0 ? event.metadata : { ...added, ...(event.metadata ?? {}) },
-    timestamp: event.timestamp,
+    metadata: count === 0 ? (event.metadata as Record<string, unknown> | null) : { ...added, ...(event.metadata ?? {}) },
   });
 }
 
@@ -102,18 +95,8 @@ function withDeployment(enriched: PermissionAuditEvent): PermissionAuditEvent {
   if (deployment === null) return enriched;
   const metadata = enriched.metadata;
   if (metadata !== null && Object.prototype.hasOwnProperty.call(metadata, DEPLOYMENT_METADATA_KEY)) return enriched;
-  return createPermissionAuditEvent({
-    action: enriched.action,
-    attributes: enriched.attributes,
-    granted: enriched.granted,
-    bypassed: enriched.bypassed,
-    manager: enriched.manager,
-    // The user is already resolved; an explicit anonymous null must stay null (see explicitUser).
-    user: enriched.user,
-    permissions: enriched.permissions,
-    metadata: { [DEPLOYMENT_METADATA_KEY]: deployment, ...(metadata ?? {}) },
-    timestamp: enriched.timestamp,
-  });
+  // The user is already resolved; an explicit anonymous null must stay null (see explicitUser).
+  return rebuildPermissionAuditEvent(enriched, { metadata: { [DEPLOYMENT_METADATA_KEY]: deployment, ...(metadata ?? {}) } });
 }
 
 /**
@@ -137,16 +120,6 @@ export function withTraceIds(event: PermissionAuditEvent, context: AuditContext 
   if (metadata !== null && Object.prototype.hasOwnProperty.call(metadata, TRACE_ID_KEY)) return event;
   const ids: Record<string, unknown> = { [TRACE_ID_KEY]: traceId };
   if (spanId !== null) ids[SPAN_ID_KEY] = spanId;
-  return createPermissionAuditEvent({
-    action: event.action,
-    attributes: event.attributes,
-    granted: event.granted,
-    bypassed: event.bypassed,
-    manager: event.manager,
-    // Already resolved: an explicit anonymous null must stay null.
-    user: event.user,
-    permissions: event.permissions,
-    metadata: { ...ids, ...(metadata ?? {}) },
-    timestamp: event.timestamp,
-  });
+  // The user is already resolved: an explicit anonymous null must stay null.
+  return rebuildPermissionAuditEvent(event, { metadata: { ...ids, ...(metadata ?? {}) } });
 }

@@ -1,4 +1,5 @@
 import { InvalidEventError } from '../errors.js';
+import { isEventId, newEventId } from '../events/ids.js';
 import type { AuditUser, JsonObject } from '../events/types.js';
 import { normalizeUser } from '../events/user.js';
 
@@ -20,6 +21,12 @@ export const PERMISSION_ACTIONS: readonly PermissionAction[] = Object.freeze([
  * path freezing cost more than the rest of building the event.)
  */
 export interface PermissionAuditEvent {
+  /**
+   * A UUID v7 naming this decision, given when it is built and kept through enrichment and
+   * retries: sinks store a decision once per id (the database's unique `event_id`, JetStream's
+   * message id). Optional only for events built by hand; see permissionEventId().
+   */
+  readonly id?: string;
   readonly action: PermissionAction;
   /** Attribute names evaluated; empty for an operation-level check. */
   readonly attributes: readonly string[];
@@ -40,6 +47,8 @@ export interface PermissionAuditEvent {
 
 /** What callers pass to build an event; `user` may be anything normalizeUser() accepts. */
 export interface PermissionAuditEventInit {
+  /** A UUID (lowercase hex, as newEventId() makes them); default a fresh UUID v7. */
+  id?: string;
   action: PermissionAction;
   attributes?: readonly string[];
   granted: boolean;
@@ -67,6 +76,7 @@ class BuiltEvent implements PermissionAuditEvent {
   readonly [METADATA_MASKED]: boolean;
 
   constructor(
+    readonly id: string,
     readonly action: PermissionAction,
     readonly attributes: readonly string[],
     readonly granted: boolean,
@@ -117,8 +127,18 @@ export function createPermissionAuditEvent(init: PermissionAuditEventInit): Perm
     }
     timestamp = new Date(init.timestamp.getTime());
   }
+  let id: string;
+  if (init.id === undefined) {
+    // Now, not the event's timestamp: a caller's far-future timestamp would otherwise drag the
+    // process-wide monotonic clock of newEventId() with it.
+    id = newEventId();
+  } else {
+    if (!isEventId(init.id)) throw new InvalidEventError(`PermissionAuditEvent.id must be a lowercase UUID, got ${describe(init.id)}`);
+    id = init.id;
+  }
   const user = init.user;
   return new BuiltEvent(
+    id,
     action,
     stringList(init.attributes, 'attributes'),
     init.granted,
@@ -135,6 +155,7 @@ export function createPermissionAuditEvent(init: PermissionAuditEventInit): Perm
 /** The same event with `metadata` (JSON, already masked) in place of its own; see METADATA_MASKED. */
 export function withMaskedMetadata(event: PermissionAuditEvent, metadata: JsonObject): PermissionAuditEvent {
   return new BuiltEvent(
+    permissionEventId(event),
     event.action,
     event.attributes,
     event.granted,
@@ -146,6 +167,44 @@ export function withMaskedMetadata(event: PermissionAuditEvent, metadata: JsonOb
     event.timestamp,
     true,
   );
+}
+
+/**
+ * The same decision (same id) with some fields replaced, validated like a new one; the fields
+ * not in `changes` are the event's own (its user as resolved: an explicit anonymous null stays).
+ */
+export function rebuildPermissionAuditEvent(event: PermissionAuditEvent, changes: Partial<PermissionAuditEventInit>): PermissionAuditEvent {
+  return createPermissionAuditEvent({
+    id: permissionEventId(event),
+    action: event.action,
+    attributes: event.attributes,
+    granted: event.granted,
+    bypassed: event.bypassed,
+    manager: event.manager,
+    user: event.user,
+    permissions: event.permissions,
+    metadata: event.metadata as Record<string, unknown> | null,
+    timestamp: event.timestamp,
+    ...changes,
+  });
+}
+
+/** Ids given to hand-built events without one: per event object, so a retried batch keeps them. */
+const assignedIds = new WeakMap<object, string>();
+
+/**
+ * The id a sink stores a decision under: the event's own, or for an event built by hand without
+ * one, a UUID v7 assigned on first use and kept for that object (its retries reuse it).
+ */
+export function permissionEventId(event: PermissionAuditEvent): string {
+  const own = event.id;
+  if (typeof own === 'string') return own;
+  let id = assignedIds.get(event);
+  if (id === undefined) {
+    id = newEventId();
+    assignedIds.set(event, id);
+  }
+  return id;
 }
 
 /** True when the event's metadata was masked (and made JSON) when it was emitted. */

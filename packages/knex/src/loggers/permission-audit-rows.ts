@@ -4,6 +4,8 @@ import type { AuditLogDialect } from './audit-log-dialect.js';
 
 /** One row of the permission audit table, as bound into an INSERT. */
 export interface PermissionAuditRow {
+  /** The decision's UUID: unique in the table, so a retried batch is stored once. */
+  event_id: string;
   timestamp: Date | string;
   action: string;
   attributes: string;
@@ -28,6 +30,7 @@ export interface PermissionAuditRow {
 export function toPermissionAuditRow(event: PermissionAuditEvent, dialect: AuditLogDialect): PermissionAuditRow {
   const s = serializeEvent(event);
   return {
+    event_id: s.event_id,
     timestamp: dialect === 'postgres' ? new Date(event.timestamp.getTime()) : utcText(event.timestamp),
     action: s.action,
     attributes: toDbJson(s.attributes, dialect) as string,
