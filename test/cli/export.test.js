@@ -192,3 +192,41 @@ forEachDialect('cli: export', (ctx, dialect) => {
     });
   }
 });
+
+describe('cli: export interrupted', () => {
+  it('Ctrl-C stops the export: exit 130, --out is not written, no temporary file left', async () => {
+    const { EventEmitter } = await import('node:events');
+    const { readdirSync } = await import('node:fs');
+    const { run } = await import('@audit-events/cli');
+    const dir = emptyDir();
+    const db = `sqlite:${join(dir, 'audit.db')}`;
+    expect((await runCli(['migrate', '--db', db])).code).to.equal(0);
+    const knexFactory = (await import('knex')).default;
+    const knex = knexFactory({ client: 'sqlite3', connection: { filename: join(dir, 'audit.db') }, useNullAsDefault: true });
+    const store = new KnexEventStore(knex, {});
+    await store.save(Array.from({ length: 50 }, (_, i) => makeEvent({ createdAt: new Date(BASE + i) })));
+    await store.close();
+    await knex.destroy();
+    const signals = new EventEmitter();
+    let sent = false;
+    let errText = '';
+    // The progress count's first draw stands in for the user pressing Ctrl-C mid-export.
+    const stderr = {
+      isTTY: true,
+      columns: 120,
+      write(chunk) {
+        errText += String(chunk);
+        if (!sent) {
+          sent = true;
+          signals.emit('SIGINT');
+        }
+        return true;
+      },
+    };
+    const stdout = { text: '', write(chunk) { this.text += chunk; return true; } };
+    const code = await run(['node', 'audit-events', 'export', '--db', db, '--out', 'x.ndjson'], { stdout, stderr, env: {}, cwd: dir, signals });
+    expect(code).to.equal(130);
+    expect(errText).to.match(/interrupted after 0 events; \S+x\.ndjson was not written/);
+    expect(readdirSync(dir).filter((name) => name.startsWith('x.ndjson'))).to.deep.equal([]);
+  });
+});

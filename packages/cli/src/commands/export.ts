@@ -82,8 +82,8 @@ async function exportEvents(values: ExportValues, query: ExportQuery, ctx: Comma
     const events = opened.store.export(query);
     const output: ExportOutput = out === undefined ? streamOutput(ctx.io.stdout) : await fileOutput(out, values.force === true);
     const showBar = ctx.io.stderr.isTTY === true;
-    const progress = createExportProgress(ctx.io.stderr, showBar);
     const interrupts = watchInterrupts(ctx.io, (line) => ctx.err(showBar ? `\n${line}` : line));
+    const progress = createExportProgress(ctx.io.stderr, showBar);
     // Every record passes the CLI's redaction (database passwords, URL credentials) and its
     // control-character escaping, as every other line the CLI prints does.
     const clean = (text: string): string => safeLayoutText(ctx.redactor.redact(text));
