@@ -8,7 +8,7 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ConfigurationError, createPermissionAuditEvent } from '@audit-events/core';
+import { AuditContext, ConfigurationError, createPermissionAuditEvent, enrichEvent } from '@audit-events/core';
 import { DatabaseAuditLogger, verifyPermissionLog } from '@audit-events/knex';
 import { dbUrl, runCli } from '../cli/harness.js';
 import { forEachDialect, uniqueTable } from '../helpers/databases.js';
@@ -75,6 +75,12 @@ function decision(n) {
   return createPermissionAuditEvent({ action: 'update', attributes: ['budget'], granted: n % 2 === 0, manager: 'Project', user: { id: String(n), repr: `u${n}` }, permissions: ['isAdmin'], metadata: { n } });
 }
 
+/** A decision as emitted inside a request of tenant `acme` whose actor is an API key (or anonymous for odd n). */
+function requestDecision(n) {
+  const context = new AuditContext({ requestId: `r-${n}`, tenantId: 'acme', actor: n % 2 === 0 ? { type: 'api_key', id: 'key-1', repr: 'deploy key' } : null });
+  return enrichEvent(createPermissionAuditEvent({ action: 'read', granted: true, manager: 'Invoice', metadata: { n } }), context);
+}
+
 forEachDialect('permission table upgrade: event_id, tenant_id, actor_type (issues 17, 18)', (ctx, dialect) => {
   const tables = [];
   afterEach(() => dropAll(ctx.knex, tables));
@@ -112,13 +118,17 @@ forEachDialect('permission table upgrade: event_id, tenant_id, actor_type (issue
     // The old chain continues, and a new one starts, on the upgraded table (no DDL by the loggers).
     for (const chainId of ['old-writer', 'new-writer']) {
       const logger = new DatabaseAuditLogger({ knex: ctx.knex, tableName: permissionTable, integrity: { chainId }, createTable: false, ...quiet });
-      for (let n = 0; n < 3; n++) logger.record(decision(n));
+      for (let n = 0; n < 3; n++) logger.record(chainId === 'old-writer' ? decision(n) : requestDecision(n));
       await logger.close();
       expect(logger.failedCount).to.equal(0);
     }
-    const fresh = await ctx.knex(permissionTable).whereNotNull('event_id').orderBy('id').select('event_id', 'chain_id', 'seq');
+    const fresh = await ctx.knex(permissionTable).whereNotNull('event_id').orderBy('id').select('event_id', 'chain_id', 'seq', 'tenant_id', 'actor_type', 'user_id');
     expect(fresh).to.have.length(6);
     expect(new Set(fresh.map((r) => r.event_id)).size).to.equal(6);
+    expect(fresh.map((r) => [r.tenant_id, r.actor_type, r.user_id])).to.deep.equal([
+      [null, 'user', '0'], [null, 'user', '1'], [null, 'user', '2'],
+      ['acme', 'api_key', 'key-1'], ['acme', 'anonymous', null], ['acme', 'api_key', 'key-1'],
+    ]);
     expect(fresh.map((r) => `${r.chain_id}:${Number(r.seq)}`)).to.deep.equal([
       'old-writer:6', 'old-writer:7', 'old-writer:8', 'new-writer:1', 'new-writer:2', 'new-writer:3',
     ]);
@@ -126,10 +136,24 @@ forEachDialect('permission table upgrade: event_id, tenant_id, actor_type (issue
     const cli = await runCli(['verify', '--db', dbUrl(dialect, ctx), '--permission-table', permissionTable, '--json']);
     expect(cli.code, cli.stderr + cli.stdout).to.equal(0);
 
-    // event_id is covered by the hash: a row moved to another decision's id is caught.
-    const [row] = await ctx.knex(permissionTable).where({ chain_id: 'new-writer', seq: 2 }).select('id');
-    await ctx.knex(permissionTable).where({ id: row.id }).update({ event_id: '01957a3c-5e10-7000-8a3b-1c2d3e4f5a6b' });
-    expect(verdicts(await verifyPermissionLog(ctx.knex, { tableName: permissionTable }))).to.deep.equal({ 'new-writer': 'hash-mismatch@2', 'old-writer': 'valid' });
+    // The new columns are covered by the hash: a decision moved to another id, tenant or actor
+    // type is caught — also a tenant written into a row that had none.
+    const tamper = [
+      { event_id: '01957a3c-5e10-7000-8a3b-1c2d3e4f5a6b' },
+      { tenant_id: 'globex' },
+      { actor_type: 'system' },
+      { tenant_id: 'acme' }, // on an old-writer row written without a tenant
+    ];
+    for (const [i, change] of tamper.entries()) {
+      const chainId = i === 3 ? 'old-writer' : 'new-writer';
+      const where = { chain_id: chainId, seq: i === 3 ? 7 : 2 };
+      const [before] = await ctx.knex(permissionTable).where(where).select('event_id', 'tenant_id', 'actor_type');
+      await ctx.knex(permissionTable).where(where).update(change);
+      const report = verdicts(await verifyPermissionLog(ctx.knex, { tableName: permissionTable }));
+      expect(report[chainId], JSON.stringify(change)).to.equal(`hash-mismatch@${where.seq}`);
+      await ctx.knex(permissionTable).where(where).update(before);
+    }
+    expect(verdicts(await verifyPermissionLog(ctx.knex, { tableName: permissionTable }))).to.deep.equal({ 'new-writer': 'valid', 'old-writer': 'valid' });
   });
 
   it('the migration is idempotent, and its down refuses while rows hold event ids (they would lose exactly-once and their hashes)', async () => {

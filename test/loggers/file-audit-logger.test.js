@@ -80,7 +80,7 @@ describe('FileAuditLogger', () => {
     const [line] = text.trim().split('\n');
     expect(Object.keys(JSON.parse(line))).to.deep.equal([
       'event_id', 'timestamp', 'action', 'attributes', 'granted', 'bypassed', 'manager',
-      'user_id', 'user_repr', 'user', 'permissions', 'metadata',
+      'user_id', 'user_repr', 'user', 'tenant_id', 'actor_type', 'permissions', 'metadata',
     ]);
     const { event_id: eventId, ...rest } = JSON.parse(line);
     expect(isEventId(eventId), eventId).to.equal(true);
@@ -94,6 +94,8 @@ describe('FileAuditLogger', () => {
       user_id: '42',
       user_repr: 'ada',
       user: null,
+      tenant_id: null,
+      actor_type: 'user',
       permissions: ['isAdmin', 'isSelf'],
       metadata: { request_id: 'r-1' },
     });

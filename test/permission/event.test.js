@@ -46,6 +46,10 @@ describe('PermissionAuditEvent', () => {
       [{ action: 'read', granted: true, id: 'not-a-uuid' }, /id/],
       [{ action: 'read', granted: true, id: '01957A3C-5E10-7000-8A3B-1C2D3E4F5A6B' }, /id/],
       [{ action: 'read', granted: true, id: 42 }, /id/],
+      [{ action: 'read', granted: true, tenantId: 7 }, /tenantId/],
+      [{ action: 'read', granted: true, tenantId: '' }, /tenantId/],
+      [{ action: 'read', granted: true, tenantId: 'x'.repeat(256) }, /tenantId/],
+      [{ action: 'read', granted: true, actorType: 'robot' }, /actorType/],
     ];
     for (const [init, message] of bad) {
       expect(() => createPermissionAuditEvent(init), JSON.stringify(init)).to.throw(InvalidEventError, message);
@@ -91,13 +95,18 @@ describe('PermissionAuditEvent', () => {
         user_id: '5',
         user_repr: 'root',
         user: null,
+        tenant_id: null,
+        actor_type: 'user',
         permissions: ['isAdmin'],
         metadata: null,
       });
       const noId = serializeEvent(createPermissionAuditEvent({ action: 'read', granted: false, user: { username: 'anon-form' }, timestamp: at }));
       expect(noId).to.include({ user_id: null, user_repr: 'anon-form', user: 'anon-form' });
       const anonymous = serializeEvent(createPermissionAuditEvent({ action: 'read', granted: false, timestamp: at }));
-      expect(anonymous).to.include({ user_id: null, user_repr: null, user: null });
+      expect(anonymous).to.include({ user_id: null, user_repr: null, user: null, actor_type: 'anonymous', tenant_id: null });
+      const given = serializeEvent(createPermissionAuditEvent({ action: 'read', granted: true, user: { id: 1, username: 'bot' }, tenantId: 'acme', actorType: 'agent', timestamp: at }));
+      expect(given).to.include({ tenant_id: 'acme', actor_type: 'agent' });
+      expect(Object.keys(given).slice(7, 12)).to.deep.equal(['user_id', 'user_repr', 'user', 'tenant_id', 'actor_type']);
     });
 
     it('writes timestamps as ISO 8601 with an explicit offset', () => {

@@ -105,7 +105,7 @@ export {
 export type { EventsRouterOptions, ResolvedRouterOptions, ListingResponse } from './request/event-listing.js';
 
 // Permission audit logging (general_manager's PermissionAuditEvent and loggers).
-export { createPermissionAuditEvent, isPermissionAuditEvent, permissionEventId, PERMISSION_ACTIONS } from './permission/event.js';
+export { createPermissionAuditEvent, isPermissionAuditEvent, permissionActorType, permissionEventId, PERMISSION_ACTIONS } from './permission/event.js';
 export type { PermissionAction, PermissionAuditEvent, PermissionAuditEventInit } from './permission/event.js';
 export { serializeEvent, serializeEventLine, formatTimestamp, UNSERIALIZABLE_METADATA_KEY } from './permission/serialize.js';
 export type { SerializedPermissionAuditEvent, SerializeOptions } from './permission/serialize.js';

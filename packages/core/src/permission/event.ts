@@ -1,4 +1,5 @@
 import { InvalidEventError } from '../errors.js';
+import { checkActorType, checkTenantId, type ActorType } from '../events/audit-model.js';
 import { isEventId, newEventId } from '../events/ids.js';
 import type { AuditUser, JsonObject } from '../events/types.js';
 import { normalizeUser } from '../events/user.js';
@@ -43,6 +44,14 @@ export interface PermissionAuditEvent {
   readonly metadata: Readonly<Record<string, unknown>> | null;
   /** When the decision was made (not when it was written). */
   readonly timestamp: Date;
+  /** The tenant the decision was made in: given, else the audit context's; null for none. */
+  readonly tenantId?: string | null;
+  /**
+   * Who asked (`user`, `service`, `api_key`, `system`, `agent`, `anonymous`): given, else the
+   * audit context's actor when the decision is emitted; null when neither says, stored as `user`
+   * with a user and `anonymous` without (see permissionActorType()).
+   */
+  readonly actorType?: ActorType | null;
 }
 
 /** What callers pass to build an event; `user` may be anything normalizeUser() accepts. */
@@ -58,6 +67,10 @@ export interface PermissionAuditEventInit {
   permissions?: readonly string[];
   metadata?: Record<string, unknown> | null;
   timestamp?: Date;
+  /** A string of at most 255 characters, or null (default: the audit context's when emitted). */
+  tenantId?: string | null;
+  /** One of ACTOR_TYPES (default: the audit context's actor when emitted). */
+  actorType?: ActorType | null;
 }
 
 // Events made here are known to be well-formed, so emit() need not re-check them. The brand is a
@@ -86,6 +99,8 @@ class BuiltEvent implements PermissionAuditEvent {
     readonly permissions: readonly string[],
     readonly metadata: Readonly<Record<string, unknown>> | null,
     readonly timestamp: Date,
+    readonly tenantId: string | null,
+    readonly actorType: ActorType | null,
     metadataMasked = false,
   ) {
     this[METADATA_MASKED] = metadataMasked;
@@ -136,6 +151,8 @@ export function createPermissionAuditEvent(init: PermissionAuditEventInit): Perm
     if (!isEventId(init.id)) throw new InvalidEventError(`PermissionAuditEvent.id must be a lowercase UUID, got ${describe(init.id)}`);
     id = init.id;
   }
+  const tenantId = checkTenantId(init.tenantId, 'PermissionAuditEvent.tenantId');
+  const actorType = init.actorType === undefined || init.actorType === null ? null : checkActorType(init.actorType, 'PermissionAuditEvent.actorType');
   const user = init.user;
   return new BuiltEvent(
     id,
@@ -149,6 +166,8 @@ export function createPermissionAuditEvent(init: PermissionAuditEventInit): Perm
     // A shallow copy (spread defines own properties, so a `__proto__` key stays data).
     metadata === null ? null : { ...metadata },
     timestamp,
+    tenantId,
+    actorType,
   );
 }
 
@@ -165,6 +184,8 @@ export function withMaskedMetadata(event: PermissionAuditEvent, metadata: JsonOb
     event.permissions,
     metadata,
     event.timestamp,
+    event.tenantId ?? null,
+    event.actorType ?? null,
     true,
   );
 }
@@ -185,6 +206,8 @@ export function rebuildPermissionAuditEvent(event: PermissionAuditEvent, changes
     permissions: event.permissions,
     metadata: event.metadata as Record<string, unknown> | null,
     timestamp: event.timestamp,
+    tenantId: event.tenantId ?? null,
+    actorType: event.actorType ?? null,
     ...changes,
   });
 }
@@ -205,6 +228,11 @@ export function permissionEventId(event: PermissionAuditEvent): string {
     assignedIds.set(event, id);
   }
   return id;
+}
+
+/** The actor type a sink stores: the event's own, else `user` with a user and `anonymous` without. */
+export function permissionActorType(event: PermissionAuditEvent): ActorType {
+  return event.actorType ?? (event.user === null ? 'anonymous' : 'user');
 }
 
 /** True when the event's metadata was masked (and made JSON) when it was emitted. */

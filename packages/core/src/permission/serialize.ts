@@ -4,12 +4,13 @@ import { isPlainJson } from '../events/plain-json.js';
 import type { JsonObject } from '../events/types.js';
 import { getMasker } from '../masking/config.js';
 import type { FieldMasker } from '../masking/mask.js';
-import { isMetadataMasked, permissionEventId, type PermissionAction, type PermissionAuditEvent } from './event.js';
+import type { ActorType } from '../events/audit-model.js';
+import { isMetadataMasked, permissionActorType, permissionEventId, type PermissionAction, type PermissionAuditEvent } from './event.js';
 
 /**
  * The one stable JSON shape of a permission event: a line of a FileAuditLogger file, a Kafka
  * message value, a database row. Keys are snake_case and in this order, as general_manager
- * writes them (plus `event_id` first), so `jq 'select(.action == "update" and (.granted == false))'`
+ * writes them (plus `event_id` first, and `tenant_id`, `actor_type` after the user), so `jq 'select(.action == "update" and (.granted == false))'`
  * works unchanged.
  *
  * `user_repr` (the issue's name, and the database column) is the user's string form whenever
@@ -29,6 +30,10 @@ export interface SerializedPermissionAuditEvent {
   user_id: string | null;
   user_repr: string | null;
   user: string | null;
+  /** The tenant the decision was made in (the audit context's unless given), or null. */
+  tenant_id: string | null;
+  /** `user`, `service`, `api_key`, `system`, `agent` or `anonymous` (see permissionActorType). */
+  actor_type: ActorType;
   permissions: string[];
   metadata: JsonObject | null;
 }
@@ -83,6 +88,8 @@ function shape(event: PermissionAuditEvent, strict: boolean, copy: boolean, mask
     user_id: user?.id ?? null,
     user_repr: user?.repr ?? null,
     user: user !== null && user.id === null ? user.repr : null,
+    tenant_id: event.tenantId ?? null,
+    actor_type: permissionActorType(event),
     permissions: (copy ? [...event.permissions] : event.permissions) as string[],
     metadata:
       masker === undefined && isMetadataMasked(event)

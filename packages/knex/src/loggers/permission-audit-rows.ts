@@ -14,6 +14,8 @@ export interface PermissionAuditRow {
   manager: string | null;
   user_id: string | null;
   user_repr: string | null;
+  tenant_id: string | null;
+  actor_type: string;
   permissions: string;
   metadata: string | null;
 }
@@ -39,6 +41,9 @@ export function toPermissionAuditRow(event: PermissionAuditEvent, dialect: Audit
     manager: text(s.manager, dialect),
     user_id: text(s.user_id, dialect),
     user_repr: text(s.user_repr, dialect),
+    // Outside the hash layout: hashed when not null, so rows from before these columns still verify.
+    tenant_id: text(s.tenant_id, dialect),
+    actor_type: s.actor_type,
     permissions: toDbJson(s.permissions, dialect) as string,
     metadata: toDbJson(storableMetadata(s.metadata, dialect), dialect),
   };
