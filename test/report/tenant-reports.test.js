@@ -2,7 +2,7 @@
 // `tenantId` (`--tenant-id`) limits every report to one tenant, in the NDJSON back end and in the
 // database's GROUP BY alike, on every dialect.
 import { expect } from 'chai';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   createPermissionAuditEvent,
@@ -42,6 +42,7 @@ function decisions() {
           manager,
           timestamp: new Date(START + minute++ * 60_000),
           user: userId === null ? null : { id: userId, username },
+          tenantId: TENANT_OF_USER[userId] ?? null,
         }),
       );
     }
@@ -49,10 +50,11 @@ function decisions() {
   return out;
 }
 
-/** A decision's NDJSON record, with the tenant its user belongs to. */
+/** A decision's NDJSON record, as FileAuditLogger writes it (`tenant_id` included). */
 function line(event) {
   const record = serializeEvent(event);
-  return { ...record, tenant_id: TENANT_OF_USER[record.user_id] ?? null };
+  expect(record.tenant_id).to.equal(event.tenantId);
+  return record;
 }
 
 const DEFINITIONS = [
@@ -80,7 +82,10 @@ describe('reports by tenant over NDJSON', () => {
   });
 
   it('a log without tenant_id (older loggers) counts under tenant null, and a non-string tenant is not a decision', async () => {
-    const lines = decisions().map((e) => serializeEvent(e));
+    const lines = decisions().map((e) => {
+      const { tenant_id: _dropped, ...older } = serializeEvent(e);
+      return older;
+    });
     const { results } = await runReports([defineDeniedReport({ by: ['tenant'] })], lines);
     expect(results[0].rows.map((r) => [r.tenant_id, r.count])).to.deep.equal([[null, 9]]);
     const bad = await runReports([defineDeniedReport({ by: ['tenant'] })], [{ ...lines[0], tenant_id: { a: 1 } }]);
@@ -110,6 +115,10 @@ describe('reports by tenant over NDJSON', () => {
     expect(one.stdout).to.not.include('acme');
     const json = await runCli(['report', 'bypasses', '--file', file, '--by', 'tenant', '--tenant-id', 'acme', '--json']);
     expect(JSON.parse(json.stdout)).to.deep.include({ total: 2, tenantId: 'acme' });
+    const html = await runCli(['report', 'html', '--file', file, '--tenant-id', 'acme', '--out', join(dir, 'acme.html'), '--json']);
+    expect(html.code, html.stderr).to.equal(0);
+    expect(JSON.parse(html.stdout)).to.include({ decisions: 10, denied: 4, bypassed: 2 });
+    expect(readFileSync(join(dir, 'acme.html'), 'utf8')).to.include('<b id="tenant-filter">acme</b>');
     const bad = await runCli(['report', 'denied', '--file', file, '--by', 'tenant,planet']);
     expect(bad.code).to.equal(2);
     expect(bad.stderr).to.include('manager, attribute, action, user, tenant');
@@ -122,12 +131,8 @@ forEachDialect('reports by tenant in the database', (ctx) => {
     const logger = new DatabaseAuditLogger({ knex: ctx.knex, tableName: table, flushOnExit: false });
     for (const event of decisions()) logger.record(event);
     await logger.close();
-    // Tables created before the tenant column existed gain it through the permission migration;
-    // here the rows get their tenants the way a backfill would.
-    if (!(await ctx.knex.schema.hasColumn(table, 'tenant_id'))) {
-      await ctx.knex.schema.alterTable(table, (t) => t.string('tenant_id', 255).nullable());
-    }
-    for (const [userId, tenant] of Object.entries(TENANT_OF_USER)) await ctx.knex(table).where('user_id', userId).update({ tenant_id: tenant });
+    // DatabaseAuditLogger stores each decision's tenant in its tenant_id column.
+    expect((await ctx.knex(table).where('tenant_id', 'acme').count({ n: '*' }))[0].n).to.satisfy((n) => Number(n) === 10);
   });
   after(() => dropTables(ctx, table));
 
