@@ -19,6 +19,7 @@ const suites = {
   memory: () => lazy('./suites/memory.mjs', 'memory')({ quick }),
   integrity: () => lazy('./suites/integrity.mjs', 'integrity')({ quick }),
   'change-events': () => lazy('./suites/change-events.mjs', 'changeEvents')({ quick }),
+  export: () => lazy('./suites/export.mjs', 'exportSuite')({ quick }),
 };
 const SUITE_NAMES = Object.keys(suites);
 const USAGE =

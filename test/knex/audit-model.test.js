@@ -101,6 +101,26 @@ forEachDialect('KnexEventStore audit model (issue 17)', (ctx) => {
     expect([...ids(first), ...ids(second)]).to.deep.equal(ids(await reference.find({ tenantId: 'acme', limit: 6 })));
   });
 
+  it('an equality filter matches exactly: no tenant, user or object whose id only adds trailing spaces (MariaDB pads)', async () => {
+    const store = await openStore(ctx.knex, tables, { lingerMs: 0 });
+    const a = makeEvent({ tenantId: 'acme', userId: 'u1', objectId: 'o1' });
+    const b = makeEvent({ tenantId: 'acme ', userId: 'u1 ', objectId: 'o1  ' });
+    await store.save([a, b]);
+    for (const [filter, id] of [
+      [{ tenantId: 'acme' }, a.id],
+      [{ tenantId: 'acme ' }, b.id],
+      [{ userId: 'u1' }, a.id],
+      [{ userId: 'u1 ' }, b.id],
+      [{ objectId: 'o1' }, a.id],
+      [{ objectId: 'o1  ' }, b.id],
+    ]) {
+      expect(ids(await store.find(filter)), JSON.stringify(filter)).to.deep.equal([id]);
+      const exported = [];
+      for await (const event of store.export(filter)) exported.push(event.id);
+      expect(exported, `export ${JSON.stringify(filter)}`).to.deep.equal([id]);
+    }
+  });
+
   it('refuses bad filters before any SQL', async () => {
     const store = await openStore(ctx.knex, tables);
     for (const query of [

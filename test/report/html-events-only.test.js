@@ -30,7 +30,7 @@ describe('audit-events report html with request events only', () => {
     const out = join(dir, 'events.html');
     const r = await runCli(['report', 'html', '--db', db, '--out', out]);
     expect(r.code, r.stderr).to.equal(0);
-    expect(r.stdout).to.equal(`wrote ${out}: no permission decisions, latest request events of 1 content type\n`);
+    expect(r.stdout).to.equal(`wrote ${out}: no permission decisions, 3 request events, latest request events of 1 content type\n`);
     expect(r.stderr).to.equal('warning: permission_audit_log does not exist; the report has request events only\n');
     const html = readFileSync(out, 'utf8');
     expect(html).to.include('<title>Audit report</title>');
@@ -43,7 +43,7 @@ describe('audit-events report html with request events only', () => {
     expect(data.events.types.map((t) => [t.contentType, t.total])).to.deep.equal([['shop.order', 3]]);
 
     const json = await runCli(['report', 'html', '--db', db, '--out', out, '--json']);
-    expect(JSON.parse(json.stdout)).to.include({ ok: true, decisions: null, contentTypes: 1 });
+    expect(JSON.parse(json.stdout)).to.include({ ok: true, decisions: null, contentTypes: 1, requestEvents: 3 });
 
     const bin = requireChromium(this);
     expect(await dumpDom(bin, out)).to.match(/data-script="ready"/);

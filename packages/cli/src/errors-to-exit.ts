@@ -18,6 +18,7 @@ const BY_CODE: Readonly<Record<string, number>> = {
   AUDIT_ARCHIVE_FAILED: ExitCode.DATABASE,
   AUDIT_STORE_WRITE_FAILED: ExitCode.DATABASE,
   AUDIT_STORE_TIMEOUT: ExitCode.DATABASE,
+  AUDIT_EXPORT_FAILED: ExitCode.DATABASE,
 };
 
 // The rule of @audit-events/knex's checkTableName, said where a user can act on it.

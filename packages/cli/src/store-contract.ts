@@ -1,3 +1,4 @@
+import type { AuditEvent, ExportQuery } from '@audit-events/core';
 import type { ArchiveProgress } from './progress.js';
 
 /** Arguments of KnexEventStore#archive, as the CLI uses them. */
@@ -27,5 +28,6 @@ export interface CliStore {
   migrate(): Promise<unknown>;
   countArchivable(olderThan: Date | number): Promise<number>;
   archive(request: ArchiveRequest): Promise<ArchiveOutcome>;
+  export(query?: ExportQuery): AsyncIterable<AuditEvent>;
   close(): Promise<void>;
 }

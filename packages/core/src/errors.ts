@@ -23,7 +23,8 @@ export type AuditErrorCode =
   | 'AUDIT_SHUTDOWN_INCOMPLETE'
   | 'AUDIT_BAD_INPUT'
   | 'AUDIT_EVENT_REJECTED'
-  | 'AUDIT_BAD_SCOPE';
+  | 'AUDIT_BAD_SCOPE'
+  | 'AUDIT_EXPORT_FAILED';
 
 /** Registered symbol: the same key in every installed copy of this package. */
 const BRAND = Symbol.for('audit-events.error.classes');
@@ -315,5 +316,15 @@ export class ShutdownError extends AuditEventsError {
       .join('; ');
     super('AUDIT_SHUTDOWN_INCOMPLETE', `Audit shutdown incomplete: ${list}`);
     this.failures = failures;
+  }
+}
+
+/**
+ * An export cannot go on: its keyset position stopped advancing, which only rows the store did not
+ * write can cause (a created_at the driver does not return exactly, e.g. text in a SQLite column).
+ */
+export class ExportError extends AuditEventsError {
+  constructor(message: string) {
+    super('AUDIT_EXPORT_FAILED', message);
   }
 }

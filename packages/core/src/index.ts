@@ -19,6 +19,7 @@ export {
   InvalidEventError,
   DatabaseUnreachableError,
   ShutdownError,
+  ExportError,
   InvalidInputError,
   EventRejectedError,
   CheckInputRejectedError,
@@ -66,6 +67,7 @@ export { MemoryEventStore } from './store/memory-store.js';
 export { configureEventStore } from './store/configure.js';
 export type { NormalizedQuery, CursorPosition } from './store/query.js';
 export { parseTimeBound } from './store/query-date.js';
+export type { ExportQuery, NormalizedExportQuery } from './store/export-query.js';
 
 export type { RequestSnapshot } from './request/capture.js';
 export type { AuditContextOptions, ResolvedOptions } from './request/options.js';

@@ -34,6 +34,8 @@ export type { PermissionReportSource } from './reports/query-reports.js';
 export { queryTallies, tallySql } from './reports/query-tallies.js';
 export { latestEventsByContentType } from './reports/latest-events.js';
 export type { LatestEventsOptions, ContentTypeEvents } from './reports/latest-events.js';
+export { summarizeRequestEvents } from './reports/request-event-summary.js';
+export type { RequestEventSummaryOptions, RequestEventSummary, EventCount } from './reports/request-event-summary.js';
 // Tamper evidence: hash chains (the `integrity` option) and their verification.
 export { verifyPermissionLog, permissionLogChainHeads, type PermissionLogTableOptions } from './loggers/permission-chain.js';
 export { verifyEventLog, eventLogChainHeads, eventLogTables, type EventLogTableOptions } from './integrity/event-log.js';

@@ -7,6 +7,7 @@ import { registerReport } from './report.js';
 import { registerVerify } from './verify.js';
 import { registerCheckpoint } from './checkpoint.js';
 import { registerKeys } from './keys.js';
+import { registerExport } from './export.js';
 
 /**
  * Every subcommand, in help order. A new command (report, verify) is one file exporting
@@ -17,6 +18,7 @@ export const COMMANDS: ReadonlyArray<(program: Command, ctx: CommandContext) => 
   registerMigrate,
   registerArchive,
   registerReport,
+  registerExport,
   registerVerify,
   registerCheckpoint,
   registerKeys,

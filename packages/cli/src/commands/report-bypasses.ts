@@ -9,7 +9,7 @@ export function registerReportBypasses(report: Command, ctx: CommandContext): vo
   registerCountReport(report, ctx, {
     name: 'bypasses',
     description: 'count superuser bypasses (granted without evaluating any rule) per group, most first',
-    groupKeys: ['user', 'manager', 'attribute', 'action'],
+    groupKeys: ['user', 'manager', 'attribute', 'action', 'tenant'],
     defaultBy: DEFAULT_BYPASS_BY,
     define: defineBypassReport,
     counted: 'superuser bypasses',

@@ -11,7 +11,7 @@ import {
   type TimeBucket,
   type TimelineReport,
 } from '@audit-events/core';
-import { latestEventsByContentType, queryReports } from '@audit-events/knex';
+import { latestEventsByContentType, queryReports, summarizeRequestEvents } from '@audit-events/knex';
 import type { Knex } from 'knex';
 import type { CommandContext } from '../command-context.js';
 import { count } from '../plural.js';
@@ -22,7 +22,8 @@ import { renderHtmlReport, type HtmlReportData } from '../report/html/html-page.
 import { parseTime, positiveInteger } from '../report/parse-report-options.js';
 import { describeOrigin } from '../report/print-report.js';
 import { reportExit } from '../report/report-errors.js';
-import { addReportSourceOptions, PERMISSION_TABLE_ENV, type ReportSourceValues } from '../report/report-flags.js';
+import { addReportSourceOptions, addTenantOption, PERMISSION_TABLE_ENV, type ReportSourceValues } from '../report/report-flags.js';
+import type { RequestSummaryData } from '../report/html/request-summary-section.js';
 import { fromFiles, MissingPermissionTableError, openDatabase, tableExists, type ReportOrigin } from '../report/report-source.js';
 
 interface HtmlValues extends ReportSourceValues {
@@ -32,8 +33,11 @@ interface HtmlValues extends ReportSourceValues {
   bucket: TimeBucket | 'auto';
   since?: Date;
   until?: Date;
+  tenantId?: string;
   json?: boolean;
 }
+
+type RequestEvents = { events: HtmlReportData['events']; requestSummary: RequestSummaryData };
 
 /**
  * `audit-events report html --out report.html`: one self-contained page with the decisions over
@@ -50,19 +54,20 @@ export function registerReportHtml(report: Command, ctx: CommandContext): void {
     .addOption(new Option('--bucket <size>', 'timeline bars per hour or day (auto: hours up to two days)').choices(['auto', 'hour', 'day']).default('auto'))
     .option('--events-table <name>', 'request events table for the latest events (default: $AUDIT_EVENTS_TABLE, the config file, or audit_events)')
     .option('--events-per-type <n>', 'latest request events shown per content type', positiveInteger(100), 5)
-    .option('--since <time>', 'decisions at or after this time', (v) => parseTime(v))
-    .option('--until <time>', 'decisions before this time', (v) => parseTime(v))
+    .option('--since <time>', 'decisions and request events at or after this time', (v) => parseTime(v))
+    .option('--until <time>', 'decisions and request events before this time', (v) => parseTime(v))
     .option('--json', 'print one JSON summary instead of a line');
-  addReportSourceOptions(command).action(async (values: HtmlValues) => {
+  addReportSourceOptions(addTenantOption(command)).action(async (values: HtmlValues) => {
     ctx.useJson(values.json === true);
     ctx.finish(await reportExit(ctx, values.json === true, () => html(values, ctx)));
   });
 }
 
 async function html(values: HtmlValues, ctx: CommandContext): Promise<number> {
-  const window: { since?: Date; until?: Date } = {};
+  const window: { since?: Date; until?: Date; tenantId?: string } = {};
   if (values.since !== undefined) window.since = values.since;
   if (values.until !== undefined) window.until = values.until;
+  if (values.tenantId !== undefined) window.tenantId = values.tenantId;
   const definitions = [
     defineTimelineReport({ ...window, bucket: values.bucket }),
     defineDeniedReport({ ...window, by: ['manager'] }),
@@ -81,6 +86,8 @@ async function html(values: HtmlValues, ctx: CommandContext): Promise<number> {
     source: ctx.redactor.redact(describeOrigin(loaded.origin)),
     decisions,
     events: loaded.events,
+    requestSummary: loaded.requestSummary,
+    ...(values.tenantId === undefined ? {} : { tenantId: values.tenantId }),
   };
   const out = resolve(ctx.io.cwd, values.out);
   await writeAtomically(out, ctx.redactor.redact(renderHtmlReport(data)), ctx);
@@ -97,6 +104,7 @@ async function html(values: HtmlValues, ctx: CommandContext): Promise<number> {
         denied: totals?.denied ?? null,
         bypassed: totals?.bypassed ?? null,
         contentTypes: types,
+        requestEvents: 'note' in data.requestSummary ? null : data.requestSummary.total,
         source: data.source,
       }),
     );
@@ -106,6 +114,7 @@ async function html(values: HtmlValues, ctx: CommandContext): Promise<number> {
         ? 'no permission decisions'
         : `${count(totals.decisions, 'decision')} (${totals.denied} denied, ${count(totals.bypassed, 'bypass', 'bypasses')})`,
     ];
+    if (!('note' in data.requestSummary) && data.requestSummary.total > 0) parts.push(count(data.requestSummary.total, 'request event'));
     if (types !== null) parts.push(types === 0 ? 'no request events' : `latest request events of ${count(types, 'content type')}`);
     ctx.out(`wrote ${out}: ${parts.join(', ')}`);
   }
@@ -129,17 +138,18 @@ async function load(
   values: HtmlValues,
   ctx: CommandContext,
   definitions: Definitions,
-): Promise<{ results: ReportResults<Definitions> | { note: string }; origin: ReportOrigin; events: HtmlReportData['events'] }> {
+): Promise<{ results: ReportResults<Definitions> | { note: string }; origin: ReportOrigin } & RequestEvents> {
   if (values.file !== undefined && values.file.length > 0) {
     const { results, origin } = await fromFiles(values.file, ctx, definitions);
     if (values.db === undefined && values.config === undefined) {
-      return { results, origin, events: { note: 'Request events are read from a database: pass --db (with --file) to include them.' } };
+      const note = 'Request events are read from a database: pass --db (with --file) to include them.';
+      return { results, origin, events: { note }, requestSummary: { note } };
     }
     // The decisions come from the file: the database needs no permission table.
     const events = await openDatabase(values, ctx, values.eventsTable, (knex, _db, _table, eventsTable) => requestEvents(knex, eventsTable, values, ctx), {
       requirePermissionTable: false,
     });
-    return { results, origin, events };
+    return { results, origin, ...events };
   }
   const named = values.table !== undefined || (ctx.io.env[PERMISSION_TABLE_ENV] ?? '').trim() !== '';
   return openDatabase(
@@ -149,25 +159,35 @@ async function load(
     async (knex, database, table, eventsTable) => {
       const origin: ReportOrigin = { kind: 'database', database, table };
       if (await tableExists(knex, table)) {
-        return { results: await queryReports(knex, definitions, { tableName: table }), origin, events: await requestEvents(knex, eventsTable, values, ctx) };
+        return { results: await queryReports(knex, definitions, { tableName: table }), origin, ...(await requestEvents(knex, eventsTable, values, ctx)) };
       }
       if (named || !(await tableExists(knex, eventsTable))) throw new MissingPermissionTableError(table, database, named ? undefined : eventsTable);
       ctx.err(`warning: ${table} does not exist; the report has request events only`);
       const note = `No permission decisions: ${table} does not exist (DatabaseAuditLogger creates it on its first write).`;
-      return { results: { note }, origin, events: await requestEvents(knex, eventsTable, values, ctx) };
+      return { results: { note }, origin, ...(await requestEvents(knex, eventsTable, values, ctx)) };
     },
     { requirePermissionTable: false },
   );
 }
 
-/** A missing events table is a note in the page, not a failure: apps may log permissions only. */
-async function requestEvents(knex: Knex, eventsTable: string, values: HtmlValues, ctx: CommandContext): Promise<HtmlReportData['events']> {
+/**
+ * The request events' summary over the report's window (and tenant) and the latest events per
+ * content type. A missing events table is a note in the page, not a failure: apps may log
+ * permissions only.
+ */
+async function requestEvents(knex: Knex, eventsTable: string, values: HtmlValues, ctx: CommandContext): Promise<RequestEvents> {
   if (!(await tableExists(knex, eventsTable))) {
     ctx.err(`warning: ${eventsTable} does not exist; the report has no request events`);
-    return { note: `The request events table ${eventsTable} does not exist.` };
+    const note = `The request events table ${eventsTable} does not exist.`;
+    return { events: { note }, requestSummary: { note } };
   }
-  const types = await latestEventsByContentType(knex, { tableName: eventsTable, perType: values.eventsPerType });
-  return { table: eventsTable, types };
+  const scope: { since?: Date; until?: Date; tenantId?: string } = {};
+  if (values.since !== undefined) scope.since = values.since;
+  if (values.until !== undefined) scope.until = values.until;
+  if (values.tenantId !== undefined) scope.tenantId = values.tenantId;
+  const summary = await summarizeRequestEvents(knex, { tableName: eventsTable, ...scope });
+  const types = await latestEventsByContentType(knex, { tableName: eventsTable, perType: values.eventsPerType, ...scope });
+  return { events: { table: eventsTable, types }, requestSummary: { table: eventsTable, ...summary } };
 }
 
 async function writeAtomically(path: string, text: string, ctx: CommandContext): Promise<void> {

@@ -7,7 +7,7 @@ import { count } from '../plural.js';
 import { parseDeployment, parseThreshold, parseTime } from '../report/parse-report-options.js';
 import { percent, regressionColumnsFor } from '../report/report-columns.js';
 import { reportExit } from '../report/report-errors.js';
-import { addFormatOptions, addReportSourceOptions, formatOf, windowed, type ReportSourceValues } from '../report/report-flags.js';
+import { addFormatOptions, addReportSourceOptions, addTenantOption, formatOf, windowed, type ReportSourceValues } from '../report/report-flags.js';
 import { printReport, windowText, type ReportFormat } from '../report/print-report.js';
 import { loadReports } from '../report/report-source.js';
 
@@ -20,6 +20,7 @@ interface RegressionValues extends ReportSourceValues {
   threshold: number;
   since?: Date;
   until?: Date;
+  tenantId?: string;
   format: ReportFormat;
   json?: boolean;
 }
@@ -43,7 +44,7 @@ export function registerReportRegressions(report: Command, ctx: CommandContext):
     )
     .option('--since <time>', 'decisions at or after this time', (v) => parseTime(v))
     .option('--until <time>', 'decisions before this time', (v) => parseTime(v));
-  addFormatOptions(addReportSourceOptions(command)).action(async (values: RegressionValues) => {
+  addFormatOptions(addReportSourceOptions(addTenantOption(command))).action(async (values: RegressionValues) => {
     const format = formatOf(values);
     ctx.useJson(format === 'json');
     ctx.finish(await reportExit(ctx, format === 'json', () => regressions(values, format, ctx)));
@@ -62,7 +63,7 @@ async function regressions(values: RegressionValues, format: ReportFormat, ctx: 
   const missing = missingDeployments(result);
   if (missing.length > 0) {
     // A typo in a deployment name must not pass as "no regression".
-    const message = `no decisions for ${missing.join(' or ')} in ${windowText(result.since, result.until)}: check the deployment name (metadata.deployment)`;
+    const message = `no decisions for ${missing.join(' or ')} in ${windowText(result.since, result.until, result.tenantId)}: check the deployment name (metadata.deployment)`;
     ctx.err(`error: ${message}`);
     if (format === 'json') ctx.out(JSON.stringify({ ok: false, error: { code: null, message, exitCode: ExitCode.USAGE } }));
     return ExitCode.USAGE;
@@ -75,7 +76,7 @@ async function regressions(values: RegressionValues, format: ReportFormat, ctx: 
     rows: result.rows,
     title: [
       `denied rates, ${result.baseline} (${result.baseline_decisions} decisions) → ${result.candidate} (${result.candidate_decisions} decisions), ` +
-        `threshold ${percent(result.threshold)}, ${windowText(result.since, result.until)}`,
+        `threshold ${percent(result.threshold)}, ${windowText(result.since, result.until, result.tenantId)}`,
     ],
     footer: [
       result.flagged === 0

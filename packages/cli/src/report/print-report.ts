@@ -64,7 +64,10 @@ export function sourceOf(origin: ReportOrigin): object {
 }
 
 /** `since 2025-03-01T00:00:00.000Z until …`, or `all time`. */
-export function windowText(since: string | null, until: string | null): string {
-  if (since === null && until === null) return 'all time';
-  return [since === null ? null : `since ${since}`, until === null ? null : `until ${until}`].filter(Boolean).join(' ');
+export function windowText(since: string | null, until: string | null, tenantId?: string): string {
+  const window =
+    since === null && until === null
+      ? 'all time'
+      : [since === null ? null : `since ${since}`, until === null ? null : `until ${until}`].filter(Boolean).join(' ');
+  return tenantId === undefined ? window : `${window}, tenant ${JSON.stringify(tenantId)}`;
 }

@@ -30,6 +30,8 @@ export function countColumns(report: CountReport): Array<ReportColumn<GroupRow>>
         { key: 'user_id', header: 'user_id', value: (r) => r.user_id ?? null, display: (r) => nullable(r.user_id) },
         { key: 'user_repr', header: 'user', value: (r) => r.user_repr ?? null, display: (r) => nullable(r.user_repr) },
       );
+    } else if (key === 'tenant') {
+      columns.push({ key: 'tenant_id', header: 'tenant', value: (r) => r.tenant_id ?? null, display: (r) => nullable(r.tenant_id) });
     } else {
       columns.push({ key, header: key, value: (r) => r[key] ?? null, display: (r) => nullable(r[key]) });
     }

@@ -1,4 +1,4 @@
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { GroupKey } from '@audit-events/core';
 import { DEFAULT_PERMISSION_AUDIT_TABLE } from '@audit-events/knex';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from '../db-url.js';
@@ -38,11 +38,22 @@ export function addFormatOptions(command: Command): Command {
     .option('--json', 'same as --format json');
 }
 
+/** Adds --tenant-id: every report can be limited to one tenant's decisions. */
+export function addTenantOption(command: Command): Command {
+  return command.option('--tenant-id <id>', 'only decisions (and request events) of this tenant', tenantId);
+}
+
+function tenantId(value: string): string {
+  if (value.length === 0 || value.length > 255) throw new InvalidArgumentError('expected a tenant id (1 to 255 characters).');
+  return value;
+}
+
 /** Flags of the denied and bypasses commands, as commander parsed them. */
 export interface CountReportValues extends ReportSourceValues {
   by?: GroupKey[];
   since?: Date;
   until?: Date;
+  tenantId?: string;
   format: ReportFormat;
   json?: boolean;
 }
@@ -53,14 +64,16 @@ export function formatOf(values: { format: ReportFormat; json?: boolean }): Repo
 }
 
 /** Report options from the parsed flags (only the ones given). */
-export function windowed(values: { since?: Date; until?: Date }, by: GroupKey[] | undefined): {
+export function windowed(values: { since?: Date; until?: Date; tenantId?: string }, by: GroupKey[] | undefined): {
   by?: GroupKey[];
   since?: Date;
   until?: Date;
+  tenantId?: string;
 } {
-  const options: { by?: GroupKey[]; since?: Date; until?: Date } = {};
+  const options: { by?: GroupKey[]; since?: Date; until?: Date; tenantId?: string } = {};
   if (by !== undefined) options.by = by;
   if (values.since !== undefined) options.since = values.since;
   if (values.until !== undefined) options.until = values.until;
+  if (values.tenantId !== undefined) options.tenantId = values.tenantId;
   return options;
 }

@@ -8,6 +8,8 @@ export interface CountReport {
   by: GroupKey[];
   since: string | null;
   until: string | null;
+  /** The tenant the report is limited to, when one was given. */
+  tenantId?: string;
   /** Decisions counted. With `by` including attribute, rows can add up to more (one per attribute). */
   total: number;
   /** Largest count first; ties in key order (null first, then code-unit order). */

@@ -7,9 +7,9 @@ import type { Tally, TallyColumn } from './tally.js';
  * this is rare), and an operation-level decision (no attributes) counts under attribute null.
  * `user` groups by the pair (user_id, user_repr); anonymous decisions have both null.
  */
-export type GroupKey = 'manager' | 'attribute' | 'action' | 'user';
+export type GroupKey = 'manager' | 'attribute' | 'action' | 'user' | 'tenant';
 
-export const GROUP_KEYS: readonly GroupKey[] = Object.freeze(['manager', 'attribute', 'action', 'user']);
+export const GROUP_KEYS: readonly GroupKey[] = Object.freeze(['manager', 'attribute', 'action', 'user', 'tenant']);
 
 /** Spellings accepted for a key (`attributes` is how the issue and the log field name it). */
 const ALIASES: Readonly<Record<string, GroupKey>> = {
@@ -18,6 +18,8 @@ const ALIASES: Readonly<Record<string, GroupKey>> = {
   attributes: 'attribute',
   action: 'action',
   user: 'user',
+  tenant: 'tenant',
+  tenant_id: 'tenant',
 };
 
 /** One row of a grouped count: the key fields grouped by, then the counts. */
@@ -27,6 +29,8 @@ export interface GroupRow {
   action?: string;
   user_id?: string | null;
   user_repr?: string | null;
+  /** The decision's tenant (`tenant_id` in the log); null for decisions outside any tenant. */
+  tenant_id?: string | null;
   count: number;
   /** First and last decision of the group, ISO 8601 UTC. */
   first_at: string;
@@ -57,6 +61,7 @@ export function columnsFor(keys: readonly GroupKey[]): TallyColumn[] {
   for (const key of keys) {
     if (key === 'attribute') columns.push('attributes');
     else if (key === 'user') columns.push('user_id', 'user_repr');
+    else if (key === 'tenant') columns.push('tenant_id');
     else columns.push(key);
   }
   return columns;
@@ -75,6 +80,7 @@ export function rowKeysOf(tally: Tally, keys: readonly GroupKey[]): Array<Partia
       if (key === 'manager') row.manager = tally.manager ?? null;
       else if (key === 'action') row.action = tally.action ?? '';
       else if (key === 'attribute') row.attribute = attribute;
+      else if (key === 'tenant') row.tenant_id = tally.tenant_id ?? null;
       else {
         row.user_id = tally.user_id ?? null;
         row.user_repr = tally.user_repr ?? null;
@@ -99,6 +105,7 @@ export function keyValues(row: Partial<GroupRow>, keys: readonly GroupKey[]): Ar
   const values: Array<string | null> = [];
   for (const key of keys) {
     if (key === 'user') values.push(row.user_id ?? null, row.user_repr ?? null);
+    else if (key === 'tenant') values.push(row.tenant_id ?? null);
     else values.push((row[key] as string | null | undefined) ?? null);
   }
   return values;

@@ -46,6 +46,8 @@ export interface RegressionReport {
   threshold: number;
   since: string | null;
   until: string | null;
+  /** The tenant the report is limited to, when one was given. */
+  tenantId?: string;
   /** Decisions of each deployment in the window. */
   baseline_decisions: number;
   candidate_decisions: number;

@@ -15,6 +15,8 @@ export interface ReportableEvent {
   manager: string | null;
   user_id: string | null;
   user_repr: string | null;
+  /** The tenant the decision was made in (`tenant_id`), null outside any tenant or in older logs. */
+  tenant_id: string | null;
   /** metadata.deployment when it is a string. */
   deployment: string | null;
 }
@@ -40,6 +42,8 @@ export function toReportableEvent(value: unknown): ReportableEvent | null {
   const userId = idOf(v['user_id']);
   const userRepr = v['user_repr'] !== undefined ? v['user_repr'] : (v['user'] ?? null);
   if (userId === undefined || (userRepr !== null && typeof userRepr !== 'string')) return null;
+  const tenantId = idOf(v['tenant_id']);
+  if (tenantId === undefined) return null;
   const metadata = v['metadata'];
   const deployment =
     metadata !== null && typeof metadata === 'object' && !Array.isArray(metadata)
@@ -54,6 +58,7 @@ export function toReportableEvent(value: unknown): ReportableEvent | null {
     manager,
     user_id: userId,
     user_repr: userRepr,
+    tenant_id: tenantId,
     deployment: typeof deployment === 'string' ? deployment : null,
   };
 }

@@ -7,7 +7,16 @@
  */
 
 /** Columns a report can group by: fields of the serialised event (`deployment` is metadata.deployment). */
-export type TallyColumn = 'action' | 'manager' | 'attributes' | 'user_id' | 'user_repr' | 'granted' | 'bypassed' | 'deployment';
+export type TallyColumn =
+  | 'action'
+  | 'manager'
+  | 'attributes'
+  | 'user_id'
+  | 'user_repr'
+  | 'tenant_id'
+  | 'granted'
+  | 'bypassed'
+  | 'deployment';
 
 /** Time buckets, in UTC: `2025-01-31` (day) or `2025-01-31T12` (hour). */
 export type TimeBucket = 'hour' | 'day';
@@ -17,6 +26,8 @@ export interface TallyFilter {
   bypassed?: boolean;
   /** Only decisions whose metadata.deployment (a string) is one of these. */
   deployments?: readonly string[];
+  /** Only decisions of this tenant (`tenant_id`). */
+  tenantId?: string;
   /** Decisions at or after this instant. */
   since?: Date;
   /** Decisions strictly before this instant. */
@@ -40,6 +51,7 @@ export interface Tally {
   attributes?: readonly string[];
   user_id?: string | null;
   user_repr?: string | null;
+  tenant_id?: string | null;
   granted?: boolean;
   bypassed?: boolean;
   deployment?: string | null;

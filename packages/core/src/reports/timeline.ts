@@ -30,6 +30,8 @@ export interface TimelineReport {
   bucket: TimeBucket;
   since: string | null;
   until: string | null;
+  /** The tenant the report is limited to, when one was given. */
+  tenantId?: string;
   totals: { decisions: number; granted: number; denied: number; bypassed: number };
   /** First and last decision, ISO 8601 UTC; null when there is none. */
   first_at: string | null;

@@ -1,5 +1,6 @@
 import type { ActorType, Outcome } from '../events/audit-model.js';
 import type { AuditEvent } from '../events/types.js';
+import type { ExportQuery } from './export-query.js';
 
 /** Filters for reading events back; every filter is optional and they combine with AND. */
 export interface EventQuery {
@@ -36,6 +37,11 @@ export interface EventPage {
 export interface EventStore {
   save(events: readonly AuditEvent[]): Promise<void>;
   find(query?: EventQuery): Promise<EventPage>;
+  /**
+   * Every matching event, oldest first (createdAt, then id), read page by page so memory stays
+   * bounded however many match. Optional: stores that cannot stream leave it out.
+   */
+  export?(query?: ExportQuery): AsyncIterable<AuditEvent>;
   /** Writes what is pending and releases resources; later saves reject with StoreClosedError. */
   close?(): Promise<void>;
 }

@@ -1,7 +1,8 @@
 import { StoreClosedError } from '../errors.js';
 import type { AuditEvent } from '../events/types.js';
 import type { EventPage, EventQuery, EventStore } from './event-store.js';
-import { compareNewestFirst, encodeCursor, normalizeQuery } from './query.js';
+import { compareNewestFirst, encodeCursor, MAX_PAGE_SIZE, normalizeQuery } from './query.js';
+import { normalizeExportQuery, type ExportQuery } from './export-query.js';
 
 /**
  * An EventStore in memory: for tests, examples and prototypes. Events are deep-copied on the way
@@ -53,6 +54,26 @@ export class MemoryEventStore implements EventStore {
       events: page.map(clone),
       nextCursor: matches.length > q.limit && last ? encodeCursor(last) : null,
     };
+  }
+
+  /**
+   * Every matching event, oldest first (copies), as of the first read: read through find(), so
+   * the filters are exactly find()'s. There is no archive here: `includeArchive` changes nothing.
+   */
+  export(query: ExportQuery = {}): AsyncIterableIterator<AuditEvent> {
+    const { filters } = normalizeExportQuery(query);
+    return this.#exportAll(filters);
+  }
+
+  async *#exportAll(filters: EventQuery): AsyncGenerator<AuditEvent, void, undefined> {
+    const newestFirst: AuditEvent[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: EventPage = await this.find({ ...filters, limit: MAX_PAGE_SIZE, ...(cursor === null ? {} : { cursor }) });
+      newestFirst.push(...page.events);
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    for (let i = newestFirst.length - 1; i >= 0; i--) yield newestFirst[i] as AuditEvent;
   }
 
   /** Removes every event. */

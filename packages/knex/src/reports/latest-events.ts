@@ -1,11 +1,13 @@
 import type { Knex } from 'knex';
-import { InvalidQueryError, type AuditEvent } from '@audit-events/core';
+import { InvalidQueryError, type AuditEvent, type EventQuery } from '@audit-events/core';
+import { normalizeQuery } from '@audit-events/core/internal';
 import { DEFAULT_TABLE_NAME } from '../schema/schema-options.js';
 import { dialectOf, probeDialect, rawRows } from '../sql/dialect.js';
 import { quoteIdentifier } from '../sql/identifiers.js';
-import { fromDbTimestamp } from '../sql/values.js';
+import { fromDbTimestamp, toDbString, toDbTimestamp } from '../sql/values.js';
 import { checkTableName } from '../sql/identifiers.js';
-import { findEvents } from '../store/find-events.js';
+import { applyEventFilters } from '../store/event-filters.js';
+import { rowToEvent, type EventRow } from '../store/event-row.js';
 
 export interface LatestEventsOptions {
   /** The request events table. Default `audit_events`. */
@@ -14,6 +16,12 @@ export interface LatestEventsOptions {
   perType?: number;
   /** Content types shown, most recently active first. Default 20, at most 200. */
   maxTypes?: number;
+  /** Only events at or after this instant. */
+  since?: Date;
+  /** Only events strictly before this instant. */
+  until?: Date;
+  /** Only this tenant's events. */
+  tenantId?: string;
 }
 
 export interface ContentTypeEvents {
@@ -37,11 +45,31 @@ export async function latestEventsByContentType(knex: Knex, options: LatestEvent
   const maxTypes = limit(options.maxTypes, 20, 200, 'maxTypes');
   const dialect = dialectOf(knex);
   const q = (name: string): string => quoteIdentifier(name, dialect);
+  // The same filters as the per-type reads below (find() checks them first, before any SQL).
+  const filters: EventQuery = {};
+  if (options.since !== undefined) filters.since = options.since;
+  if (options.until !== undefined) filters.until = options.until;
+  if (options.tenantId !== undefined) (filters as Record<string, unknown>)['tenantId'] = options.tenantId;
+  normalizeQuery(filters);
+  const where: string[] = [];
+  const bindings: Knex.RawBinding[] = [];
+  if (filters.since !== undefined) {
+    where.push(`${q('created_at')} >= ?`);
+    bindings.push(toDbTimestamp(filters.since, dialect));
+  }
+  if (filters.until !== undefined) {
+    where.push(`${q('created_at')} < ?`);
+    bindings.push(toDbTimestamp(filters.until, dialect));
+  }
+  if (options.tenantId !== undefined) {
+    where.push(`${q('tenant_id')} = ?`);
+    bindings.push(toDbString(options.tenantId, dialect));
+  }
   const types = rawRows<Record<string, unknown>>(
     await knex.raw(
       `select ${q('content_type')} as ${q('t')}, count(*) as ${q('n')}, max(${q('created_at')}) as ${q('last_at')} ` +
-        `from ${q(tableName)} group by ${q('content_type')} order by 3 desc, 1 limit ?`,
-      [maxTypes],
+        `from ${q(tableName)}${where.length === 0 ? '' : ` where ${where.join(' and ')}`} group by ${q('content_type')} order by 3 desc, 1 limit ?`,
+      [...bindings, maxTypes],
     ),
     dialect,
   );
@@ -50,8 +78,13 @@ export async function latestEventsByContentType(knex: Knex, options: LatestEvent
   const out: ContentTypeEvents[] = [];
   for (const type of types) {
     const contentType = String(type['t']);
-    const page = await findEvents(knex, tableName, { contentType, limit: perType }, rows, traits);
-    out.push({ contentType, total: Number(type['n']), lastAt: fromDbTimestamp(type['last_at']), events: page.events });
+    // The store's filters (applyEventFilters refuses one it does not know: a tenant filter must
+    // never be dropped), newest first, through the store's row mapping.
+    const { limit: _limit, after: _after, ...checked } = normalizeQuery({ ...filters, contentType });
+    const builder = knex(tableName).select('*');
+    applyEventFilters(builder, checked, traits);
+    const found = (await builder.orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(perType)) as EventRow[];
+    out.push({ contentType, total: Number(type['n']), lastAt: fromDbTimestamp(type['last_at']), events: found.map((row) => rowToEvent(row, rows, traits)) });
   }
   return out;
 }

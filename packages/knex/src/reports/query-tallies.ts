@@ -42,6 +42,10 @@ export function tallySql(tableName: string, query: TallyQuery, dialect: DialectN
     where.push(`${time} < ?`);
     bindings.push(timeBinding(w.until, dialect));
   }
+  if (w.tenantId !== undefined) {
+    where.push(`${quoteIdentifier('tenant_id', dialect)} = ?`);
+    bindings.push(w.tenantId);
+  }
   if (w.deployments !== undefined) {
     if (w.deployments.length === 0) where.push('1 = 0');
     else {

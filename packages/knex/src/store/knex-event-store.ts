@@ -8,6 +8,7 @@ import {
   type EventPage,
   type EventQuery,
   type EventStore,
+  type ExportQuery,
 } from '@audit-events/core';
 import {
   archiveEvents,
@@ -35,6 +36,7 @@ import { GroupCommitWriter, type WriterStats } from '../writer/group-commit.js';
 import { planStatements, runStatements } from '../writer/insert-rows.js';
 import { eventToRow, type EventRow, type RowContext } from './event-row.js';
 import { findEvents } from './find-events.js';
+import { exportEvents } from './export-events.js';
 import { resolveStoreOptions, type KnexEventStoreOptions, type ResolvedStoreOptions } from './store-options.js';
 
 /** Writer counters plus the INSERT statements issued (a batch splits when it exceeds bind limits). */
@@ -175,6 +177,12 @@ export class KnexEventStore implements EventStore {
   /** One page of events, newest first. Throws InvalidQueryError on a bad filter or cursor. */
   async find(query?: EventQuery): Promise<EventPage> {
     return findEvents(this.knex, this.tableName, query, this.#rows, await this.#probe());
+  }
+
+  /** Every matching event, oldest first, in keyset pages; `includeArchive` merges the archive (see exportEvents). */
+  export(query?: ExportQuery): AsyncIterableIterator<AuditEvent> {
+    const source = { knex: this.knex, tableName: this.tableName, archiveTableName: this.archiveTableName, rows: this.#rows };
+    return exportEvents({ ...source, traits: () => this.#probe() }, query);
   }
 
   /** Writes everything saved so far without waiting for the linger time. */

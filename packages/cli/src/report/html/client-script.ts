@@ -35,6 +35,13 @@ export const CLIENT_SCRIPT = `(function () {
       : 'Warning: the charts do not add up to the embedded data.';
   }
 
+  // The request events' outcome table must add up to their total (outcomes are never cut).
+  var summary = data.requestSummary;
+  if (summary && typeof summary.total === 'number') {
+    var outcomes = sum('#request-byOutcome tbody tr', 'data-count');
+    root.setAttribute('data-summary', outcomes === summary.total ? 'ready' : 'mismatch');
+  }
+
   var times = document.querySelectorAll('time[datetime]');
   for (var i = 0; i < times.length; i++) {
     var d = new Date(times[i].getAttribute('datetime'));

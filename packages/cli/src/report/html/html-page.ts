@@ -17,6 +17,7 @@ import {
   windowNote,
 } from './html-sections.js';
 import { barChart, timelineChart } from './svg-charts.js';
+import { requestSummaryIsland, requestSummarySection, type RequestSummaryData } from './request-summary-section.js';
 
 /** The permission decisions' reports, shown in the page's first sections. */
 export interface DecisionReports {
@@ -35,6 +36,10 @@ export interface HtmlReportData {
   decisions: DecisionReports | { note: string };
   /** Latest request events per content type, or why there are none. */
   events: { table: string; types: ContentTypeEvents[] } | { note: string };
+  /** Request events counted per outcome, action, tenant, actor type and content type (over the window). */
+  requestSummary: RequestSummaryData;
+  /** The tenant the whole report is limited to (--tenant-id), if any. */
+  tenantId?: string;
 }
 
 /**
@@ -60,6 +65,7 @@ export function renderHtmlReport(data: HtmlReportData): string {
     '<p class="status" id="script-check"></p>',
     '</header>',
     ...('note' in data.decisions ? absentDecisionsSection(data.decisions.note) : decisionSections(data.decisions)),
+    ...requestSummarySection(data.requestSummary),
     '<section id="request-events">',
     '<h2>Latest request events per content type</h2>',
     eventsSection(data.events),
@@ -91,7 +97,7 @@ export function renderHtmlReport(data: HtmlReportData): string {
 function decisionsHeader(data: HtmlReportData, d: DecisionReports): string[] {
   const t = d.timeline;
   return [
-    `<p class="meta">Source: ${escapeHtml(data.source)}</p>`,
+    `<p class="meta">Source: ${escapeHtml(data.source)}${tenantNote(data)}</p>`,
     `<p class="meta">Decisions ${t.first_at === null ? 'none' : `from ${time(t.first_at)} to ${time(t.last_at)}`}` +
       `${windowNote(t)} · generated ${time(data.generatedAt)} · times in UTC</p>`,
     '<ul class="totals" id="totals">',
@@ -104,7 +110,12 @@ function decisionsHeader(data: HtmlReportData, d: DecisionReports): string[] {
 }
 
 function absentDecisionsHeader(data: HtmlReportData): string[] {
-  return [`<p class="meta">Source: ${escapeHtml(data.source)} · generated ${time(data.generatedAt)} · times in UTC</p>`];
+  return [`<p class="meta">Source: ${escapeHtml(data.source)}${tenantNote(data)} · generated ${time(data.generatedAt)} · times in UTC</p>`];
+}
+
+/** ` · tenant X` when the report is limited to one tenant. */
+function tenantNote(data: HtmlReportData): string {
+  return data.tenantId === undefined ? '' : ` · tenant <b id="tenant-filter">${escapeHtml(data.tenantId)}</b>`;
 }
 
 function decisionSections(d: DecisionReports): string[] {
@@ -159,7 +170,14 @@ function islandOf(data: HtmlReportData): object {
         };
   // Present decisions keep their top-level keys (timeline, deniedByManager, …); absent ones say why.
   const decisions = 'note' in data.decisions ? { decisions: { note: data.decisions.note } } : data.decisions;
-  return { generatedAt: data.generatedAt, source: data.source, ...decisions, events };
+  return {
+    generatedAt: data.generatedAt,
+    source: data.source,
+    ...(data.tenantId === undefined ? {} : { tenantId: data.tenantId }),
+    ...decisions,
+    events,
+    requestSummary: requestSummaryIsland(data.requestSummary),
+  };
 }
 
 function eventSummary(e: AuditEvent): object {

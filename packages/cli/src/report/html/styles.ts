@@ -37,6 +37,7 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 td code { font-size: 12px; color: #3b4252; }
 .empty, .note { color: var(--muted); font-style: italic; }
 details { margin: 6px 0; }
+.groups { display: grid; grid-template-columns: repeat(auto-fit, minmax(280px, 1fr)); gap: 0 16px; }
 footer { margin-top: 40px; color: var(--muted); font-size: 12px; }
 @media print { body { padding: 0; } details { display: none; } }
 `;
