@@ -1,4 +1,4 @@
-// nats-ingest: events/s of ingestAuditEvents (what `audit-events ingest` runs) from a JetStream
+// nats-ingest: events/s of ingestAuditEvents (what audit-events ingest runs) from a JetStream
 // stream into PostgreSQL vs a raw multi-row INSERT of the same rows, interleaved in one run.
 // nats-request: Express + JetStreamEventStore vs Express + KnexEventStore(SQLite) vs bare, c=50.
 // Both need live services (NATS JetStream, PostgreSQL); without them the suite is skipped with a
@@ -94,7 +94,7 @@ export async function natsIngest({ quick }) {
   const prefix = `bench-ingest-${tag}`;
   const ours = `bench_ingest_${tag}`;
   const raw = `bench_ingest_raw_${tag}`;
-  const nc = await connect({ servers: NATS_URL });
+  const nc = await connect({ servers: NATS_URL, noAsyncTraces: true });
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
   const stores = [ours, raw].map((t) => new KnexEventStore(knex, { tableName: t, archiveTableName: `${t}_a`, duplicateIds: 'ignore', batchSize: BATCH }));
@@ -155,7 +155,7 @@ export async function natsIngest({ quick }) {
       { name: 'postgres ingest', unit: 'events/s', ...summarize(samples.ingest), baseline: 'postgres raw multi-row insert', target: 0.8 },
     ];
     return finishSuite('nats-ingest', rows, [
-      `${n.toLocaleString('en-US')} events per run, ${runs} interleaved runs, batches of ${BATCH}, one worker (ingestAuditEvents, what `audit-events ingest` runs) in this process with a KnexEventStore (duplicateIds: 'ignore'); ingest: a new durable consumer reads the whole stream (${NATS_URL}) and ends when every event is committed and acknowledged; raw: knex multi-row INSERTs of the same events, built into rows inside the timing`,
+      `${n.toLocaleString('en-US')} events per run, ${runs} interleaved runs, batches of ${BATCH}, one worker (ingestAuditEvents, what audit-events ingest runs) in this process with a KnexEventStore (duplicateIds: 'ignore'); ingest: a new durable consumer reads the whole stream (${NATS_URL}) and ends when every event is committed and acknowledged; raw: knex multi-row INSERTs of the same events, built into rows inside the timing`,
     ]);
   } finally {
     await jsm.streams.delete(stream).catch(() => {});
@@ -170,7 +170,7 @@ export async function natsRequest(opts) {
   if (why !== null) return skipped('nats-request', why);
   const tag = `b${Date.now().toString(36)}`;
   const stream = `BENCH_REQ_${tag.toUpperCase()}`;
-  const nc = await connect({ servers: NATS_URL });
+  const nc = await connect({ servers: NATS_URL, noAsyncTraces: true });
   const jsm = await jetstreamManager(nc);
   try {
     await ensureAuditStream(jsm, { name: stream, subjects: [`bench-req-${tag}.>`], maxAge: 60 * 60_000 });
@@ -182,8 +182,9 @@ export async function natsRequest(opts) {
       ...opts,
       env: { AUDIT_BENCH_NATS_URL: NATS_URL, AUDIT_BENCH_NATS_STREAM: stream, AUDIT_BENCH_NATS_PREFIX: `bench-req-${tag}.events` },
     });
+    const label = (v) => (v === 'audit-event' ? 'express + KnexEventStore(SQLite)' : v === 'audit-event/jetstream' ? 'express + JetStreamEventStore' : 'bare');
     const rows = variants.map((v) => ({
-      name: v === 'audit-event' ? 'express + KnexEventStore(SQLite)' : v === 'audit-event/jetstream' ? 'express + JetStreamEventStore' : 'bare',
+      name: label(v),
       unit: 'req/s',
       ...summarize(samples[v]),
       ...(v === 'bare' ? {} : { baseline: 'bare' }),
@@ -193,7 +194,7 @@ export async function natsRequest(opts) {
     // The target is relative to the SQLite store's ratio measured in the same rounds.
     const sqliteRatios = sqlite.values.map((value, i) => value / rows[0].values[i]);
     rows.push({ name: 'JetStream vs SQLite store', unit: 'req/s', median: jet.median, spread: jet.spread, values: jet.values, baseline: 'express + KnexEventStore(SQLite)', target: 1 });
-    for (const v of variants) rows.push({ name: `${v} CPU/request`, unit: 'µs', ...summarize(cpu[v]), ...(v === 'bare' ? {} : { baseline: 'bare CPU/request', higherIsBetter: false }) });
+    for (const v of variants) rows.push({ name: `${label(v)} CPU/request`, unit: 'µs', ...summarize(cpu[v]), ...(v === 'bare' ? {} : { baseline: 'bare CPU/request', higherIsBetter: false }) });
     return finishSuite('nats-request', rows, [
       `${opts.runs} interleaved runs of ${opts.duration}s, 50 connections, autocannon in a separate process (${pinning}); servers on Node ${serverNode}; each request creates one event (createEvent awaited: stored in SQLite / acknowledged by the stream at ${NATS_URL}, R1 file storage)`,
       `the target is 'JetStream vs SQLite store' ≥ 1×: the JetStream store's ratio to bare at least the SQLite store's (per-round SQLite ratios: ${sqliteRatios.map((r) => r.toFixed(2)).join(', ')})`,

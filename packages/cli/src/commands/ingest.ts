@@ -106,7 +106,8 @@ async function ingest(values: IngestOptionValues, ctx: CommandContext, decisions
       ...(values.integrity === undefined ? {} : { integrity: typeof values.integrity === 'string' ? { chainId: values.integrity } : true }),
     });
     const integrity = values.integrity === undefined ? undefined : typeof values.integrity === 'string' ? { chainId: values.integrity } : true;
-    const nc = await connect({ servers, name: 'audit-events ingest', maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+    // Reconnects forever; no async stack traces per request (see CONNECT_DEFAULTS in @audit-events/nats).
+    const nc = await connect({ servers, name: 'audit-events ingest', maxReconnectAttempts: -1, reconnectTimeWait: 250, noAsyncTraces: true });
     const interrupts = watchInterrupts(ctx.io, (line) => ctx.err(line));
     // One stop for both loops: a signal, or one loop ending with an error (the other then stops too).
     const stop = new AbortController();
