@@ -1,6 +1,6 @@
 // Hash chains of the permission audit log (DatabaseAuditLogger with `integrity`), on every dialect.
 import { expect } from 'chai';
-import { ConfigurationError, createPermissionAuditEvent } from '@audit-events/core';
+import { ConfigurationError, createPermissionAuditEvent, newEventId } from '@audit-events/core';
 import { DatabaseAuditLogger, permissionLogChainHeads, verifyPermissionLog } from '@audit-events/knex';
 import { forEachDialect, uniqueTable } from '../helpers/databases.js';
 import { chainRows, dropAll, GENESIS_HASH, onlyChain, verdicts } from './support.js';
@@ -107,7 +107,8 @@ forEachDialect('hash chains of the permission audit log', (ctx, dialect) => {
     for (let i = 0; i < 5; i++) logger.record(decision(i));
     await logger.close();
     const [last] = await ctx.knex(tableName).where({ seq: 5 }).select('*');
-    const copy = copyOf(last);
+    // A fresh event_id: the unique index would refuse a second row with the decision's own.
+    const copy = { ...copyOf(last), event_id: newEventId() };
     await ctx.knex(tableName).insert({ ...copy, seq: 6 }); // prev_hash is seq 4's hash, not seq 5's
     expect(verdicts(await verifyPermissionLog(ctx.knex, { tableName }))).to.deep.equal({ 'w-1': 'broken-link@6' });
     await ctx.knex(tableName).where({ seq: 6 }).del();

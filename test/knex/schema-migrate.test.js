@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { captureOutput } from '../helpers/output-capture.js';
 import { fileURLToPath } from 'node:url';
 import { ConfigurationError, InvalidIdentifierError } from '@audit-events/core';
-import { KnexEventStore, auditEventsMigrationSource, AUDIT_EVENTS_MIGRATION_NAME, KEY_ID_MIGRATION_NAME } from '@audit-events/knex';
+import { KnexEventStore, auditEventsMigrationSource, AUDIT_EVENTS_MIGRATION_NAME, KEY_ID_MIGRATION_NAME, PERMISSION_MODEL_MIGRATION_NAME } from '@audit-events/knex';
 import { forEachDialect, uniqueTable } from '../helpers/databases.js';
 import { countQueries, dropAll, makeEvent, openStore } from './support.js';
 
@@ -56,15 +56,15 @@ forEachDialect('Schema and migrations', (ctx, dialect) => {
   afterEach(() => dropAll(ctx.knex, tables));
 
   it('migrate() creates both tables with every column, the integrity columns and the indexes', async () => {
-    const store = await openStore(ctx.knex, tables, { extraColumns: [{ name: 'tenant_id', type: 'string', index: true }] });
+    const store = await openStore(ctx.knex, tables, { extraColumns: [{ name: 'region_id', type: 'string', index: true }] });
     const t = store.tableName;
     const a = store.archiveTableName;
-    const expected = [...BASE_COLUMNS, ...INTEGRITY_COLUMNS, 'tenant_id'].sort();
+    const expected = [...BASE_COLUMNS, ...INTEGRITY_COLUMNS, 'region_id'].sort();
     expect(await columnsOf(ctx.knex, t)).to.deep.equal(expected);
     expect(await columnsOf(ctx.knex, a)).to.deep.equal([...expected, 'archived_at'].sort());
     for (const table of [t, a]) {
       const indexes = await indexesOf(ctx.knex, dialect, table);
-      for (const suffix of ['created_at_idx', 'content_object_idx', 'user_id_idx', 'request_id_idx', 'chain_seq_uq', 'tenant_id_idx']) {
+      for (const suffix of ['created_at_idx', 'content_object_idx', 'user_id_idx', 'request_id_idx', 'chain_seq_uq', 'region_id_idx']) {
         expect(indexes, `${table} ${suffix}`).to.include(`${table}_${suffix}`);
       }
     }
@@ -171,10 +171,12 @@ forEachDialect('Schema and migrations', (ctx, dialect) => {
       const migrationSource = auditEventsMigrationSource({ tableName, archiveTableName });
       const migrations = migrationsTable();
       const [, log] = await ctx.knex.migrate.latest({ migrationSource, tableName: migrations });
-      // Issue 22 added the key_id migration (a no-op on tables created with key_id).
-      expect(log).to.have.length(2);
+      // Issue 22 added the key_id migration (a no-op on tables created with key_id), issues 17/18
+      // the permission model one (a no-op without permission tables).
+      expect(log).to.have.length(3);
       expect(log[0]).to.match(new RegExp(`^20250601000000_audit_events_create_tables__${tableName}__`));
       expect(log[1]).to.match(new RegExp(`^20261203000000_audit_events_add_key_id__${tableName}__`));
+      expect(log[2]).to.match(new RegExp(`^20261204000100_audit_events_permission_model__${tableName}__`));
       expect(await columnsOf(ctx.knex, archiveTableName)).to.include('archived_at');
 
       const counter = countQueries(ctx.knex, DDL);
@@ -193,7 +195,7 @@ forEachDialect('Schema and migrations', (ctx, dialect) => {
       const migrationSource = auditEventsMigrationSource({ tableName: store.tableName, archiveTableName: store.archiveTableName });
       const migrations = migrationsTable();
       const [, log] = await ctx.knex.migrate.latest({ migrationSource, tableName: migrations });
-      expect(log).to.have.length(2);
+      expect(log).to.have.length(3);
 
       await store.save([makeEvent()]);
       // knex's migrator logs the refusal on the console besides rejecting: asserted, not printed.
@@ -218,20 +220,20 @@ forEachDialect('Schema and migrations', (ctx, dialect) => {
       const saved = { ...process.env };
       process.env.AUDIT_EVENTS_TABLE = tableName;
       process.env.AUDIT_EVENTS_ARCHIVE_TABLE = archiveTableName;
-      process.env.AUDIT_EVENTS_EXTRA_COLUMNS = '[{"name":"tenant_id","type":"string","index":true}]';
+      process.env.AUDIT_EVENTS_EXTRA_COLUMNS = '[{"name":"region_id","type":"string","index":true}]';
       try {
         const migrations = migrationsTable();
         const [, log] = await ctx.knex.migrate.latest({ directory: MIGRATIONS_DIR, tableName: migrations, loadExtensions: ['.js'] });
-        expect(log).to.deep.equal([AUDIT_EVENTS_MIGRATION_NAME, KEY_ID_MIGRATION_NAME]);
-        expect(await columnsOf(ctx.knex, tableName)).to.include('tenant_id');
-        expect(await columnsOf(ctx.knex, archiveTableName)).to.include.members(['tenant_id', 'archived_at']);
+        expect(log).to.deep.equal([AUDIT_EVENTS_MIGRATION_NAME, KEY_ID_MIGRATION_NAME, PERMISSION_MODEL_MIGRATION_NAME]);
+        expect(await columnsOf(ctx.knex, tableName)).to.include('region_id');
+        expect(await columnsOf(ctx.knex, archiveTableName)).to.include.members(['region_id', 'archived_at']);
 
         const counter = countQueries(ctx.knex, DDL);
         try {
           const store = new KnexEventStore(ctx.knex, {
             tableName,
             archiveTableName,
-            extraColumns: [{ name: 'tenant_id', type: 'string', index: true }],
+            extraColumns: [{ name: 'region_id', type: 'string', index: true }],
           });
           await store.migrate();
         } finally {

@@ -96,7 +96,7 @@ forEachDialect('KnexEventStore round trip', (ctx, dialect) => {
   it('stores extra columns of every type in their own columns, read back into event.extra', async () => {
     const store = await openStore(ctx.knex, tables, {
       extraColumns: [
-        { name: 'tenant_id', type: 'string', index: true },
+        { name: 'region_id', type: 'string', index: true },
         { name: 'notes', type: 'text' },
         { name: 'shard', type: 'integer' },
         { name: 'big_counter', type: 'bigint' },
@@ -108,7 +108,7 @@ forEachDialect('KnexEventStore round trip', (ctx, dialect) => {
     });
     const full = makeEvent({
       extra: {
-        tenant_id: 'acme',
+        region_id: 'acme',
         notes: UNICODE,
         shard: -7,
         big_counter: '9007199254740993', // beyond 2^53: read back as a string, exactly
@@ -122,7 +122,7 @@ forEachDialect('KnexEventStore round trip', (ctx, dialect) => {
     const empty = makeEvent({ extra: {} });
     const back = await roundTrip(store, empty);
     expect(back.extra).to.deep.equal({
-      tenant_id: null,
+      region_id: null,
       notes: null,
       shard: null,
       big_counter: null,
@@ -133,7 +133,7 @@ forEachDialect('KnexEventStore round trip', (ctx, dialect) => {
     });
     const small = makeEvent({ extra: { big_counter: 12, flagged: false } });
     expect((await roundTrip(store, small)).extra).to.include({ big_counter: 12, flagged: false });
-    const rows = await ctx.knex(store.tableName).where({ tenant_id: 'acme' }).select('id');
+    const rows = await ctx.knex(store.tableName).where({ region_id: 'acme' }).select('id');
     expect(rows.map((r) => r.id)).to.deep.equal([full.id]);
   });
 

@@ -16,6 +16,12 @@ export function makeEvent(overrides = {}) {
     content: { status: 'paid', total: 12.5, items: [{ sku: 'A-1', qty: 2 }], note: null },
     userId: '42',
     userRepr: 'alice@example.com',
+    // The audit model's defaults (what a row without these columns reads back as).
+    tenantId: null,
+    actorType: overrides.userId === null ? 'anonymous' : 'user',
+    action: null,
+    outcome: 'success',
+    reason: null,
     url: 'https://shop.example.com/orders/1?x=1',
     method: 'POST',
     ip: '203.0.113.7',

@@ -45,7 +45,7 @@ forEachDialect('DatabaseAuditLogger', (ctx, dialect) => {
 
     const columns = Object.keys(await ctx.knex(tableName).columnInfo());
     expect(columns.sort()).to.deep.equal(
-      ['id', 'created_at', 'timestamp', 'action', 'attributes', 'granted', 'bypassed', 'manager', 'user_id', 'user_repr', 'permissions', 'metadata'].sort(),
+      ['id', 'event_id', 'created_at', 'timestamp', 'action', 'attributes', 'granted', 'bypassed', 'manager', 'user_id', 'user_repr', 'tenant_id', 'actor_type', 'permissions', 'metadata'].sort(),
     );
     const rows = await ctx.knex(tableName).orderBy('id');
     expect(rows).to.have.length(3);
@@ -69,14 +69,16 @@ forEachDialect('DatabaseAuditLogger', (ctx, dialect) => {
       indexed = idx.map((r) => r.indexdef);
     } else if (dialect === 'mysql') {
       const [idx] = await ctx.knex.raw(`show index from \`${tableName}\``);
-      indexed = idx.map((r) => `${r.Key_name}(${r.Column_name})`);
+      indexed = idx.map((r) => `${Number(r.Non_unique) === 0 ? 'UNIQUE ' : ''}${r.Key_name}(${r.Column_name})`);
     } else {
       const idx = await ctx.knex.raw(`select sql from sqlite_master where type = 'index' and tbl_name = ?`, [tableName]);
       indexed = idx.map((r) => r.sql ?? '');
     }
-    for (const column of ['timestamp', 'granted', 'manager']) {
+    for (const column of ['timestamp', 'granted', 'manager', 'event_id', 'tenant_timestamp']) {
       expect(indexed.some((d) => d.includes(`${column}_idx`)), `${column} index in ${indexed.join('; ')}`).to.equal(true);
     }
+    // event_id's index is unique (what makes a retried batch land once).
+    expect(indexed.some((d) => /unique/i.test(d) && d.includes('event_id_idx'))).to.equal(true);
     await logger.close();
   });
 

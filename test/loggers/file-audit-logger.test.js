@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   ConfigurationError,
+  isEventId,
   FileAuditLogger,
   UNSERIALIZABLE_METADATA_KEY,
   createPermissionAuditEvent,
@@ -78,10 +79,12 @@ describe('FileAuditLogger', () => {
     expect(text.endsWith('\n')).to.equal(true);
     const [line] = text.trim().split('\n');
     expect(Object.keys(JSON.parse(line))).to.deep.equal([
-      'timestamp', 'action', 'attributes', 'granted', 'bypassed', 'manager',
-      'user_id', 'user_repr', 'user', 'permissions', 'metadata',
+      'event_id', 'timestamp', 'action', 'attributes', 'granted', 'bypassed', 'manager',
+      'user_id', 'user_repr', 'user', 'tenant_id', 'actor_type', 'permissions', 'metadata',
     ]);
-    expect(JSON.parse(line)).to.deep.equal({
+    const { event_id: eventId, ...rest } = JSON.parse(line);
+    expect(isEventId(eventId), eventId).to.equal(true);
+    expect(rest).to.deep.equal({
       timestamp: '2025-03-01T10:20:30.456+00:00',
       action: 'update',
       attributes: ['status'],
@@ -91,6 +94,8 @@ describe('FileAuditLogger', () => {
       user_id: '42',
       user_repr: 'ada',
       user: null,
+      tenant_id: null,
+      actor_type: 'user',
       permissions: ['isAdmin', 'isSelf'],
       metadata: { request_id: 'r-1' },
     });

@@ -124,6 +124,51 @@ describe('emitPermissionAuditEvent / configureAuditLogger', () => {
       expect(outside.metadata).to.equal(null);
     });
 
+    it('keeps the decision\'s id through enrichment (request fields, user, masking): one decision, one event_id', () => {
+      const memory = new MemoryAuditLogger();
+      configureAuditLogger(memory);
+      const event = createPermissionAuditEvent({ action: 'update', granted: false, metadata: { password: 'hunter2' } });
+      runWithAuditContext(context(), () => emitPermissionAuditEvent(event));
+      const [logged] = memory.events;
+      expect(logged).to.not.equal(event); // enriched: a new object…
+      expect(logged.id).to.equal(event.id); // …for the same decision
+      expect(memory.serialized()[0]).to.include({ event_id: event.id, user_id: '9' });
+      expect(memory.serialized()[0].metadata.password).to.not.equal('hunter2');
+    });
+
+    it('carries the context\'s tenant and actor type (issue 17); given values win; a failing getter costs only the field', async () => {
+      const memory = new MemoryAuditLogger();
+      configureAuditLogger(memory);
+      const tenantCtx = new AuditContext({ requestId: 'r', user: { id: 9, username: 'eve' }, tenantId: 'acme' });
+      const keyCtx = new AuditContext({ requestId: 'r', tenantId: () => 'globex', actor: { type: 'api_key', id: 'key_1', repr: 'CI key' } });
+      const broken = new AuditContext({ requestId: 'r', user: { id: 9, username: 'eve' }, tenantId: () => { throw new Error('no tenant'); } });
+      runWithAuditContext(tenantCtx, () => {
+        emitPermissionAuditEvent({ action: 'read', granted: true });
+        emitPermissionAuditEvent({ action: 'read', granted: true, user: { id: 5, username: 'other' } });
+        emitPermissionAuditEvent({ action: 'read', granted: true, tenantId: 'given', actorType: 'system' });
+      });
+      runWithAuditContext(keyCtx, () => {
+        emitPermissionAuditEvent({ action: 'update', granted: false });
+        emitPermissionAuditEvent({ action: 'update', granted: false, user: { id: 'key_1', username: 'CI key' } });
+      });
+      runWithAuditContext(broken, () => emitPermissionAuditEvent({ action: 'delete', granted: true }));
+      await runWithAuditContext(tenantCtx, () => definePermission({ manager: 'Doc', read: ['public'] }).checkRead({}, [], { user: null }));
+      emitPermissionAuditEvent({ action: 'read', granted: true });
+      emitPermissionAuditEvent({ action: 'read', granted: true, user: { id: 3, username: 'job-owner' } });
+      const shown = memory.serialized().map((e) => [e.tenant_id, e.actor_type, e.user_id]);
+      expect(shown).to.deep.equal([
+        ['acme', 'user', '9'], // the request's user
+        ['acme', 'user', '5'], // a check made for somebody else
+        ['given', 'system', '9'], // given values win (the user still from the context)
+        ['globex', 'api_key', 'key_1'], // an API key acting: it is the decision's user, as for request events
+        ['globex', 'api_key', 'key_1'], // the key named as the check's user
+        [null, 'user', '9'], // the tenant getter threw: the decision is kept, without a tenant
+        ['acme', 'anonymous', null], // explicitly anonymous inside a signed-in request
+        [null, 'anonymous', null], // outside any request
+        [null, 'user', '3'],
+      ]);
+    });
+
     it('keeps an explicitly anonymous check anonymous inside a signed-in request', async () => {
       const memory = new MemoryAuditLogger();
       configureAuditLogger(memory);

@@ -56,6 +56,39 @@ describe('enrichment inside framework requests', () => {
     }
   });
 
+  it('Express and Koa: getTenant and getActor reach the decisions as tenant_id and actor_type (issue 17)', async () => {
+    const check = async () => {
+      try {
+        await Project.checkUpdate(project, { name: 'N' });
+        return 204;
+      } catch {
+        return 403;
+      }
+    };
+    const options = {
+      getTenant: (r) => r.headers['x-tenant'] ?? null,
+      getActor: (r) => (r.headers['x-api-key'] ? { type: 'api_key', id: 'key-1', repr: 'deploy key' } : null),
+    };
+    const app = express();
+    app.use(expressAuditContext(options));
+    app.patch('/p', async (_req, res) => res.sendStatus(await check()));
+    const koa = new Koa();
+    koa.use(koaAuditContext({ ...options, getTenant: (ctx) => options.getTenant(ctx.request), getActor: (ctx) => options.getActor(ctx.request) }));
+    koa.use(async (ctx) => {
+      ctx.status = await check();
+    });
+    const server = koa.callback();
+    for (const target of [app, server]) {
+      memory.clear();
+      await request(target).patch('/p').set('x-tenant', 'acme').set('x-api-key', 'k');
+      await request(target).patch('/p');
+      expect(memory.serialized().map((e) => [e.tenant_id, e.actor_type, e.user_id])).to.deep.equal([
+        ['acme', 'api_key', 'key-1'],
+        [null, 'anonymous', null],
+      ]);
+    }
+  });
+
   it('Koa: the same fields from ctx.state.user and the request', async () => {
     const app = new Koa();
     app.use(koaAuditContext());

@@ -3,15 +3,33 @@
 // swallowed, then the connection is cut.
 // - The store must not say "not stored" (it used to: StoreWriteError for rows that were there);
 //   it says outcomeUnknown, and the row is indeed there.
-// - The buffered database logger retries (at-least-once): the event is stored, possibly twice;
-//   it is never lost and never counted as failed.
+// - The buffered database logger retries, and its rows carry the decision's unique event_id: the
+//   retry stores nothing twice (ON CONFLICT DO NOTHING / ON DUPLICATE KEY; with a hash chain the
+//   stored rows are left out before stamping), so each decision is stored exactly once, never lost
+//   and never counted as failed, and a chain stays contiguous and valid.
+// SQLite runs in-process, where no answer can be lost; there the reply of the committed INSERT is
+// replaced by an error (knex's postProcessResponse hook, after the real database committed).
 import { expect } from 'chai';
 import knexFactory from 'knex';
 import { createPermissionAuditEvent, newEventId } from '@audit-events/core';
-import { DatabaseAuditLogger, ensurePermissionAuditTable, KnexEventStore } from '@audit-events/knex';
-import { forEachDialect, MYSQL_URL, POSTGRES_URL, uniqueTable } from '../helpers/databases.js';
+import { DatabaseAuditLogger, ensurePermissionAuditTable, KnexEventStore, verifyPermissionLog } from '@audit-events/knex';
+import { forEachDialect, knexConfig, MYSQL_URL, POSTGRES_URL, uniqueTable } from '../helpers/databases.js';
 import { startProxy } from '../helpers/tcp-proxy.js';
 import { dropTables, permissionRows } from './support.js';
+
+/** How many rows each decision (metadata.n) has, and whether every row has its own event_id. */
+async function copiesByN(knex, table) {
+  const rows = await permissionRows(knex, table);
+  const copies = {};
+  for (const row of rows) copies[row.metadata.n] = (copies[row.metadata.n] ?? 0) + 1;
+  expect(new Set(rows.map((row) => row.event_id)).size, 'distinct event ids').to.equal(rows.length);
+  expect(rows.every((row) => typeof row.event_id === 'string' && row.event_id.length === 36)).to.equal(true);
+  return copies;
+}
+
+function verdicts(report) {
+  return Object.fromEntries(report.chains.map((c) => [c.chainId, c.valid ? 'valid' : `${c.reason}@${c.firstBadSeq}`]));
+}
 
 const QUIET = { warn() {}, error() {}, debug() {}, deprecate() {} };
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -63,26 +81,110 @@ forEachDialect(
       expect(store.stats).to.include({ failedEvents: 1, outcomeUnknownEvents: 1 });
     });
 
-    it('database logger: the batch is retried after the restore: stored at least once, never lost or counted failed', async function () {
-      const permTable = uniqueTable('rl_ackperm');
-      tables.push(permTable);
-      await ensurePermissionAuditTable(ctx.knex, permTable);
-      const logger = new DatabaseAuditLogger({ knex: viaProxy, tableName: permTable, flushInterval: 5, retryDelay: 20, maxRetryDelay: 100, maxRetries: 20 });
-      const record = (n) => logger.record(createPermissionAuditEvent({ action: 'read', granted: true, metadata: { n } }));
-      record(0);
-      await logger.flush();
-      proxy.swallowReplies();
-      record(1);
-      await sleep(300);
-      await proxy.cut();
-      await sleep(100);
-      await proxy.restore();
-      await logger.close();
-      const copies = (await permissionRows(ctx.knex, permTable)).filter((row) => row.metadata.n === 1).length;
-      expect(copies, 'copies of the event whose acknowledgement was lost').to.be.at.least(1);
-      expect({ written: logger.writtenCount, failed: logger.failedCount, dropped: logger.droppedCount }).to.deep.equal({ written: 2, failed: 0, dropped: 0 });
-      this.test.title += ` [${copies} cop${copies === 1 ? 'y' : 'ies'} stored]`;
-    });
+    for (const integrity of [false, true]) {
+      it(`database logger${integrity ? ' with a hash chain' : ''}: the batch is retried after the restore and stored exactly once, never lost or counted failed`, async () => {
+        const permTable = uniqueTable('rl_ackperm');
+        tables.push(permTable);
+        await ensurePermissionAuditTable(ctx.knex, permTable, { chainColumns: integrity });
+        const logger = new DatabaseAuditLogger({
+          knex: viaProxy,
+          tableName: permTable,
+          integrity: integrity ? { chainId: 'ack' } : undefined,
+          flushInterval: 5,
+          retryDelay: 20,
+          maxRetryDelay: 100,
+          maxRetries: 20,
+        });
+        const record = (n) => logger.record(createPermissionAuditEvent({ action: 'read', granted: true, metadata: { n } }));
+        record(0);
+        await logger.flush();
+        proxy.swallowReplies();
+        record(1);
+        await sleep(300); // the INSERT reached the server and committed; its answer went nowhere
+        await proxy.cut();
+        await sleep(100);
+        await proxy.restore();
+        await logger.flush();
+        record(2); // the chain continues after the retried batch, from the row really stored
+        await logger.close();
+        expect(await copiesByN(ctx.knex, permTable), 'copies of each decision').to.deep.equal({ 0: 1, 1: 1, 2: 1 });
+        expect({ written: logger.writtenCount, failed: logger.failedCount, dropped: logger.droppedCount }).to.deep.equal({ written: 3, failed: 0, dropped: 0 });
+        if (integrity) {
+          expect(verdicts(await verifyPermissionLog(ctx.knex, { tableName: permTable }))).to.deep.equal({ ack: 'valid' });
+          const seqs = (await ctx.knex(permTable).orderBy('seq').select('seq')).map((r) => Number(r.seq));
+          expect(seqs).to.deep.equal([1, 2, 3]);
+        }
+      });
+    }
   },
   { dialects: ['mysql', 'postgres'] },
+);
+
+forEachDialect(
+  'reliability: acknowledgement lost after commit',
+  (ctx) => {
+    const tables = [];
+    let faulty;
+    afterEach(async () => {
+      if (faulty) await dropTables(faulty, tables);
+      await faulty?.destroy();
+      faulty = undefined;
+    });
+
+    for (const integrity of [false, true]) {
+      it(`database logger${integrity ? ' with a hash chain' : ''}: the committed INSERT's answer replaced by an error: retried, stored exactly once`, async () => {
+        const permTable = uniqueTable('rl_ackperm');
+        tables.push(permTable);
+        let lastSql = '';
+        let loseNext = false;
+        let lost = 0;
+        faulty = knexFactory(
+          knexConfig(ctx.driver === 'better-sqlite3' ? 'better-sqlite3' : 'sqlite', {
+            // Runs after the statement completed (autocommit: committed); throwing here is what a
+            // client sees when the answer to a committed INSERT never arrives.
+            postProcessResponse: (response) => {
+              if (loseNext && lastSql.startsWith('insert into') && lastSql.includes(permTable)) {
+                loseNext = false;
+                lost++;
+                throw Object.assign(new Error('Connection lost: the server closed the connection.'), { code: 'PROTOCOL_CONNECTION_LOST' });
+              }
+              return response;
+            },
+          }),
+        );
+        faulty.on('query', (query) => {
+          lastSql = query.sql;
+        });
+        await ensurePermissionAuditTable(faulty, permTable, { chainColumns: integrity });
+        const logger = new DatabaseAuditLogger({
+          knex: faulty,
+          tableName: permTable,
+          integrity: integrity ? { chainId: 'ack' } : undefined,
+          flushInterval: 5,
+          retryDelay: 20,
+          maxRetries: 5,
+          flushOnExit: false,
+          handleSignals: false,
+        });
+        const record = (n) => logger.record(createPermissionAuditEvent({ action: 'read', granted: true, metadata: { n } }));
+        record(0);
+        await logger.flush();
+        loseNext = true;
+        record(1);
+        record(2);
+        await logger.flush();
+        record(3);
+        await logger.close();
+        expect(lost, 'answers lost').to.equal(1);
+        expect(await copiesByN(faulty, permTable), 'copies of each decision').to.deep.equal({ 0: 1, 1: 1, 2: 1, 3: 1 });
+        expect({ written: logger.writtenCount, failed: logger.failedCount }).to.deep.equal({ written: 4, failed: 0 });
+        if (integrity) {
+          expect(verdicts(await verifyPermissionLog(faulty, { tableName: permTable }))).to.deep.equal({ ack: 'valid' });
+          const seqs = (await faulty(permTable).orderBy('seq').select('seq')).map((r) => Number(r.seq));
+          expect(seqs).to.deep.equal([1, 2, 3, 4]);
+        }
+      });
+    }
+  },
+  { dialects: ['sqlite', 'better-sqlite3'] },
 );

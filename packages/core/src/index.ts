@@ -37,6 +37,24 @@ export type { WithAuditContext } from './context/mixin.js';
 export type { AuditEvent, AuditUser, ContentRef, JsonObject, JsonPrimitive, JsonValue } from './events/types.js';
 export { EventDraft } from './events/draft.js';
 export type { EventOptions } from './events/draft.js';
+// The audit model (issue 17): tenant, actor type, action, outcome, reason.
+export {
+  ACTOR_TYPES,
+  OUTCOMES,
+  DEFAULT_OUTCOME,
+  MAX_ACTION_LENGTH,
+  MAX_REASON_LENGTH,
+  MAX_TENANT_ID_LENGTH,
+  MAX_ACTOR_FIELD_LENGTH,
+  defaultActorType,
+  checkTenantId,
+  checkAction,
+  checkOutcome,
+  checkActorType,
+  checkReason,
+  checkActor,
+} from './events/audit-model.js';
+export type { ActorType, Outcome, AuditActor } from './events/audit-model.js';
 export { defaultDescriber, describeContentObject } from './events/describe.js';
 export type { ContentDescriber } from './events/describe.js';
 export { toJsonSafe } from './events/json-safe.js';
@@ -48,6 +66,7 @@ export { MASK, DEFAULT_MASKED_FIELDS, ALWAYS_MASKED_HEADERS, FieldMasker } from 
 export { configureMasking, getMasker } from './masking/config.js';
 export type { MaskingOptions } from './masking/config.js';
 export { DEFAULT_MAX_BODY_BYTES, truncateJson } from './masking/truncate.js';
+export { maskFreeText } from './masking/free-text.js';
 export type { TruncatedMarker } from './masking/truncate.js';
 
 export type { EventStore, EventQuery, EventPage } from './store/event-store.js';
@@ -83,7 +102,7 @@ export {
 export type { EventsRouterOptions, ResolvedRouterOptions, ListingResponse } from './request/event-listing.js';
 
 // Permission audit logging (general_manager's PermissionAuditEvent and loggers).
-export { createPermissionAuditEvent, isPermissionAuditEvent, PERMISSION_ACTIONS } from './permission/event.js';
+export { createPermissionAuditEvent, isPermissionAuditEvent, permissionActorType, permissionEventId, PERMISSION_ACTIONS } from './permission/event.js';
 export type { PermissionAction, PermissionAuditEvent, PermissionAuditEventInit } from './permission/event.js';
 export { serializeEvent, serializeEventLine, formatTimestamp, UNSERIALIZABLE_METADATA_KEY } from './permission/serialize.js';
 export type { SerializedPermissionAuditEvent, SerializeOptions } from './permission/serialize.js';

@@ -1,4 +1,13 @@
-import { isEventId, type AuditEvent } from '@audit-events/core';
+import {
+  checkAction,
+  checkActorType,
+  checkOutcome,
+  checkReason,
+  checkTenantId,
+  defaultActorType,
+  isEventId,
+  type AuditEvent,
+} from '@audit-events/core';
 
 /** Event JSON on the wire: the AuditEvent with `createdAt` as ISO 8601 text. */
 export function encodeEvent(event: AuditEvent): Uint8Array {
@@ -39,6 +48,8 @@ export function decodeEvent(data: Uint8Array): DecodedEvent {
   if (value.queryParams != null && !isPlainObject(value.queryParams)) return { ok: false, reason: 'schema: queryParams must be an object or null' };
   if (value.headers != null && !isPlainObject(value.headers)) return { ok: false, reason: 'schema: headers must be an object or null' };
   if (value.extra !== undefined && !isPlainObject(value.extra)) return { ok: false, reason: 'schema: extra must be an object' };
+  const model = auditModelFields(value);
+  if ('error' in model) return { ok: false, reason: model.error };
   const event: AuditEvent = {
     id: value.id,
     createdAt,
@@ -47,6 +58,7 @@ export function decodeEvent(data: Uint8Array): DecodedEvent {
     content: value.content as AuditEvent['content'],
     userId: (value.userId as string | null | undefined) ?? null,
     userRepr: (value.userRepr as string | null | undefined) ?? null,
+    ...model.fields,
     url: (value.url as string | null | undefined) ?? null,
     method: (value.method as string | null | undefined) ?? null,
     ip: (value.ip as string | null | undefined) ?? null,
@@ -58,4 +70,28 @@ export function decodeEvent(data: Uint8Array): DecodedEvent {
   };
   if (value.extra !== undefined) event.extra = value.extra as Record<string, unknown>;
   return { ok: true, event };
+}
+
+type AuditModelFields = Pick<AuditEvent, 'tenantId' | 'actorType' | 'action' | 'outcome' | 'reason'>;
+
+/**
+ * The audit-model fields of a message: absent (an older producer) means the defaults every reader of
+ * old data applies; present, each must be valid as when the event was built, or the message is a
+ * poison message like any other schema failure.
+ */
+function auditModelFields(value: Record<string, unknown>): { fields: AuditModelFields } | { error: string } {
+  try {
+    const userId = typeof value.userId === 'string' ? value.userId : null;
+    return {
+      fields: {
+        tenantId: checkTenantId(value.tenantId),
+        actorType: value.actorType === undefined || value.actorType === null ? defaultActorType(userId) : checkActorType(value.actorType),
+        action: checkAction(value.action),
+        outcome: checkOutcome(value.outcome),
+        reason: checkReason(value.reason),
+      },
+    };
+  } catch (err) {
+    return { error: `schema: ${(err as Error).message}` };
+  }
 }

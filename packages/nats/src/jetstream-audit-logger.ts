@@ -2,7 +2,7 @@ import {
   BufferedAuditLogger,
   ConfigurationError,
   EventRejectedError,
-  newEventId,
+  permissionEventId,
   serializeEvent,
   type BatchContext,
   type BufferedAuditLoggerOptions,
@@ -28,17 +28,15 @@ export interface JetStreamAuditLoggerOptions extends BufferedAuditLoggerOptions,
 }
 
 /**
- * Publishes each permission decision to JetStream as the serializeEvent JSON plus `event_id`, a
- * UUID v7 given to the event the first time it is serialised and kept for its retries: it is
- * the message id, so a batch retried after a lost ack is stored once, and ingest stores it once.
+ * Publishes each permission decision to JetStream as the serializeEvent JSON, whose `event_id` (the
+ * UUID v7 the decision got when it was built, kept through its retries) is the message id: a batch
+ * retried after a lost ack is stored once, and ingest stores it once.
  */
 export class JetStreamAuditLogger extends BufferedAuditLogger {
   readonly stream: string;
   readonly subject: string;
   readonly #publishTimeoutMs: number;
   readonly #connecting: Promise<{ nc: NatsConnection; owned: boolean; js: JetStreamClient }>;
-  /** Decision events carry no id of their own; one per event object, stable across retries. */
-  readonly #ids = new WeakMap<PermissionAuditEvent, string>();
 
   constructor(options: JetStreamAuditLoggerOptions) {
     if (options === null || typeof options !== 'object') throw new ConfigurationError('options', 'JetStreamAuditLogger needs { nc | servers, stream }');
@@ -56,14 +54,9 @@ export class JetStreamAuditLogger extends BufferedAuditLogger {
     this.#connecting.catch(() => {});
   }
 
-  /** The message id of a decision (assigned on first use). */
+  /** The message id of a decision: its `event_id` (see permissionEventId in core). */
   eventIdOf(event: PermissionAuditEvent): string {
-    let id = this.#ids.get(event);
-    if (id === undefined) {
-      id = newEventId(event.timestamp.getTime());
-      this.#ids.set(event, id);
-    }
-    return id;
+    return permissionEventId(event);
   }
 
   protected override async handleBatch(events: readonly PermissionAuditEvent[], context: BatchContext): Promise<void> {
@@ -72,7 +65,8 @@ export class JetStreamAuditLogger extends BufferedAuditLogger {
     for (const event of events) {
       let data: Uint8Array;
       try {
-        data = Buffer.from(JSON.stringify({ event_id: this.eventIdOf(event), ...serializeEvent(event) }), 'utf8');
+        // serializeEvent carries `event_id`, the decision's own id since it was built.
+        data = Buffer.from(JSON.stringify(serializeEvent(event)), 'utf8');
       } catch (err) {
         context.reject(event, err);
         continue;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { addKeyIdColumn, checkTableName } from '@audit-events/knex';
+import { addKeyIdColumn, checkTableName, upgradePermissionAuditTable } from '@audit-events/knex';
 import type { CommandContext } from '../command-context.js';
 import { addDatabaseOptions } from '../database-options.js';
 import type { DatabaseOptionValues } from '../database-options.js';
@@ -11,7 +11,7 @@ export function registerMigrate(program: Command, ctx: CommandContext): void {
   const command = program
     .command('migrate')
     .description('create or update the events table and the archive table (idempotent)')
-    .option('--permission-table <name>', 'also add key_id (keyed hash chains) to this chained permission audit table');
+    .option('--permission-table <name>', 'also upgrade this permission audit table: event_id, tenant_id, actor_type, and key_id when chained');
   addDatabaseOptions(command).action(async (values: DatabaseOptionValues & { permissionTable?: string }) => {
     ctx.useJson(values.json === true);
     ctx.finish(await migrate(values, ctx));
@@ -23,7 +23,10 @@ async function migrate(values: DatabaseOptionValues & { permissionTable?: string
   return withStore(values, ctx, async (opened, settings) => {
     // store.migrate() adds missing columns (key_id included) to the event and archive tables.
     await opened.store.migrate();
-    if (values.permissionTable !== undefined) await addKeyIdColumn(opened.knex, values.permissionTable);
+    if (values.permissionTable !== undefined) {
+      await upgradePermissionAuditTable(opened.knex, values.permissionTable);
+      await addKeyIdColumn(opened.knex, values.permissionTable);
+    }
     const database = settings.target.display;
     if (values.json) {
       ctx.out(JSON.stringify({ command: 'migrate', ok: true, table: opened.table, archiveTable: opened.archiveTable, database }));

@@ -1,6 +1,7 @@
 import { InvalidEventError, NoEventStoreError } from '../errors.js';
 import type { ContentDescriber } from '../events/describe.js';
-import { EventDraft, maskContentOption, type EventOptions } from '../events/draft.js';
+import { checkActor, checkTenantId, type ActorType, type AuditActor } from '../events/audit-model.js';
+import { EventDraft, checkEventOptions, type EventOptions } from '../events/draft.js';
 import { assignOwn, setKey, toJsonSafe } from '../events/json-safe.js';
 import type { AuditEvent, AuditUser, JsonObject, JsonValue } from '../events/types.js';
 import { normalizeUser } from '../events/user.js';
@@ -39,6 +40,10 @@ export interface AuditContextSource {
   headers(): Record<string, string> | null;
   queryParams(): JsonObject | null;
   postData(): JsonValue | null;
+  /** The tenant (middleware option getTenant); read on every use, like the user. */
+  tenantId?(): string | null;
+  /** The actor (middleware option getActor); null when none was given (then the user decides). */
+  actor?(): AuditActor | null;
 }
 
 /** What a context is made of; the middlewares fill it from the request. */
@@ -57,6 +62,13 @@ export interface AuditContextInit {
   userAgent?: string | null;
   /** Read when an event is created, so an auth middleware after the audit one still counts. */
   user?: Lazy<AuditUser | null>;
+  /** The tenant of every event of this context (an event's own tenantId option wins). */
+  tenantId?: Lazy<string | null>;
+  /**
+   * Who acts, when it is not (only) a user: `{ type: 'service', id, repr }`. Wins over `user` for
+   * the events' userId/userRepr/actorType. Without one, the actor is the user (`user`) or `anonymous`.
+   */
+  actor?: Lazy<AuditActor | null>;
   queryParams?: Lazy<JsonObject | null>;
   /** Read when an event is created, so a body parser after the audit middleware still counts. */
   postData?: Lazy<JsonValue | null>;
@@ -135,6 +147,8 @@ export class AuditContext {
   #ip: Lazy<string | null> | undefined;
   #headers: Lazy<Record<string, string> | null> | undefined;
   readonly #user: Lazy<AuditUser | null> | undefined;
+  readonly #tenantId: Lazy<string | null> | undefined;
+  readonly #actor: Lazy<AuditActor | null> | undefined;
   readonly #queryParams: Lazy<JsonObject | null> | undefined;
   readonly #postData: Lazy<JsonValue | null> | undefined;
   readonly #describer: ContentDescriber | undefined;
@@ -161,6 +175,9 @@ export class AuditContext {
       this.spanId = ids?.spanId ?? null;
     }
     this.#user = init.user;
+    // A plain value is checked now (a bad one fails where the context is made); a function when read.
+    this.#tenantId = typeof init.tenantId === 'function' || init.tenantId === undefined ? init.tenantId : checkTenantId(init.tenantId);
+    this.#actor = typeof init.actor === 'function' || init.actor === undefined ? init.actor : checkActor(init.actor);
     this.#queryParams = init.queryParams;
     this.#postData = init.postData;
     this.#describer = init.describer;
@@ -169,7 +186,9 @@ export class AuditContext {
   }
 
   /** A context with no request data: what code outside a request gets. */
-  static blank(init: Pick<AuditContextInit, 'store' | 'extraData' | 'describer' | 'user' | 'masker'> = {}): AuditContext {
+  static blank(
+    init: Pick<AuditContextInit, 'store' | 'extraData' | 'describer' | 'user' | 'masker' | 'tenantId' | 'actor'> = {},
+  ): AuditContext {
     return new AuditContext(init);
   }
 
@@ -222,6 +241,37 @@ export class AuditContext {
     return normalizeUser(resolve(this.#user, null));
   }
 
+  /**
+   * The tenant of this context's events, read on every use (a tenant-resolving middleware may run
+   * after the audit one). A value that is not a string or null is an InvalidEventError naming
+   * `tenantId`: the event that needed it fails, the request does not.
+   */
+  get tenantId(): string | null {
+    if (this.#tenantId === undefined && this.#source?.tenantId !== undefined) return this.#source.tenantId();
+    return checkTenantId(resolve(this.#tenantId, null));
+  }
+
+  /**
+   * Who acts: the actor given (init `actor`, middleware `getActor`), else the user as a `user`
+   * actor, else `anonymous`. Read on every use, like the user.
+   */
+  actor(): AuditActor {
+    const given = this.#givenActor();
+    if (given !== null) return given;
+    const user = this.user;
+    return user === null ? { type: 'anonymous', id: null, repr: null } : { type: 'user', id: user.id, repr: user.repr };
+  }
+
+  /** The actor's type (`user`, `service`, `api_key`, `system`, `agent` or `anonymous`). */
+  get actorType(): ActorType {
+    return this.actor().type;
+  }
+
+  #givenActor(): AuditActor | null {
+    if (this.#actor === undefined && this.#source?.actor !== undefined) return this.#source.actor();
+    return checkActor(resolve(this.#actor, null));
+  }
+
   get queryParams(): JsonObject | null {
     if (this.#queryParams === undefined && this.#source !== undefined) return this.#source.queryParams();
     return resolve(this.#queryParams, null);
@@ -247,12 +297,17 @@ export class AuditContext {
    * Its content is masked when it is built unless `{ maskContent: false }`.
    */
   newEvent(options?: EventOptions): EventDraft {
-    const maskContent = maskContentOption(options);
+    const checked = checkEventOptions(options);
     const draft = new EventDraft(() => this.#store(), this.#describer, this.#masker);
-    if (!maskContent) draft.maskContent = false;
-    const user = this.user;
-    draft.userId = user?.id ?? null;
-    draft.userRepr = user?.repr ?? null;
+    if (!checked.maskContent) draft.maskContent = false;
+    const actor = this.actor();
+    draft.userId = actor.id;
+    draft.userRepr = actor.repr;
+    draft.actorType = actor.type;
+    draft.tenantId = checked.tenantId === undefined ? this.tenantId : checked.tenantId;
+    draft.action = checked.action;
+    draft.outcome = checked.outcome;
+    draft.reason = checked.reason;
     draft.url = this.url;
     draft.method = this.method;
     draft.ip = this.ip;
@@ -278,6 +333,7 @@ export class AuditContext {
   /**
    * Creates and stores an event about `contentObject`; resolves once it is durable. Sensitive
    * keys of the content (extraData included) are stored masked unless `{ maskContent: false }`.
+   * `options` also names the `action`, `outcome`, `reason` and (to override the context's) `tenantId`.
    */
   createEvent(contentObject: unknown, content?: Record<string, unknown>, options?: EventOptions): Promise<AuditEvent> {
     try {
@@ -333,6 +389,10 @@ export class AuditContext {
     };
     // Only when there is one: payloads stay as they were for every request without it.
     if (this.clientRequestId !== null) json.clientRequestId = this.clientRequestId;
+    const tenantId = this.tenantId;
+    if (tenantId !== null) json.tenantId = tenantId;
+    const actor = this.#givenActor();
+    if (actor !== null) json.actor = actor;
     return json;
   }
 

@@ -1,4 +1,5 @@
 import { toJsonSafe } from '../events/json-safe.js';
+import { ACTOR_TYPES, MAX_ACTOR_FIELD_LENGTH, MAX_TENANT_ID_LENGTH, type AuditActor } from '../events/audit-model.js';
 import type { AuditUser, JsonObject, JsonValue } from '../events/types.js';
 
 /** The JSON form of a context, for carrying it into a background job (a queue payload). */
@@ -16,6 +17,10 @@ export interface SerializedAuditContext {
   postData: JsonValue | null;
   headers: Record<string, string> | null;
   extraData: JsonObject;
+  /** Present when the context has a tenant (absent in payloads from before it existed). */
+  tenantId?: string | null;
+  /** Present when an actor was given (getActor, init `actor`); without one the user is the actor. */
+  actor?: AuditActor | null;
 }
 
 const STRING_FIELDS = ['requestId', 'clientRequestId', 'method', 'url', 'path', 'ip', 'userAgent'] as const;
@@ -51,6 +56,13 @@ export function parseSerializedContext(json: unknown): SerializedAuditContext {
   out.postData = record['postData'] === undefined ? null : toJsonSafe(record['postData'], 'postData');
   out.headers = parseHeaders(record['headers']);
   out.extraData = (objectOrNull(record['extraData'], 'extraData') ?? {}) as JsonObject;
+  const tenantId = record['tenantId'] ?? null;
+  if (tenantId !== null && (typeof tenantId !== 'string' || tenantId.length === 0 || tenantId.length > MAX_TENANT_ID_LENGTH)) {
+    throw new TypeError(`AuditContext.fromJSON: tenantId must be a string of 1 to ${MAX_TENANT_ID_LENGTH} characters or null`);
+  }
+  if (tenantId !== null) out.tenantId = tenantId;
+  const actor = parseActor(record['actor']);
+  if (actor !== null) out.actor = actor;
   return out;
 }
 
@@ -62,6 +74,23 @@ function parseUser(value: unknown): AuditUser | null {
     throw new TypeError('AuditContext.fromJSON: user must be { id: string | null, repr: string } or null');
   }
   return { id, repr: user['repr'] };
+}
+
+const ACTOR_TYPE_SET: ReadonlySet<unknown> = new Set(ACTOR_TYPES);
+
+function actorField(value: unknown): value is string | null {
+  return value === null || (typeof value === 'string' && value.length > 0 && value.length <= MAX_ACTOR_FIELD_LENGTH);
+}
+
+function parseActor(value: unknown): AuditActor | null {
+  if (value === null || value === undefined) return null;
+  const actor = value as Record<string, unknown>;
+  const id = actor['id'] ?? null;
+  const repr = actor['repr'] ?? null;
+  if (typeof value !== 'object' || Array.isArray(value) || !ACTOR_TYPE_SET.has(actor['type']) || !actorField(id) || !actorField(repr)) {
+    throw new TypeError(`AuditContext.fromJSON: actor must be { type: ${ACTOR_TYPES.join(' | ')}, id: string | null, repr: string | null } or null`);
+  }
+  return { type: actor['type'] as AuditActor['type'], id, repr };
 }
 
 function objectOrNull(value: unknown, field: string): JsonObject | null {

@@ -1,7 +1,18 @@
 import { InvalidEventError, NoContentObjectError } from '../errors.js';
 import { getMasker } from '../masking/config.js';
 import type { FieldMasker } from '../masking/mask.js';
+import {
+  checkAction,
+  checkActorType,
+  checkOutcome,
+  checkReason,
+  checkTenantId,
+  defaultActorType,
+  type ActorType,
+  type Outcome,
+} from './audit-model.js';
 import { describeContentObject, type ContentDescriber } from './describe.js';
+import { maskFreeText } from '../masking/free-text.js';
 import { newEventId } from './ids.js';
 import { toJsonSafe } from './json-safe.js';
 import { isPlainJson } from './plain-json.js';
@@ -15,24 +26,57 @@ export interface EventOptions {
    * true; `false` stores this one event's content as given, for apps that must keep raw values.
    */
   maskContent?: boolean;
+  /** What happened, such as `order.created` (at most MAX_ACTION_LENGTH characters). */
+  action?: string | null;
+  /** `success` (the default), `failure` or `denied`. */
+  outcome?: Outcome;
+  /** Why; masked like content (secret values, sensitive `name=value` pairs). */
+  reason?: string | null;
+  /** This event's tenant; default the context's. */
+  tenantId?: string | null;
+}
+
+const OPTION_KEYS = new Set(['maskContent', 'action', 'outcome', 'reason', 'tenantId']);
+
+/** The options read and checked; `tenantId` undefined means "the context's". */
+export interface CheckedEventOptions {
+  maskContent: boolean;
+  action: string | null;
+  outcome: Outcome;
+  reason: string | null;
+  tenantId: string | null | undefined;
 }
 
 /**
- * Reads `{ maskContent }`; anything malformed is an InvalidEventError, so that a typo
- * (`maskcontent`) or a truthy string fails loudly instead of leaving a default the caller did not mean.
+ * Reads the event options; anything malformed is an InvalidEventError naming the option, so that a
+ * typo (`maskcontent`, `outcom`) or a value outside its set fails loudly, before any write, instead
+ * of leaving a default the caller did not mean.
  */
-export function maskContentOption(options: unknown): boolean {
-  if (options === undefined) return true;
+export function checkEventOptions(options: unknown): CheckedEventOptions {
+  const checked: CheckedEventOptions = { maskContent: true, action: null, outcome: 'success', reason: null, tenantId: undefined };
+  if (options === undefined) return checked;
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new InvalidEventError('event options must be an object such as { maskContent: false }');
+    throw new InvalidEventError('event options must be an object such as { action, outcome, reason, tenantId, maskContent }');
   }
   for (const key of Object.keys(options)) {
-    if (key !== 'maskContent') throw new InvalidEventError(`unknown option ${key} (the event options are { maskContent })`);
+    if (!OPTION_KEYS.has(key)) {
+      throw new InvalidEventError(`unknown option ${key.slice(0, 64)} (the event options are { ${[...OPTION_KEYS].join(', ')} })`);
+    }
   }
-  const value = (options as EventOptions).maskContent;
-  if (value === undefined) return true;
-  if (typeof value !== 'boolean') throw new InvalidEventError('maskContent must be a boolean');
-  return value;
+  const o = options as Record<string, unknown>;
+  const maskContent = o['maskContent'];
+  if (maskContent !== undefined && typeof maskContent !== 'boolean') throw new InvalidEventError('maskContent must be a boolean');
+  checked.maskContent = maskContent !== false;
+  checked.action = checkAction(o['action']);
+  checked.outcome = checkOutcome(o['outcome']);
+  checked.reason = checkReason(o['reason']);
+  if (o['tenantId'] !== undefined) checked.tenantId = checkTenantId(o['tenantId']);
+  return checked;
+}
+
+/** `{ maskContent }` alone, as before the audit-model options; kept for callers of the old name. */
+export function maskContentOption(options: unknown): boolean {
+  return checkEventOptions(options).maskContent;
 }
 
 /**
@@ -45,6 +89,13 @@ export class EventDraft {
   content: Record<string, unknown> = {};
   userId: string | null = null;
   userRepr: string | null = null;
+  tenantId: string | null = null;
+  /** Default: `user` when userId is set, else `anonymous` (worked out when the event is built). */
+  actorType: ActorType | null = null;
+  action: string | null = null;
+  outcome: Outcome = 'success';
+  /** Masked when the event is built (secret values, sensitive `name=value` pairs), even when maskContent is false. */
+  reason: string | null = null;
   url: string | null = null;
   method: string | null = null;
   ip: string | null = null;
@@ -99,6 +150,11 @@ export class EventDraft {
     if (content === null || typeof content !== 'object' || Array.isArray(content)) {
       throw new InvalidEventError('content must be an object');
     }
+    const tenantId = checkTenantId(this.tenantId);
+    const actorType = this.actorType === null ? defaultActorType(this.userId) : checkActorType(this.actorType);
+    const action = checkAction(this.action);
+    const outcome = checkOutcome(this.outcome);
+    const reason = checkReason(this.reason);
     const createdAt = this.createdAt ?? now;
     if (!(createdAt instanceof Date) || Number.isNaN(createdAt.getTime())) {
       throw new InvalidEventError('createdAt must be a valid Date');
@@ -111,6 +167,12 @@ export class EventDraft {
       content,
       userId: this.userId,
       userRepr: this.userRepr,
+      tenantId,
+      actorType,
+      action,
+      outcome,
+      // Always masked: maskContent: false keeps raw content on purpose, a reason is free text.
+      reason: reason === null ? null : maskFreeText(reason, this.#masker ?? getMasker()),
       url: this.url,
       method: this.method,
       ip: this.ip,

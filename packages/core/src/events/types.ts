@@ -1,3 +1,5 @@
+import type { ActorType, Outcome } from './audit-model.js';
+
 /** JSON values as they are stored: what `content`, `postData` and friends may contain. */
 export type JsonPrimitive = string | number | boolean | null;
 export type JsonValue = JsonPrimitive | JsonValue[] | { [key: string]: JsonValue };
@@ -25,6 +27,15 @@ export interface AuditEvent {
   content: JsonObject;
   userId: string | null;
   userRepr: string | null;
+  /** The tenant the event belongs to (multi-tenant apps); null when the app has none. */
+  tenantId: string | null;
+  /** What kind of actor userId/userRepr name; `anonymous` when there is none. */
+  actorType: ActorType;
+  /** What happened, such as `order.created`; null when the app does not name actions. */
+  action: string | null;
+  outcome: Outcome;
+  /** Why (a failure's or denial's explanation), masked like content. */
+  reason: string | null;
   url: string | null;
   method: string | null;
   ip: string | null;

@@ -1,4 +1,6 @@
 import { InvalidEventError } from '../errors.js';
+import { checkActorType, checkTenantId } from '../events/audit-model.js';
+import { isEventId } from '../events/ids.js';
 import { PERMISSION_ACTIONS, type PermissionAuditEvent } from '../permission/event.js';
 
 /**
@@ -18,6 +20,10 @@ export function checkEventFields(event: PermissionAuditEvent): void {
 }
 
 function checkFields(event: PermissionAuditEvent): void {
+  // Stored in a unique column and used as a message id: a hand-built event may leave it out.
+  if (event.id !== undefined && !isEventId(event.id)) fail('id', 'a lowercase UUID or undefined');
+  if (event.tenantId !== undefined) checkTenantId(event.tenantId, 'PermissionAuditEvent.tenantId');
+  if (event.actorType !== undefined && event.actorType !== null) checkActorType(event.actorType, 'PermissionAuditEvent.actorType');
   if (!PERMISSION_ACTIONS.includes(event.action)) fail('action', 'one of create, read, update, delete, mutation');
   if (typeof event.granted !== 'boolean') fail('granted', 'a boolean');
   if (typeof event.bypassed !== 'boolean') fail('bypassed', 'a boolean');

@@ -1,11 +1,12 @@
 import { SPAN_ID_KEY, TRACE_ID_KEY, type AuditContext } from '../context/audit-context.js';
 import { activeTraceIds } from '../context/trace.js';
+import type { ActorType, AuditActor } from '../events/audit-model.js';
 import type { AuditUser } from '../events/types.js';
 import { CLIENT_REQUEST_ID_KEY } from '../request/request-id.js';
 import { getMasker } from '../masking/config.js';
 import type { FieldMasker } from '../masking/mask.js';
 import { currentDeployment, DEPLOYMENT_METADATA_KEY } from './deployment.js';
-import { createPermissionAuditEvent, isMetadataMasked, withMaskedMetadata, type PermissionAuditEvent } from './event.js';
+import { isMetadataMasked, rebuildPermissionAuditEvent, withMaskedMetadata, type PermissionAuditEvent } from './event.js';
 import { serializeMetadata } from './serialize.js';
 
 /**
@@ -21,8 +22,9 @@ export function markUserExplicit(event: PermissionAuditEvent): PermissionAuditEv
 
 /**
  * Ties a decision to the request it came from: `request_id` (and `client_request_id`), `url`, `method` and `ip` of the
- * audit context go into metadata (keys the caller set explicitly win), and the context's user is
- * used when the event names none. Returns `event` itself when there is nothing to add.
+ * audit context go into metadata (keys the caller set explicitly win), the context's user is
+ * used when the event names none, and its tenant and actor type when the event has none (see
+ * contextActorType). Returns `event` itself when there is nothing to add.
  */
 export function enrichFromContext(event: PermissionAuditEvent, context: AuditContext): PermissionAuditEvent {
   const added: Record<string, unknown> = {};
@@ -47,26 +49,63 @@ export function enrichFromContext(event: PermissionAuditEvent, context: AuditCon
     added['ip'] = context.ip;
     count++;
   }
+  const explicitAnonymous = event.user === null && explicitUser.has(event);
   let user: AuditUser | null = event.user;
-  if (user === null && !explicitUser.has(event)) user = contextUser(context);
-  if (count === 0 && user === event.user) return event;
-  return createPermissionAuditEvent({
-    action: event.action,
-    attributes: event.attributes,
-    granted: event.granted,
-    bypassed: event.bypassed,
-    manager: event.manager,
+  if (user === null && !explicitAnonymous) user = contextUser(context);
+  const tenantId = event.tenantId ?? contextTenant(context);
+  const actorType = event.actorType ?? contextActorType(context, user, explicitAnonymous);
+  if (count === 0 && user === event.user && tenantId === (event.tenantId ?? null) && actorType === (event.actorType ?? null)) return event;
+  return rebuildPermissionAuditEvent(event, {
     user,
-    permissions: event.permissions,
+    tenantId,
+    actorType,
     // Spread defines own properties, so a `__proto__` key in either stays data.
-    metadata: count === 0 ? event.metadata : { ...added, ...(event.metadata ?? {}) },
-    timestamp: event.timestamp,
+    metadata: count === 0 ? (event.metadata as Record<string, unknown> | null) : { ...added, ...(event.metadata ?? {}) },
   });
 }
 
+/** The context's tenant; null when it has none, or its getter fails (the decision is kept). */
+function contextTenant(context: AuditContext): string | null {
+  try {
+    // `?? null`: a context made by an older copy of this package has no tenantId.
+    return (context as { tenantId?: string | null }).tenantId ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The context's actor type when the decision is about its actor: the user came from the context,
+ * or names the same id (repr without ids). A check made explicitly for somebody else (an admin
+ * checking what a user may do) is a `user`'s; one made explicitly for nobody is `anonymous`.
+ * Null when the context cannot say (an older copy of this package, a failing getActor).
+ */
+function contextActorType(context: AuditContext, user: AuditUser | null, explicitAnonymous: boolean): ActorType | null {
+  if (explicitAnonymous) return 'anonymous';
+  let actor: AuditActor | null = null;
+  try {
+    const read = (context as { actor?: () => AuditActor }).actor;
+    actor = typeof read === 'function' ? read.call(context) : null;
+  } catch {
+    return null;
+  }
+  if (actor === null || actor === undefined) return null;
+  if (user === null) return actor.type;
+  const same = actor.id !== null ? actor.id === user.id : actor.repr === user.repr;
+  return same ? actor.type : 'user';
+}
+
+/**
+ * Who the context says acts, as a user: its actor's id and repr (getActor wins over getUser, as
+ * for request events; without getActor the actor is the user), else its user.
+ */
 function contextUser(context: AuditContext): AuditUser | null {
   try {
-    return context.user;
+    const read = (context as { actor?: () => AuditActor }).actor;
+    if (typeof read !== 'function') return context.user;
+    const actor = read.call(context);
+    if (actor.id === null && actor.repr === null) return null;
+    return { id: actor.id, repr: actor.repr ?? (actor.id as string) };
   } catch {
     // The user is read lazily through the app's own getter; a broken getter must not cost the event.
     return null;
@@ -102,18 +141,8 @@ function withDeployment(enriched: PermissionAuditEvent): PermissionAuditEvent {
   if (deployment === null) return enriched;
   const metadata = enriched.metadata;
   if (metadata !== null && Object.prototype.hasOwnProperty.call(metadata, DEPLOYMENT_METADATA_KEY)) return enriched;
-  return createPermissionAuditEvent({
-    action: enriched.action,
-    attributes: enriched.attributes,
-    granted: enriched.granted,
-    bypassed: enriched.bypassed,
-    manager: enriched.manager,
-    // The user is already resolved; an explicit anonymous null must stay null (see explicitUser).
-    user: enriched.user,
-    permissions: enriched.permissions,
-    metadata: { [DEPLOYMENT_METADATA_KEY]: deployment, ...(metadata ?? {}) },
-    timestamp: enriched.timestamp,
-  });
+  // The user is already resolved; an explicit anonymous null must stay null (see explicitUser).
+  return rebuildPermissionAuditEvent(enriched, { metadata: { [DEPLOYMENT_METADATA_KEY]: deployment, ...(metadata ?? {}) } });
 }
 
 /**
@@ -137,16 +166,6 @@ export function withTraceIds(event: PermissionAuditEvent, context: AuditContext 
   if (metadata !== null && Object.prototype.hasOwnProperty.call(metadata, TRACE_ID_KEY)) return event;
   const ids: Record<string, unknown> = { [TRACE_ID_KEY]: traceId };
   if (spanId !== null) ids[SPAN_ID_KEY] = spanId;
-  return createPermissionAuditEvent({
-    action: event.action,
-    attributes: event.attributes,
-    granted: event.granted,
-    bypassed: event.bypassed,
-    manager: event.manager,
-    // Already resolved: an explicit anonymous null must stay null.
-    user: event.user,
-    permissions: event.permissions,
-    metadata: { ...ids, ...(metadata ?? {}) },
-    timestamp: event.timestamp,
-  });
+  // The user is already resolved: an explicit anonymous null must stay null.
+  return rebuildPermissionAuditEvent(event, { metadata: { ...ids, ...(metadata ?? {}) } });
 }

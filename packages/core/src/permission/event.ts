@@ -1,4 +1,6 @@
 import { InvalidEventError } from '../errors.js';
+import { checkActorType, checkTenantId, type ActorType } from '../events/audit-model.js';
+import { isEventId, newEventId } from '../events/ids.js';
 import type { AuditUser, JsonObject } from '../events/types.js';
 import { normalizeUser } from '../events/user.js';
 
@@ -20,6 +22,12 @@ export const PERMISSION_ACTIONS: readonly PermissionAction[] = Object.freeze([
  * path freezing cost more than the rest of building the event.)
  */
 export interface PermissionAuditEvent {
+  /**
+   * A UUID v7 naming this decision, given when it is built and kept through enrichment and
+   * retries: sinks store a decision once per id (the database's unique `event_id`, JetStream's
+   * message id). Optional only for events built by hand; see permissionEventId().
+   */
+  readonly id?: string;
   readonly action: PermissionAction;
   /** Attribute names evaluated; empty for an operation-level check. */
   readonly attributes: readonly string[];
@@ -36,10 +44,20 @@ export interface PermissionAuditEvent {
   readonly metadata: Readonly<Record<string, unknown>> | null;
   /** When the decision was made (not when it was written). */
   readonly timestamp: Date;
+  /** The tenant the decision was made in: given, else the audit context's; null for none. */
+  readonly tenantId?: string | null;
+  /**
+   * Who asked (`user`, `service`, `api_key`, `system`, `agent`, `anonymous`): given, else the
+   * audit context's actor when the decision is emitted; null when neither says, stored as `user`
+   * with a user and `anonymous` without (see permissionActorType()).
+   */
+  readonly actorType?: ActorType | null;
 }
 
 /** What callers pass to build an event; `user` may be anything normalizeUser() accepts. */
 export interface PermissionAuditEventInit {
+  /** A UUID (lowercase hex, as newEventId() makes them); default a fresh UUID v7. */
+  id?: string;
   action: PermissionAction;
   attributes?: readonly string[];
   granted: boolean;
@@ -49,6 +67,10 @@ export interface PermissionAuditEventInit {
   permissions?: readonly string[];
   metadata?: Record<string, unknown> | null;
   timestamp?: Date;
+  /** A string of at most 255 characters, or null (default: the audit context's when emitted). */
+  tenantId?: string | null;
+  /** One of ACTOR_TYPES (default: the audit context's actor when emitted). */
+  actorType?: ActorType | null;
 }
 
 // Events made here are known to be well-formed, so emit() need not re-check them. The brand is a
@@ -67,6 +89,7 @@ class BuiltEvent implements PermissionAuditEvent {
   readonly [METADATA_MASKED]: boolean;
 
   constructor(
+    readonly id: string,
     readonly action: PermissionAction,
     readonly attributes: readonly string[],
     readonly granted: boolean,
@@ -76,6 +99,8 @@ class BuiltEvent implements PermissionAuditEvent {
     readonly permissions: readonly string[],
     readonly metadata: Readonly<Record<string, unknown>> | null,
     readonly timestamp: Date,
+    readonly tenantId: string | null,
+    readonly actorType: ActorType | null,
     metadataMasked = false,
   ) {
     this[METADATA_MASKED] = metadataMasked;
@@ -117,8 +142,20 @@ export function createPermissionAuditEvent(init: PermissionAuditEventInit): Perm
     }
     timestamp = new Date(init.timestamp.getTime());
   }
+  let id: string;
+  if (init.id === undefined) {
+    // Now, not the event's timestamp: a caller's far-future timestamp would otherwise drag the
+    // process-wide monotonic clock of newEventId() with it.
+    id = newEventId();
+  } else {
+    if (!isEventId(init.id)) throw new InvalidEventError(`PermissionAuditEvent.id must be a lowercase UUID, got ${describe(init.id)}`);
+    id = init.id;
+  }
+  const tenantId = checkTenantId(init.tenantId, 'PermissionAuditEvent.tenantId');
+  const actorType = init.actorType === undefined || init.actorType === null ? null : checkActorType(init.actorType, 'PermissionAuditEvent.actorType');
   const user = init.user;
   return new BuiltEvent(
+    id,
     action,
     stringList(init.attributes, 'attributes'),
     init.granted,
@@ -129,12 +166,15 @@ export function createPermissionAuditEvent(init: PermissionAuditEventInit): Perm
     // A shallow copy (spread defines own properties, so a `__proto__` key stays data).
     metadata === null ? null : { ...metadata },
     timestamp,
+    tenantId,
+    actorType,
   );
 }
 
 /** The same event with `metadata` (JSON, already masked) in place of its own; see METADATA_MASKED. */
 export function withMaskedMetadata(event: PermissionAuditEvent, metadata: JsonObject): PermissionAuditEvent {
   return new BuiltEvent(
+    permissionEventId(event),
     event.action,
     event.attributes,
     event.granted,
@@ -144,8 +184,55 @@ export function withMaskedMetadata(event: PermissionAuditEvent, metadata: JsonOb
     event.permissions,
     metadata,
     event.timestamp,
+    event.tenantId ?? null,
+    event.actorType ?? null,
     true,
   );
+}
+
+/**
+ * The same decision (same id) with some fields replaced, validated like a new one; the fields
+ * not in `changes` are the event's own (its user as resolved: an explicit anonymous null stays).
+ */
+export function rebuildPermissionAuditEvent(event: PermissionAuditEvent, changes: Partial<PermissionAuditEventInit>): PermissionAuditEvent {
+  return createPermissionAuditEvent({
+    id: permissionEventId(event),
+    action: event.action,
+    attributes: event.attributes,
+    granted: event.granted,
+    bypassed: event.bypassed,
+    manager: event.manager,
+    user: event.user,
+    permissions: event.permissions,
+    metadata: event.metadata as Record<string, unknown> | null,
+    timestamp: event.timestamp,
+    tenantId: event.tenantId ?? null,
+    actorType: event.actorType ?? null,
+    ...changes,
+  });
+}
+
+/** Ids given to hand-built events without one: per event object, so a retried batch keeps them. */
+const assignedIds = new WeakMap<object, string>();
+
+/**
+ * The id a sink stores a decision under: the event's own, or for an event built by hand without
+ * one, a UUID v7 assigned on first use and kept for that object (its retries reuse it).
+ */
+export function permissionEventId(event: PermissionAuditEvent): string {
+  const own = event.id;
+  if (typeof own === 'string') return own;
+  let id = assignedIds.get(event);
+  if (id === undefined) {
+    id = newEventId();
+    assignedIds.set(event, id);
+  }
+  return id;
+}
+
+/** The actor type a sink stores: the event's own, else `user` with a user and `anonymous` without. */
+export function permissionActorType(event: PermissionAuditEvent): ActorType {
+  return event.actorType ?? (event.user === null ? 'anonymous' : 'user');
 }
 
 /** True when the event's metadata was masked (and made JSON) when it was emitted. */

@@ -4,18 +4,22 @@ import { isPlainJson } from '../events/plain-json.js';
 import type { JsonObject } from '../events/types.js';
 import { getMasker } from '../masking/config.js';
 import type { FieldMasker } from '../masking/mask.js';
-import { isMetadataMasked, type PermissionAction, type PermissionAuditEvent } from './event.js';
+import type { ActorType } from '../events/audit-model.js';
+import { isMetadataMasked, permissionActorType, permissionEventId, type PermissionAction, type PermissionAuditEvent } from './event.js';
 
 /**
  * The one stable JSON shape of a permission event: a line of a FileAuditLogger file, a Kafka
  * message value, a database row. Keys are snake_case and in this order, as general_manager
- * writes them, so `jq 'select(.action == "update" and (.granted == false))'` works unchanged.
+ * writes them (plus `event_id` first, and `tenant_id`, `actor_type` after the user), so `jq 'select(.action == "update" and (.granted == false))'`
+ * works unchanged.
  *
  * `user_repr` (the issue's name, and the database column) is the user's string form whenever
  * there is a user. `user` is kept for jq queries written against general_manager files, with
  * its meaning there: the string form only when the user has no id, else null.
  */
 export interface SerializedPermissionAuditEvent {
+  /** The decision's id (see permissionEventId): sinks store one decision once per id. */
+  event_id: string;
   /** ISO 8601 with an explicit offset (`+00:00`), e.g. `2025-01-31T12:00:00.000+00:00`. */
   timestamp: string;
   action: PermissionAction;
@@ -26,6 +30,10 @@ export interface SerializedPermissionAuditEvent {
   user_id: string | null;
   user_repr: string | null;
   user: string | null;
+  /** The tenant the decision was made in (the audit context's unless given), or null. */
+  tenant_id: string | null;
+  /** `user`, `service`, `api_key`, `system`, `agent` or `anonymous` (see permissionActorType). */
+  actor_type: ActorType;
   permissions: string[];
   metadata: JsonObject | null;
 }
@@ -70,6 +78,7 @@ export function serializeEventLine(event: PermissionAuditEvent): string {
 function shape(event: PermissionAuditEvent, strict: boolean, copy: boolean, masker: FieldMasker | null | undefined): SerializedPermissionAuditEvent {
   const user = event.user;
   return {
+    event_id: permissionEventId(event),
     timestamp: formatTimestamp(event.timestamp),
     action: event.action,
     attributes: (copy ? [...event.attributes] : event.attributes) as string[],
@@ -79,6 +88,8 @@ function shape(event: PermissionAuditEvent, strict: boolean, copy: boolean, mask
     user_id: user?.id ?? null,
     user_repr: user?.repr ?? null,
     user: user !== null && user.id === null ? user.repr : null,
+    tenant_id: event.tenantId ?? null,
+    actor_type: permissionActorType(event),
     permissions: (copy ? [...event.permissions] : event.permissions) as string[],
     metadata:
       masker === undefined && isMetadataMasked(event)

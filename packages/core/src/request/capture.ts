@@ -3,6 +3,7 @@ import { ConfigurationError, NotJsonSerializableError } from '../errors.js';
 import { setKey } from '../events/json-safe.js';
 import type { AuditUser, JsonObject, JsonValue } from '../events/types.js';
 import { normalizeUser } from '../events/user.js';
+import { checkActor, checkTenantId, type AuditActor } from '../events/audit-model.js';
 import type { FieldMasker } from '../masking/mask.js';
 import { maskedCopy } from '../masking/masked-copy.js';
 import { previewLength, truncateJson, type TruncatedMarker } from '../masking/truncate.js';
@@ -99,6 +100,22 @@ class RequestSource<Req> implements AuditContextSource {
   user(): AuditUser | null {
     const options = this.#options;
     return normalizeUser(options.getUser ? options.getUser(this.#req) : this.#snapshot.user());
+  }
+
+  /**
+   * getTenant's value, on every use (like the user). A throw propagates to the event being created
+   * (as getUser's does), and a wrong type is an InvalidEventError naming getTenant: that event
+   * fails, the request never does, since nothing is read until an event is created.
+   */
+  tenantId(): string | null {
+    const getTenant = this.#options.getTenant;
+    return getTenant === undefined ? null : checkTenantId(getTenant(this.#req), 'getTenant');
+  }
+
+  /** getActor's value (null without the option: the user decides); checked as tenantId() is. */
+  actor(): AuditActor | null {
+    const getActor = this.#options.getActor;
+    return getActor === undefined ? null : checkActor(getActor(this.#req), 'getActor');
   }
 
   headers(): Record<string, string> | null {

@@ -1,4 +1,5 @@
 import { ConfigurationError, rejectUnknownOptions } from '../errors.js';
+import type { AuditActor } from '../events/audit-model.js';
 import type { ContentDescriber } from '../events/describe.js';
 import { toJsonSafe } from '../events/json-safe.js';
 import { requestMasker } from '../masking/config.js';
@@ -29,6 +30,16 @@ export interface AuditContextOptions<Req = unknown> {
   clientIpResolver?: (req: Req) => string | null | undefined;
   /** The logged-in user; default `req.user` (Express) or `ctx.state.user` (Koa). Read lazily. */
   getUser?: (req: Req) => unknown;
+  /**
+   * The request's tenant (`(req) => req.user?.orgId`; Koa: `(ctx) => …`), read lazily when an event
+   * is created. Must return a string (≤ 255 characters), null or undefined.
+   */
+  getTenant?: (req: Req) => string | null | undefined;
+  /**
+   * Who acts, when it is not (only) a logged-in person: `{ type: 'api_key', id, repr }`. Read
+   * lazily; wins over getUser for the events' userId/userRepr/actorType. null/undefined: the user decides.
+   */
+  getActor?: (req: Req) => AuditActor | null | undefined;
   /** Where this request's events go; default the store given to configureEventStore(). */
   store?: EventStore;
   /** Merged into every event's content; a function is called once per request. */
@@ -53,6 +64,8 @@ export interface ResolvedOptions<Req> {
   masker: FieldMasker;
   clientIpResolver: ((req: Req) => string | null | undefined) | undefined;
   getUser: ((req: Req) => unknown) | undefined;
+  getTenant: ((req: Req) => unknown) | undefined;
+  getActor: ((req: Req) => unknown) | undefined;
   store: EventStore | undefined;
   extraData: Record<string, unknown> | ((req: Req) => Record<string, unknown>) | undefined;
   requestIdHeader: string;
@@ -70,6 +83,8 @@ const KNOWN = new Set([
   'includeHeaders',
   'clientIpResolver',
   'getUser',
+  'getTenant',
+  'getActor',
   'store',
   'extraData',
   'requestIdHeader',
@@ -148,6 +163,8 @@ export function resolveOptions<Req>(input: AuditContextOptions<Req> = {}): Resol
     },
     clientIpResolver: fn(options, 'clientIpResolver'),
     getUser: fn(options, 'getUser'),
+    getTenant: fn(options, 'getTenant'),
+    getActor: fn(options, 'getActor'),
     store,
     extraData: extraData as ResolvedOptions<Req>['extraData'],
     requestIdHeader: header.toLowerCase(),

@@ -1,3 +1,4 @@
+import type { ActorType, Outcome } from '../events/audit-model.js';
 import type { AuditEvent } from '../events/types.js';
 
 /** Filters for reading events back; every filter is optional and they combine with AND. */
@@ -6,6 +7,12 @@ export interface EventQuery {
   objectId?: string | number;
   userId?: string | number;
   requestId?: string;
+  tenantId?: string;
+  action?: string;
+  outcome?: Outcome;
+  actorType?: ActorType;
+  /** One event by its id (a UUID); with the other filters, it must match them too. */
+  id?: string;
   /** Inclusive lower bound on createdAt. */
   since?: Date;
   /** Exclusive upper bound on createdAt. */

@@ -37,6 +37,11 @@ export class MemoryEventStore implements EventStore {
           (q.objectId === undefined || e.objectId === q.objectId) &&
           (q.userId === undefined || e.userId === q.userId) &&
           (q.requestId === undefined || e.requestId === q.requestId) &&
+          (q.tenantId === undefined || e.tenantId === q.tenantId) &&
+          (q.action === undefined || e.action === q.action) &&
+          (q.outcome === undefined || e.outcome === q.outcome) &&
+          (q.actorType === undefined || e.actorType === q.actorType) &&
+          (q.id === undefined || e.id === q.id) &&
           (q.since === undefined || e.createdAt >= q.since) &&
           (q.until === undefined || e.createdAt < q.until) &&
           (q.after === undefined || compareNewestFirst(q.after, e) < 0),

@@ -1,4 +1,5 @@
 import { InvalidQueryError } from '../errors.js';
+import { ACTOR_TYPES, MAX_ACTION_LENGTH, MAX_TENANT_ID_LENGTH, OUTCOMES, type ActorType, type Outcome } from '../events/audit-model.js';
 import { decodeCursor, type CursorPosition } from './cursor.js';
 import type { EventQuery } from './event-store.js';
 import { checkQueryDate } from './query-date.js';
@@ -14,13 +15,52 @@ export interface NormalizedQuery {
   objectId?: string;
   userId?: string;
   requestId?: string;
+  tenantId?: string;
+  action?: string;
+  outcome?: Outcome;
+  actorType?: ActorType;
+  /** Lower-case canonical UUID. */
+  id?: string;
   since?: Date;
   until?: Date;
   limit: number;
   after?: CursorPosition;
 }
 
-const QUERY_KEYS = new Set(['contentType', 'objectId', 'userId', 'requestId', 'since', 'until', 'limit', 'cursor']);
+const QUERY_KEYS = new Set([
+  'contentType',
+  'objectId',
+  'userId',
+  'requestId',
+  'tenantId',
+  'action',
+  'outcome',
+  'actorType',
+  'id',
+  'since',
+  'until',
+  'limit',
+  'cursor',
+]);
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+function checkOneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    throw new InvalidQueryError(`${name} must be one of ${allowed.join(', ')}`);
+  }
+  return value as T;
+}
+
+/** Any UUID (not only this library's v7 ids: a store may hold imported events), compared lower-case. */
+function checkId(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string' || value.length !== 36 || !UUID.test(value.toLowerCase())) {
+    throw new InvalidQueryError('id must be a UUID');
+  }
+  return value.toLowerCase();
+}
 
 function checkString(name: string, value: unknown, max = 255): string | undefined {
   if (value === undefined || value === null) return undefined;
@@ -56,12 +96,22 @@ export function normalizeQuery(query: EventQuery = {}): NormalizedQuery {
   const objectId = checkString('objectId', query.objectId);
   const userId = checkString('userId', query.userId);
   const requestId = checkString('requestId', query.requestId, 128);
+  const tenantId = checkString('tenantId', query.tenantId, MAX_TENANT_ID_LENGTH);
+  const action = checkString('action', query.action, MAX_ACTION_LENGTH);
+  const outcome = checkOneOf('outcome', query.outcome, OUTCOMES);
+  const actorType = checkOneOf('actorType', query.actorType, ACTOR_TYPES);
+  const id = checkId(query.id);
   const since = checkQueryDate('since', query.since);
   const until = checkQueryDate('until', query.until);
   if (contentType !== undefined) normalized.contentType = contentType;
   if (objectId !== undefined) normalized.objectId = objectId;
   if (userId !== undefined) normalized.userId = userId;
   if (requestId !== undefined) normalized.requestId = requestId;
+  if (tenantId !== undefined) normalized.tenantId = tenantId;
+  if (action !== undefined) normalized.action = action;
+  if (outcome !== undefined) normalized.outcome = outcome;
+  if (actorType !== undefined) normalized.actorType = actorType;
+  if (id !== undefined) normalized.id = id;
   if (since !== undefined) normalized.since = since;
   if (until !== undefined) normalized.until = until;
   if (query.cursor !== undefined && query.cursor !== null && query.cursor !== '') {

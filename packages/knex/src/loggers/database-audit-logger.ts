@@ -5,6 +5,7 @@ import { auditLogDialect, MAX_STATEMENT_CHARS, type AuditLogDialect } from './au
 import { bindParameterLimit } from '../sql/dialect.js';
 import { DEFAULT_PERMISSION_AUDIT_TABLE, ensurePermissionAuditTable } from './permission-audit-table.js';
 import { toPermissionAuditRow, type PermissionAuditRow } from './permission-audit-rows.js';
+import { PERMISSION_MODEL_COLUMNS, permissionTableColumns } from './permission-table-upgrade.js';
 import { isRowContentError } from './row-refusal.js';
 import { planStatements, runStatements } from '../writer/insert-rows.js';
 import { HashChain, type ChainedWriteTarget } from '../integrity/chain-writer.js';
@@ -32,7 +33,8 @@ export interface DatabaseAuditLoggerOptions extends BufferedAuditLoggerOptions {
 /**
  * Writes permission decisions to a SQL table (SQLite, MySQL/MariaDB, PostgreSQL) through knex:
  * one multi-row INSERT per batch (split only to respect bind-parameter and packet limits, inside
- * one transaction so a retried batch is never half-stored). A row the database refuses for its
+ * one transaction so a retried batch is never half-stored). Each row carries its decision's
+ * unique `event_id`, so a batch retried after its COMMIT's answer was lost is stored once. A row the database refuses for its
  * content is isolated (see handleBatch) instead of failing its batch. The table is created on demand.
  * Batching, retries, bounded queue and exit flushing come from BufferedAuditLogger. At
  * `process.exit()` nothing asynchronous can run, so events still queued then are counted as
@@ -46,6 +48,13 @@ export class DatabaseAuditLogger extends BufferedAuditLogger {
   readonly #chain: HashChain | null;
   readonly #chainTarget: ChainedWriteTarget<Row>;
   #ready: Promise<void> | null = null;
+  /** createTable false: the table was seen to have event_id (checked once, see #checkColumns). */
+  #columnsChecked = false;
+  /**
+   * A chained write failed since the last one that succeeded: its rows may be stored (a lost
+   * ack after COMMIT), so the next chained batch first leaves out the event ids already there.
+   */
+  #mayBeStored = false;
   /** Learned on the first batch: SQLite's limit depends on its version (999 or 32 766). */
   #bindLimit: number | null = null;
 
@@ -104,18 +113,16 @@ export class DatabaseAuditLogger extends BufferedAuditLogger {
    */
   protected override async handleBatch(events: readonly PermissionAuditEvent[]): Promise<void> {
     if (this.#createTable) await this.ensureTable();
-    const rows = events.map((event) => this.#row(event));
+    else await this.#checkColumns();
+    const rows = distinctRows(events.map((event) => this.#row(event)));
     try {
       if (this.#chain === null) {
-        await this.#insert(rows);
+        // A row whose event_id is stored already (this batch's earlier attempt committed, its
+        // answer lost) is skipped by the database: ON CONFLICT DO NOTHING / ON DUPLICATE KEY.
+        await this.#insert(rows, 'ignore');
         return;
       }
-      const createdAt = chainedCreatedAt(new Date(), this.#dialect);
-      // Stamped in batch order just before the INSERT; one batch is in flight at a time.
-      await this.#chain.write(
-        rows.map((row): Row => ({ ...row, created_at: createdAt })),
-        this.#chainTarget,
-      );
+      await this.#writeChained(rows);
     } catch (err) {
       if (!isRowContentError(err, this.#dialect, this.#chain !== null)) throw err;
       throw new EventRejectedError(
@@ -123,6 +130,65 @@ export class DatabaseAuditLogger extends BufferedAuditLogger {
         { cause: err, event: events.length === 1 ? events[0] : undefined },
       );
     }
+  }
+
+  /**
+   * With a hash chain a stored row must not be skipped silently by the INSERT: it was given a chain
+   * position, and the rows after it would then point at a row that does not exist. So rows already
+   * stored are left out BEFORE stamping (after a failed write only: that is when a batch can be
+   * partly known to the table), and the INSERT itself rejects a duplicate: if one slips in between
+   * (the lost write's COMMIT landing late), the unique index fails the write, nothing of it is
+   * stored, and the retry leaves that row out. The chain never references a row that was not
+   * inserted, and never forks.
+   */
+  async #writeChained(rows: PermissionAuditRow[]): Promise<void> {
+    const chain = this.#chain!;
+    let fresh: PermissionAuditRow[] = rows;
+    if (this.#mayBeStored) fresh = await this.#notYetStored(rows);
+    try {
+      if (fresh.length > 0) {
+        const createdAt = chainedCreatedAt(new Date(), this.#dialect);
+        // Stamped in batch order just before the INSERT; one batch is in flight at a time.
+        await chain.write(
+          fresh.map((row): Row => ({ ...row, created_at: createdAt })),
+          this.#chainTarget,
+        );
+      }
+    } catch (err) {
+      this.#mayBeStored = true;
+      throw err;
+    }
+    this.#mayBeStored = false;
+  }
+
+  /** The rows whose event_id is not in the table yet. */
+  async #notYetStored(rows: PermissionAuditRow[]): Promise<PermissionAuditRow[]> {
+    const stored = new Set<string>();
+    for (let i = 0; i < rows.length; i += 500) {
+      const ids = rows.slice(i, i + 500).map((row) => row.event_id);
+      for (const found of await this.#knex(this.tableName).whereIn('event_id', ids).select('event_id')) {
+        stored.add(String((found as { event_id: unknown }).event_id));
+      }
+    }
+    return stored.size === 0 ? rows : rows.filter((row) => !stored.has(row.event_id));
+  }
+
+  /**
+   * Without createTable the logger does no DDL; a table from before event_id would fail every
+   * batch with an unknown column, so say what to run instead (checked until it passes once).
+   */
+  async #checkColumns(): Promise<void> {
+    if (this.#columnsChecked) return;
+    const columns = await permissionTableColumns(this.#knex, this.tableName);
+    if (columns !== null && !PERMISSION_MODEL_COLUMNS.every((name) => columns.has(name))) {
+      throw new ConfigurationError(
+        'tableName',
+        `table ${this.tableName} has no ${PERMISSION_MODEL_COLUMNS.filter((name) => !columns.has(name)).join(', ')} column: ` +
+          'run the migrations (20261204000100_audit_events_permission_model.js, or `audit-events migrate --permission-table`) or use createTable: true',
+      );
+    }
+    // A missing table is left to the INSERT's own error, retried like an outage.
+    if (columns !== null) this.#columnsChecked = true;
   }
 
   #row(event: PermissionAuditEvent): PermissionAuditRow {
@@ -136,7 +202,7 @@ export class DatabaseAuditLogger extends BufferedAuditLogger {
     }
   }
 
-  async #insert(rows: ReadonlyArray<PermissionAuditRow | Row>): Promise<void> {
+  async #insert(rows: ReadonlyArray<PermissionAuditRow | Row>, onDuplicateId: 'reject' | 'ignore' = 'reject'): Promise<void> {
     // A failed probe leaves the limit unknown and fails this attempt; the batch is retried as usual.
     this.#bindLimit ??= await bindParameterLimit(this.#knex, this.#dialect);
     // Plain multi-row VALUES (not knex's SQLite `select … union all`, capped at 500 rows and
@@ -144,11 +210,24 @@ export class DatabaseAuditLogger extends BufferedAuditLogger {
     const statements = planStatements(
       this.tableName,
       rows as readonly Row[],
-      { maxBindParameters: this.#bindLimit, maxStatementChars: MAX_STATEMENT_CHARS },
+      { maxBindParameters: this.#bindLimit, maxStatementChars: MAX_STATEMENT_CHARS, onDuplicateId, idColumn: 'event_id' },
       this.#dialect,
     );
     await runStatements({ knex: this.#knex, timeoutMs: 0, canCancelQueries: false }, statements);
   }
+}
+
+/** One row per event_id (the first): the same event object recorded twice is one decision. */
+function distinctRows(rows: PermissionAuditRow[]): PermissionAuditRow[] {
+  if (rows.length < 2) return rows;
+  const seen = new Set<string>();
+  const out: PermissionAuditRow[] = [];
+  for (const row of rows) {
+    if (seen.has(row.event_id)) continue;
+    seen.add(row.event_id);
+    out.push(row);
+  }
+  return out.length === rows.length ? rows : out;
 }
 
 export { ensurePermissionAuditTable, DEFAULT_PERMISSION_AUDIT_TABLE } from './permission-audit-table.js';

@@ -4,6 +4,8 @@ import type { AuditLogDialect } from './audit-log-dialect.js';
 
 /** One row of the permission audit table, as bound into an INSERT. */
 export interface PermissionAuditRow {
+  /** The decision's UUID: unique in the table, so a retried batch is stored once. */
+  event_id: string;
   timestamp: Date | string;
   action: string;
   attributes: string;
@@ -12,6 +14,8 @@ export interface PermissionAuditRow {
   manager: string | null;
   user_id: string | null;
   user_repr: string | null;
+  tenant_id: string | null;
+  actor_type: string;
   permissions: string;
   metadata: string | null;
 }
@@ -28,6 +32,7 @@ export interface PermissionAuditRow {
 export function toPermissionAuditRow(event: PermissionAuditEvent, dialect: AuditLogDialect): PermissionAuditRow {
   const s = serializeEvent(event);
   return {
+    event_id: s.event_id,
     timestamp: dialect === 'postgres' ? new Date(event.timestamp.getTime()) : utcText(event.timestamp),
     action: s.action,
     attributes: toDbJson(s.attributes, dialect) as string,
@@ -36,6 +41,9 @@ export function toPermissionAuditRow(event: PermissionAuditEvent, dialect: Audit
     manager: text(s.manager, dialect),
     user_id: text(s.user_id, dialect),
     user_repr: text(s.user_repr, dialect),
+    // Outside the hash layout: hashed when not null, so rows from before these columns still verify.
+    tenant_id: text(s.tenant_id, dialect),
+    actor_type: s.actor_type,
     permissions: toDbJson(s.permissions, dialect) as string,
     metadata: toDbJson(storableMetadata(s.metadata, dialect), dialect),
   };

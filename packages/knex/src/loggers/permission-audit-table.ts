@@ -1,8 +1,11 @@
-import { createHash } from 'node:crypto';
 import { checkTableName } from '../sql/identifiers.js';
 import type { Knex } from 'knex';
 import { listIndexes } from '../sql/dialect.js';
 import { auditLogDialect, type AuditLogDialect } from './audit-log-dialect.js';
+import { indexName } from './permission-index-name.js';
+import { addPermissionModelColumns, addPermissionModelIndexes, upgradePermissionAuditTable } from './permission-table-upgrade.js';
+
+export { indexName } from './permission-index-name.js';
 
 export const DEFAULT_PERMISSION_AUDIT_TABLE = 'permission_audit_log';
 
@@ -15,11 +18,13 @@ export const CHAIN_COLUMNS = ['chain_id', 'seq', 'prev_hash', 'hash', 'key_id'] 
 /**
  * Creates the table if it does not exist: general_manager's columns (id, created_at, action,
  * attributes, granted, bypassed, manager, user_id, user_repr, permissions, metadata) plus the
- * event's own `timestamp`, and indexes on timestamp, granted and manager. JSON columns are jsonb
- * on PostgreSQL, json on MySQL/MariaDB and text on SQLite. Times are UTC with millisecond precision.
- * With `chainColumns` (what a logger with `integrity` asks for) the table also gets chain_id, seq,
- * prev_hash and hash with a unique (chain_id, seq) index — added to an existing table if missing.
- * Idempotent and safe when several processes race to create it.
+ * event's own `timestamp`, `event_id` (unique: a retried batch is stored once), `tenant_id` and
+ * `actor_type`, and indexes on timestamp, granted, manager and (tenant_id, timestamp). JSON columns
+ * are jsonb on PostgreSQL, json on MySQL/MariaDB and text on SQLite. Times are UTC with millisecond
+ * precision. A table created by an older version gets event_id, tenant_id and actor_type added
+ * (see upgradePermissionAuditTable). With `chainColumns` (what a logger with `integrity` asks for)
+ * the table also gets chain_id, seq, prev_hash and hash with a unique (chain_id, seq) index — added
+ * to an existing table if missing. Idempotent and safe when several processes race to create it.
  */
 export async function ensurePermissionAuditTable(
   knex: Knex,
@@ -30,6 +35,7 @@ export async function ensurePermissionAuditTable(
   const dialect = auditLogDialect(knex);
   const chained = options.chainColumns === true;
   if (await exists(knex, tableName)) {
+    await upgradePermissionAuditTable(knex, tableName);
     if (chained) await ensureChainColumns(knex, tableName, dialect);
     return;
   }
@@ -45,6 +51,7 @@ export async function ensurePermissionAuditTable(
   } catch (err) {
     // Another process (or logger) created it between our check and our CREATE: that is success.
     if (!(await exists(knex, tableName).catch(() => false))) throw err;
+    await upgradePermissionAuditTable(knex, tableName);
     if (chained) await ensureChainColumns(knex, tableName, dialect);
   }
 }
@@ -71,8 +78,10 @@ function define(t: Knex.CreateTableBuilder, knex: Knex, dialect: AuditLogDialect
   t.text('user_repr').nullable();
   json(t, dialect, 'permissions').notNullable();
   json(t, dialect, 'metadata').nullable();
+  addPermissionModelColumns(t);
   if (chained) addChainColumns(t);
   for (const column of INDEXED_COLUMNS) t.index([column], indexName(tableName, column));
+  addPermissionModelIndexes(t, tableName);
   if (chained) t.unique(['chain_id', 'seq'], { indexName: indexName(tableName, 'chain_seq') });
 }
 
@@ -125,14 +134,4 @@ function json(t: Knex.CreateTableBuilder, dialect: AuditLogDialect, name: string
   if (dialect === 'postgres') return t.jsonb(name);
   if (dialect === 'mysql') return t.json(name);
   return t.text(name);
-}
-
-/** `<table>_<column>_idx`, shortened with a hash when it would pass the 63-character identifier limit. */
-export function indexName(tableName: string, column: string): string {
-  const base = tableName.replace('.', '_');
-  const name = `${base}_${column}_idx`;
-  if (name.length <= 63) return name;
-  const hash = createHash('sha1').update(tableName).digest('hex').slice(0, 8);
-  const suffix = `_${hash}_${column}_idx`;
-  return `${base.slice(0, 63 - suffix.length)}${suffix}`;
 }

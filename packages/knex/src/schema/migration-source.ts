@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { checkTableName } from '../sql/identifiers.js';
 import { dropSchemaIfEmpty, ensureSchema } from './ensure-schema.js';
 import { addKeyIdColumn, dropKeyIdColumns } from './key-id-column.js';
+import { downgradePermissionAuditTables, upgradePermissionAuditTable } from '../loggers/permission-table-upgrade.js';
 import {
   DEFAULT_ARCHIVE_TABLE_NAME,
   DEFAULT_TABLE_NAME,
@@ -20,6 +21,9 @@ export const AUDIT_EVENTS_MIGRATION_NAME = '20250601000000_audit_events_create_t
 
 /** The second migration (issue 22): key_id on tables created before keyed chains. */
 export const KEY_ID_MIGRATION_NAME = '20261203000000_audit_events_add_key_id.js';
+
+/** Permission tables (issues 17, 18): event_id (unique), tenant_id, actor_type and their indexes. */
+export const PERMISSION_MODEL_MIGRATION_NAME = '20261204000100_audit_events_permission_model.js';
 
 export function migrationNameFor(schema: ResolvedSchema, base = AUDIT_EVENTS_MIGRATION_NAME): string {
   if (schema.tableName === DEFAULT_TABLE_NAME && schema.archiveTableName === DEFAULT_ARCHIVE_TABLE_NAME) {
@@ -59,8 +63,16 @@ export function auditEventsMigrationSource(
     },
     down: (knex) => dropKeyIdColumns(knex, keyed),
   };
+  const permissionNames = permissionTables.map((t) => checkTableName(t));
+  const permissionModelMigration: AuditMigration = {
+    name: migrationNameFor(schema, PERMISSION_MODEL_MIGRATION_NAME),
+    up: async (knex) => {
+      for (const table of permissionNames) await upgradePermissionAuditTable(knex, table);
+    },
+    down: (knex) => downgradePermissionAuditTables(knex, permissionNames),
+  };
   return {
-    getMigrations: async () => [migration, keyIdMigration],
+    getMigrations: async () => [migration, keyIdMigration, permissionModelMigration],
     getMigrationName: (m) => m.name,
     getMigration: async (m) => ({ up: m.up, down: m.down }),
   };

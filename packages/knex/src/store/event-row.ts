@@ -1,4 +1,13 @@
-import { isEventId, type AuditEvent, type JsonObject, type JsonValue } from '@audit-events/core';
+import {
+  DEFAULT_OUTCOME,
+  defaultActorType,
+  isEventId,
+  type ActorType,
+  type AuditEvent,
+  type JsonObject,
+  type JsonValue,
+  type Outcome,
+} from '@audit-events/core';
 import {
   jsonDepth,
   maxJsonDepth,
@@ -125,14 +134,24 @@ function nullableString(value: unknown): string | null {
 /** Builds the event for one selected row (JSON parsed, times as Dates, extra columns in `extra`). */
 export function rowToEvent(row: EventRow, ctx: RowContext, traits: DialectTraits): AuditEvent {
   const content = fromDbJson(row.content, traits);
+  const userId = nullableString(row.user_id);
+  // Rows written before the audit-model columns existed (or by an older writer) read as null:
+  // they get the defaults every reader of old data applies.
+  const actorType = nullableString(row.actor_type) as ActorType | null;
+  const outcome = nullableString(row.outcome) as Outcome | null;
   const event: AuditEvent = {
     id: String(row.id),
     createdAt: fromDbTimestamp(row.created_at),
     contentType: String(row.content_type),
     objectId: String(row.object_id),
     content: (content !== null && typeof content === 'object' ? content : {}) as JsonObject,
-    userId: nullableString(row.user_id),
+    userId,
     userRepr: nullableString(row.user_repr),
+    tenantId: nullableString(row.tenant_id),
+    actorType: actorType ?? defaultActorType(userId),
+    action: nullableString(row.action),
+    outcome: outcome ?? DEFAULT_OUTCOME,
+    reason: nullableString(row.reason),
     url: nullableString(row.url),
     method: nullableString(row.method),
     ip: nullableString(row.ip),

@@ -18,6 +18,8 @@ export interface StatementLimits {
    * does not also turn bad values into warnings): for replays such as JetStream redeliveries.
    */
   onDuplicateId?: 'reject' | 'ignore';
+  /** The uniquely indexed column `onDuplicateId` is about; default `id` (the permission log: `event_id`). */
+  idColumn?: string;
   /**
    * Columns left out of a statement when every row in it has no value for them. Only columns
    * whose database default is NULL belong here (the store's own nullable ones and the extra
@@ -51,7 +53,7 @@ export function planStatements(
     columns.map((c) => quoteIdentifier(c, dialect)).join(', ') +
     ') values ';
   const tuple = `(${columns.map(() => '?').join(', ')})`;
-  const tail = limits.onDuplicateId === 'ignore' ? duplicateIdClause(dialect) : '';
+  const tail = limits.onDuplicateId === 'ignore' ? duplicateIdClause(dialect, limits.idColumn) : '';
   const rowsPerStatement = Math.max(1, Math.floor(limits.maxBindParameters / columns.length));
 
   const statements: Statement[] = [];
@@ -78,8 +80,8 @@ export function planStatements(
 }
 
 /** The suffix that turns a duplicate id into a skipped row instead of a failed statement. */
-export function duplicateIdClause(dialect: DialectName): string {
-  const id = quoteIdentifier('id', dialect);
+export function duplicateIdClause(dialect: DialectName, column = 'id'): string {
+  const id = quoteIdentifier(column, dialect);
   return dialect === 'mysql' ? ` on duplicate key update ${id} = ${id}` : ` on conflict (${id}) do nothing`;
 }
 
@@ -146,7 +148,7 @@ export function withoutValues(err: unknown): unknown {
   if (!(err instanceof Error) || !err.message.startsWith('insert into ')) return err;
   // The SQL ends with the last tuple's `)`, or with the duplicate-id clause.
   let end = -1;
-  for (const marker of [') - ', ' do nothing - ', ' = `id` - ']) {
+  for (const marker of [') - ', ' do nothing - ', ' = `id` - ', ' = `event_id` - ']) {
     const at = err.message.lastIndexOf(marker);
     if (at !== -1 && at + marker.length > end) end = at + marker.length;
   }
