@@ -37,14 +37,14 @@ export function decodeDecision(data: Uint8Array): DecodedDecision {
     const list = value[field];
     if (!Array.isArray(list) || !list.every((v) => typeof v === 'string')) return { ok: false, reason: `schema: ${field} must be a list of strings` };
   }
-  for (const field of ['manager', 'user_id', 'user_repr'] as const) {
+  for (const field of ['manager', 'user_id', 'user_repr', 'tenant_id', 'actor_type'] as const) {
     const v = value[field];
     if (v !== null && v !== undefined && typeof v !== 'string') return { ok: false, reason: `schema: ${field} must be a string or null` };
   }
   if (value.metadata != null && !isPlainObject(value.metadata)) return { ok: false, reason: 'schema: metadata must be an object or null' };
   const userId = (value.user_id as string | null | undefined) ?? null;
   const userRepr = (value.user_repr as string | null | undefined) ?? null;
-  const init: PermissionAuditEventInit & { id: string } = {
+  const init: PermissionAuditEventInit = {
     id,
     action: value.action as PermissionAuditEventInit['action'],
     attributes: value.attributes as string[],
@@ -53,6 +53,9 @@ export function decodeDecision(data: Uint8Array): DecodedDecision {
     manager: (value.manager as string | null | undefined) ?? null,
     // The user as serialised: its id and string form (an id-less user keeps its string form).
     user: userId === null && userRepr === null ? null : { id: userId, repr: userRepr ?? (userId as string) },
+    // Checked by createPermissionAuditEvent (the model's tenant id and actor type rules).
+    tenantId: (value.tenant_id as string | null | undefined) ?? null,
+    actorType: (value.actor_type as PermissionAuditEventInit['actorType'] | undefined) ?? null,
     permissions: value.permissions as string[],
     metadata: (value.metadata as Record<string, unknown> | null | undefined) ?? null,
     timestamp,
