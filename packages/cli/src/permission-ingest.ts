@@ -11,13 +11,22 @@ import type { JetStreamManager } from '@nats-io/jetstream';
  * this worker's own hash chain.
  */
 export class PermissionBatchWriter extends DatabaseAuditLogger {
+  /** The write in progress: batches are written one after another, as the logger's own queue does. */
+  #tail: Promise<void> = Promise.resolve();
+
   constructor(knex: Knex, tableName: string, integrity: boolean | { chainId: string } | undefined) {
     super({ knex, tableName, flushOnExit: false, handleSignals: false, ...(integrity === undefined ? {} : { integrity }) });
   }
 
-  /** Writes `events` now, in one transaction; rejects when nothing was stored. */
-  async write(events: PermissionAuditEvent[]): Promise<void> {
-    await this.handleBatch(events);
+  /**
+   * Writes `events` in one transaction once the previous write settled; rejects when nothing was
+   * stored. One at a time because the logger's batch write assumes it (a hash chain is stamped from
+   * the head the previous batch left); ingest still decodes the next batch meanwhile.
+   */
+  write(events: PermissionAuditEvent[]): Promise<void> {
+    const run = this.#tail.then(() => this.handleBatch(events));
+    this.#tail = run.catch(() => {});
+    return run;
   }
 }
 
