@@ -87,16 +87,16 @@ async function loadResult({ port, path = '/', method = 'GET', body, headers, dur
 /**
  * Runs every variant `runs` times, interleaved (A B C A B C …) so drift on a noisy machine hits all
  * variants alike, and returns req/s samples and server CPU µs per request per variant. Each variant gets its own server process
- * per round, warmed up before it is measured.
+ * per round, warmed up before it is measured; `env` is added to the servers' environment.
  */
-export async function compareVariants({ script, variants, runs, duration, warmup = 1, request = {} }) {
+export async function compareVariants({ script, variants, runs, duration, warmup = 1, request = {}, env = {} }) {
   const samples = Object.fromEntries(variants.map((v) => [v, []]));
   const cpu = Object.fromEntries(variants.map((v) => [v, []]));
   const unpin = pinLoadGenerator();
   try {
     for (let round = 0; round < runs; round++) {
       for (const variant of variants) {
-        const server = await startServer(script, [variant]);
+        const server = await startServer(script, [variant], env);
         try {
           if (warmup > 0) await load({ port: server.port, duration: warmup, ...request });
           const before = await serverCpu(server.child);

@@ -89,6 +89,23 @@ switch (variant) {
     };
     break;
   }
+  case 'audit-event/jetstream': {
+    // The same request as audit-event, the event acknowledged by a JetStream stream instead of
+    // committed to SQLite (the stream is created by bench/suites/nats.mjs).
+    const { JetStreamEventStore } = await import('@audit-events/nats');
+    const { auditContext } = await import('@audit-events/express');
+    const env = process.env;
+    const store = new JetStreamEventStore({ servers: env.AUDIT_BENCH_NATS_URL, stream: env.AUDIT_BENCH_NATS_STREAM, subjectPrefix: env.AUDIT_BENCH_NATS_PREFIX });
+    app.use(auditContext({ store }));
+    app.use(async (req, res, next) => {
+      try {
+        await req.auditContext.createEvent({ type: 'bench', id: 1 }, { hello: 'world' });
+        next();
+      } catch (err) { next(err); }
+    });
+    cleanup = () => store.close();
+    break;
+  }
   default:
     throw new Error(`unknown variant ${variant}`);
 }

@@ -49,6 +49,8 @@ export class JetStreamEventStore implements EventStore {
   readonly #readFrom: EventStore | undefined;
   readonly #pending = new Set<Promise<unknown>>();
   #closed = false;
+  /** Resolves at the next check phase of the event loop; shared by the saves made until then. */
+  #turn: Promise<void> | null = null;
   readonly #stats: JetStreamStoreStats = { published: 0, duplicates: 0, failed: 0, inFlight: 0 };
 
   constructor(options: JetStreamEventStoreOptions) {
@@ -134,6 +136,10 @@ export class JetStreamEventStore implements EventStore {
     const { js } = await this.#connecting.catch((err: unknown) => {
       throw new StoreWriteError(`None of ${messages.length} audit event(s) was stored: cannot connect to NATS: ${(err as Error).message}`, messages.length, { cause: err });
     });
+    // The saves of one event-loop turn (the requests whose sockets were ready together) publish
+    // together: the client writes what is queued in one socket write, instead of one write
+    // syscall per request — a visible share of the CPU per request at high concurrency.
+    await this.#nextTurn();
     this.#stats.inFlight += messages.length;
     const results = await Promise.allSettled(
       messages.map((m) => {
@@ -160,6 +166,16 @@ export class JetStreamEventStore implements EventStore {
     if (firstError === undefined) return;
     this.#stats.failed += messages.length - acked;
     throw publishFailure(firstError, messages.length, acked, this.publishTimeoutMs);
+  }
+
+  #nextTurn(): Promise<void> {
+    this.#turn ??= new Promise<void>((resolve) =>
+      setImmediate(() => {
+        this.#turn = null;
+        resolve();
+      }),
+    );
+    return this.#turn;
   }
 
   /** Reads through `readFrom` (the SQL store ingest fills); a stream cannot be queried by field. */
