@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { resolveSettings } from '@audit-events/cli';
+import { resolveSettings } from '@audit-events/cli/internal';
 import { emptyDir } from './harness.js';
 
 async function badConfig(promise) {

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { parseDatabaseUrl, maskDatabaseUrl, DEFAULT_CONNECT_TIMEOUT_MS } from '@audit-events/cli';
+import { parseDatabaseUrl } from '@audit-events/cli';
+import { maskDatabaseUrl, DEFAULT_CONNECT_TIMEOUT_MS } from '@audit-events/cli/internal';
 
 function badConfig(fn) {
   try {

@@ -6,7 +6,8 @@
 import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseDatabaseUrl, maskDatabaseUrl } from '@audit-events/cli';
+import { parseDatabaseUrl } from '@audit-events/cli';
+import { maskDatabaseUrl } from '@audit-events/cli/internal';
 import { MYSQL_URL, POSTGRES_URL } from '../helpers/databases.js';
 import { emptyDir, runCli } from './harness.js';
 

@@ -1,7 +1,8 @@
 // Hash chains of the permission audit log (DatabaseAuditLogger with `integrity`), on every dialect.
 import { expect } from 'chai';
 import { ConfigurationError, createPermissionAuditEvent, newEventId } from '@audit-events/core';
-import { DatabaseAuditLogger, permissionLogChainHeads, verifyPermissionLog } from '@audit-events/knex';
+import { DatabaseAuditLogger, verifyPermissionLog } from '@audit-events/knex';
+import { permissionLogChainHeads } from '@audit-events/knex/internal';
 import { forEachDialect, uniqueTable } from '../helpers/databases.js';
 import { chainRows, dropAll, GENESIS_HASH, onlyChain, verdicts } from './support.js';
 

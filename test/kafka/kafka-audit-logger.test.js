@@ -1,8 +1,12 @@
 // No broker runs here: in-process fakes stand in for a kafkajs producer and a confluent-kafka
 // (node-rdkafka style) producer, recording exactly what the logger hands them.
 import { expect } from 'chai';
-import { KafkaAuditLogger, producerStyle } from '@audit-events/kafka';
+import { createRequire } from 'node:module';
+import { KafkaAuditLogger } from '@audit-events/kafka';
 import { ConfigurationError, configureAuditLogger, createPermissionAuditEvent, definePermission, serializeEvent } from '@audit-events/core';
+
+// Not exported: the logger's own check of which producer API it was given.
+const { producerStyle } = createRequire(import.meta.url)('../../packages/kafka/dist/cjs/producer.js');
 
 function ev(manager, attribute, granted = true) {
   return createPermissionAuditEvent({ action: 'update', manager, attributes: [attribute], granted, user: { id: 1, username: 'a' } });

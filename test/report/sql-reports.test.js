@@ -13,7 +13,8 @@ import {
   runReports,
   serializeEvent,
 } from '@audit-events/core';
-import { DatabaseAuditLogger, KnexEventStore, latestEventsByContentType, queryReport, queryReports, queryTallies } from '@audit-events/knex';
+import { DatabaseAuditLogger, KnexEventStore, latestEventsByContentType, queryReport, queryReports } from '@audit-events/knex';
+import { queryTallies } from '@audit-events/knex/internal';
 import { EXPECTED, XSS_USER } from '../fixtures/report/decisions.js';
 import { forEachDialect, uniqueTable } from '../helpers/databases.js';
 import { dropTables, seedPermissionTable, writeFixtureLog } from './support.js';

@@ -1,7 +1,8 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { Knex } from 'knex';
 import { ConfigurationError } from '@audit-events/core';
-import { SQLITE_DRIVERS, sqliteKnexConfig, type SqliteDriver } from '@audit-events/knex';
+import { sqliteKnexConfig, type SqliteDriver } from '@audit-events/knex';
+import { SQLITE_DRIVERS } from '@audit-events/knex/internal';
 import { MASKED, maskUrlCredentials } from './redact.js';
 import { decodeLenient, splitUrl } from './url-credentials.js';
 

@@ -1,15 +1,9 @@
 // Public API of @audit-events/knex. Nothing else is public.
 export { KnexEventStore } from './store/knex-event-store.js';
 export type { StoreStats } from './store/knex-event-store.js';
-export {
-  DEFAULT_BATCH_SIZE,
-  DEFAULT_LINGER_MS,
-  DEFAULT_WRITE_TIMEOUT_MS,
-} from './store/store-options.js';
 export type { KnexEventStoreOptions } from './store/store-options.js';
 export type { EventRow, RowMapper } from './store/event-row.js';
 export type { WriterStats } from './writer/group-commit.js';
-export { DEFAULT_TABLE_NAME, DEFAULT_ARCHIVE_TABLE_NAME } from './schema/schema-options.js';
 export type { SchemaOptions } from './schema/schema-options.js';
 export type { ExtraColumn, ExtraColumnType } from './schema/columns.js';
 export {
@@ -22,25 +16,21 @@ export {
 export { addKeyIdColumn } from './schema/key-id-column.js';
 export { addAuditModelColumns } from './schema/audit-model-upgrade.js';
 export { upgradePermissionAuditTable } from './loggers/permission-table-upgrade.js';
-export { DEFAULT_ARCHIVE_BATCH_SIZE } from './archive/archive-events.js';
 export type { ArchiveOptions, ArchiveProgress, ArchiveResult } from './archive/archive-events.js';
-export { sqliteKnexConfig, DEFAULT_SQLITE_BUSY_TIMEOUT_MS, SQLITE_DRIVERS } from './config/sqlite-config.js';
+export { sqliteKnexConfig } from './config/sqlite-config.js';
 export type { SqliteDriver, SqliteKnexOverrides } from './config/sqlite-config.js';
-export { checkTableName, checkColumnName } from './sql/identifiers.js';
-export { DatabaseAuditLogger, ensurePermissionAuditTable, DEFAULT_PERMISSION_AUDIT_TABLE, type DatabaseAuditLoggerOptions } from './loggers/database-audit-logger.js';
+export { DatabaseAuditLogger, ensurePermissionAuditTable, type DatabaseAuditLoggerOptions } from './loggers/database-audit-logger.js';
 // Permission-log reports computed in the database (GROUP BY), and the latest request events per type.
 export { queryReport, queryReports } from './reports/query-reports.js';
 export type { PermissionReportSource } from './reports/query-reports.js';
-export { queryTallies, tallySql } from './reports/query-tallies.js';
 export { latestEventsByContentType } from './reports/latest-events.js';
 export type { LatestEventsOptions, ContentTypeEvents } from './reports/latest-events.js';
 export { summarizeRequestEvents } from './reports/request-event-summary.js';
 export type { RequestEventSummaryOptions, RequestEventSummary, EventCount } from './reports/request-event-summary.js';
 // Tamper evidence: hash chains (the `integrity` option) and their verification.
-export { verifyPermissionLog, permissionLogChainHeads, type PermissionLogTableOptions } from './loggers/permission-chain.js';
-export { verifyEventLog, eventLogChainHeads, eventLogTables, type EventLogTableOptions } from './integrity/event-log.js';
+export { verifyPermissionLog, type PermissionLogTableOptions } from './loggers/permission-chain.js';
+export { verifyEventLog, type EventLogTableOptions } from './integrity/event-log.js';
 export { GENESIS_HASH, HASH_FORMAT } from './integrity/row-digest.js';
-export { DEFAULT_VERIFY_PAGE_SIZE } from './integrity/verify-chains.js';
 export type { IntegrityOption, IntegrityOptions } from './integrity/integrity-options.js';
 // Keyed chains (HMAC-SHA256 under writer keys with ids and rotation).
 export { KeySet, keySetFromEnv, keySetFromFile, parseKeySet, generateKeyEntry, DEFAULT_KEYS_ENV } from './integrity/keys/key-set.js';
@@ -48,7 +38,13 @@ export { MIN_KEY_BYTES, type ChainKey, type KeyProvider } from './integrity/keys
 export { SigningKeyError } from './integrity/keys/keyring.js';
 // Signed checkpoints: chain heads signed with Ed25519, kept outside the database.
 export { takeCheckpoint, type CheckpointOptions, type CheckpointLog } from './integrity/checkpoint/take-checkpoint.js';
-export { readCheckpoints, recordedHeads, checkpointFileName, type VerifiedCheckpoint, type WrittenCheckpoint } from './integrity/checkpoint/checkpoint-dir.js';
+export {
+  readCheckpoints,
+  recordedHeads,
+  checkpointFileName,
+  type VerifiedCheckpoint,
+  type WrittenCheckpoint,
+} from './integrity/checkpoint/checkpoint-dir.js';
 export {
   CHECKPOINT_FORMAT,
   CheckpointError,

@@ -2,5 +2,4 @@
 export { auditContext } from './middleware.js';
 export { auditEventsRouter } from './events-router.js';
 export type { KoaEventsRouterOptions } from './events-router.js';
-export { readKoaRequest } from './request-snapshot.js';
 export type { AuditContextOptions, EventsRouterOptions, EventScope, EventFieldsOption } from '@audit-events/core';

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { DEFAULT_PERMISSION_AUDIT_TABLE, KnexEventStore } from '@audit-events/knex';
+import { KnexEventStore } from '@audit-events/knex';
+import { DEFAULT_PERMISSION_AUDIT_TABLE } from '@audit-events/knex/internal';
 import {
   DEFAULT_ACK_WAIT_MS,
   DEFAULT_DEAD_LETTER_SUBJECT,

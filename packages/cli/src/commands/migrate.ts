@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { addKeyIdColumn, checkTableName, upgradePermissionAuditTable } from '@audit-events/knex';
+import { addKeyIdColumn, upgradePermissionAuditTable } from '@audit-events/knex';
+import { checkTableName } from '@audit-events/knex/internal';
 import type { CommandContext } from '../command-context.js';
 import { addDatabaseOptions } from '../database-options.js';
 import type { DatabaseOptionValues } from '../database-options.js';

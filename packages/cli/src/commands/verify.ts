@@ -3,21 +3,8 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Knex } from 'knex';
 import { ConfigurationError } from '@audit-events/core';
-import {
-  checkpointPublicKey,
-  checkTableName,
-  keySetFromEnv,
-  keySetFromFile,
-  readCheckpoints,
-  recordedHeads,
-  verifyEventLog,
-  type KeySet,
-  type VerifiedCheckpoint,
-  verifyPermissionLog,
-  type ChainHead,
-  type ChainVerification,
-  type VerifyReport,
-} from '@audit-events/knex';
+import { checkpointPublicKey, keySetFromEnv, keySetFromFile, readCheckpoints, recordedHeads, verifyEventLog, type KeySet, type VerifiedCheckpoint, verifyPermissionLog, type ChainHead, type ChainVerification, type VerifyReport } from '@audit-events/knex';
+import { checkTableName } from '@audit-events/knex/internal';
 import type { CommandContext } from '../command-context.js';
 import { addDatabaseOptions } from '../database-options.js';
 import type { DatabaseOptionValues } from '../database-options.js';

@@ -8,7 +8,8 @@ import {
   type ReportDefinition,
   type ReportResults,
 } from '@audit-events/core';
-import { checkTableName, DEFAULT_PERMISSION_AUDIT_TABLE, queryReports } from '@audit-events/knex';
+import { queryReports } from '@audit-events/knex';
+import { checkTableName, DEFAULT_PERMISSION_AUDIT_TABLE } from '@audit-events/knex/internal';
 import type { Knex } from 'knex';
 import type { CommandContext } from '../command-context.js';
 import type { DatabaseOptionValues } from '../database-options.js';
