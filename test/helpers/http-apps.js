@@ -89,7 +89,6 @@ function expressAdapter(name, express) {
       const handler = auditExpress.auditEventsRouter(options);
       app.get('/audit-events', handler);
       app.get('/audit-events/:id', handler);
-      // eslint-disable-next-line no-unused-vars
       app.use((err, _req, res, _next) => res.status(500).json(errorBody(err)));
       return app;
     },

@@ -4,15 +4,16 @@ import { AuditContext } from './audit-context.js';
 import { registry } from '../registry.js';
 
 /**
- * The current request's context inside any async call chain; outside a request, a fresh blank
- * context (never undefined, never a throw), so jobs and scripts can always create events.
+ * The context to record with: the current request's inside any async call chain; outside a
+ * request, a fresh blank context (never undefined, never a throw), so jobs and scripts can always
+ * create events. To ask whether there is a request, use currentAuditContext().
  */
 export function getAuditContext(): AuditContext {
   const current = registry().storage.getStore();
   return current instanceof AuditContext ? current : AuditContext.blank();
 }
 
-/** The current request's context, or undefined outside one. */
+/** Whether (and which) request is current: its context, or undefined outside one; never a blank one. */
 export function currentAuditContext(): AuditContext | undefined {
   const current = registry().storage.getStore();
   return current instanceof AuditContext ? current : undefined;
