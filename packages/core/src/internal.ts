@@ -35,3 +35,4 @@ export { DEFAULT_BYPASS_BY } from './reports/bypasses.js';
 export { DEFAULT_REGRESSION_THRESHOLD } from './reports/regressions.js';
 export { AUTO_HOURLY_SPAN_MS, MAX_FILLED_BUCKETS } from './reports/timeline.js';
 export { normalizeExportQuery, compareOldestFirst, DEFAULT_EXPORT_PAGE_SIZE, MAX_EXPORT_PAGE_SIZE } from './store/export-query.js';
+export { booleanOption, integerOption } from './option-checks.js';

@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../errors.js';
+import { booleanOption, integerOption } from '../option-checks.js';
 import type { PermissionAuditEvent } from '../permission/event.js';
 import { realScheduler, type Scheduler } from './scheduler.js';
 
@@ -68,8 +69,8 @@ export function resolveBufferedOptions(options: BufferedAuditLoggerOptions = {})
   if (options === null || typeof options !== 'object') {
     throw new ConfigurationError('options', 'must be an object');
   }
-  const batchSize = integer(options.batchSize, 'batchSize', BUFFERED_DEFAULTS.batchSize, 1);
-  const maxQueueSize = integer(options.maxQueueSize, 'maxQueueSize', Math.max(BUFFERED_DEFAULTS.maxQueueSize, batchSize), 1);
+  const batchSize = integerOption(options.batchSize, 'batchSize', BUFFERED_DEFAULTS.batchSize, 1);
+  const maxQueueSize = integerOption(options.maxQueueSize, 'maxQueueSize', Math.max(BUFFERED_DEFAULTS.maxQueueSize, batchSize), 1);
   if (maxQueueSize < batchSize) {
     throw new ConfigurationError('maxQueueSize', `must be at least batchSize (${batchSize}), got ${maxQueueSize}`);
   }
@@ -83,40 +84,26 @@ export function resolveBufferedOptions(options: BufferedAuditLoggerOptions = {})
   }
   return {
     batchSize,
-    flushInterval: integer(options.flushInterval, 'flushInterval', BUFFERED_DEFAULTS.flushInterval, 1),
+    flushInterval: integerOption(options.flushInterval, 'flushInterval', BUFFERED_DEFAULTS.flushInterval, 1),
     maxQueueSize,
-    exportTimeout: integer(options.exportTimeout, 'exportTimeout', BUFFERED_DEFAULTS.exportTimeout, 1),
-    maxRetries: integer(options.maxRetries, 'maxRetries', BUFFERED_DEFAULTS.maxRetries, 0),
-    retryDelay: integer(options.retryDelay, 'retryDelay', BUFFERED_DEFAULTS.retryDelay, 0),
-    maxRetryDelay: integer(options.maxRetryDelay, 'maxRetryDelay', BUFFERED_DEFAULTS.maxRetryDelay, 0),
+    exportTimeout: integerOption(options.exportTimeout, 'exportTimeout', BUFFERED_DEFAULTS.exportTimeout, 1),
+    maxRetries: integerOption(options.maxRetries, 'maxRetries', BUFFERED_DEFAULTS.maxRetries, 0),
+    retryDelay: integerOption(options.retryDelay, 'retryDelay', BUFFERED_DEFAULTS.retryDelay, 0),
+    maxRetryDelay: integerOption(options.maxRetryDelay, 'maxRetryDelay', BUFFERED_DEFAULTS.maxRetryDelay, 0),
     onError,
     sync: syncOption(options),
-    flushOnExit: bool(options.flushOnExit, 'flushOnExit', true),
-    handleSignals: bool(options.handleSignals, 'handleSignals', true),
+    flushOnExit: booleanOption(options.flushOnExit, 'flushOnExit', true),
+    handleSignals: booleanOption(options.handleSignals, 'handleSignals', true),
     scheduler,
   };
 }
 
-function integer(value: unknown, name: string, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw new ConfigurationError(name, `must be an integer ≥ ${min}, got ${JSON.stringify(value) ?? String(value)}`);
-  }
-  return value;
-}
-
 /** `sync`, or its deprecated spelling `useWorker` (inverted); both given must agree. */
 function syncOption(options: BufferedAuditLoggerOptions): boolean {
-  const sync = options.sync === undefined ? undefined : bool(options.sync, 'sync', false);
-  const legacy = options.useWorker === undefined ? undefined : !bool(options.useWorker, 'useWorker', true);
+  const sync = options.sync === undefined ? undefined : booleanOption(options.sync, 'sync', false);
+  const legacy = options.useWorker === undefined ? undefined : !booleanOption(options.useWorker, 'useWorker', true);
   if (sync !== undefined && legacy !== undefined && sync !== legacy) {
     throw new ConfigurationError('sync', `contradicts useWorker: ${String(options.useWorker)} (useWorker is the deprecated name of the opposite of sync)`);
   }
   return sync ?? legacy ?? false;
-}
-
-function bool(value: unknown, name: string, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw new ConfigurationError(name, `must be a boolean, got ${typeof value}`);
-  return value;
 }

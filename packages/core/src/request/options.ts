@@ -1,4 +1,5 @@
 import { ConfigurationError, rejectUnknownOptions } from '../errors.js';
+import { booleanOption } from '../option-checks.js';
 import type { AuditActor } from '../events/audit-model.js';
 import type { ContentDescriber } from '../events/describe.js';
 import { toJsonSafe } from '../events/json-safe.js';
@@ -102,10 +103,7 @@ function fn<T>(options: Record<string, unknown>, key: string): T | undefined {
 }
 
 function bool(options: Record<string, unknown>, key: string, fallback: boolean): boolean {
-  const value = options[key];
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw new ConfigurationError(key, 'must be a boolean');
-  return value;
+  return booleanOption(options[key], key, fallback);
 }
 
 function names(options: Record<string, unknown>, key: string): string[] {

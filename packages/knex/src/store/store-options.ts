@@ -1,5 +1,5 @@
 import { ConfigurationError } from '@audit-events/core';
-import { rejectUnknownOptions } from '@audit-events/core/internal';
+import { integerOption, rejectUnknownOptions } from '@audit-events/core/internal';
 import { resolveSchema, type ResolvedSchema, type SchemaOptions } from '../schema/schema-options.js';
 import { resolveIntegrity, type IntegrityOption, type ResolvedIntegrity } from '../integrity/integrity-options.js';
 import type { RowMapper } from './event-row.js';
@@ -56,11 +56,7 @@ export interface ResolvedStoreOptions {
 }
 
 function integer(setting: string, value: unknown, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigurationError(setting, `must be an integer from ${min} to ${max}, got ${String(value)}`);
-  }
-  return value;
+  return integerOption(value, setting, fallback, min, max);
 }
 
 const KNOWN = new Set([
