@@ -1,14 +1,7 @@
 import { Presets, SingleBar } from 'cli-progress';
 import type { OutputStream } from './io.js';
 import { count } from './plural.js';
-
-/** What a store reports after each committed archive batch. */
-export interface ArchiveProgress {
-  archived: number;
-  batches: number;
-  /** Events older than the cutoff when the run started; null when the store did not count. */
-  total: number | null;
-}
+import type { ArchiveProgress } from '@audit-events/knex';
 
 export interface ProgressReporter {
   update(progress: ArchiveProgress): void;

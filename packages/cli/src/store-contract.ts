@@ -1,22 +1,5 @@
 import type { AuditEvent, ExportQuery } from '@audit-events/core';
-import type { ArchiveProgress } from './progress.js';
-
-/** Arguments of KnexEventStore#archive, as the CLI uses them. */
-export interface ArchiveRequest {
-  olderThan: Date | number;
-  batchSize?: number;
-  onProgress?: (progress: ArchiveProgress) => void;
-  signal?: AbortSignal;
-  dryRun?: boolean;
-}
-
-export interface ArchiveOutcome {
-  archived: number;
-  batches: number;
-  cutoff: Date;
-  dryRun: boolean;
-  remaining: number;
-}
+import type { ArchiveOptions, ArchiveResult } from '@audit-events/knex';
 
 /**
  * The part of KnexEventStore the commands call. Commands depend on this, not on the class, so
@@ -27,7 +10,7 @@ export interface CliStore {
   readonly archiveTableName: string;
   migrate(): Promise<unknown>;
   countArchivable(olderThan: Date | number): Promise<number>;
-  archive(request: ArchiveRequest): Promise<ArchiveOutcome>;
+  archive(request: ArchiveOptions): Promise<ArchiveResult>;
   export(query?: ExportQuery): AsyncIterable<AuditEvent>;
   close(): Promise<void>;
 }

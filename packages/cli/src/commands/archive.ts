@@ -9,10 +9,9 @@ import { exitCodeOf, watchInterrupts } from '../interrupts.js';
 import type { OpenedStore } from '../open-store.js';
 import { parseBatchSize, parseDays } from '../parse-options.js';
 import { createProgressReporter } from '../progress.js';
-import type { ArchiveProgress } from '../progress.js';
 import type { ResolvedSettings } from '../config.js';
 import { requireTables } from '../require-tables.js';
-import type { ArchiveOutcome } from '../store-contract.js';
+import type { ArchiveProgress, ArchiveResult } from '@audit-events/knex';
 import { withStore } from '../with-store.js';
 
 interface ArchiveOptionValues extends DatabaseOptionValues {
@@ -83,7 +82,7 @@ async function moveBatches(
   // On a terminal the notice starts a fresh line instead of running into the bar.
   const interrupts = watchInterrupts(ctx.io, (line) => ctx.err(showBar ? `\n${line}` : line));
   let last: ArchiveProgress = { archived: 0, batches: 0, total: 0 };
-  let outcome: ArchiveOutcome | undefined;
+  let outcome: ArchiveResult | undefined;
   try {
     outcome = await opened.store.archive({
       olderThan: cutoff,

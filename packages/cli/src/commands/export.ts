@@ -10,7 +10,7 @@ import { fileOutput, streamOutput, type ExportOutput } from '../export/export-ou
 import { createExportProgress } from '../export/export-progress.js';
 import { exitCodeOf, watchInterrupts } from '../interrupts.js';
 import { count } from '../plural.js';
-import { parseTime } from '../report/parse-report-options.js';
+import { parseTime } from '../parse-options.js';
 import { requireTables } from '../require-tables.js';
 import { safeLayoutText } from '../safe-text.js';
 import { withStore } from '../with-store.js';

@@ -19,7 +19,7 @@ import { systemReason } from '../error-text.js';
 import { ExitCode } from '../exit-codes.js';
 import { GROUP_READABLE_MODE, writeFileWithMode } from '../private-file.js';
 import { renderHtmlReport, type HtmlReportData } from '../report/html/html-page.js';
-import { parseTime, positiveInteger } from '../report/parse-report-options.js';
+import { parseTime, positiveInteger } from '../parse-options.js';
 import { describeOrigin } from '../report/print-report.js';
 import { reportExit } from '../report/report-errors.js';
 import { addReportSourceOptions, addTenantOption, PERMISSION_TABLE_ENV, type ReportSourceValues } from '../report/report-flags.js';
