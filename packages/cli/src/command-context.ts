@@ -1,5 +1,5 @@
-import type { ResolvedIo } from './io.js';
-import type { Redactor } from './redact.js';
+import type { ResolvedIo } from './output/io.js';
+import type { Redactor } from './output/redact.js';
 
 /**
  * What every command gets: output that is always redacted, and a way to report its exit code.

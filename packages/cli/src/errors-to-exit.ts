@@ -1,7 +1,7 @@
 import { AuditEventsError } from '@audit-events/core';
 import { ExitCode } from './exit-codes.js';
-import { MissingTablesError } from './require-tables.js';
-import { firstLine } from './error-text.js';
+import { MissingTablesError } from './store/require-tables.js';
+import { firstLine } from './output/error-text.js';
 
 /** How a failed command ends: the exit code and the one line printed after `error: `. */
 export interface Failure {

@@ -1,6 +1,6 @@
 import { AbortedError } from '@audit-events/core';
 import { ExitCode } from './exit-codes.js';
-import type { ResolvedIo } from './io.js';
+import type { ResolvedIo } from './output/io.js';
 
 export type InterruptSignal = 'SIGINT' | 'SIGTERM';
 

@@ -3,11 +3,11 @@ import type { CommandContext } from './command-context.js';
 import { COMMANDS } from './commands/index.js';
 import { failureOf } from './errors-to-exit.js';
 import { ExitCode } from './exit-codes.js';
-import { resolveIo } from './io.js';
-import type { CliIo } from './io.js';
-import { Redactor } from './redact.js';
-import { safeLayoutText } from './safe-text.js';
-import { reportUnknownOptionsFirst } from './unknown-options-first.js';
+import { resolveIo } from './output/io.js';
+import type { CliIo } from './output/io.js';
+import { Redactor } from './output/redact.js';
+import { safeLayoutText } from './output/safe-text.js';
+import { reportUnknownOptionsFirst } from './config/unknown-options-first.js';
 import { cliVersion } from './version.js';
 
 const EXIT_CODES_HELP = `

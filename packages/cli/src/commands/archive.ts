@@ -1,18 +1,18 @@
 import type { Command } from 'commander';
-import { archiveFailureNote, archiveSummaryLine } from '../archive-report.js';
-import type { ArchiveReport } from '../archive-report.js';
+import { archiveFailureNote, archiveSummaryLine } from '../output/archive-report.js';
+import type { ArchiveReport } from '../output/archive-report.js';
 import type { CommandContext } from '../command-context.js';
-import { addDatabaseOptions } from '../database-options.js';
-import type { DatabaseOptionValues } from '../database-options.js';
+import { addDatabaseOptions } from '../config/database-options.js';
+import type { DatabaseOptionValues } from '../config/database-options.js';
 import { ExitCode } from '../exit-codes.js';
 import { exitCodeOf, watchInterrupts } from '../interrupts.js';
-import type { OpenedStore } from '../open-store.js';
-import { parseBatchSize, parseDays } from '../parse-options.js';
-import { createProgressReporter } from '../progress.js';
-import type { ResolvedSettings } from '../config.js';
-import { requireTables } from '../require-tables.js';
+import type { OpenedStore } from '../store/open-store.js';
+import { parseBatchSize, parseDays } from '../config/parse-options.js';
+import { createProgressReporter } from '../output/progress.js';
+import type { ResolvedSettings } from '../config/config.js';
+import { requireTables } from '../store/require-tables.js';
 import type { ArchiveProgress, ArchiveResult } from '@audit-events/knex';
-import { withStore } from '../with-store.js';
+import { withStore } from '../store/with-store.js';
 
 interface ArchiveOptionValues extends DatabaseOptionValues {
   olderThan: number;

@@ -5,11 +5,11 @@ import { ConfigurationError } from '@audit-events/core';
 import { takeCheckpoint, type CheckpointLog } from '@audit-events/knex';
 import { checkTableName, eventLogTables } from '@audit-events/knex/internal';
 import type { CommandContext } from '../command-context.js';
-import { addDatabaseOptions, type DatabaseOptionValues } from '../database-options.js';
+import { addDatabaseOptions, type DatabaseOptionValues } from '../config/database-options.js';
 import { ExitCode } from '../exit-codes.js';
-import { requireTables } from '../require-tables.js';
-import { safeText } from '../safe-text.js';
-import { withStore } from '../with-store.js';
+import { requireTables } from '../store/require-tables.js';
+import { safeText } from '../output/safe-text.js';
+import { withStore } from '../store/with-store.js';
 
 interface CheckpointOptionValues extends DatabaseOptionValues {
   out: string;

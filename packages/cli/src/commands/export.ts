@@ -3,17 +3,17 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { InvalidQueryError, type ExportQuery } from '@audit-events/core';
 import { normalizeExportQuery } from '@audit-events/core/internal';
 import type { CommandContext } from '../command-context.js';
-import { addDatabaseOptions, type DatabaseOptionValues } from '../database-options.js';
+import { addDatabaseOptions, type DatabaseOptionValues } from '../config/database-options.js';
 import { ExitCode } from '../exit-codes.js';
 import { exportHeader, exportLine, type ExportFormat } from '../export/event-lines.js';
 import { fileOutput, streamOutput, type ExportOutput } from '../export/export-output.js';
 import { createExportProgress } from '../export/export-progress.js';
 import { exitCodeOf, watchInterrupts } from '../interrupts.js';
-import { count } from '../plural.js';
-import { parseTime } from '../parse-options.js';
-import { requireTables } from '../require-tables.js';
-import { safeLayoutText } from '../safe-text.js';
-import { withStore } from '../with-store.js';
+import { count } from '../output/plural.js';
+import { parseTime } from '../config/parse-options.js';
+import { requireTables } from '../store/require-tables.js';
+import { safeLayoutText } from '../output/safe-text.js';
+import { withStore } from '../store/with-store.js';
 
 interface ExportValues extends DatabaseOptionValues {
   format: ExportFormat;

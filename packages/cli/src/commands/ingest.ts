@@ -21,13 +21,13 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { ConfigurationError } from '@audit-events/core';
 import type { CommandContext } from '../command-context.js';
-import { addDatabaseOptions, type DatabaseOptionValues } from '../database-options.js';
+import { addDatabaseOptions, type DatabaseOptionValues } from '../config/database-options.js';
 import { ExitCode } from '../exit-codes.js';
 import { watchInterrupts } from '../interrupts.js';
-import { parseBatchSize, parseSeconds } from '../parse-options.js';
-import { PermissionBatchWriter, streamCovers } from '../permission-ingest.js';
-import { requireTables } from '../require-tables.js';
-import { withStore } from '../with-store.js';
+import { parseBatchSize, parseSeconds } from '../config/parse-options.js';
+import { PermissionBatchWriter, streamCovers } from '../store/permission-ingest.js';
+import { requireTables } from '../store/require-tables.js';
+import { withStore } from '../store/with-store.js';
 
 interface IngestOptionValues extends DatabaseOptionValues {
   nats?: string;

@@ -5,7 +5,7 @@ import { ConfigurationError } from '@audit-events/core';
 import { generateKeyEntry } from '@audit-events/knex';
 import type { CommandContext } from '../command-context.js';
 import { ExitCode } from '../exit-codes.js';
-import { PRIVATE_MODE, writeFileWithMode } from '../private-file.js';
+import { PRIVATE_MODE, writeFileWithMode } from '../output/private-file.js';
 
 /**
  * `audit-events keys generate`: a new writer key entry for a key set (keyed hash chains);

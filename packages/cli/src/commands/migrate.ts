@@ -2,10 +2,10 @@ import type { Command } from 'commander';
 import { addKeyIdColumn, upgradePermissionAuditTable } from '@audit-events/knex';
 import { checkTableName } from '@audit-events/knex/internal';
 import type { CommandContext } from '../command-context.js';
-import { addDatabaseOptions } from '../database-options.js';
-import type { DatabaseOptionValues } from '../database-options.js';
+import { addDatabaseOptions } from '../config/database-options.js';
+import type { DatabaseOptionValues } from '../config/database-options.js';
 import { ExitCode } from '../exit-codes.js';
-import { withStore } from '../with-store.js';
+import { withStore } from '../store/with-store.js';
 
 /** `audit-events migrate`: creates or updates both tables; safe to run on every deploy. */
 export function registerMigrate(program: Command, ctx: CommandContext): void {

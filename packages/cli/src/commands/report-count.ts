@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { CountReport, GroupKey, ReportDefinition } from '@audit-events/core';
 import type { CommandContext } from '../command-context.js';
 import { ExitCode } from '../exit-codes.js';
-import { parseGroupKeys, parseTime } from '../parse-options.js';
+import { parseGroupKeys, parseTime } from '../config/parse-options.js';
 import { countColumns } from '../report/report-columns.js';
 import { reportExit } from '../report/report-errors.js';
 import { printReport, windowText } from '../report/print-report.js';

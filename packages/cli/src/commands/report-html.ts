@@ -14,12 +14,12 @@ import {
 import { latestEventsByContentType, queryReports, summarizeRequestEvents } from '@audit-events/knex';
 import type { Knex } from 'knex';
 import type { CommandContext } from '../command-context.js';
-import { count } from '../plural.js';
-import { systemReason } from '../error-text.js';
+import { count } from '../output/plural.js';
+import { systemReason } from '../output/error-text.js';
 import { ExitCode } from '../exit-codes.js';
-import { GROUP_READABLE_MODE, writeFileWithMode } from '../private-file.js';
+import { GROUP_READABLE_MODE, writeFileWithMode } from '../output/private-file.js';
 import { renderHtmlReport, type HtmlReportData } from '../report/html/html-page.js';
-import { parseTime, positiveInteger } from '../parse-options.js';
+import { parseTime, positiveInteger } from '../config/parse-options.js';
 import { describeOrigin } from '../report/print-report.js';
 import { reportExit } from '../report/report-errors.js';
 import { addReportSourceOptions, addTenantOption, PERMISSION_TABLE_ENV, type ReportSourceValues } from '../report/report-flags.js';

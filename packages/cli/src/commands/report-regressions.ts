@@ -3,8 +3,8 @@ import { defineRegressionReport, type RegressionReport } from '@audit-events/cor
 import { DEFAULT_REGRESSION_THRESHOLD } from '@audit-events/core/internal';
 import type { CommandContext } from '../command-context.js';
 import { ExitCode } from '../exit-codes.js';
-import { count } from '../plural.js';
-import { parseDeployment, parseThreshold, parseTime } from '../parse-options.js';
+import { count } from '../output/plural.js';
+import { parseDeployment, parseThreshold, parseTime } from '../config/parse-options.js';
 import { percent, regressionColumnsFor } from '../report/report-columns.js';
 import { reportExit } from '../report/report-errors.js';
 import { addFormatOptions, addReportSourceOptions, addTenantOption, formatOf, windowed, type ReportSourceValues } from '../report/report-flags.js';

@@ -6,14 +6,14 @@ import { ConfigurationError } from '@audit-events/core';
 import { checkpointPublicKey, keySetFromEnv, keySetFromFile, readCheckpoints, recordedHeads, verifyEventLog, type KeySet, type VerifiedCheckpoint, verifyPermissionLog, type ChainHead, type ChainVerification, type VerifyReport } from '@audit-events/knex';
 import { checkTableName } from '@audit-events/knex/internal';
 import type { CommandContext } from '../command-context.js';
-import { addDatabaseOptions } from '../database-options.js';
-import type { DatabaseOptionValues } from '../database-options.js';
+import { addDatabaseOptions } from '../config/database-options.js';
+import type { DatabaseOptionValues } from '../config/database-options.js';
 import { ExitCode } from '../exit-codes.js';
 import { exitCodeOf, watchInterrupts } from '../interrupts.js';
-import { PRIVATE_MODE, warnIfLooser, writeFileWithMode } from '../private-file.js';
-import { MissingTablesError, requireTables } from '../require-tables.js';
-import { safeText } from '../safe-text.js';
-import { withStore } from '../with-store.js';
+import { PRIVATE_MODE, warnIfLooser, writeFileWithMode } from '../output/private-file.js';
+import { MissingTablesError, requireTables } from '../store/require-tables.js';
+import { safeText } from '../output/safe-text.js';
+import { withStore } from '../store/with-store.js';
 import { readKeyFile } from './checkpoint.js';
 
 interface VerifyOptionValues extends DatabaseOptionValues {

@@ -3,9 +3,9 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { link, lstat, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ConfigurationError } from '@audit-events/core';
-import { systemReason } from '../error-text.js';
-import type { OutputStream } from '../io.js';
-import { PRIVATE_MODE } from '../private-file.js';
+import { systemReason } from '../output/error-text.js';
+import type { OutputStream } from '../output/io.js';
+import { PRIVATE_MODE } from '../output/private-file.js';
 
 /** Text is handed to the stream in chunks of about this many characters (one write per chunk). */
 const CHUNK_CHARS = 64 * 1024;

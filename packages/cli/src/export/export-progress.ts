@@ -1,5 +1,5 @@
 import { SingleBar } from 'cli-progress';
-import type { OutputStream } from '../io.js';
+import type { OutputStream } from '../output/io.js';
 
 export interface ExportProgress {
   /** Events written so far; cheap to call per event (the bar redraws at most 10 times a second). */

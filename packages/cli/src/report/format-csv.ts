@@ -1,4 +1,4 @@
-import { safeLayoutText } from '../safe-text.js';
+import { safeLayoutText } from '../output/safe-text.js';
 import type { Cell, ReportColumn } from './report-columns.js';
 
 // Spreadsheets run cells starting with these as formulas (`=HYPERLINK(…)` in a user name is an

@@ -1,4 +1,4 @@
-import { safeText } from '../safe-text.js';
+import { safeText } from '../output/safe-text.js';
 import type { Cell, ReportColumn } from './report-columns.js';
 
 /** Longest cell text in a table; longer values are cut with `…` (the JSON and CSV keep them whole). */

@@ -1,6 +1,6 @@
 import type { CommandContext } from '../command-context.js';
 import { formatCsv } from './format-csv.js';
-import { safeText } from '../safe-text.js';
+import { safeText } from '../output/safe-text.js';
 import { formatTable } from './format-table.js';
 import type { ReportColumn } from './report-columns.js';
 import type { ReportOrigin } from './report-source.js';

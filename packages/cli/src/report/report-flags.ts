@@ -1,8 +1,8 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { GroupKey } from '@audit-events/core';
 import { DEFAULT_PERMISSION_AUDIT_TABLE } from '@audit-events/knex/internal';
-import { DEFAULT_CONNECT_TIMEOUT_MS } from '../db-url.js';
-import { collect, parseSeconds } from '../parse-options.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS } from '../config/db-url.js';
+import { collect, parseSeconds } from '../config/parse-options.js';
 import type { ReportFormat } from './print-report.js';
 
 /** Environment variable naming DatabaseAuditLogger's table when `--table` is not given. */

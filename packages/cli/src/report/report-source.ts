@@ -12,10 +12,10 @@ import { queryReports } from '@audit-events/knex';
 import { checkTableName, DEFAULT_PERMISSION_AUDIT_TABLE } from '@audit-events/knex/internal';
 import type { Knex } from 'knex';
 import type { CommandContext } from '../command-context.js';
-import type { DatabaseOptionValues } from '../database-options.js';
-import { count } from '../plural.js';
-import { systemReason } from '../error-text.js';
-import { withStore } from '../with-store.js';
+import type { DatabaseOptionValues } from '../config/database-options.js';
+import { count } from '../output/plural.js';
+import { systemReason } from '../output/error-text.js';
+import { withStore } from '../store/with-store.js';
 import { PERMISSION_TABLE_ENV, type ReportSourceValues } from './report-flags.js';
 
 /** What the decisions were read from, for the report's header and JSON. */

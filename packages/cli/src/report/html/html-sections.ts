@@ -1,6 +1,6 @@
 import type { CountReport, GroupRow, TimelineReport } from '@audit-events/core';
 import type { HtmlReportData } from './html-page.js';
-import { count } from '../../plural.js';
+import { count } from '../../output/plural.js';
 import { escapeHtml } from './escape.js';
 import type { BarItem } from './svg-charts.js';
 

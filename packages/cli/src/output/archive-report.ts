@@ -1,4 +1,4 @@
-import type { InterruptSignal } from './interrupts.js';
+import type { InterruptSignal } from '../interrupts.js';
 import { count } from './plural.js';
 
 /** The outcome of `audit-events archive`, printed as one line or, with --json, as this object. */

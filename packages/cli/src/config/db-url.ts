@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import { ConfigurationError } from '@audit-events/core';
 import { sqliteKnexConfig, type SqliteDriver } from '@audit-events/knex';
 import { SQLITE_DRIVERS } from '@audit-events/knex/internal';
-import { MASKED, maskUrlCredentials } from './redact.js';
+import { MASKED, maskUrlCredentials } from '../output/redact.js';
 import { decodeLenient, splitUrl } from './url-credentials.js';
 
 /**

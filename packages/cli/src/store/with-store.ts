@@ -1,8 +1,8 @@
-import type { CommandContext } from './command-context.js';
-import type { DatabaseOptionValues } from './database-options.js';
-import { databaseFlags } from './database-options.js';
-import { resolveSettings } from './config.js';
-import type { ResolvedSettings } from './config.js';
+import type { CommandContext } from '../command-context.js';
+import type { DatabaseOptionValues } from '../config/database-options.js';
+import { databaseFlags } from '../config/database-options.js';
+import { resolveSettings } from '../config/config.js';
+import type { ResolvedSettings } from '../config/config.js';
 import { openStore } from './open-store.js';
 import type { OpenedStore } from './open-store.js';
 

@@ -1,4 +1,4 @@
-import { MASKED } from './redact.js';
+import { MASKED } from '../output/redact.js';
 
 /**
  * A network database URL cut at its LAST `@`: a password may hold raw `/ @ : % # ?`, which no

@@ -2,10 +2,10 @@ import knexFactory from 'knex';
 import type { Knex } from 'knex';
 import { ConfigurationError, DatabaseUnreachableError } from '@audit-events/core';
 import { KnexEventStore } from '@audit-events/knex';
-import type { ResolvedSettings } from './config.js';
-import { DEFAULT_CONNECT_TIMEOUT_MS } from './db-url.js';
+import type { ResolvedSettings } from '../config/config.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS } from '../config/db-url.js';
 import type { CliStore } from './store-contract.js';
-import { firstLine } from './error-text.js';
+import { firstLine } from '../output/error-text.js';
 
 export interface OpenedStore {
   store: CliStore;

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from './db-url.js';
 import type { DatabaseTarget, Dialect } from './db-url.js';
-import { MASKED } from './redact.js';
+import { MASKED } from '../output/redact.js';
 import { describeUrl, encodeCredentials, passwordOfUrl } from './url-credentials.js';
 
 /**
