@@ -40,8 +40,11 @@ function parseArgs(argv) {
     if (arg === '--quick') parsed.quick = true;
     else if (arg === '--update-readme') parsed.updateReadme = true;
     else {
-      const [name, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-      if (!['--suite', '--runs', '--duration'].includes(name)) throw new Error(`unknown argument ${JSON.stringify(arg)}`);
+      const [name, inline] = arg.includes('=')
+        ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+        : [arg, undefined];
+      if (!['--suite', '--runs', '--duration'].includes(name))
+        throw new Error(`unknown argument ${JSON.stringify(arg)}`);
       const value = inline ?? argv[++i];
       if (value === undefined || value === '') throw new Error(`${name} needs a value`);
       if (name === '--suite') {
@@ -109,7 +112,9 @@ const latest = Object.keys(suites)
 const table = markdownTable(latest);
 const dates = latest.map((r) => r.date.slice(0, 16).replace('T', ' ')).sort();
 const steals = latest.map((r) => r.machine.stealPercent).filter((v) => typeof v === 'number');
-const stealText = steals.length ? ` Host steal time during the suites: ${Math.min(...steals)}–${Math.max(...steals)}% of CPU time.` : '';
+const stealText = steals.length
+  ? ` Host steal time during the suites: ${Math.min(...steals)}–${Math.max(...steals)}% of CPU time.`
+  : '';
 const stamp = `Measured ${dates[0]}${dates.length > 1 ? ` to ${dates[dates.length - 1]}` : ''} UTC${quick ? ' (last run --quick)' : ''} on ${latest[0]?.machine.cpus} cores, Node ${latest[0]?.machine.node}.${stealText}`;
 writeFileSync(join(RESULTS_DIR, 'SUMMARY.md'), `${stamp}\n\n${table}\n`);
 if (options.updateReadme) {
@@ -123,8 +128,12 @@ if (options.updateReadme) {
     writeFileSync(readmePath, readme.replace(new RegExp(`${start}[\\s\\S]*${end}`), body));
   }
 }
-const missed = results.flatMap((r) => r.rows.filter((row) => row.pass === false).map((row) => `${r.suite}/${row.name}`));
-console.log(`\n${results.length} suites in ${((Date.now() - started) / 1000).toFixed(1)} s; targets missed: ${missed.length ? missed.join(', ') : 'none'}${failed ? `; ${failed} suite(s) failed` : ''}`);
+const missed = results.flatMap((r) =>
+  r.rows.filter((row) => row.pass === false).map((row) => `${r.suite}/${row.name}`),
+);
+console.log(
+  `\n${results.length} suites in ${((Date.now() - started) / 1000).toFixed(1)} s; targets missed: ${missed.length ? missed.join(', ') : 'none'}${failed ? `; ${failed} suite(s) failed` : ''}`,
+);
 // bench/results/ is ignored by git: a run never dirties the working tree (--update-readme aside).
 console.log(`results: ${relative(process.cwd(), RESULTS_DIR) || '.'}/SUMMARY.md and one JSON file per suite`);
 process.exitCode = failed ? 1 : 0;

@@ -4,7 +4,17 @@
 // Writes <dir>/manifest.json (original .node path → rebuilt .node path) for the preload. A rebuild
 // is kept as long as the package version and Node ABI match, so only the first run pays for it.
 import { execFileSync } from 'node:child_process';
-import { closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
@@ -65,9 +75,14 @@ for (const { name, binary } of ADDONS) {
     continue;
   }
   const started = Date.now();
-  console.log(`native addons: rebuilding ${name}@${version} for Node ${process.version} (ABI ${abi}) in ${relative(root, copy)}`);
+  console.log(
+    `native addons: rebuilding ${name}@${version} for Node ${process.version} (ABI ${abi}) in ${relative(root, copy)}`,
+  );
   rmSync(copy, { recursive: true, force: true });
-  cpSync(packageDir, copy, { recursive: true, filter: (src) => !src.startsWith(join(packageDir, 'build')) && !src.startsWith(join(packageDir, 'node_modules')) });
+  cpSync(packageDir, copy, {
+    recursive: true,
+    filter: (src) => !src.startsWith(join(packageDir, 'build')) && !src.startsWith(join(packageDir, 'node_modules')),
+  });
   // The compiler's output (pages of warnings) goes to a log, shown only if the build fails.
   const logFile = join(dir, `${name}-${version}.build.log`);
   const log = openSync(logFile, 'w');
@@ -78,9 +93,12 @@ for (const { name, binary } of ADDONS) {
     });
   } catch (err) {
     process.stderr.write(readFileSync(logFile, 'utf8').split('\n').slice(-40).join('\n'));
-    throw new Error(`rebuilding ${name} for Node ${process.version} failed (${err.message.split('\n')[0]}); full log: ${logFile}`, {
-      cause: err,
-    });
+    throw new Error(
+      `rebuilding ${name} for Node ${process.version} failed (${err.message.split('\n')[0]}); full log: ${logFile}`,
+      {
+        cause: err,
+      },
+    );
   } finally {
     closeSync(log);
   }

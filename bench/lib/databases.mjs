@@ -13,9 +13,17 @@ export function benchKnexConfig(dialect, name = 'bench') {
       return { sqliteFile: join(dir, `${name}.db`) };
     }
     case 'mysql':
-      return { client: 'mysql2', connection: process.env.AUDIT_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test', pool: { min: 0, max: 10 } };
+      return {
+        client: 'mysql2',
+        connection: process.env.AUDIT_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test',
+        pool: { min: 0, max: 10 },
+      };
     case 'postgres':
-      return { client: 'pg', connection: process.env.AUDIT_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test', pool: { min: 0, max: 10 } };
+      return {
+        client: 'pg',
+        connection: process.env.AUDIT_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+        pool: { min: 0, max: 10 },
+      };
     default:
       throw new Error(`unknown dialect ${dialect}`);
   }

@@ -7,7 +7,8 @@ import os from 'node:os';
 import autocannon from 'autocannon';
 
 const cores = os.availableParallelism();
-const canPin = process.env.BENCH_PIN !== '0' && cores >= 2 && spawnSync('taskset', ['-p', String(process.pid)]).status === 0;
+const canPin =
+  process.env.BENCH_PIN !== '0' && cores >= 2 && spawnSync('taskset', ['-p', String(process.pid)]).status === 0;
 const serverCores = cores > 2 ? `1-${cores - 1}` : '1';
 
 /** Pins this process (every thread) to core 0 until the returned function restores all cores. */
@@ -80,7 +81,10 @@ async function loadResult({ port, path = '/', method = 'GET', body, headers, dur
     pipelining: 1,
   });
   const bad = result.errors + result.timeouts + result.non2xx;
-  if (bad > 0) throw new Error(`load on ${path} had ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx`);
+  if (bad > 0)
+    throw new Error(
+      `load on ${path} had ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx`,
+    );
   return { rate: result.requests.average, total: result.requests.total };
 }
 

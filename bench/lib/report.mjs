@@ -6,8 +6,7 @@ import { median } from './stats.mjs';
 
 export const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'results');
 
-const fmt = (n) =>
-  n >= 100 ? Math.round(n).toLocaleString('en-US') : n >= 1 ? n.toFixed(2) : n.toPrecision(3);
+const fmt = (n) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n >= 1 ? n.toFixed(2) : n.toPrecision(3));
 
 /**
  * rows: { name, unit, median, spread, baseline?: string (name of the row it is compared to),
@@ -50,7 +49,12 @@ export function finishSuite(suite, rows, notes = []) {
   const result = {
     suite,
     date: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, memGiB: Math.round(os.totalmem() / 2 ** 30) },
+    machine: {
+      cpus: os.cpus().length,
+      cpu: os.cpus()[0]?.model,
+      node: process.version,
+      memGiB: Math.round(os.totalmem() / 2 ** 30),
+    },
     rows,
     notes,
   };

@@ -2,7 +2,7 @@ import { setImmediate as tick } from 'node:timers/promises';
 
 /** Runs fn(i) n times in chunks, yielding to the event loop between chunks as a server would. */
 export async function chunked(n, fn, chunk = 1000) {
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     const end = Math.min(n, i + chunk);
     for (; i < end; i++) fn(i);
     await tick();

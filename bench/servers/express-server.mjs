@@ -28,7 +28,12 @@ switch (variant) {
   case 'cls-hooked': {
     const { createNamespace } = (await import('cls-hooked')).default;
     const ns = createNamespace('bench');
-    app.use((req, res, next) => ns.run(() => { ns.set('req', req); next(); }));
+    app.use((req, res, next) =>
+      ns.run(() => {
+        ns.set('req', req);
+        next();
+      }),
+    );
     break;
   }
   case 'cls-rtracer': {
@@ -63,12 +68,23 @@ switch (variant) {
         inFlight++;
         try {
           await knex('audit_events').insert({
-            id: newEventId(), created_at: new Date(), content_type: 'bench', object_id: '1',
-            content: JSON.stringify({ hello: 'world' }), url: req.originalUrl, method: req.method,
-            ip: req.ip, request_id: null, user_agent: req.get('user-agent') ?? null,
+            id: newEventId(),
+            created_at: new Date(),
+            content_type: 'bench',
+            object_id: '1',
+            content: JSON.stringify({ hello: 'world' }),
+            url: req.originalUrl,
+            method: req.method,
+            ip: req.ip,
+            request_id: null,
+            user_agent: req.get('user-agent') ?? null,
           });
           next();
-        } catch (err) { next(err); } finally { inFlight--; }
+        } catch (err) {
+          next(err);
+        } finally {
+          inFlight--;
+        }
       });
     } else {
       const { auditContext } = await import('@audit-events/express');
@@ -77,7 +93,9 @@ switch (variant) {
         try {
           await req.auditContext.createEvent({ type: 'bench', id: 1 }, { hello: 'world' });
           next();
-        } catch (err) { next(err); }
+        } catch (err) {
+          next(err);
+        }
       });
     }
     cleanup = async () => {
@@ -95,13 +113,19 @@ switch (variant) {
     const { JetStreamEventStore } = await import('@audit-events/nats');
     const { auditContext } = await import('@audit-events/express');
     const env = process.env;
-    const store = new JetStreamEventStore({ servers: env.AUDIT_BENCH_NATS_URL, stream: env.AUDIT_BENCH_NATS_STREAM, subjectPrefix: env.AUDIT_BENCH_NATS_PREFIX });
+    const store = new JetStreamEventStore({
+      servers: env.AUDIT_BENCH_NATS_URL,
+      stream: env.AUDIT_BENCH_NATS_STREAM,
+      subjectPrefix: env.AUDIT_BENCH_NATS_PREFIX,
+    });
     app.use(auditContext({ store }));
     app.use(async (req, res, next) => {
       try {
         await req.auditContext.createEvent({ type: 'bench', id: 1 }, { hello: 'world' });
         next();
-      } catch (err) { next(err); }
+      } catch (err) {
+        next(err);
+      }
     });
     cleanup = () => store.close();
     break;

@@ -16,21 +16,34 @@ function runWorker(args) {
     const child = fork(worker, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let result;
     child.on('message', (m) => (result = m));
-    child.on('exit', (code) => (code === 0 && result ? resolve(result) : reject(new Error(`archive worker exited ${code}`))));
+    child.on('exit', (code) =>
+      code === 0 && result ? resolve(result) : reject(new Error(`archive worker exited ${code}`)),
+    );
   });
 }
 
 async function seed(store, rows) {
   const old = Date.now() - 90 * 86_400_000;
-  for (let done = 0; done < rows; ) {
+  for (let done = 0; done < rows;) {
     const events = [];
     for (let i = 0; i < 5000 && done < rows; i++, done++) {
       const t = old + done;
       events.push({
-        id: newEventId(t), createdAt: new Date(t), contentType: 'order', objectId: String(done % 5000),
-        content: { status: 'paid', total: done, note: 'x'.repeat(64) }, userId: String(done % 100), userRepr: 'user',
-        url: 'http://127.0.0.1/orders', method: 'POST', ip: '127.0.0.1', requestId: newEventId(t), userAgent: 'bench',
-        queryParams: null, postData: { total: done }, headers: null,
+        id: newEventId(t),
+        createdAt: new Date(t),
+        contentType: 'order',
+        objectId: String(done % 5000),
+        content: { status: 'paid', total: done, note: 'x'.repeat(64) },
+        userId: String(done % 100),
+        userRepr: 'user',
+        url: 'http://127.0.0.1/orders',
+        method: 'POST',
+        ip: '127.0.0.1',
+        requestId: newEventId(t),
+        userAgent: 'bench',
+        queryParams: null,
+        postData: { total: done },
+        headers: null,
       });
     }
     await store.save(events);
@@ -39,7 +52,8 @@ async function seed(store, rows) {
 
 export async function archive({ quick }) {
   // AUDIT_BENCH_ARCHIVE_SIZES=100000,1000000 overrides the two table sizes.
-  const sizes = process.env.AUDIT_BENCH_ARCHIVE_SIZES?.split(',').map(Number) ?? (quick ? [5_000, 20_000] : [100_000, 1_000_000]);
+  const sizes =
+    process.env.AUDIT_BENCH_ARCHIVE_SIZES?.split(',').map(Number) ?? (quick ? [5_000, 20_000] : [100_000, 1_000_000]);
   const dialects = quick ? ['sqlite'] : BENCH_DIALECTS;
   const runs = quick ? 1 : Number(process.env.AUDIT_BENCH_ARCHIVE_RUNS ?? 1);
   const rows = [];
@@ -73,15 +87,29 @@ export async function archive({ quick }) {
       }
       const label = `${dialect} ${size.toLocaleString('en-US')}`;
       rows.push({ name: `${label} raw`, unit: 'rows/s', ...summarize(samples.raw) });
-      rows.push({ name: `${label} archive()`, unit: 'rows/s', ...summarize(samples.ours), baseline: `${label} raw`, target: 0.8 });
+      rows.push({
+        name: `${label} archive()`,
+        unit: 'rows/s',
+        ...summarize(samples.ours),
+        baseline: `${label} raw`,
+        target: 0.8,
+      });
       rows.push({ name: `${label} archive() peak RSS`, unit: 'MB', ...summarize(rss.ours) });
     }
     if (sizes.length < 2) continue; // one size: no growth to report
-    const [small, large] = sizes.map((s) => rows.find((r) => r.name === `${dialect} ${s.toLocaleString('en-US')} archive() peak RSS`));
+    const [small, large] = sizes.map((s) =>
+      rows.find((r) => r.name === `${dialect} ${s.toLocaleString('en-US')} archive() peak RSS`),
+    );
     rows.push({
       name: `${dialect} RSS growth ${sizes[0].toLocaleString('en-US')}→${sizes[1].toLocaleString('en-US')}`,
-      unit: 'MB', median: large.median - small.median, spread: 0, targetText: '≤ 50 MB', pass: large.median - small.median <= 50,
+      unit: 'MB',
+      median: large.median - small.median,
+      spread: 0,
+      targetText: '≤ 50 MB',
+      pass: large.median - small.median <= 50,
     });
   }
-  return finishSuite('archive', rows, [`batch size ${BATCH}; each archive runs in a fresh process (peak RSS = its maxRSS); table seeded 90 days old`]);
+  return finishSuite('archive', rows, [
+    `batch size ${BATCH}; each archive runs in a fresh process (peak RSS = its maxRSS); table seeded 90 days old`,
+  ]);
 }

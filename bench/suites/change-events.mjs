@@ -9,7 +9,12 @@ import { finishSuite } from '../lib/report.mjs';
 
 /** A 50-field record as an app would load it: strings, numbers, a date, a few nested values. */
 function record(version) {
-  const fields = { id: 42, status: version === 0 ? 'new' : 'paid', password: version === 0 ? 'hunter2' : 'hunter3', updatedAt: new Date(1_700_000_000_000 + version * 1000) };
+  const fields = {
+    id: 42,
+    status: version === 0 ? 'new' : 'paid',
+    password: version === 0 ? 'hunter2' : 'hunter3',
+    updatedAt: new Date(1_700_000_000_000 + version * 1000),
+  };
   for (let i = 0; i < 40; i++) fields[`field${i}`] = i % 3 === 0 ? `value ${i}` : i;
   fields.address = { street: 'Main 1', city: version === 0 ? 'Bern' : 'Basel', zip: '3000' };
   fields.tags = version === 0 ? ['a', 'b', 'c'] : ['a', 'c', 'd'];
@@ -36,7 +41,8 @@ export async function changeEvents({ quick } = {}) {
   const order = { type: 'order', id: 42 };
   const ctx = AuditContext.blank({ store: countingStore });
   const check = computeChangePatch(before, after, getMasker());
-  if (check.operations.length < 5 || check.truncated !== null) throw new Error(`unexpected patch: ${JSON.stringify(check)}`);
+  if (check.operations.length < 5 || check.truncated !== null)
+    throw new Error(`unexpected patch: ${JSON.stringify(check)}`);
 
   const samples = await interleave(
     {
@@ -56,7 +62,8 @@ export async function changeEvents({ quick } = {}) {
     },
     runs,
   );
-  if (countingStore.saved !== 2 * n * runs) throw new Error(`stored ${countingStore.saved} events, expected ${2 * n * runs}`);
+  if (countingStore.saved !== 2 * n * runs)
+    throw new Error(`stored ${countingStore.saved} events, expected ${2 * n * runs}`);
   const perEventUs = (rate) => 1e6 / rate;
   const create = summarize(samples.createEvent);
   const change = summarize(samples.createChangeEvent);

@@ -9,8 +9,14 @@ import { finishSuite } from '../lib/report.mjs';
 
 const BATCH = 500;
 const decision = (i) => ({
-  action: 'update', attributes: ['status'], granted: i % 10 !== 0, bypassed: false, manager: 'Order',
-  user: { id: String(i % 100), repr: `user${i % 100}` }, permissions: ['isAdmin', 'isSelf'], metadata: { tenant: 'acme' },
+  action: 'update',
+  attributes: ['status'],
+  granted: i % 10 !== 0,
+  bypassed: false,
+  manager: 'Order',
+  user: { id: String(i % 100), repr: `user${i % 100}` },
+  permissions: ['isAdmin', 'isSelf'],
+  metadata: { tenant: 'acme' },
 });
 
 /**
@@ -21,8 +27,14 @@ function rawRow(d, dialect) {
   const ts = new Date();
   return {
     timestamp: dialect === 'postgres' ? ts : ts.toISOString().replace('T', ' ').slice(0, 23),
-    action: d.action, attributes: JSON.stringify(d.attributes), granted: d.granted, bypassed: d.bypassed,
-    manager: d.manager, user_id: d.user.id, user_repr: d.user.repr, permissions: JSON.stringify(d.permissions),
+    action: d.action,
+    attributes: JSON.stringify(d.attributes),
+    granted: d.granted,
+    bypassed: d.bypassed,
+    manager: d.manager,
+    user_id: d.user.id,
+    user_repr: d.user.repr,
+    permissions: JSON.stringify(d.permissions),
     metadata: JSON.stringify(d.metadata),
   };
 }
@@ -39,7 +51,8 @@ export async function dbLogger({ quick }) {
     try {
       for (const t of [ours, raw]) await knex.schema.dropTableIfExists(t);
       // Both tables come from the logger's own DDL so the comparison is row for row.
-      for (const t of [ours, raw]) await new DatabaseAuditLogger({ knex, tableName: t, flushOnExit: false, handleSignals: false }).ensureTable();
+      for (const t of [ours, raw])
+        await new DatabaseAuditLogger({ knex, tableName: t, flushOnExit: false, handleSignals: false }).ensureTable();
       const samples = await interleave(
         {
           raw: async () => {
@@ -55,7 +68,14 @@ export async function dbLogger({ quick }) {
           },
           ours: async () => {
             await knex(ours).delete();
-            const logger = new DatabaseAuditLogger({ knex, tableName: ours, batchSize: BATCH, maxQueueSize: n, flushOnExit: false, handleSignals: false });
+            const logger = new DatabaseAuditLogger({
+              knex,
+              tableName: ours,
+              batchSize: BATCH,
+              maxQueueSize: n,
+              flushOnExit: false,
+              handleSignals: false,
+            });
             await configureAuditLogger(logger, { closePrevious: false });
             const rate = await opsPerSecond(n, async () => {
               await chunked(n, (i) => emitPermissionAuditEvent(() => decision(i)));
@@ -64,18 +84,27 @@ export async function dbLogger({ quick }) {
             await configureAuditLogger(null, { closePrevious: false });
             await logger.close();
             const [{ c }] = await knex(ours).count({ c: '*' });
-            if (Number(c) !== n || logger.droppedCount !== 0) throw new Error(`${dialect}: stored ${c} of ${n}, dropped ${logger.droppedCount}`);
+            if (Number(c) !== n || logger.droppedCount !== 0)
+              throw new Error(`${dialect}: stored ${c} of ${n}, dropped ${logger.droppedCount}`);
             return rate;
           },
         },
         runs,
       );
       rows.push({ name: `${dialect} raw insert`, unit: 'events/s', ...summarize(samples.raw) });
-      rows.push({ name: `${dialect} DatabaseAuditLogger`, unit: 'events/s', ...summarize(samples.ours), baseline: `${dialect} raw insert`, target: 0.9 });
+      rows.push({
+        name: `${dialect} DatabaseAuditLogger`,
+        unit: 'events/s',
+        ...summarize(samples.ours),
+        baseline: `${dialect} raw insert`,
+        target: 0.9,
+      });
     } finally {
       for (const t of [ours, raw]) await knex.schema.dropTableIfExists(t).catch(() => {});
       await knex.destroy();
     }
   }
-  return finishSuite('db-logger', rows, [`${n.toLocaleString('en-US')} events per run, batch size ${BATCH}, ${runs} interleaved runs; both build each row from its decision inside the timing (raw: a hand-written mapping; ours: validation, masking, request enrichment, queueing) and include the final flush`]);
+  return finishSuite('db-logger', rows, [
+    `${n.toLocaleString('en-US')} events per run, batch size ${BATCH}, ${runs} interleaved runs; both build each row from its decision inside the timing (raw: a hand-written mapping; ours: validation, masking, request enrichment, queueing) and include the final flush`,
+  ]);
 }

@@ -76,7 +76,10 @@ export async function emit({ quick }) {
         'pino → /dev/null': async () => {
           const dest = pino.destination({ dest: '/dev/null', sync: false });
           const log = pino(dest);
-          const rate = await opsPerSecond(n, async () => { await chunked(n, (i) => log.info(decision(i))); dest.flushSync(); });
+          const rate = await opsPerSecond(n, async () => {
+            await chunked(n, (i) => log.info(decision(i)));
+            dest.flushSync();
+          });
           dest.end();
           return rate;
         },
@@ -84,7 +87,10 @@ export async function emit({ quick }) {
           const file = join(dir, `pino-${fileNo++}.log`);
           const dest = pino.destination({ dest: file, sync: false });
           const log = pino(dest);
-          const rate = await opsPerSecond(n, async () => { await chunked(n, (i) => log.info(decision(i))); dest.flushSync(); });
+          const rate = await opsPerSecond(n, async () => {
+            await chunked(n, (i) => log.info(decision(i)));
+            dest.flushSync();
+          });
           dest.end();
           return rate;
         },
@@ -92,10 +98,14 @@ export async function emit({ quick }) {
           const file = join(dir, `audit-${fileNo++}.log`);
           const logger = new FileAuditLogger(file, { flushOnExit: false, handleSignals: false });
           await configureAuditLogger(logger, { closePrevious: false });
-          const rate = await opsPerSecond(n, async () => { await chunked(n, (i) => emitPermissionAuditEvent(() => decision(i))); await logger.close(); });
+          const rate = await opsPerSecond(n, async () => {
+            await chunked(n, (i) => emitPermissionAuditEvent(() => decision(i)));
+            await logger.close();
+          });
           await configureAuditLogger(null, { closePrevious: false });
           const lines = countLines(file);
-          if (lines !== n || logger.droppedCount !== 0) throw new Error(`file logger wrote ${lines} of ${n} lines (dropped ${logger.droppedCount})`);
+          if (lines !== n || logger.droppedCount !== 0)
+            throw new Error(`file logger wrote ${lines} of ${n} lines (dropped ${logger.droppedCount})`);
           return rate;
         },
       },
@@ -105,18 +115,22 @@ export async function emit({ quick }) {
     // An app that enabled a logger and later removed it: the field is now a real load.
     samples['emit, logger removed'] = (await interleave({ x: () => hotLoop(emitLoop, hot) }, runs)).x;
     const row = (name, extra = {}) => ({ name, unit: 'events/s', ...summarize(samples[name]), ...extra });
-    return finishSuite('emit', [
-      row('no-op call'),
-      row('emit, no logger', { baseline: 'no-op call', target: 0.909, targetText: '≤ 1.1× cost (≥ 0.909×)' }),
-      row('emit, logger removed', { baseline: 'no-op call' }),
-      row('emit → MemoryAuditLogger', { baseline: 'no-op call' }),
-      row('pino → /dev/null'),
-      row('pino → file'),
-      row('emit → FileAuditLogger', { baseline: 'pino → file', target: 1.0 }),
-    ], [
-      `${hot.toLocaleString()} calls for the no-logger rows, ${n.toLocaleString()} events for the logger rows, chunks of 1000 with an event-loop turn between (as a server emits), ${runs} interleaved runs`,
-      'no-logger target ≤ 1.1× the cost of a no-op call = ≥ 0.909× its throughput; file rows include the final flush and check every line is on disk',
-    ]);
+    return finishSuite(
+      'emit',
+      [
+        row('no-op call'),
+        row('emit, no logger', { baseline: 'no-op call', target: 0.909, targetText: '≤ 1.1× cost (≥ 0.909×)' }),
+        row('emit, logger removed', { baseline: 'no-op call' }),
+        row('emit → MemoryAuditLogger', { baseline: 'no-op call' }),
+        row('pino → /dev/null'),
+        row('pino → file'),
+        row('emit → FileAuditLogger', { baseline: 'pino → file', target: 1.0 }),
+      ],
+      [
+        `${hot.toLocaleString()} calls for the no-logger rows, ${n.toLocaleString()} events for the logger rows, chunks of 1000 with an event-loop turn between (as a server emits), ${runs} interleaved runs`,
+        'no-logger target ≤ 1.1× the cost of a no-op call = ≥ 0.909× its throughput; file rows include the final flush and check every line is on disk',
+      ],
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

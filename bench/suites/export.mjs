@@ -13,7 +13,21 @@ import { finishSuite } from '../lib/report.mjs';
 
 const worker = fileURLToPath(new URL('../workers/export-worker.mjs', import.meta.url));
 const TABLE = 'bench_export';
-const COLUMNS = ['id', 'created_at', 'content_type', 'object_id', 'content', 'user_id', 'user_repr', 'url', 'method', 'ip', 'request_id', 'user_agent', 'post_data'];
+const COLUMNS = [
+  'id',
+  'created_at',
+  'content_type',
+  'object_id',
+  'content',
+  'user_id',
+  'user_repr',
+  'url',
+  'method',
+  'ip',
+  'request_id',
+  'user_agent',
+  'post_data',
+];
 // 13 columns × 500 rows = 6500 bound values, under SQLite's 32 766.
 const ROWS_PER_INSERT = 500;
 
@@ -22,7 +36,9 @@ function runWorker(args) {
     const child = fork(worker, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let result;
     child.on('message', (m) => (result = m));
-    child.on('exit', (code) => (code === 0 && result ? resolve(result) : reject(new Error(`export worker exited ${code}`))));
+    child.on('exit', (code) =>
+      code === 0 && result ? resolve(result) : reject(new Error(`export worker exited ${code}`)),
+    );
   });
 }
 
@@ -31,17 +47,31 @@ async function seed(knex, rows) {
   const start = Date.now() - 30 * 86_400_000;
   const placeholders = `(${COLUMNS.map(() => '?').join(', ')})`;
   await knex.transaction(async (trx) => {
-    for (let done = 0; done < rows; ) {
+    for (let done = 0; done < rows;) {
       const n = Math.min(ROWS_PER_INSERT, rows - done);
       const values = [];
       for (let i = 0; i < n; i++, done++) {
         const t = start + done;
         values.push(
-          newEventId(t), t, 'order', String(done % 5000), JSON.stringify({ status: 'paid', total: done, note: 'x'.repeat(64) }),
-          String(done % 100), 'user', 'http://127.0.0.1/orders', 'POST', '127.0.0.1', newEventId(t), 'bench', JSON.stringify({ total: done }),
+          newEventId(t),
+          t,
+          'order',
+          String(done % 5000),
+          JSON.stringify({ status: 'paid', total: done, note: 'x'.repeat(64) }),
+          String(done % 100),
+          'user',
+          'http://127.0.0.1/orders',
+          'POST',
+          '127.0.0.1',
+          newEventId(t),
+          'bench',
+          JSON.stringify({ total: done }),
         );
       }
-      await trx.raw(`insert into ${TABLE} (${COLUMNS.join(', ')}) values ${Array(n).fill(placeholders).join(', ')}`, values);
+      await trx.raw(
+        `insert into ${TABLE} (${COLUMNS.join(', ')}) values ${Array(n).fill(placeholders).join(', ')}`,
+        values,
+      );
     }
   });
 }
@@ -72,14 +102,28 @@ export async function exportSuite({ quick }) {
       if (result.rows !== size) throw new Error(`${mode}: exported ${result.rows} of ${size}`);
       const name = `${label} ${names[mode]}`;
       rows.push({
-        name, unit: 'rows/s', ...summarize([size / result.seconds]),
+        name,
+        unit: 'rows/s',
+        ...summarize([size / result.seconds]),
         ...(mode === 'raw' ? {} : { baseline: `${label} ${names.raw}`, target: mode === 'export' ? 0.5 : 0.25 }),
       });
       const { at10, at50, at100 } = result.rssMB;
-      for (const [at, value] of [['10%', at10], ['50%', at50], ['100%', at100]]) rows.push({ name: `${name} RSS at ${at}`, unit: 'MB', ...summarize([value]) });
+      for (const [at, value] of [
+        ['10%', at10],
+        ['50%', at50],
+        ['100%', at100],
+      ])
+        rows.push({ name: `${name} RSS at ${at}`, unit: 'MB', ...summarize([value]) });
       if (mode !== 'raw') {
         const growth = Math.max(at50, at100) - at10;
-        rows.push({ name: `${name} RSS growth 10%→100%`, unit: 'MB', median: growth, spread: 0, targetText: '≤ 50 MB', pass: growth <= 50 });
+        rows.push({
+          name: `${name} RSS growth 10%→100%`,
+          unit: 'MB',
+          median: growth,
+          spread: 0,
+          targetText: '≤ 50 MB',
+          pass: growth <= 50,
+        });
       }
     }
   } finally {

@@ -25,36 +25,59 @@ async function measure(suite, script, variants, opts, describe, compare = []) {
   }
   for (const { variant, baseline, target } of compare) {
     const ours = rows.find((r) => r.name === variant);
-    rows.push({ name: `${variant} vs ${baseline}`, unit: 'req/s', median: ours.median, spread: ours.spread, values: ours.values, baseline, ...(target ? { target } : {}) });
+    rows.push({
+      name: `${variant} vs ${baseline}`,
+      unit: 'req/s',
+      median: ours.median,
+      spread: ours.spread,
+      values: ours.values,
+      baseline,
+      ...(target ? { target } : {}),
+    });
   }
   // Servers on another Node (BENCH_SERVER_NODE) get results of their own, beside the machine's.
   const name = serverNode === process.version ? suite : `${suite}@node-${serverNode}`;
   return finishSuite(name, rows, [
     `${opts.runs} interleaved runs of ${opts.duration}s, 50 connections, autocannon in a separate process (${pinning}); servers on Node ${serverNode}; ratios are medians of per-round ratios`,
-    'CPU/request is the server process\'s CPU time (all threads) per request: its ratio is the cost multiplier (lower is better)',
+    "CPU/request is the server process's CPU time (all threads) per request: its ratio is the cost multiplier (lower is better)",
   ]);
 }
 
 export async function expressOverhead(opts) {
-  return measure('express-overhead', 'express-server.mjs', ['bare', 'als', 'audit-context', 'cls-hooked', 'cls-rtracer', 'pino-http'], opts, (v) =>
-    v === 'bare' ? {} : v === 'audit-context' ? { baseline: 'bare', target: 0.95 } : { baseline: 'bare' },
-  [{ variant: 'audit-context', baseline: 'als' }]);
+  return measure(
+    'express-overhead',
+    'express-server.mjs',
+    ['bare', 'als', 'audit-context', 'cls-hooked', 'cls-rtracer', 'pino-http'],
+    opts,
+    (v) => (v === 'bare' ? {} : v === 'audit-context' ? { baseline: 'bare', target: 0.95 } : { baseline: 'bare' }),
+    [{ variant: 'audit-context', baseline: 'als' }],
+  );
 }
 
 export async function koaOverhead(opts) {
-  return measure('koa-overhead', 'koa-server.mjs', ['bare', 'koa-als', 'audit-context'], opts, (v) =>
-    v === 'bare' ? {} : v === 'audit-context' ? { baseline: 'bare', target: 0.95 } : { baseline: 'bare' },
-  [{ variant: 'audit-context', baseline: 'koa-als' }]);
+  return measure(
+    'koa-overhead',
+    'koa-server.mjs',
+    ['bare', 'koa-als', 'audit-context'],
+    opts,
+    (v) => (v === 'bare' ? {} : v === 'audit-context' ? { baseline: 'bare', target: 0.95 } : { baseline: 'bare' }),
+    [{ variant: 'audit-context', baseline: 'koa-als' }],
+  );
 }
 
 export async function expressEvent(opts) {
   // The second target of this suite: group commit beats one awaited INSERT per request. Both
   // SQLite drivers the store supports are measured, each against a raw insert through itself.
   const variants = ['bare', 'raw-insert', 'audit-event', 'raw-insert/better-sqlite3', 'audit-event/better-sqlite3'];
-  return measure('express-event', 'express-server.mjs', variants, opts, (v) =>
-    v === 'bare' ? {} : v.startsWith('audit-event') ? { baseline: 'bare', target: 0.8 } : { baseline: 'bare' },
-  [
-    { variant: 'audit-event', baseline: 'raw-insert', target: 1 },
-    { variant: 'audit-event/better-sqlite3', baseline: 'raw-insert/better-sqlite3', target: 1 },
-  ]);
+  return measure(
+    'express-event',
+    'express-server.mjs',
+    variants,
+    opts,
+    (v) => (v === 'bare' ? {} : v.startsWith('audit-event') ? { baseline: 'bare', target: 0.8 } : { baseline: 'bare' }),
+    [
+      { variant: 'audit-event', baseline: 'raw-insert', target: 1 },
+      { variant: 'audit-event/better-sqlite3', baseline: 'raw-insert/better-sqlite3', target: 1 },
+    ],
+  );
 }

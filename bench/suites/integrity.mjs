@@ -16,11 +16,21 @@ const KEY = { id: 'bench-k1', secret: randomBytes(32).toString('base64') };
 function events(n) {
   const now = Date.now();
   return Array.from({ length: n }, (_, i) => ({
-    id: newEventId(now + i), createdAt: new Date(now + i), contentType: 'shop.order', objectId: String(i % 5000),
+    id: newEventId(now + i),
+    createdAt: new Date(now + i),
+    contentType: 'shop.order',
+    objectId: String(i % 5000),
     content: { status: 'paid', total: i, items: [{ sku: 'A-1', qty: 2 }], note: 'x'.repeat(64) },
-    userId: String(i % 100), userRepr: `user${i % 100}`, url: `http://127.0.0.1/orders/${i % 5000}`, method: 'POST',
-    ip: '127.0.0.1', requestId: newEventId(now + i), userAgent: 'bench', queryParams: { page: '1' },
-    postData: { total: i }, headers: { 'X-Team': 'blue' },
+    userId: String(i % 100),
+    userRepr: `user${i % 100}`,
+    url: `http://127.0.0.1/orders/${i % 5000}`,
+    method: 'POST',
+    ip: '127.0.0.1',
+    requestId: newEventId(now + i),
+    userAgent: 'bench',
+    queryParams: { page: '1' },
+    postData: { total: i },
+    headers: { 'X-Team': 'blue' },
   }));
 }
 
@@ -42,7 +52,8 @@ export async function integrity({ quick, n: count } = {}) {
     if (Number(c) !== n) throw new Error(`integrity ${integrity}: stored ${c} of ${n}`);
     if (integrity) {
       const report = await store.verify(integrity === true ? {} : { keys: new KeySet([KEY], null) });
-      if (!report.valid || report.chainedRows !== n) throw new Error(`integrity on: verify found ${report.chainedRows} rows, valid=${report.valid}`);
+      if (!report.valid || report.chainedRows !== n)
+        throw new Error(`integrity on: verify found ${report.chainedRows} rows, valid=${report.valid}`);
       lastVerify.rows = report.chainedRows;
     }
     await store.close();
@@ -85,7 +96,8 @@ export async function integrity({ quick, n: count } = {}) {
       ],
     );
   } finally {
-    for (const t of ['on', 'off', 'keyed'].flatMap((v) => [`${TABLE}_${v}`, `${TABLE}_${v}_arc`])) await knex.schema.dropTableIfExists(t).catch(() => {});
+    for (const t of ['on', 'off', 'keyed'].flatMap((v) => [`${TABLE}_${v}`, `${TABLE}_${v}_arc`]))
+      await knex.schema.dropTableIfExists(t).catch(() => {});
     await knex.destroy();
   }
 }

@@ -42,10 +42,21 @@ function benchEvent(i) {
 /** The row a hand-written writer would insert for an event: the store's columns, no checks. */
 function rawRow(e) {
   return {
-    id: e.id, created_at: e.createdAt, content_type: e.contentType, object_id: e.objectId,
-    content: JSON.stringify(e.content), user_id: e.userId, user_repr: e.userRepr, url: e.url,
-    method: e.method, ip: e.ip, request_id: e.requestId, user_agent: e.userAgent,
-    query_params: null, post_data: null, headers: null,
+    id: e.id,
+    created_at: e.createdAt,
+    content_type: e.contentType,
+    object_id: e.objectId,
+    content: JSON.stringify(e.content),
+    user_id: e.userId,
+    user_repr: e.userRepr,
+    url: e.url,
+    method: e.method,
+    ip: e.ip,
+    request_id: e.requestId,
+    user_agent: e.userAgent,
+    query_params: null,
+    post_data: null,
+    headers: null,
   };
 }
 
@@ -97,7 +108,10 @@ export async function natsIngest({ quick }) {
   const nc = await connect({ servers: NATS_URL, noAsyncTraces: true });
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
-  const stores = [ours, raw].map((t) => new KnexEventStore(knex, { tableName: t, archiveTableName: `${t}_a`, duplicateIds: 'ignore', batchSize: BATCH }));
+  const stores = [ours, raw].map(
+    (t) =>
+      new KnexEventStore(knex, { tableName: t, archiveTableName: `${t}_a`, duplicateIds: 'ignore', batchSize: BATCH }),
+  );
   try {
     for (const s of stores) await s.migrate();
     await ensureAuditStream(jsm, { name: stream, subjects: [`${prefix}.>`], maxAge: 60 * 60_000 });
@@ -118,14 +132,22 @@ export async function natsIngest({ quick }) {
         ingest: async () => {
           await knex(ours).truncate();
           const consumerName = `bench-${tag}-${round++}`;
-          const consumer = await ensureIngestConsumer(jsm, js, stream, { name: consumerName, filterSubject: `${prefix}.events.>` });
+          const consumer = await ensureIngestConsumer(jsm, js, stream, {
+            name: consumerName,
+            filterSubject: `${prefix}.events.>`,
+          });
           const started = process.hrtime.bigint();
           const stop = new AbortController();
           let stored = 0;
           // Timed to the commit (and acks) of the last batch: a worker runs on, so its wind-down
           // (waiting out the pull request in flight) is no part of the throughput.
           let finished = 0n;
-          const store = new KnexEventStore(knex, { tableName: ours, archiveTableName: `${ours}_a`, duplicateIds: 'ignore', batchSize: BATCH });
+          const store = new KnexEventStore(knex, {
+            tableName: ours,
+            archiveTableName: `${ours}_a`,
+            duplicateIds: 'ignore',
+            batchSize: BATCH,
+          });
           const totals = await ingestAuditEvents({
             js,
             consumer,
@@ -152,14 +174,21 @@ export async function natsIngest({ quick }) {
     );
     const rows = [
       { name: 'postgres raw multi-row insert', unit: 'events/s', ...summarize(samples.raw) },
-      { name: 'postgres ingest', unit: 'events/s', ...summarize(samples.ingest), baseline: 'postgres raw multi-row insert', target: 0.8 },
+      {
+        name: 'postgres ingest',
+        unit: 'events/s',
+        ...summarize(samples.ingest),
+        baseline: 'postgres raw multi-row insert',
+        target: 0.8,
+      },
     ];
     return finishSuite('nats-ingest', rows, [
       `${n.toLocaleString('en-US')} events per run, ${runs} interleaved runs, batches of ${BATCH}, one worker (ingestAuditEvents, what audit-events ingest runs) in this process with a KnexEventStore (duplicateIds: 'ignore'); ingest: a new durable consumer reads the whole stream (${NATS_URL}) and ends when every event is committed and acknowledged; raw: knex multi-row INSERTs of the same events, built into rows inside the timing`,
     ]);
   } finally {
     await jsm.streams.delete(stream).catch(() => {});
-    for (const t of [ours, raw]) for (const name of [t, `${t}_a`]) await knex.schema.dropTableIfExists(name).catch(() => {});
+    for (const t of [ours, raw])
+      for (const name of [t, `${t}_a`]) await knex.schema.dropTableIfExists(name).catch(() => {});
     await nc.close();
     await knex.destroy();
   }
@@ -180,9 +209,18 @@ export async function natsRequest(opts) {
       script,
       variants,
       ...opts,
-      env: { AUDIT_BENCH_NATS_URL: NATS_URL, AUDIT_BENCH_NATS_STREAM: stream, AUDIT_BENCH_NATS_PREFIX: `bench-req-${tag}.events` },
+      env: {
+        AUDIT_BENCH_NATS_URL: NATS_URL,
+        AUDIT_BENCH_NATS_STREAM: stream,
+        AUDIT_BENCH_NATS_PREFIX: `bench-req-${tag}.events`,
+      },
     });
-    const label = (v) => (v === 'audit-event' ? 'express + KnexEventStore(SQLite)' : v === 'audit-event/jetstream' ? 'express + JetStreamEventStore' : 'bare');
+    const label = (v) =>
+      v === 'audit-event'
+        ? 'express + KnexEventStore(SQLite)'
+        : v === 'audit-event/jetstream'
+          ? 'express + JetStreamEventStore'
+          : 'bare';
     const rows = variants.map((v) => ({
       name: label(v),
       unit: 'req/s',
@@ -193,8 +231,22 @@ export async function natsRequest(opts) {
     const jet = rows[2];
     // The target is relative to the SQLite store's ratio measured in the same rounds.
     const sqliteRatios = sqlite.values.map((value, i) => value / rows[0].values[i]);
-    rows.push({ name: 'JetStream vs SQLite store', unit: 'req/s', median: jet.median, spread: jet.spread, values: jet.values, baseline: 'express + KnexEventStore(SQLite)', target: 1 });
-    for (const v of variants) rows.push({ name: `${label(v)} CPU/request`, unit: 'µs', ...summarize(cpu[v]), ...(v === 'bare' ? {} : { baseline: 'bare CPU/request', higherIsBetter: false }) });
+    rows.push({
+      name: 'JetStream vs SQLite store',
+      unit: 'req/s',
+      median: jet.median,
+      spread: jet.spread,
+      values: jet.values,
+      baseline: 'express + KnexEventStore(SQLite)',
+      target: 1,
+    });
+    for (const v of variants)
+      rows.push({
+        name: `${label(v)} CPU/request`,
+        unit: 'µs',
+        ...summarize(cpu[v]),
+        ...(v === 'bare' ? {} : { baseline: 'bare CPU/request', higherIsBetter: false }),
+      });
     return finishSuite('nats-request', rows, [
       `${opts.runs} interleaved runs of ${opts.duration}s, 50 connections, autocannon in a separate process (${pinning}); servers on Node ${serverNode}; each request creates one event (createEvent awaited: stored in SQLite / acknowledged by the stream at ${NATS_URL}, R1 file storage)`,
       `the target is 'JetStream vs SQLite store' ≥ 1×: the JetStream store's ratio to bare at least the SQLite store's (per-round SQLite ratios: ${sqliteRatios.map((r) => r.toFixed(2)).join(', ')})`,

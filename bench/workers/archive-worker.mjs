@@ -26,12 +26,15 @@ if (mode === 'ours') {
   const columns = Object.keys(await knex(table).columnInfo());
   for (;;) {
     const n = await knex.transaction(async (trx) => {
-      const ids = (await trx(table).select('id').where('created_at', '<', cutoff).orderBy('created_at').limit(batchSize)).map((r) => r.id);
+      const ids = (
+        await trx(table).select('id').where('created_at', '<', cutoff).orderBy('created_at').limit(batchSize)
+      ).map((r) => r.id);
       if (ids.length === 0) return 0;
       const list = columns.map(() => '??').join(', ');
-      await trx.raw(`insert into ?? (${list}, ??) select ${list}, ? from ?? where id in (${ids.map(() => '?').join(', ')})`, [
-        archiveTable, ...columns, 'archived_at', ...columns, new Date(), table, ...ids,
-      ]);
+      await trx.raw(
+        `insert into ?? (${list}, ??) select ${list}, ? from ?? where id in (${ids.map(() => '?').join(', ')})`,
+        [archiveTable, ...columns, 'archived_at', ...columns, new Date(), table, ...ids],
+      );
       await trx(table).whereIn('id', ids).delete();
       return ids.length;
     });

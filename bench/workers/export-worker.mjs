@@ -31,9 +31,15 @@ if (mode === 'cli') {
   const samples = [];
   const timer = setInterval(() => samples.push([Number(process.hrtime.bigint() - started) / 1e9, mb()]), 50);
   const sink = { write: () => true, isTTY: false };
-  const code = await run(['node', 'audit-events', 'export', '--db', `sqlite:${file}`, '--table', table, '--out', out, '--force'], {
-    stdout: sink, stderr: { write: (t) => process.stderr.write(t), isTTY: false }, env: {}, cwd: process.cwd(),
-  });
+  const code = await run(
+    ['node', 'audit-events', 'export', '--db', `sqlite:${file}`, '--table', table, '--out', out, '--force'],
+    {
+      stdout: sink,
+      stderr: { write: (t) => process.stderr.write(t), isTTY: false },
+      env: {},
+      cwd: process.cwd(),
+    },
+  );
   clearInterval(timer);
   if (code !== 0) throw new Error(`export exited ${code}`);
   const total = Number(process.hrtime.bigint() - started) / 1e9;
@@ -46,8 +52,14 @@ if (mode === 'cli') {
   if (mode === 'raw') {
     let after = null;
     for (;;) {
-      const q = knex(table).select('*').orderBy([{ column: 'created_at' }, { column: 'id' }]).limit(PAGE);
-      if (after) q.where('created_at', '>=', after.t).andWhere((b) => b.where('created_at', '>', after.t).orWhere('id', '>', after.id));
+      const q = knex(table)
+        .select('*')
+        .orderBy([{ column: 'created_at' }, { column: 'id' }])
+        .limit(PAGE);
+      if (after)
+        q.where('created_at', '>=', after.t).andWhere((b) =>
+          b.where('created_at', '>', after.t).orWhere('id', '>', after.id),
+        );
       const page = await q;
       for (let i = 0; i < page.length; i++) mark(++rows);
       if (page.length < PAGE) break;

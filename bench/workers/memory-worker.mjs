@@ -4,7 +4,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as tick } from 'node:timers/promises';
-import { BufferedAuditLogger, configureAuditLogger, emitPermissionAuditEvent, FileAuditLogger } from '@audit-events/core';
+import {
+  BufferedAuditLogger,
+  configureAuditLogger,
+  emitPermissionAuditEvent,
+  FileAuditLogger,
+} from '@audit-events/core';
 
 const [kind, nArg] = process.argv.slice(2);
 const n = Number(nArg);
@@ -24,10 +29,17 @@ if (kind === 'file') {
 } else if (kind === 'kafka') {
   const { KafkaAuditLogger } = await import('@audit-events/kafka');
   // A stand-in producer with broker-like latency: no Kafka broker runs on this machine.
-  const producer = { async send({ messages }) { await new Promise((r) => setTimeout(r, 2)); return messages.map(() => ({})); } };
+  const producer = {
+    async send({ messages }) {
+      await new Promise((r) => setTimeout(r, 2));
+      return messages.map(() => ({}));
+    },
+  };
   logger = new KafkaAuditLogger(producer, { topic: 'audit', batchSize: 500, ...opts });
 } else if (kind === 'discard') {
-  logger = new (class extends BufferedAuditLogger { handleBatch() {} })(opts);
+  logger = new (class extends BufferedAuditLogger {
+    handleBatch() {}
+  })(opts);
 } else {
   throw new Error(`unknown logger ${kind}`);
 }
@@ -37,12 +49,17 @@ global.gc();
 const before = process.memoryUsage().rss;
 const heapBefore = process.memoryUsage().heapUsed;
 let peak = before;
-for (let i = 0; i < n; ) {
+for (let i = 0; i < n;) {
   const end = Math.min(n, i + 1000);
   for (; i < end; i++) {
     emitPermissionAuditEvent(() => ({
-      action: 'update', attributes: ['status'], granted: i % 10 !== 0, manager: 'Order',
-      user: { id: String(i % 100), repr: 'u' }, permissions: ['isAdmin'], metadata: { i },
+      action: 'update',
+      attributes: ['status'],
+      granted: i % 10 !== 0,
+      manager: 'Order',
+      user: { id: String(i % 100), repr: 'u' },
+      permissions: ['isAdmin'],
+      metadata: { i },
     }));
   }
   if ((i / 1000) % 10 === 0) peak = Math.max(peak, process.memoryUsage().rss);
@@ -59,4 +76,9 @@ await configureAuditLogger(null, { closePrevious: false });
 await logger.close();
 if (knex) await knex.destroy();
 rmSync(dir, { recursive: true, force: true });
-process.send({ beforeMB: before / MB, peakGrowthMB: (peak - before) / MB, afterGrowthMB: (heapAfter - heapBefore) / MB, dropped });
+process.send({
+  beforeMB: before / MB,
+  peakGrowthMB: (peak - before) / MB,
+  afterGrowthMB: (heapAfter - heapBefore) / MB,
+  dropped,
+});

@@ -10,7 +10,9 @@ describe('npm run bench: arguments', () => {
   it('--help lists the suites and runs none', () => {
     const { status, stdout } = bench('--help');
     expect(status).to.equal(0);
-    expect(stdout).to.include('suites: express-overhead, express-event, koa-overhead, emit, db-logger, archive, memory, integrity, change-events, export, nats-ingest, nats-request');
+    expect(stdout).to.include(
+      'suites: express-overhead, express-event, koa-overhead, emit, db-logger, archive, memory, integrity, change-events, export, nats-ingest, nats-request',
+    );
   });
 
   for (const [args, message] of [

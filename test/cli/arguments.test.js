@@ -19,7 +19,16 @@ describe('cli: arguments and usage errors (in-process)', function () {
   it('prints the archive options on `archive --help`', async function () {
     const r = await runCli(['archive', '--help']);
     expect(r.code).to.equal(ExitCode.OK);
-    for (const flag of ['--older-than <days>', '--batch-size <n>', '--dry-run', '--db <url>', '--config <file>', '--table <name>', '--archive-table <name>', '--json']) {
+    for (const flag of [
+      '--older-than <days>',
+      '--batch-size <n>',
+      '--dry-run',
+      '--db <url>',
+      '--config <file>',
+      '--table <name>',
+      '--archive-table <name>',
+      '--json',
+    ]) {
       expect(r.stdout).to.include(flag);
     }
   });

@@ -52,7 +52,9 @@ describe('cli: bin/audit-events.cjs (child processes)', function () {
   });
 
   it('unreachable database: exit 4 naming host:port, password masked', async function () {
-    const r = await runBin(['archive', '--older-than', '30'], { env: { AUDIT_EVENTS_DB: 'postgres://app:hunter2@127.0.0.1:1/audit' } });
+    const r = await runBin(['archive', '--older-than', '30'], {
+      env: { AUDIT_EVENTS_DB: 'postgres://app:hunter2@127.0.0.1:1/audit' },
+    });
     expect(r.code).to.equal(4);
     expect(r.stderr).to.include('Cannot connect to postgres://app:****@127.0.0.1:1/audit');
     expect(r.stderr).to.include('127.0.0.1:1');

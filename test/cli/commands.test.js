@@ -3,7 +3,8 @@ import { expect } from 'chai';
 import { forEachDialect, uniqueTable } from '../helpers/databases.js';
 import { DAY_MS, countRows, dbUrl, dropTables, runCli, seed } from './harness.js';
 
-const SUMMARY = /^archived (\d+) events? in (\d+) batch(?:es)? \(cutoff (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z), (\d+) remaining\)\n$/;
+const SUMMARY =
+  /^archived (\d+) events? in (\d+) batch(?:es)? \(cutoff (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z), (\d+) remaining\)\n$/;
 
 forEachDialect('cli: migrate and archive', (ctx, dialect) => {
   const table = uniqueTable('cli_ev');
@@ -23,7 +24,9 @@ forEachDialect('cli: migrate and archive', (ctx, dialect) => {
     const first = await runCli(['migrate', ...tableArgs()]);
     expect(first.stderr).to.equal('');
     expect(first.code).to.equal(0);
-    expect(first.stdout).to.match(new RegExp(`^migrated ${table} and ${archiveTable} on ${dialect === 'sqlite' ? 'sqlite:/' : '\\w+://'}`));
+    expect(first.stdout).to.match(
+      new RegExp(`^migrated ${table} and ${archiveTable} on ${dialect === 'sqlite' ? 'sqlite:/' : '\\w+://'}`),
+    );
     expect(await ctx.knex.schema.hasTable(table)).to.equal(true);
     expect(await ctx.knex.schema.hasTable(archiveTable)).to.equal(true);
 
@@ -37,7 +40,11 @@ forEachDialect('cli: migrate and archive', (ctx, dialect) => {
     await seed(ctx.knex, tables, 20, 1);
     const r = await runCli(['archive', '--older-than', '30', '--dry-run', ...tableArgs()]);
     expect(r.code).to.equal(0);
-    expect(r.stdout).to.match(new RegExp(`^dry run: 30 events older than \\S+Z would be archived from ${table} to ${archiveTable}; nothing was moved\\n$`));
+    expect(r.stdout).to.match(
+      new RegExp(
+        `^dry run: 30 events older than \\S+Z would be archived from ${table} to ${archiveTable}; nothing was moved\\n$`,
+      ),
+    );
     expect(await countRows(ctx.knex, table)).to.equal(50);
     expect(await countRows(ctx.knex, archiveTable)).to.equal(0);
   });
@@ -97,7 +104,17 @@ forEachDialect('cli: migrate and archive', (ctx, dialect) => {
 
   it('archive on tables that were never migrated exits 4 and says to migrate', async function () {
     const missing = uniqueTable('cli_none');
-    const r = await runCli(['archive', '--older-than', '1', '--db', db, '--table', missing, '--archive-table', `${missing}_arc`]);
+    const r = await runCli([
+      'archive',
+      '--older-than',
+      '1',
+      '--db',
+      db,
+      '--table',
+      missing,
+      '--archive-table',
+      `${missing}_arc`,
+    ]);
     expect(r.code).to.equal(4);
     expect(r.stderr).to.include('run `audit-events migrate` first');
   });

@@ -99,7 +99,12 @@ describe('cli: settings (flags, environment, config file)', function () {
     const dir = emptyDir();
     writeFileSync(
       join(dir, 'audit-events.config.json'),
-      JSON.stringify({ knex: { client: 'pg', connection: { host: 'db', port: 5433, user: 'app', password: 'hunter2', database: 'audit' } } }),
+      JSON.stringify({
+        knex: {
+          client: 'pg',
+          connection: { host: 'db', port: 5433, user: 'app', password: 'hunter2', database: 'audit' },
+        },
+      }),
     );
     const s = await resolveSettings({ connectTimeoutMs: 2000 }, {}, dir);
     expect(s.target.dialect).to.equal('postgres');

@@ -41,7 +41,9 @@ forEachDialect(
       const r = await done;
 
       expect(r.code, r.stderr).to.equal(4);
-      expect(r.stderr).to.match(/^\d+ events? in \d+ committed batch(es)? were archived before the failure and stay archived/m);
+      expect(r.stderr).to.match(
+        /^\d+ events? in \d+ committed batch(es)? were archived before the failure and stay archived/m,
+      );
       expect(r.stderr).to.match(/^error: .*\((AUDIT_ARCHIVE_FAILED|AUDIT_DB_UNREACHABLE)\)$/m);
       const live = await countRows(ctx.knex, table);
       const archived = await countRows(ctx.knex, archiveTable);

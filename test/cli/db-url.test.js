@@ -25,8 +25,12 @@ describe('cli: database URLs', function () {
     });
 
     it('takes sqlite:///abs and sqlite:/abs as absolute paths', function () {
-      expect(parseDatabaseUrl('sqlite:///var/lib/audit.db', { baseDir: '/x' }).knexConfig.connection.filename).to.equal('/var/lib/audit.db');
-      expect(parseDatabaseUrl('sqlite:/var/lib/audit.db', { baseDir: '/x' }).knexConfig.connection.filename).to.equal('/var/lib/audit.db');
+      expect(parseDatabaseUrl('sqlite:///var/lib/audit.db', { baseDir: '/x' }).knexConfig.connection.filename).to.equal(
+        '/var/lib/audit.db',
+      );
+      expect(parseDatabaseUrl('sqlite:/var/lib/audit.db', { baseDir: '/x' }).knexConfig.connection.filename).to.equal(
+        '/var/lib/audit.db',
+      );
       expect(parseDatabaseUrl('SQLITE3:/a.db').knexConfig.connection.filename).to.equal('/a.db');
     });
 
@@ -50,7 +54,9 @@ describe('cli: database URLs', function () {
       expect(t.display).to.equal('sqlite:/srv/app/audit.db');
       expect(parseDatabaseUrl('sqlite:/a.db?driver=sqlite3').knexConfig.client).to.equal('sqlite3');
       expect(parseDatabaseUrl('sqlite::memory:?driver=better-sqlite3').knexConfig.client).to.equal('better-sqlite3');
-      expect(badConfig(() => parseDatabaseUrl('sqlite:/a.db?driver=sqlite')).message).to.match(/use driver=sqlite3 or driver=better-sqlite3/);
+      expect(badConfig(() => parseDatabaseUrl('sqlite:/a.db?driver=sqlite')).message).to.match(
+        /use driver=sqlite3 or driver=better-sqlite3/,
+      );
       expect(badConfig(() => parseDatabaseUrl('sqlite:/a.db?mode=ro')).message).to.match(/unknown parameter "mode"/);
     });
   });
@@ -89,7 +95,9 @@ describe('cli: database URLs', function () {
     });
 
     it('supports ssl=true|false and rejects unknown parameters', function () {
-      expect(parseDatabaseUrl('mysql://h/db?ssl=true').knexConfig.connection.ssl).to.deep.equal({ rejectUnauthorized: true });
+      expect(parseDatabaseUrl('mysql://h/db?ssl=true').knexConfig.connection.ssl).to.deep.equal({
+        rejectUnauthorized: true,
+      });
       expect(parseDatabaseUrl('mysql://h/db?ssl=false').knexConfig.connection.ssl).to.equal(false);
       const err = badConfig(() => parseDatabaseUrl('mysql://u:hunter2@h/db?charset=latin1'));
       expect(err.message).to.include('unsupported URL parameter "charset"');

@@ -18,15 +18,15 @@ function parseCsv(text) {
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
+      if (c === '"' && text[i + 1] === '"') ((field += '"'), i++);
       else if (c === '"') quoted = false;
       else field += c;
     } else if (c === '"') quoted = true;
-    else if (c === ',') record.push(field), (field = '');
+    else if (c === ',') (record.push(field), (field = ''));
     else if (c === '\r' && text[i + 1] === '\n') {
       record.push(field);
       records.push(record);
-      (record = []), (field = ''), i++;
+      ((record = []), (field = ''), i++);
     } else field += c;
   }
   expect(field, 'the last record ends with CRLF').to.equal('');
@@ -46,7 +46,13 @@ forEachDialect('cli: export', (ctx, dialect) => {
     await store.migrate();
     events = [];
     for (let i = 0; i < 40; i++) {
-      events.push(makeEvent({ createdAt: new Date(BASE + i * 60_000), contentType: i % 2 ? 'shop.invoice' : 'shop.order', objectId: String(i) }));
+      events.push(
+        makeEvent({
+          createdAt: new Date(BASE + i * 60_000),
+          contentType: i % 2 ? 'shop.invoice' : 'shop.order',
+          objectId: String(i),
+        }),
+      );
     }
     // Hostile values: formulas, separators, quotes, line breaks, a URL with credentials.
     Object.assign(events[30], {
@@ -61,12 +67,26 @@ forEachDialect('cli: export', (ctx, dialect) => {
     await store.save(events);
     // Audit-model values on a few live rows (the columns added as the upgrade migration does).
     for (const t of [table, archiveTable]) {
-      for (const [column, length] of [['tenant_id', 255], ['action', 200], ['outcome', 16], ['actor_type', 16]]) {
-        if (!(await ctx.knex.schema.hasColumn(t, column))) await ctx.knex.schema.alterTable(t, (b) => b.string(column, length).nullable());
+      for (const [column, length] of [
+        ['tenant_id', 255],
+        ['action', 200],
+        ['outcome', 16],
+        ['actor_type', 16],
+      ]) {
+        if (!(await ctx.knex.schema.hasColumn(t, column)))
+          await ctx.knex.schema.alterTable(t, (b) => b.string(column, length).nullable());
       }
     }
     for (const i of [12, 13, 14]) {
-      await ctx.knex(table).where('id', events[i].id).update({ tenant_id: 'acme', action: 'order.deleted', outcome: i === 14 ? 'success' : 'denied', actor_type: 'api_key' });
+      await ctx
+        .knex(table)
+        .where('id', events[i].id)
+        .update({
+          tenant_id: 'acme',
+          action: 'order.deleted',
+          outcome: i === 14 ? 'success' : 'denied',
+          actor_type: 'api_key',
+        });
     }
     // The first ten move to the archive.
     await store.archive({ olderThan: new Date(BASE + 10 * 60_000) });
@@ -77,7 +97,10 @@ forEachDialect('cli: export', (ctx, dialect) => {
   it('writes NDJSON to stdout, oldest first, the live table only by default', async () => {
     const r = await runCli(['export', ...tableArgs()]);
     expect(r.code, r.stderr).to.equal(0);
-    const lines = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    const lines = r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((e) => e.id)).to.deep.equal(events.slice(10).map((e) => e.id));
     expect(lines[0].createdAt).to.equal(new Date(BASE + 10 * 60_000).toISOString());
     expect(r.stderr).to.equal('exported 30 events\n');
@@ -86,17 +109,34 @@ forEachDialect('cli: export', (ctx, dialect) => {
   it('--include-archive merges the archive in order', async () => {
     const r = await runCli(['export', ...tableArgs(), '--include-archive']);
     expect(r.code, r.stderr).to.equal(0);
-    expect(r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l).id)).to.deep.equal(events.map((e) => e.id));
+    expect(
+      r.stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l).id),
+    ).to.deep.equal(events.map((e) => e.id));
   });
 
   it('filters by content type and time window (the CLI forms of --since/--until)', async () => {
     const r = await runCli([
-      'export', ...tableArgs(), '--include-archive', '--content-type', 'shop.order',
-      '--since', new Date(BASE + 5 * 60_000).toISOString(), '--until', '2025-01-10T08:25Z',
+      'export',
+      ...tableArgs(),
+      '--include-archive',
+      '--content-type',
+      'shop.order',
+      '--since',
+      new Date(BASE + 5 * 60_000).toISOString(),
+      '--until',
+      '2025-01-10T08:25Z',
     ]);
     expect(r.code, r.stderr).to.equal(0);
     const expected = events.filter((e, i) => i % 2 === 0 && i >= 5 && i < 25).map((e) => e.id);
-    expect(r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l).id)).to.deep.equal(expected);
+    expect(
+      r.stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l).id),
+    ).to.deep.equal(expected);
     const none = await runCli(['export', ...tableArgs(), '--object-id', 'nothing-like-this']);
     expect(none.code).to.equal(0);
     expect(none.stdout).to.equal('');
@@ -104,9 +144,23 @@ forEachDialect('cli: export', (ctx, dialect) => {
   });
 
   it('filters by tenant, action, outcome and actor type', async () => {
-    const r = await runCli(['export', ...tableArgs(), '--tenant-id', 'acme', '--outcome', 'denied', '--action', 'order.deleted', '--actor-type', 'api_key']);
+    const r = await runCli([
+      'export',
+      ...tableArgs(),
+      '--tenant-id',
+      'acme',
+      '--outcome',
+      'denied',
+      '--action',
+      'order.deleted',
+      '--actor-type',
+      'api_key',
+    ]);
     expect(r.code, r.stderr).to.equal(0);
-    const lines = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    const lines = r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((e) => e.id)).to.deep.equal([events[12].id, events[13].id]);
     expect(lines[0]).to.include({ tenantId: 'acme', outcome: 'denied', action: 'order.deleted', actorType: 'api_key' });
     const successes = await runCli(['export', ...tableArgs(), '--outcome', 'success']);
@@ -122,7 +176,9 @@ forEachDialect('cli: export', (ctx, dialect) => {
 
   it('--format csv --out writes a private RFC 4180 file, formula-safe, nested values as JSON', async () => {
     const dir = emptyDir();
-    const r = await runCli(['export', ...tableArgs(), '--include-archive', '--format', 'csv', '--out', 'events.csv'], { cwd: dir });
+    const r = await runCli(['export', ...tableArgs(), '--include-archive', '--format', 'csv', '--out', 'events.csv'], {
+      cwd: dir,
+    });
     expect(r.code, r.stderr).to.equal(0);
     const out = join(dir, 'events.csv');
     expect(r.stdout).to.equal(`exported 40 events to ${out}\n`);
@@ -157,13 +213,24 @@ forEachDialect('cli: export', (ctx, dialect) => {
     expect(readFileSync(out, 'utf8')).to.equal('precious\n');
     const forced = await runCli(['export', ...tableArgs(), '--out', out, '--force', '--json']);
     expect(forced.code, forced.stderr).to.equal(0);
-    expect(JSON.parse(forced.stdout)).to.deep.include({ ok: true, command: 'export', events: 30, out, format: 'ndjson' });
+    expect(JSON.parse(forced.stdout)).to.deep.include({
+      ok: true,
+      command: 'export',
+      events: 30,
+      out,
+      format: 'ndjson',
+    });
     expect(readFileSync(out, 'utf8').trimEnd().split('\n')).to.have.length(30);
     expect(statSync(out).mode & 0o777).to.equal(0o600);
   });
 
   it('refuses bad filters before connecting (exit 2)', async () => {
-    for (const args of [['--since', '2025-02-01', '--until', '2025-01-01'], ['--outcome', 'maybe'], ['--format', 'xml'], ['--since', 'yesterday']]) {
+    for (const args of [
+      ['--since', '2025-02-01', '--until', '2025-01-01'],
+      ['--outcome', 'maybe'],
+      ['--format', 'xml'],
+      ['--since', 'yesterday'],
+    ]) {
       const r = await runCli(['export', ...tableArgs(), ...args]);
       expect(r.code, args.join(' ')).to.equal(2);
       expect(r.stdout).to.equal('');
@@ -171,7 +238,16 @@ forEachDialect('cli: export', (ctx, dialect) => {
   });
 
   it('fails with exit 4 when the archive table is missing and --include-archive is given', async () => {
-    const r = await runCli(['export', '--db', db, '--table', table, '--archive-table', uniqueTable('nope'), '--include-archive']);
+    const r = await runCli([
+      'export',
+      '--db',
+      db,
+      '--table',
+      table,
+      '--archive-table',
+      uniqueTable('nope'),
+      '--include-archive',
+    ]);
     expect(r.code).to.equal(4);
     expect(r.stdout).to.equal('');
   });
@@ -202,7 +278,11 @@ describe('cli: export interrupted', () => {
     const db = `sqlite:${join(dir, 'audit.db')}`;
     expect((await runCli(['migrate', '--db', db])).code).to.equal(0);
     const knexFactory = (await import('knex')).default;
-    const knex = knexFactory({ client: 'sqlite3', connection: { filename: join(dir, 'audit.db') }, useNullAsDefault: true });
+    const knex = knexFactory({
+      client: 'sqlite3',
+      connection: { filename: join(dir, 'audit.db') },
+      useNullAsDefault: true,
+    });
     const store = new KnexEventStore(knex, {});
     await store.save(Array.from({ length: 50 }, (_, i) => makeEvent({ createdAt: new Date(BASE + i) })));
     await store.close();
@@ -223,8 +303,20 @@ describe('cli: export interrupted', () => {
         return true;
       },
     };
-    const stdout = { text: '', write(chunk) { this.text += chunk; return true; } };
-    const code = await run(['node', 'audit-events', 'export', '--db', db, '--out', 'x.ndjson'], { stdout, stderr, env: {}, cwd: dir, signals });
+    const stdout = {
+      text: '',
+      write(chunk) {
+        this.text += chunk;
+        return true;
+      },
+    };
+    const code = await run(['node', 'audit-events', 'export', '--db', db, '--out', 'x.ndjson'], {
+      stdout,
+      stderr,
+      env: {},
+      cwd: dir,
+      signals,
+    });
     expect(code).to.equal(130);
     expect(errText).to.match(/interrupted after 0 events; \S+x\.ndjson was not written/);
     expect(readdirSync(dir).filter((name) => name.startsWith('x.ndjson'))).to.deep.equal([]);

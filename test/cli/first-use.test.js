@@ -48,19 +48,30 @@ describe('audit-events CLI: first use', () => {
       const r = await runCli(['migrate', '--db', sqliteUrl(dir), '--table', 'shop_events', '--json'], { cwd: dir });
       expect(r.code, r.stderr).to.equal(0);
       expect(JSON.parse(r.stdout)).to.include({ table: 'shop_events', archiveTable: 'shop_events_archive' });
-      const dry = await runCli(['archive', '--db', sqliteUrl(dir), '--table', 'shop_events', '--older-than', '1', '--dry-run'], { cwd: dir });
+      const dry = await runCli(
+        ['archive', '--db', sqliteUrl(dir), '--table', 'shop_events', '--older-than', '1', '--dry-run'],
+        { cwd: dir },
+      );
       expect(dry.code, dry.stderr).to.equal(0);
       expect(dry.stdout).to.include('from shop_events to shop_events_archive');
     });
 
     it('from the environment and the config file; an explicit archive table still wins', async () => {
       const dir = emptyDir();
-      const env = await runCli(['migrate', '--db', sqliteUrl(dir), '--json'], { cwd: dir, env: { AUDIT_EVENTS_TABLE: 'env_events' } });
+      const env = await runCli(['migrate', '--db', sqliteUrl(dir), '--json'], {
+        cwd: dir,
+        env: { AUDIT_EVENTS_TABLE: 'env_events' },
+      });
       expect(JSON.parse(env.stdout)).to.include({ table: 'env_events', archiveTable: 'env_events_archive' });
-      writeFileSync(join(dir, 'audit-events.config.json'), JSON.stringify({ db: sqliteUrl(dir), table: 'file_events' }));
+      writeFileSync(
+        join(dir, 'audit-events.config.json'),
+        JSON.stringify({ db: sqliteUrl(dir), table: 'file_events' }),
+      );
       const file = await runCli(['migrate', '--json'], { cwd: dir });
       expect(JSON.parse(file.stdout)).to.include({ table: 'file_events', archiveTable: 'file_events_archive' });
-      const named = await runCli(['migrate', '--table', 'a_events', '--archive-table', 'old_a', '--json'], { cwd: dir });
+      const named = await runCli(['migrate', '--table', 'a_events', '--archive-table', 'old_a', '--json'], {
+        cwd: dir,
+      });
       expect(JSON.parse(named.stdout)).to.include({ table: 'a_events', archiveTable: 'old_a' });
     });
 
@@ -84,10 +95,12 @@ describe('audit-events CLI: first use', () => {
     expect(r.stderr).to.include('(AUDIT_BAD_IDENTIFIER)');
   });
 
-  it('the same name for both tables is refused in the flags\' terms', async () => {
+  it("the same name for both tables is refused in the flags' terms", async () => {
     const r = await runCli(['migrate', '--db', 'sqlite:./x.db', '--table', 'shop', '--archive-table', 'shop']);
     expect(r.code).to.equal(3);
-    expect(r.stderr).to.equal('error: the archive table must differ from the live table (--archive-table, --table) (AUDIT_BAD_CONFIG)\n');
+    expect(r.stderr).to.equal(
+      'error: the archive table must differ from the live table (--archive-table, --table) (AUDIT_BAD_CONFIG)\n',
+    );
   });
 
   it('an unreadable --file says its reason once', async () => {
@@ -100,7 +113,11 @@ describe('audit-events CLI: first use', () => {
   it('one batch is "1 batch", in the summary and in the progress bar', async () => {
     const dir = emptyDir();
     expect((await runCli(['migrate', '--db', sqliteUrl(dir)], { cwd: dir })).code).to.equal(0);
-    const knex = knexFactory({ client: 'sqlite3', connection: { filename: join(dir, 'audit.db') }, useNullAsDefault: true });
+    const knex = knexFactory({
+      client: 'sqlite3',
+      connection: { filename: join(dir, 'audit.db') },
+      useNullAsDefault: true,
+    });
     try {
       await seed(knex, {}, 1, 10);
     } finally {

@@ -48,7 +48,9 @@ export async function runCli(args, { env = {}, cwd = emptyDir(), signals = new E
 // The runtime's own settings pass through the otherwise empty environment: under
 // scripts/with-node.sh they load native addons rebuilt for that Node version.
 const RUNTIME_ENV = Object.fromEntries(
-  ['NODE_OPTIONS', 'WITH_NODE_ADDONS_MANIFEST'].filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]),
+  ['NODE_OPTIONS', 'WITH_NODE_ADDONS_MANIFEST']
+    .filter((k) => process.env[k] !== undefined)
+    .map((k) => [k, process.env[k]]),
 );
 
 /** Starts bin/audit-events.cjs; `done` resolves with { code, signal, stdout, stderr }. */
@@ -76,7 +78,8 @@ export function runBin(args, options) {
 /** The --db URL for a dialect's test database (`ctx` from forEachDialect, for the SQLite file). */
 export function dbUrl(dialect, ctx) {
   // The suite's own driver: two SQLite libraries in one process must never open one file.
-  if (dialect === 'sqlite') return `sqlite:${ctx.config.connection.filename}${ctx.driver === 'better-sqlite3' ? '?driver=better-sqlite3' : ''}`;
+  if (dialect === 'sqlite')
+    return `sqlite:${ctx.config.connection.filename}${ctx.driver === 'better-sqlite3' ? '?driver=better-sqlite3' : ''}`;
   return dialect === 'mysql' ? MYSQL_URL : POSTGRES_URL;
 }
 

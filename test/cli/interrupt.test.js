@@ -71,7 +71,10 @@ forEachDialect('cli: interrupting an archive', (ctx, dialect) => {
     child.kill('SIGTERM');
     const r = await done;
     expect(r.code, r.stderr).to.equal(143);
-    const m = /^interrupted by SIGTERM: archived (\d+) events? in (\d+) batch(?:es)? \(cutoff \S+Z, (\d+) remaining\); committed batches stay archived, run again to finish\n$/.exec(r.stdout);
+    const m =
+      /^interrupted by SIGTERM: archived (\d+) events? in (\d+) batch(?:es)? \(cutoff \S+Z, (\d+) remaining\); committed batches stay archived, run again to finish\n$/.exec(
+        r.stdout,
+      );
     expect(m, r.stdout).to.not.equal(null);
     await expectConsistent(Number(m[1]));
     expect(Number(m[3])).to.equal(ROWS - Number(m[1]));
@@ -79,7 +82,9 @@ forEachDialect('cli: interrupting an archive', (ctx, dialect) => {
     // A re-run finishes the job.
     const rerun = await runCli(['archive', '--older-than', '30', ...args]);
     expect(rerun.code).to.equal(0);
-    expect(rerun.stdout).to.match(new RegExp(`^archived ${ROWS - Number(m[1])} events in \\d+ batches .*, 0 remaining\\)\\n$`));
+    expect(rerun.stdout).to.match(
+      new RegExp(`^archived ${ROWS - Number(m[1])} events in \\d+ batches .*, 0 remaining\\)\\n$`),
+    );
     await expectConsistent(ROWS);
   });
 

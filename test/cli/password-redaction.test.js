@@ -66,7 +66,13 @@ describe('cli: passwords with URL delimiters are never printed (issue 16 item 7)
   it('splits the password at the last @, so raw delimiters reach the driver intact', function () {
     const raw = `${SEGMENTS[0]}/${SEGMENTS[1]}@${SEGMENTS[2]}:${SEGMENTS[3]}#${SEGMENTS[5]}?${SEGMENTS[6]}`;
     const t = parseDatabaseUrl(`postgres://app:${raw}@db.example:5433/audit?sslmode=require`);
-    expect(t.knexConfig.connection).to.include({ user: 'app', password: raw, host: 'db.example', port: 5433, database: 'audit' });
+    expect(t.knexConfig.connection).to.include({
+      user: 'app',
+      password: raw,
+      host: 'db.example',
+      port: 5433,
+      database: 'audit',
+    });
     expect(t.knexConfig.connection.ssl).to.deep.equal({ rejectUnauthorized: false });
     expect(t.display).to.equal('postgres://app:****@db.example:5433/audit');
     expect(t.secrets).to.include(raw);
@@ -116,7 +122,10 @@ describe('cli: passwords with URL delimiters are never printed (issue 16 item 7)
   it('config file `db` and `knex` connection strings: no path prints the password', async function () {
     for (const password of PASSWORDS) {
       for (const url of urlsAround(password)) {
-        for (const config of [{ db: url }, { knex: { client: url.startsWith('postgres') ? 'pg' : 'mysql2', connection: url } }]) {
+        for (const config of [
+          { db: url },
+          { knex: { client: url.startsWith('postgres') ? 'pg' : 'mysql2', connection: url } },
+        ]) {
           const dir = emptyDir();
           writeFileSync(join(dir, 'audit-events.config.json'), JSON.stringify(config));
           for (const json of [false, true]) {
@@ -141,21 +150,31 @@ describe('cli: passwords with URL delimiters are never printed (issue 16 item 7)
     }
   });
 
-  it("config module with a quote in the password: the syntax error is reported by line, not quoted", async function () {
+  it('config module with a quote in the password: the syntax error is reported by line, not quoted', async function () {
     for (const name of ['audit-events.config.mjs', 'audit-events.config.cjs']) {
       const dir = emptyDir();
       const exported = name.endsWith('.mjs') ? 'export default' : 'module.exports =';
-      writeFileSync(join(dir, name), `// config\n${exported} { db: 'postgres://app:${SEGMENTS[0]}'${SEGMENTS[1]}@db/app' };\n`);
+      writeFileSync(
+        join(dir, name),
+        `// config\n${exported} { db: 'postgres://app:${SEGMENTS[0]}'${SEGMENTS[1]}@db/app' };\n`,
+      );
       for (const json of [false, true]) {
         const r = await runCli(['migrate', ...(json ? ['--json'] : [])], { cwd: dir });
         expect(r.code).to.equal(3);
-        expect(r.stderr).to.match(name.endsWith('.cjs') ? /syntax error on line 2 \(the message is not shown/ : /syntax error (on line 2 )?\(the message is not shown/);
+        expect(r.stderr).to.match(
+          name.endsWith('.cjs')
+            ? /syntax error on line 2 \(the message is not shown/
+            : /syntax error (on line 2 )?\(the message is not shown/,
+        );
         expectNoLeak(r.stdout + r.stderr, name);
       }
     }
   });
 
-  for (const [name, base] of [['mariadb', MYSQL_URL], ['postgres', POSTGRES_URL]]) {
+  for (const [name, base] of [
+    ['mariadb', MYSQL_URL],
+    ['postgres', POSTGRES_URL],
+  ]) {
     it(`${name} (a real server) refusing such a password: the driver's answer is printed, the password is not`, async function () {
       const url = new URL(base);
       for (const password of PASSWORDS) {

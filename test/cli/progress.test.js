@@ -32,7 +32,9 @@ forEachDialect(
       await seed(ctx.knex, { tableName: table, archiveTableName: archiveTable }, 20, 10);
       const plain = await runCli(['archive', '--older-than', '5', '--batch-size', '10', '--dry-run', ...args()]);
       expect(plain.stderr).to.equal('');
-      const json = await runCli(['archive', '--older-than', '5', '--batch-size', '10', '--json', ...args()], { tty: true });
+      const json = await runCli(['archive', '--older-than', '5', '--batch-size', '10', '--json', ...args()], {
+        tty: true,
+      });
       expect(json.code).to.equal(0);
       expect(json.stderr).to.equal('');
       expect(JSON.parse(json.stdout)).to.include({ archived: 20, batches: 2 });

@@ -34,7 +34,9 @@ describe('cli: unreachable databases (in-process)', function () {
     it(`${name} on a closed port: exit 4, host:port named, password masked`, async function () {
       const r = await runCli(['migrate', '--db', url]);
       expect(r.code).to.equal(ExitCode.DATABASE);
-      expect(r.stderr).to.match(new RegExp(`^error: Cannot connect to ${name}://\\w+:\\*\\*\\*\\*@127\\.0\\.0\\.1:1/test: `));
+      expect(r.stderr).to.match(
+        new RegExp(`^error: Cannot connect to ${name}://\\w+:\\*\\*\\*\\*@127\\.0\\.0\\.1:1/test: `),
+      );
       expect(r.stderr).to.include('ECONNREFUSED 127.0.0.1:1');
       expect(r.stderr).to.include('(AUDIT_DB_UNREACHABLE)');
       expect(r.stderr + r.stdout).not.to.include('hunter2');
@@ -53,7 +55,13 @@ describe('cli: unreachable databases (in-process)', function () {
     it(`${scheme} server that never answers: gives up after --connect-timeout`, async function () {
       const server = await silentServer();
       try {
-        const r = await runCli(['migrate', '--connect-timeout', '1', '--db', `${scheme}://app:hunter2@127.0.0.1:${server.port}/audit`]);
+        const r = await runCli([
+          'migrate',
+          '--connect-timeout',
+          '1',
+          '--db',
+          `${scheme}://app:hunter2@127.0.0.1:${server.port}/audit`,
+        ]);
         expect(r.code).to.equal(ExitCode.DATABASE);
         expect(r.stderr).to.include(`@127.0.0.1:${server.port}/audit`);
         expect(r.stderr).to.match(/time(d)? ?out|timeout/i);

@@ -1,7 +1,16 @@
 // AuditContext's event methods without any framework: newEvent/save, createEvent,
 // createFieldsEvent, extraData ownership, and the typed errors for bad input.
 import { expect } from 'chai';
-import { AuditContext, InvalidEventError, MemoryEventStore, NoContentObjectError, NoEventStoreError, NotJsonSerializableError, configureEventStore, isEventId } from '@audit-events/core';
+import {
+  AuditContext,
+  InvalidEventError,
+  MemoryEventStore,
+  NoContentObjectError,
+  NoEventStoreError,
+  NotJsonSerializableError,
+  configureEventStore,
+  isEventId,
+} from '@audit-events/core';
 import { getEventStore } from '@audit-events/core/internal';
 
 const order = { type: 'order', id: 1 };
@@ -69,7 +78,11 @@ describe('AuditContext event methods', () => {
 
   it('createEvent(contentObject, content) stores and resolves to the stored event', async () => {
     const event = await requestContext().createEvent(order, { total: 12.5, when: new Date(0), big: 2n ** 70n });
-    expect(event.content).to.deep.equal({ total: 12.5, when: '1970-01-01T00:00:00.000Z', big: '1180591620717411303424' });
+    expect(event.content).to.deep.equal({
+      total: 12.5,
+      when: '1970-01-01T00:00:00.000Z',
+      big: '1180591620717411303424',
+    });
     expect((await store.find({ contentType: 'order', objectId: 1 })).events.map((e) => e.id)).to.deep.equal([event.id]);
   });
 
@@ -126,7 +139,9 @@ describe('AuditContext event methods', () => {
     const ctx = requestContext();
     for (const bad of [undefined, null, 'order-1', 42, {}, { type: 'order' }, { id: 1 }, { type: '', id: 1 }]) {
       const err = await ctx.createEvent(bad).catch((e) => e);
-      expect(err, JSON.stringify(bad)).to.be.instanceOf(NoContentObjectError).with.property('code', 'AUDIT_NO_CONTENT_OBJECT');
+      expect(err, JSON.stringify(bad))
+        .to.be.instanceOf(NoContentObjectError)
+        .with.property('code', 'AUDIT_NO_CONTENT_OBJECT');
     }
     const draft = ctx.newEvent();
     await draft.save().then(

@@ -25,8 +25,14 @@ const order = { type: 'order', id: 7 };
 /** Applies a stored patch (minus `old`, which RFC 6902 does not know) to a copy of `before`. */
 function applied(before, operations) {
   const doc = structuredClone(before);
-  const results = applyPatch(doc, operations.map(({ old: _old, ...op }) => op));
-  expect(results.every((r) => r === null), JSON.stringify(results)).to.equal(true);
+  const results = applyPatch(
+    doc,
+    operations.map(({ old: _old, ...op }) => op),
+  );
+  expect(
+    results.every((r) => r === null),
+    JSON.stringify(results),
+  ).to.equal(true);
   return doc;
 }
 
@@ -37,7 +43,9 @@ function undone(after, operations) {
     let inverse;
     if (op.op === 'add') {
       // An append (`/-`) is undone by removing the array's last item.
-      const path = op.path.endsWith('/-') ? `${op.path.slice(0, -2)}/${Pointer.fromJSON(op.path.slice(0, -2)).get(doc).length - 1}` : op.path;
+      const path = op.path.endsWith('/-')
+        ? `${op.path.slice(0, -2)}/${Pointer.fromJSON(op.path.slice(0, -2)).get(doc).length - 1}`
+        : op.path;
       inverse = { op: 'remove', path };
     } else if (op.op === 'remove') inverse = { op: 'add', path: op.path, value: op.old };
     else inverse = { op: 'replace', path: op.path, value: op.old };
@@ -77,7 +85,13 @@ describe('change events: the patch', () => {
   });
 
   it('arrays: insertions and removals are indexed as applied in order, and old is the removed item', () => {
-    const before = { tags: ['a', 'b', 'c', 'd'], items: [{ sku: 'A', qty: 1 }, { sku: 'B', qty: 2 }] };
+    const before = {
+      tags: ['a', 'b', 'c', 'd'],
+      items: [
+        { sku: 'A', qty: 1 },
+        { sku: 'B', qty: 2 },
+      ],
+    };
     const after = { tags: ['x', 'a', 'c', 'd', 'e'], items: [{ sku: 'A', qty: 3 }] };
     const { operations } = diff(before, after);
     expect(applied(before, operations)).to.deep.equal(after);
@@ -88,7 +102,7 @@ describe('change events: the patch', () => {
 
   it('random records: the patch turns before into after, and the old values turn after back into before', () => {
     let seed = 17;
-    const rand = (n) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    const rand = (n) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
     const value = (depth) => {
       const kind = rand(depth > 2 ? 4 : 6);
       if (kind === 0) return rand(5);
@@ -142,8 +156,16 @@ describe('change events: masking of value and old', () => {
   });
 
   it('a sensitive key at any depth, and any segment of the path (/account/password, /credentials/…)', () => {
-    const before = { account: { password: 'a', login: 'ann' }, credentials: { user: 'u', key: 'k1' }, list: [{ apiToken: 't1' }] };
-    const after = { account: { password: 'b', login: 'bob' }, credentials: { user: 'u', key: 'k2' }, list: [{ apiToken: 't2' }] };
+    const before = {
+      account: { password: 'a', login: 'ann' },
+      credentials: { user: 'u', key: 'k1' },
+      list: [{ apiToken: 't1' }],
+    };
+    const after = {
+      account: { password: 'b', login: 'bob' },
+      credentials: { user: 'u', key: 'k2' },
+      list: [{ apiToken: 't2' }],
+    };
     const { operations } = diff(before, after, masker());
     expect(operations).to.have.deep.members([
       { op: 'replace', path: '/account/password', value: MASK, old: MASK },
@@ -161,7 +183,11 @@ describe('change events: masking of value and old', () => {
   });
 
   it('values nested inside an added, removed or replaced object are masked by their own keys', () => {
-    const { operations } = diff({ profile: { name: 'a', token: 'old-t' } }, { profile: [{ name: 'b', token: 'new-t' }] }, masker());
+    const { operations } = diff(
+      { profile: { name: 'a', token: 'old-t' } },
+      { profile: [{ name: 'b', token: 'new-t' }] },
+      masker(),
+    );
     expect(operations).to.deep.equal([
       { op: 'replace', path: '/profile', value: [{ name: 'b', token: MASK }], old: { name: 'a', token: MASK } },
     ]);
@@ -189,7 +215,11 @@ describe('change events: masking of value and old', () => {
 
   it('an unchanged secret is no change; null and booleans under sensitive keys stay readable', () => {
     expect(diff({ password: 'same', x: 1 }, { password: 'same', x: 1 }, masker()).changed).to.equal(false);
-    const { operations } = diff({ password_changed: false, token: null }, { password_changed: true, token: 'now' }, masker());
+    const { operations } = diff(
+      { password_changed: false, token: null },
+      { password_changed: true, token: 'now' },
+      masker(),
+    );
     expect(operations).to.have.deep.members([
       { op: 'replace', path: '/password_changed', value: true, old: false },
       { op: 'replace', path: '/token', value: MASK, old: null },
@@ -198,9 +228,14 @@ describe('change events: masking of value and old', () => {
 
   it("configureMasking's fields and a context's own masker apply", () => {
     configureMasking({ fields: ['internal_note'] });
-    expect(diff({ internal_note: 'a' }, { internal_note: 'b' }, getMasker()).operations[0]).to.include({ value: MASK, old: MASK });
+    expect(diff({ internal_note: 'a' }, { internal_note: 'b' }, getMasker()).operations[0]).to.include({
+      value: MASK,
+      old: MASK,
+    });
     const own = new FieldMasker(['colour']);
-    expect(diff({ colour: 'red', password: 'x' }, { colour: 'blue', password: 'y' }, own).operations).to.have.deep.members([
+    expect(
+      diff({ colour: 'red', password: 'x' }, { colour: 'blue', password: 'y' }, own).operations,
+    ).to.have.deep.members([
       { op: 'replace', path: '/colour', value: MASK, old: MASK },
       { op: 'replace', path: '/password', value: 'y', old: 'x' },
     ]);
@@ -214,7 +249,9 @@ describe('change events: masking of value and old', () => {
   });
 
   it('without a masker (maskContent: false) values are stored as given', () => {
-    expect(diff({ password: 'a' }, { password: 'b' }).operations).to.deep.equal([{ op: 'replace', path: '/password', value: 'b', old: 'a' }]);
+    expect(diff({ password: 'a' }, { password: 'b' }).operations).to.deep.equal([
+      { op: 'replace', path: '/password', value: 'b', old: 'a' },
+    ]);
   });
 });
 
@@ -233,8 +270,22 @@ describe('change events: non-JSON and hostile input', () => {
         this.status = status;
       }
     }
-    const before = { at: new Date(0), big: 10n, map: new Map([['k', 1]]), set: new Set([1]), price: new Money(100), row: new Row('a') };
-    const after = { at: new Date(1000), big: 11n, map: new Map([['k', 2]]), set: new Set([1, 2]), price: new Money(250), row: new Row('b') };
+    const before = {
+      at: new Date(0),
+      big: 10n,
+      map: new Map([['k', 1]]),
+      set: new Set([1]),
+      price: new Money(100),
+      row: new Row('a'),
+    };
+    const after = {
+      at: new Date(1000),
+      big: 11n,
+      map: new Map([['k', 2]]),
+      set: new Set([1, 2]),
+      price: new Money(250),
+      row: new Row('b'),
+    };
     const { operations } = diff(before, after);
     expect(operations).to.have.deep.members([
       { op: 'replace', path: '/at', value: '1970-01-01T00:00:01.000Z', old: '1970-01-01T00:00:00.000Z' },
@@ -260,7 +311,11 @@ describe('change events: non-JSON and hostile input', () => {
   it('a cycle or a throwing toJSON under a sensitive key is masked, not an error (as content)', () => {
     const loop = {};
     loop.self = loop;
-    const throwing = { toJSON() { throw new Error('boom'); } };
+    const throwing = {
+      toJSON() {
+        throw new Error('boom');
+      },
+    };
     const { operations } = diff({ secret: 'x', token: 1 }, { secret: loop, token: throwing }, getMasker());
     expect(operations).to.have.deep.members([
       { op: 'replace', path: '/secret', value: MASK, old: MASK },
@@ -290,7 +345,12 @@ describe('change events: non-JSON and hostile input', () => {
     }
     const { operations, truncated } = diff(before, after);
     expect(operations).to.have.length(MAX_CHANGE_OPERATIONS);
-    expect(truncated).to.deep.equal({ totalOperations: MAX_CHANGE_OPERATIONS + 50, storedOperations: MAX_CHANGE_OPERATIONS, coarse: false, inputTooLarge: false });
+    expect(truncated).to.deep.equal({
+      totalOperations: MAX_CHANGE_OPERATIONS + 50,
+      storedOperations: MAX_CHANGE_OPERATIONS,
+      coarse: false,
+      inputTooLarge: false,
+    });
   });
 
   it('a snapshot over MAX_CHANGE_INPUT_BYTES is not diffed: empty changes, inputTooLarge, counted as changed', () => {
@@ -309,7 +369,9 @@ describe('change events: non-JSON and hostile input', () => {
     expect(operations).to.deep.equal([{ op: 'replace', path: '/ids', value: [...long, 5000], old: long }]);
     expect(diff({ ids: long }, { ids: [...long] }).changed).to.equal(false);
     const short = ['a', 'b', 'c'];
-    expect(diff({ tags: short }, { tags: ['a', 'c'] }).operations).to.deep.equal([{ op: 'remove', path: '/tags/1', old: 'b' }]);
+    expect(diff({ tags: short }, { tags: ['a', 'c'] }).operations).to.deep.equal([
+      { op: 'remove', path: '/tags/1', old: 'b' },
+    ]);
   });
 
   it('many arrays past the work budget fall back to a coarse patch, recorded as coarse', () => {
@@ -323,7 +385,12 @@ describe('change events: non-JSON and hostile input', () => {
     before.other = 1;
     after.other = 2;
     const { operations, truncated } = diff(before, after);
-    expect(truncated).to.deep.equal({ totalOperations: 201, storedOperations: MAX_CHANGE_OPERATIONS, coarse: true, inputTooLarge: false });
+    expect(truncated).to.deep.equal({
+      totalOperations: 201,
+      storedOperations: MAX_CHANGE_OPERATIONS,
+      coarse: true,
+      inputTooLarge: false,
+    });
     expect(operations[0]).to.deep.equal({ op: 'replace', path: '/list0', value: after.list0, old: before.list0 });
     expect(operations.every((op) => op.op === 'replace' && !op.path.slice(1).includes('/'))).to.equal(true);
   });
@@ -338,7 +405,8 @@ describe('change events: non-JSON and hostile input', () => {
   });
 
   it('arrays of arrays are bounded too: nested arrays compared whole when the outer one is large', () => {
-    const grid = (v) => Array.from({ length: 100 }, (_, i) => Array.from({ length: 100 }, (_, j) => ((i * j) % 7 === 0 ? v : i + j)));
+    const grid = (v) =>
+      Array.from({ length: 100 }, (_, i) => Array.from({ length: 100 }, (_, j) => ((i * j) % 7 === 0 ? v : i + j)));
     const before = { grid: grid(0), other: 1 };
     const after = { grid: grid(1), other: 2 };
     const { operations, truncated } = diff(before, after);
@@ -377,7 +445,12 @@ describe('change events: ctx.createChangeEvent', () => {
 
   it('outside a request (blank context): stores the patch under content.changes, with extra content', async () => {
     const ctx = AuditContext.blank({ store });
-    const event = await ctx.createChangeEvent(order, { status: 'new', password: 'a' }, { status: 'paid', password: 'b' }, { note: 'by job' });
+    const event = await ctx.createChangeEvent(
+      order,
+      { status: 'new', password: 'a' },
+      { status: 'paid', password: 'b' },
+      { note: 'by job' },
+    );
     expect(event.contentType).to.equal('order');
     expect(event.objectId).to.equal('7');
     expect(event.content).to.deep.equal({
@@ -401,7 +474,13 @@ describe('change events: ctx.createChangeEvent', () => {
   });
 
   it('{ maskContent: false } stores raw values; the context masker applies otherwise', async () => {
-    const raw = await AuditContext.blank({ store }).createChangeEvent(order, { token: 'a' }, { token: 'b' }, undefined, { maskContent: false });
+    const raw = await AuditContext.blank({ store }).createChangeEvent(
+      order,
+      { token: 'a' },
+      { token: 'b' },
+      undefined,
+      { maskContent: false },
+    );
     expect(raw.content[CHANGES_KEY]).to.deep.equal([{ op: 'replace', path: '/token', value: 'b', old: 'a' }]);
     const own = AuditContext.blank({ store, masker: new FieldMasker(['colour']) });
     const masked = await own.createChangeEvent(order, { colour: 'red' }, { colour: 'blue' });
@@ -414,7 +493,10 @@ describe('change events: ctx.createChangeEvent', () => {
     for (let i = 0; i < MAX_CHANGE_OPERATIONS + 1; i++) after[`f${i}`] = i;
     const event = await AuditContext.blank({ store }).createChangeEvent(order, before, after);
     expect(event.content[CHANGES_KEY]).to.have.length(MAX_CHANGE_OPERATIONS);
-    expect(event.content[CHANGES_TRUNCATED_KEY]).to.deep.include({ totalOperations: MAX_CHANGE_OPERATIONS + 1, storedOperations: MAX_CHANGE_OPERATIONS });
+    expect(event.content[CHANGES_TRUNCATED_KEY]).to.deep.include({
+      totalOperations: MAX_CHANGE_OPERATIONS + 1,
+      storedOperations: MAX_CHANGE_OPERATIONS,
+    });
   });
 
   it('the patch wins over extraData under the same key; content may not set it', async () => {
@@ -439,7 +521,12 @@ describe('change events: ctx.createChangeEvent', () => {
       reason: 'payment provider refused',
       tenantId: 'acme',
     });
-    expect(given).to.include({ action: 'order.repriced', outcome: 'failure', reason: 'payment provider refused', tenantId: 'acme' });
+    expect(given).to.include({
+      action: 'order.repriced',
+      outcome: 'failure',
+      reason: 'payment provider refused',
+      tenantId: 'acme',
+    });
     expect((await ctx.createChangeEvent(order, { a: 1 }, { a: 2 }, undefined, { action: null })).action).to.equal(null);
     // A content type too long for `<type>.updated` (actions are at most 200 characters) leaves it null.
     const long = await ctx.createChangeEvent({ type: 't'.repeat(250), id: 1 }, { a: 1 }, { a: 2 });
@@ -450,7 +537,9 @@ describe('change events: ctx.createChangeEvent', () => {
   it("the context's tenant is the event's unless the options name another", async () => {
     const ctx = new AuditContext({ store, tenantId: 'tenant-a' });
     expect((await ctx.createChangeEvent(order, { a: 1 }, { a: 2 })).tenantId).to.equal('tenant-a');
-    expect((await ctx.createChangeEvent(order, { a: 1 }, { a: 2 }, undefined, { tenantId: 'tenant-b' })).tenantId).to.equal('tenant-b');
+    expect(
+      (await ctx.createChangeEvent(order, { a: 1 }, { a: 2 }, undefined, { tenantId: 'tenant-b' })).tenantId,
+    ).to.equal('tenant-b');
   });
 
   it('bad input is a rejected promise with a typed error, before any write', async () => {
@@ -463,7 +552,10 @@ describe('change events: ctx.createChangeEvent', () => {
       [() => ctx.createChangeEvent(order, { a: 1 }, { a: 2 }, undefined, { alwayz: true }), InvalidEventError],
       [() => ctx.createChangeEvent(order, { a: 1 }, { a: 2 }, undefined, []), InvalidEventError],
       [() => ctx.createChangeEvent(order, { a: 1 }, { a: 2 }, undefined, { outcome: 'maybe' }), InvalidEventError],
-      [() => ctx.createChangeEvent(order, { a: 1 }, { a: 2 }, undefined, { action: 'x'.repeat(201) }), InvalidEventError],
+      [
+        () => ctx.createChangeEvent(order, { a: 1 }, { a: 2 }, undefined, { action: 'x'.repeat(201) }),
+        InvalidEventError,
+      ],
       [() => ctx.createChangeEvent(order, { a: 1 }, { a: 2 }, undefined, { tenantId: 7 }), InvalidEventError],
     ];
     for (const [call, type] of cases) {

@@ -2,7 +2,20 @@
 // item 9): one process-wide masking configuration (configureMasking), on by default, with an
 // explicit per-call opt-out ({ maskContent: false }) for apps that must store raw values.
 import { expect } from 'chai';
-import { AuditContext, ConfigurationError, DEFAULT_MASKED_FIELDS, EventDraft, FieldMasker, InvalidEventError, MASK, MemoryEventStore, configureMasking, getMasker, runWithAuditContext, getAuditContext } from '@audit-events/core';
+import {
+  AuditContext,
+  ConfigurationError,
+  DEFAULT_MASKED_FIELDS,
+  EventDraft,
+  FieldMasker,
+  InvalidEventError,
+  MASK,
+  MemoryEventStore,
+  configureMasking,
+  getMasker,
+  runWithAuditContext,
+  getAuditContext,
+} from '@audit-events/core';
 import { resolveOptions } from '@audit-events/core/internal';
 
 const order = { type: 'order', id: 1 };
@@ -38,7 +51,7 @@ describe('event content masking', () => {
     });
   });
 
-  it('the stored event shares no object with the caller\'s content (masked or not)', async () => {
+  it("the stored event shares no object with the caller's content (masked or not)", async () => {
     const content = { items: [{ sku: 'A-1', qty: 2 }], address: { city: 'Bern' } };
     const ctx = AuditContext.blank({ store });
     for (const options of [undefined, { maskContent: false }]) {
@@ -55,7 +68,10 @@ describe('event content masking', () => {
     const event = await AuditContext.blank({ store }).createEvent(order, {
       at: when,
       big: 12n,
-      tags: new Map([['token', 'x'], ['colour', 'red']]),
+      tags: new Map([
+        ['token', 'x'],
+        ['colour', 'red'],
+      ]),
       money: { toJSON: () => ({ amount: '9.90', secret: 's' }) },
       skipped: undefined,
     });
@@ -112,7 +128,9 @@ describe('event content masking', () => {
     it('createFieldsEvent and newEvent accept it too; a draft can also be switched by its property', async () => {
       const ctx = AuditContext.blank({ store });
       const user = { type: 'user', id: 5, token: 'raw-token' };
-      expect((await ctx.createFieldsEvent(user, ['token'], undefined, { maskContent: false })).content).to.deep.equal({ token: 'raw-token' });
+      expect((await ctx.createFieldsEvent(user, ['token'], undefined, { maskContent: false })).content).to.deep.equal({
+        token: 'raw-token',
+      });
       const draft = ctx.newEvent({ maskContent: false }).setContentObject(order);
       expect(draft.maskContent).to.equal(false);
       draft.content.secret = 'raw';
@@ -125,8 +143,16 @@ describe('event content masking', () => {
 
     it('a malformed options argument is a typed error, not a silent default', async () => {
       const ctx = AuditContext.blank({ store });
-      await expectRejection(ctx.createEvent(order, {}, { maskContent: 'no' }), InvalidEventError, /maskContent must be a boolean/);
-      await expectRejection(ctx.createEvent(order, {}, { maskcontent: false }), InvalidEventError, /unknown option maskcontent/);
+      await expectRejection(
+        ctx.createEvent(order, {}, { maskContent: 'no' }),
+        InvalidEventError,
+        /maskContent must be a boolean/,
+      );
+      await expectRejection(
+        ctx.createEvent(order, {}, { maskcontent: false }),
+        InvalidEventError,
+        /unknown option maskcontent/,
+      );
       await expectRejection(ctx.createEvent(order, {}, 'raw'), InvalidEventError, /options must be an object/);
       expect(() => ctx.newEvent({ maskContent: 0 })).to.throw(InvalidEventError, /maskContent must be a boolean/);
       expect(store.size).to.equal(0);
@@ -138,7 +164,11 @@ describe('event content masking', () => {
       configureMasking({ fields: ['internal_note'] });
       expect(getMasker().isSensitive('internalNote')).to.equal(true);
       expect(getMasker().isSensitive('password')).to.equal(true);
-      const event = await AuditContext.blank({ store }).createEvent(order, { internal_note: 'fraud suspected', password: 'p', title: 't' });
+      const event = await AuditContext.blank({ store }).createEvent(order, {
+        internal_note: 'fraud suspected',
+        password: 'p',
+        title: 't',
+      });
       expect(event.content).to.deep.equal({ internal_note: MASK, password: MASK, title: 't' });
     });
 
@@ -165,10 +195,18 @@ describe('event content masking', () => {
       const replaced = resolveOptions({ maskPostFields: ['ticket_ref'], replaceDefaultMaskedFields: true });
       configureMasking({ fields: ['internal_note'] });
       expect(plain.masker).to.equal(getMasker());
-      expect(['internal_note', 'ticket_ref', 'password'].map((k) => extended.masker.isSensitive(k))).to.deep.equal([true, true, true]);
+      expect(['internal_note', 'ticket_ref', 'password'].map((k) => extended.masker.isSensitive(k))).to.deep.equal([
+        true,
+        true,
+        true,
+      ]);
       // Rebuilt only when the configuration changes.
       expect(extended.masker).to.equal(extended.masker);
-      expect(['internal_note', 'ticket_ref', 'password'].map((k) => replaced.masker.isSensitive(k))).to.deep.equal([false, true, false]);
+      expect(['internal_note', 'ticket_ref', 'password'].map((k) => replaced.masker.isSensitive(k))).to.deep.equal([
+        false,
+        true,
+        false,
+      ]);
       configureMasking();
       expect(extended.masker.isSensitive('internal_note')).to.equal(false);
       expect(extended.masker.isSensitive('ticket_ref')).to.equal(true);
@@ -197,10 +235,14 @@ describe('event content masking', () => {
       const masker = new FieldMasker([...DEFAULT_MASKED_FIELDS, 'internal_note']);
       const ctx = new AuditContext({ store, requestId: 'r-1', masker });
       expect(ctx.masker).to.equal(masker);
-      const event = await runWithAuditContext(ctx, () => getAuditContext().createEvent(order, { internal_note: 'n', password: 'p', ok: 1 }));
+      const event = await runWithAuditContext(ctx, () =>
+        getAuditContext().createEvent(order, { internal_note: 'n', password: 'p', ok: 1 }),
+      );
       expect(event.content).to.deep.equal({ internal_note: MASK, password: MASK, ok: 1 });
       // A blank context outside has the process-wide one, which does not know internal_note.
-      expect((await AuditContext.blank({ store }).createEvent(order, { internal_note: 'n' })).content).to.deep.equal({ internal_note: 'n' });
+      expect((await AuditContext.blank({ store }).createEvent(order, { internal_note: 'n' })).content).to.deep.equal({
+        internal_note: 'n',
+      });
     });
 
     it('toJSON() masks extraData (a queue payload leaves the process); fromJSON keeps working', async () => {

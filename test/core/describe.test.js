@@ -39,7 +39,10 @@ describe('content object description', () => {
 
   it('uses a static auditType, then an instance auditType, then the class name', () => {
     expect(describeContentObject(new Order(1))).to.deep.equal({ contentType: 'shop.order', objectId: '1' });
-    expect(describeContentObject(new Polymorphic('shop.refund', 2))).to.deep.equal({ contentType: 'shop.refund', objectId: '2' });
+    expect(describeContentObject(new Polymorphic('shop.refund', 2))).to.deep.equal({
+      contentType: 'shop.refund',
+      objectId: '2',
+    });
     expect(describeContentObject(new Invoice(3))).to.deep.equal({ contentType: 'Invoice', objectId: '3' });
   });
 
@@ -56,7 +59,14 @@ describe('content object description', () => {
   });
 
   it('rejects missing ids, NaN ids, empty or oversized values with NoContentObjectError', () => {
-    for (const bad of [new Invoice(undefined), new Invoice(NaN), new Invoice(''), new Invoice('x'.repeat(256)), { type: 'x'.repeat(256), id: 1 }, [1, 2]]) {
+    for (const bad of [
+      new Invoice(undefined),
+      new Invoice(NaN),
+      new Invoice(''),
+      new Invoice('x'.repeat(256)),
+      { type: 'x'.repeat(256), id: 1 },
+      [1, 2],
+    ]) {
       expect(() => describeContentObject(bad)).to.throw(NoContentObjectError);
     }
   });

@@ -19,7 +19,9 @@ describe('toJsonSafe', () => {
 
   it('names the path of a function and of a symbol', () => {
     expect(() => toJsonSafe({ x: { 'a b': () => 1 } }, 'content')).to.throw(/content\.x\["a b"\]/);
-    expect(() => toJsonSafe({ s: Symbol('s') }, 'content')).to.throw(NotJsonSerializableError).with.property('code', 'AUDIT_NOT_JSON');
+    expect(() => toJsonSafe({ s: Symbol('s') }, 'content'))
+      .to.throw(NotJsonSerializableError)
+      .with.property('code', 'AUDIT_NOT_JSON');
   });
 
   it('keeps __proto__ keys as data without polluting prototypes', () => {

@@ -16,7 +16,11 @@ function contextFor(body, options = {}, headers = {}) {
     body: () => body,
     user: () => undefined,
   };
-  return createRequestContext(snap, resolveOptions({ includePostData: true, includeQueryParams: true, ...options }), {});
+  return createRequestContext(
+    snap,
+    resolveOptions({ includePostData: true, includeQueryParams: true, ...options }),
+    {},
+  );
 }
 
 function items(n) {
@@ -46,7 +50,12 @@ describe('body capture within a budget (issue 16, item 6)', () => {
     // The walk reads only what fits the budget: counted exactly through a Proxy over the list,
     // so the proof does not depend on timing (the old code read all 1,000,000 items).
     let read = 0;
-    const counted = { Password: 'pw', items: new Proxy(huge.items, { get: (target, key) => ((typeof key === 'string' && /^\d+$/.test(key) && read++), target[key]) }) };
+    const counted = {
+      Password: 'pw',
+      items: new Proxy(huge.items, {
+        get: (target, key) => (typeof key === 'string' && /^\d+$/.test(key) && read++, target[key]),
+      }),
+    };
     capture(counted);
     expect(read, 'list items read').to.be.within(1_000, 20_000);
     // And in time: a loose bound (the old code was ~100x slower), best of several interleaved
@@ -54,8 +63,14 @@ describe('body capture within a budget (issue 16, item 6)', () => {
     let smallNs = Infinity;
     let hugeNs = Infinity;
     for (let round = 0; round < 5; round++) {
-      smallNs = Math.min(smallNs, bestOf(1, () => capture(small)));
-      hugeNs = Math.min(hugeNs, bestOf(1, () => capture(huge)));
+      smallNs = Math.min(
+        smallNs,
+        bestOf(1, () => capture(small)),
+      );
+      hugeNs = Math.min(
+        hugeNs,
+        bestOf(1, () => capture(huge)),
+      );
     }
     expect(hugeNs / smallNs, `huge ${hugeNs / 1e6} ms vs small ${smallNs / 1e6} ms`).to.be.below(25);
 
@@ -89,8 +104,14 @@ describe('body capture within a budget (issue 16, item 6)', () => {
     let longNs = Infinity;
     let shortNs = Infinity;
     for (let round = 0; round < 7; round++) {
-      longNs = Math.min(longNs, bestOf(1, () => longKeys.forEach((k) => new FieldMasker().isSensitive(k))));
-      shortNs = Math.min(shortNs, bestOf(1, () => shortKeys.forEach((k) => new FieldMasker().isSensitive(k))));
+      longNs = Math.min(
+        longNs,
+        bestOf(1, () => longKeys.forEach((k) => new FieldMasker().isSensitive(k))),
+      );
+      shortNs = Math.min(
+        shortNs,
+        bestOf(1, () => shortKeys.forEach((k) => new FieldMasker().isSensitive(k))),
+      );
     }
     expect(longNs / shortNs, `1 MB keys ${longNs / 1e6} ms vs short keys ${shortNs / 1e6} ms`).to.be.below(25);
     expect(masker.isSensitive(longKeys[0])).to.equal(true);

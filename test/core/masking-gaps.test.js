@@ -9,19 +9,61 @@ const masker = new FieldMasker();
 
 /** Every name the issue lists as leaking, as clients spell them. */
 export const NEWLY_MASKED_KEYS = [
-  'pass', 'passphrase', 'passcode', 'credentials', 'bearer', 'jwt', 'encryption_key', 'signing_key', 'hmac_key',
-  'totp', 'mfa_code', 'code', 'recovery_codes', 'cvv2', 'security_code', 'iban', 'account_number',
-  'social_security_number', 'sid', 'csrf', 'sig',
+  'pass',
+  'passphrase',
+  'passcode',
+  'credentials',
+  'bearer',
+  'jwt',
+  'encryption_key',
+  'signing_key',
+  'hmac_key',
+  'totp',
+  'mfa_code',
+  'code',
+  'recovery_codes',
+  'cvv2',
+  'security_code',
+  'iban',
+  'account_number',
+  'social_security_number',
+  'sid',
+  'csrf',
+  'sig',
 ];
 
 /** Ordinary keys that must stay readable (false positives the rules are designed to avoid). */
 export const READABLE_KEYS = [
-  'name', 'description', 'passenger', 'compass', 'code_review', 'zip_code', 'country_code', 'postal_code',
-  'status_code', 'encoding', 'shipping', 'spinner', 'opinion', 'design', 'signal', 'position', 'consider',
-  'basic', 'bypass', 'passage', 'sidebar', 'signup', 'ibanez', 'title', 'email', 'total',
+  'name',
+  'description',
+  'passenger',
+  'compass',
+  'code_review',
+  'zip_code',
+  'country_code',
+  'postal_code',
+  'status_code',
+  'encoding',
+  'shipping',
+  'spinner',
+  'opinion',
+  'design',
+  'signal',
+  'position',
+  'consider',
+  'basic',
+  'bypass',
+  'passage',
+  'sidebar',
+  'signup',
+  'ibanez',
+  'title',
+  'email',
+  'total',
 ];
 
-const JWT = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c';
+const JWT =
+  'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c';
 
 function contextFor(body, options = {}) {
   const snap = {
@@ -47,7 +89,9 @@ describe('masking gaps (issue 16, item 8)', () => {
 
   it('keeps ordinary keys readable: short names match whole words, `=code` only a whole key', () => {
     for (const key of READABLE_KEYS) expect(masker.isSensitive(key), key).to.equal(false);
-    expect(masker.mask({ code: 'oauth-code', code_review: 'ok', oauth: { code: 'c2' }, 'oauth[code]': 'c3' })).to.deep.equal({
+    expect(
+      masker.mask({ code: 'oauth-code', code_review: 'ok', oauth: { code: 'c2' }, 'oauth[code]': 'c3' }),
+    ).to.deep.equal({
       code: MASK,
       code_review: 'ok',
       oauth: { code: MASK },
@@ -76,7 +120,11 @@ describe('masking gaps (issue 16, item 8)', () => {
   it('masks name/value pairs: [["password", …]] lists and { name, value } objects', () => {
     expect(
       masker.mask({
-        fields: [['password', 'p1'], ['user', 'ann'], ['api_key', 'k1', 'extra']],
+        fields: [
+          ['password', 'p1'],
+          ['user', 'ann'],
+          ['api_key', 'k1', 'extra'],
+        ],
         params: [
           { name: 'password', value: 'p2' },
           { name: 'user', value: 'ann' },
@@ -86,7 +134,11 @@ describe('masking gaps (issue 16, item 8)', () => {
         ],
       }),
     ).to.deep.equal({
-      fields: [['password', MASK], ['user', 'ann'], ['api_key', MASK, MASK]],
+      fields: [
+        ['password', MASK],
+        ['user', 'ann'],
+        ['api_key', MASK, MASK],
+      ],
       params: [
         { name: 'password', value: MASK },
         { name: 'user', value: 'ann' },
@@ -140,7 +192,10 @@ describe('masking gaps (issue 16, item 8)', () => {
     });
     expect(contextFor('my password is hunter2').postData).to.deep.equal({ _text: true, bytes: 22 });
     expect(contextFor('{"password": not json').postData).to.deep.equal({ _text: true, bytes: 21 });
-    expect(contextFor(`{"a":"${'x'.repeat(200)}"}`, { maxBodyBytes: 64 }).postData).to.deep.equal({ _text: true, bytes: 208 });
+    expect(contextFor(`{"a":"${'x'.repeat(200)}"}`, { maxBodyBytes: 64 }).postData).to.deep.equal({
+      _text: true,
+      bytes: 208,
+    });
   });
 
   it('identity-proxy headers are masked when listed in includeHeaders, even with an empty field list', () => {
@@ -170,7 +225,13 @@ describe('masking gaps (issue 16, item 8)', () => {
 
 describe('masking keeps flags readable', () => {
   it('booleans and null under sensitive keys stay as they are: they hold no secret, and the audit trail needs them', () => {
-    const body = { password_changed: true, mfa_code: null, session: false, token: 'abc', nested: { secret: true, apiKey: 'k' } };
+    const body = {
+      password_changed: true,
+      mfa_code: null,
+      session: false,
+      token: 'abc',
+      nested: { secret: true, apiKey: 'k' },
+    };
     expect(masker.mask(body)).to.deep.equal({
       password_changed: true,
       mfa_code: null,

@@ -21,7 +21,13 @@ const NESTED_NAMES = [
 
 /** `a[b][c]` as a URL query name, and the object a qs-style parser makes of it. */
 function bracketed(path) {
-  return path[0] + path.slice(1).map((p) => `[${p}]`).join('');
+  return (
+    path[0] +
+    path
+      .slice(1)
+      .map((p) => `[${p}]`)
+      .join('')
+  );
 }
 function nested(path, value) {
   return path.reduceRight((inner, key) => ({ [key]: inner }), value);
@@ -42,10 +48,10 @@ describe('URL masking (issue 16, items 4 and 5)', () => {
     }
   });
 
-  it('masks the issue\'s examples: card[number], api[key], private[key] and an unclosed user[password', () => {
-    expect(maskUrl('/pay?card[number]=4111111111111111&api[key]=k&private[key]=p&user[password=x&q=shoes', sensitive)).to.equal(
-      `/pay?card[number]=${MASK}&api[key]=${MASK}&private[key]=${MASK}&user[password=${MASK}&q=shoes`,
-    );
+  it("masks the issue's examples: card[number], api[key], private[key] and an unclosed user[password", () => {
+    expect(
+      maskUrl('/pay?card[number]=4111111111111111&api[key]=k&private[key]=p&user[password=x&q=shoes', sensitive),
+    ).to.equal(`/pay?card[number]=${MASK}&api[key]=${MASK}&private[key]=${MASK}&user[password=${MASK}&q=shoes`);
   });
 
   it('OAuth `code` is masked, `code_review` and `zip_code` stay; secret values are masked under any name', () => {
@@ -53,7 +59,9 @@ describe('URL masking (issue 16, items 4 and 5)', () => {
       `/cb?code=${MASK}&state=xyz&code_review=1&zip_code=75001`,
     );
     const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlX2hlcmU';
-    expect(maskUrl(`/a?next=${jwt}&cc=4111+1111+1111+1111&${jwt}`, sensitive)).to.equal(`/a?next=${MASK}&cc=${MASK}&${MASK}`);
+    expect(maskUrl(`/a?next=${jwt}&cc=4111+1111+1111+1111&${jwt}`, sensitive)).to.equal(
+      `/a?next=${MASK}&cc=${MASK}&${MASK}`,
+    );
   });
 
   it('keeps only whole parameters when the query is longer than it reads', () => {
@@ -68,8 +76,18 @@ describe('URL masking (issue 16, items 4 and 5)', () => {
   it('takes no longer on 16 KB of `[` than on 16 KB of letters (linear time)', function () {
     this.timeout(60_000);
     const shapes = {
-      adversarial: [`/a?${'['.repeat(16_384)}=1`, `/a?x${'[a'.repeat(8_192)}=1`, `/a?${'[]'.repeat(8_192)}=1`, `/a?a=1${'&['.repeat(8_192)}`],
-      benign: [`/a?${'a'.repeat(16_384)}=1`, `/a?x${'ab'.repeat(8_192)}=1`, `/a?${'ab'.repeat(8_192)}=1`, `/a?a=1${'&b'.repeat(8_192)}`],
+      adversarial: [
+        `/a?${'['.repeat(16_384)}=1`,
+        `/a?x${'[a'.repeat(8_192)}=1`,
+        `/a?${'[]'.repeat(8_192)}=1`,
+        `/a?a=1${'&['.repeat(8_192)}`,
+      ],
+      benign: [
+        `/a?${'a'.repeat(16_384)}=1`,
+        `/a?x${'ab'.repeat(8_192)}=1`,
+        `/a?${'ab'.repeat(8_192)}=1`,
+        `/a?a=1${'&b'.repeat(8_192)}`,
+      ],
     };
     const time = (urls) => {
       const start = process.hrtime.bigint();

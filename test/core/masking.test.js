@@ -9,9 +9,27 @@ describe('masking', () => {
 
   it('the default list covers passwords, secrets, tokens, API keys, authorization, cookies, card numbers and CVV', () => {
     for (const key of [
-      'password', 'PASSWORD', 'new_password', 'passwordConfirm', 'client_secret', 'secretAnswer',
-      'token', 'refreshToken', 'csrf-token', 'apiKey', 'API_KEY', 'x-api-key', 'Authorization',
-      'cookie', 'Set-Cookie', 'credit_card_number', 'creditCard', 'cardNumber', 'CVV', 'cvc', 'pin',
+      'password',
+      'PASSWORD',
+      'new_password',
+      'passwordConfirm',
+      'client_secret',
+      'secretAnswer',
+      'token',
+      'refreshToken',
+      'csrf-token',
+      'apiKey',
+      'API_KEY',
+      'x-api-key',
+      'Authorization',
+      'cookie',
+      'Set-Cookie',
+      'credit_card_number',
+      'creditCard',
+      'cardNumber',
+      'CVV',
+      'cvc',
+      'pin',
     ]) {
       expect(masker.isSensitive(key), key).to.equal(true);
     }
@@ -47,10 +65,14 @@ describe('masking', () => {
 
   it('masks sensitive query-string values inside a URL, keeping the rest', () => {
     const sensitive = (k) => masker.isSensitive(k);
-    expect(maskUrl('https://x.example/a?q=1&token=abc&b=2', sensitive)).to.equal(`https://x.example/a?q=1&token=${MASK}&b=2`);
+    expect(maskUrl('https://x.example/a?q=1&token=abc&b=2', sensitive)).to.equal(
+      `https://x.example/a?q=1&token=${MASK}&b=2`,
+    );
     // A fragment is dropped: text after `#` is invisible to query parsers and could hide a secret.
     expect(maskUrl('/a?q=1#&token=abc', sensitive)).to.equal('/a?q=1');
-    expect(maskUrl('/a?user%5Bpassword%5D=p&user[name]=n', sensitive)).to.equal(`/a?user%5Bpassword%5D=${MASK}&user[name]=n`);
+    expect(maskUrl('/a?user%5Bpassword%5D=p&user[name]=n', sensitive)).to.equal(
+      `/a?user%5Bpassword%5D=${MASK}&user[name]=n`,
+    );
     expect(maskUrl('/a?Api-Key=1&api+key=2', sensitive)).to.equal(`/a?Api-Key=${MASK}&api+key=${MASK}`);
     expect(maskUrl('/a?flag&bad=%E0%A4%A', sensitive)).to.equal('/a?flag&bad=%E0%A4%A');
     expect(maskUrl('/plain/path', sensitive)).to.equal('/plain/path');

@@ -22,7 +22,13 @@ describe('AuditContextMixin', () => {
     const ctx = new AuditContext({ store, requestId: 'mixin-1', user: { id: '4', repr: 'dee' } });
     const order = new Order(11);
     const event = await runWithAuditContext(ctx, () => order.markPaid());
-    expect(event).to.deep.include({ contentType: 'order', objectId: '11', requestId: 'mixin-1', userId: '4', content: { status: 'paid' } });
+    expect(event).to.deep.include({
+      contentType: 'order',
+      objectId: '11',
+      requestId: 'mixin-1',
+      userId: '4',
+      content: { status: 'paid' },
+    });
     expect(order.auditContext.isBlank).to.equal(true); // outside the request again
   });
 
@@ -30,7 +36,9 @@ describe('AuditContextMixin', () => {
     const assigned = new AuditContext({ requestId: 'assigned' });
     const order = new Order(1);
     order.auditContext = assigned;
-    runWithAuditContext(new AuditContext({ requestId: 'current' }), () => expect(order.auditContext).to.equal(assigned));
+    runWithAuditContext(new AuditContext({ requestId: 'current' }), () =>
+      expect(order.auditContext).to.equal(assigned),
+    );
   });
 
   it('assigning null, undefined or a non-context is a TypeError', () => {

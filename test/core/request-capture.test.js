@@ -2,7 +2,15 @@
 // and user (so middleware order does not matter), and the URL/IP helpers it relies on.
 import { expect } from 'chai';
 import { safeHost } from '@audit-events/core';
-import { INVALID_HOST, absoluteUrl, createRequestContext, normalizeIp, pathOf, resolveOptions, resolveRequestId } from '@audit-events/core/internal';
+import {
+  INVALID_HOST,
+  absoluteUrl,
+  createRequestContext,
+  normalizeIp,
+  pathOf,
+  resolveOptions,
+  resolveRequestId,
+} from '@audit-events/core/internal';
 
 function snapshot(overrides = {}) {
   const state = { body: undefined, query: {}, user: undefined };
@@ -76,10 +84,21 @@ describe('request capture (core)', () => {
     expect(absoluteUrl('http', '[::1]:3000', '/')).to.equal('http://[::1]:3000/');
     expect(absoluteUrl('gopher', 'h.example', '/x')).to.equal('http://h.example/x');
     expect(absoluteUrl('http', 'a.example, b.example', '/x')).to.equal('http://a.example/x');
-    expect(absoluteUrl('http', 'h.example', 'http://user:pw@other.example/x?y=1')).to.equal('http://other.example/x?y=1');
+    expect(absoluteUrl('http', 'h.example', 'http://user:pw@other.example/x?y=1')).to.equal(
+      'http://other.example/x?y=1',
+    );
     expect(safeHost(' H.example ')).to.equal('h.example');
     expect(safeHost('h.example')).to.equal('h.example');
-    for (const bad of ['evil.example/x', 'a b', 'user@host', '', undefined, '<script>', 'h.example:99999999', `${'a.'.repeat(130)}b`]) {
+    for (const bad of [
+      'evil.example/x',
+      'a b',
+      'user@host',
+      '',
+      undefined,
+      '<script>',
+      'h.example:99999999',
+      `${'a.'.repeat(130)}b`,
+    ]) {
       expect(safeHost(bad), String(bad)).to.equal(INVALID_HOST);
     }
   });

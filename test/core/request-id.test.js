@@ -49,12 +49,18 @@ describe('request ids', () => {
         throw new Error('asked');
       },
     };
-    expect(resolveRequestIds(undefined, peer, () => 'gen-1')).to.deep.equal({ requestId: 'gen-1', clientRequestId: null });
+    expect(resolveRequestIds(undefined, peer, () => 'gen-1')).to.deep.equal({
+      requestId: 'gen-1',
+      clientRequestId: null,
+    });
     expect(resolveRequestIds(undefined, peer, () => 'bad id').requestId).to.match(UUID7);
-    expect(resolveRequestIds('x y', direct, () => 'gen-2')).to.deep.equal({ requestId: 'gen-2', clientRequestId: 'x y' });
+    expect(resolveRequestIds('x y', direct, () => 'gen-2')).to.deep.equal({
+      requestId: 'gen-2',
+      clientRequestId: 'x y',
+    });
   });
 
-  it('stores the client id as content client_request_id (the app\'s own content wins) and carries it through toJSON', async () => {
+  it("stores the client id as content client_request_id (the app's own content wins) and carries it through toJSON", async () => {
     const store = new MemoryEventStore();
     const context = new AuditContext({ store, requestId: 'ours', clientRequestId: 'theirs' });
     const event = await context.createEvent({ type: 'order', id: 1 }, { total: 3 });

@@ -94,6 +94,8 @@ describe('carrying a context into a background job', () => {
   it('toJSON() fails with a typed error when extraData was given a non-JSON value later', () => {
     const ctx = new AuditContext({ extraData: { a: 1 } });
     ctx.extraData.callback = () => 1;
-    expect(() => ctx.toJSON()).to.throw(NotJsonSerializableError).with.property('path', 'extraData.callback');
+    expect(() => ctx.toJSON())
+      .to.throw(NotJsonSerializableError)
+      .with.property('path', 'extraData.callback');
   });
 });

@@ -20,7 +20,13 @@ describe('API report', () => {
 
   it('keeps the public API of core small: internals live in @audit-events/core/internal', () => {
     const api = currentApi();
-    for (const internal of ['createRequestContext', 'resolveOptions', 'respondToListing', 'parseListingQuery', 'normalizeQuery']) {
+    for (const internal of [
+      'createRequestContext',
+      'resolveOptions',
+      'respondToListing',
+      'parseListingQuery',
+      'normalizeQuery',
+    ]) {
       expect(api['@audit-events/core'], internal).not.to.include(internal);
       expect(api['@audit-events/core/internal'], internal).to.include(internal);
     }

@@ -12,23 +12,33 @@ export function exportedNames(source) {
   const names = [];
   for (const match of code.matchAll(/export\s+(?:type\s+)?\{([^}]*)\}/g)) {
     for (const part of match[1].split(',')) {
-      const name = part.trim().replace(/^type\s+/, '').split(/\s+as\s+/).pop().trim();
+      const name = part
+        .trim()
+        .replace(/^type\s+/, '')
+        .split(/\s+as\s+/)
+        .pop()
+        .trim();
       if (name) names.push(name);
     }
   }
-  for (const match of code.matchAll(/export\s+(?:declare\s+)?(?:async\s+)?(?:function|class|const|let|interface|type|enum)\s+([A-Za-z_$][\w$]*)/g)) {
+  for (const match of code.matchAll(
+    /export\s+(?:declare\s+)?(?:async\s+)?(?:function|class|const|let|interface|type|enum)\s+([A-Za-z_$][\w$]*)/g,
+  )) {
     names.push(match[1]);
   }
   return [...new Set(names)];
 }
 
 const packages = readdirSync(join(ROOT, 'packages')).filter(
-  (name) => existsSync(join(ROOT, 'packages', name, 'src/index.ts')) && existsSync(join(ROOT, 'packages', name, 'README.md')),
+  (name) =>
+    existsSync(join(ROOT, 'packages', name, 'src/index.ts')) && existsSync(join(ROOT, 'packages', name, 'README.md')),
 );
 
 describe('package READMEs list their public API', () => {
   it('reads export lists', () => {
-    const names = exportedNames("// x\nexport { a, b as c } from './x.js';\nexport type { T } from './t.js';\nexport { type U, v } from './u.js';\nexport function w() {}\n");
+    const names = exportedNames(
+      "// x\nexport { a, b as c } from './x.js';\nexport type { T } from './t.js';\nexport { type U, v } from './u.js';\nexport function w() {}\n",
+    );
     expect(names).to.deep.equal(['a', 'c', 'T', 'U', 'v', 'w']);
   });
 

@@ -14,7 +14,6 @@ function expressFramework(name, express) {
       if (audit) app.use(auditContext(audit));
       app.get('/fail', (_req, _res, next) => next(make()));
       if (mode === 'app') {
-         
         app.use((err, _req, res, _next) => {
           record(err);
           res.status(typeof err?.status === 'number' ? err.status : 500);

@@ -7,7 +7,10 @@ import express4 from 'express4';
 import { AuditContext, MASK, MemoryEventStore, getAuditContext } from '@audit-events/core';
 import { auditContext } from '@audit-events/express';
 
-for (const [name, express] of [['express4', express4], ['express5', express5]]) {
+for (const [name, express] of [
+  ['express4', express4],
+  ['express5', express5],
+]) {
   describe(`${name}: request details`, () => {
     let store;
     beforeEach(() => {
@@ -21,7 +24,11 @@ for (const [name, express] of [['express4', express4], ['express5', express5]]) 
       a.use(auditContext({ store, ...options }));
       a.get('/where', async (req, res) => {
         const event = await req.auditContext.createEvent({ type: 'page', id: 'where' });
-        res.json({ same: req.auditContext === getAuditContext(), isContext: req.auditContext instanceof AuditContext, event });
+        res.json({
+          same: req.auditContext === getAuditContext(),
+          isContext: req.auditContext instanceof AuditContext,
+          event,
+        });
       });
       a.get('/boom', () => {
         throw new Error('handler failed');
@@ -68,16 +75,25 @@ for (const [name, express] of [['express4', express4], ['express5', express5]]) 
     });
 
     it('keeps the request id header on error responses', async () => {
-      const res = await request(app((a) => a.set('trust proxy', 'loopback'))).get('/boom').set('X-Request-Id', 'err-1').expect(500);
+      const res = await request(app((a) => a.set('trust proxy', 'loopback')))
+        .get('/boom')
+        .set('X-Request-Id', 'err-1')
+        .expect(500);
       expect(res.headers['x-request-id']).to.equal('err-1');
     });
 
     it('adopts an incoming request id only from a peer `trust proxy` trusts, as X-Forwarded-For', async () => {
-      const trusted = await request(app((a) => a.set('trust proxy', 'loopback'))).get('/where').set('X-Request-Id', 'via-proxy').expect(200);
+      const trusted = await request(app((a) => a.set('trust proxy', 'loopback')))
+        .get('/where')
+        .set('X-Request-Id', 'via-proxy')
+        .expect(200);
       expect(trusted.headers['x-request-id']).to.equal('via-proxy');
       expect(trusted.body.event.requestId).to.equal('via-proxy');
       for (const setting of [false, '10.0.0.0/8', (addr) => addr === '192.0.2.1']) {
-        const res = await request(app((a) => a.set('trust proxy', setting))).get('/where').set('X-Request-Id', 'via-proxy').expect(200);
+        const res = await request(app((a) => a.set('trust proxy', setting)))
+          .get('/where')
+          .set('X-Request-Id', 'via-proxy')
+          .expect(200);
         expect(res.headers['x-request-id'], String(setting)).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-7/);
         expect(res.body.event.requestId).to.equal(res.headers['x-request-id']);
         expect(res.body.event.content.client_request_id).to.equal('via-proxy');

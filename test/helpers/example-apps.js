@@ -35,7 +35,9 @@ export async function startExample(name, env = {}) {
 export async function runExample(name, env = {}) {
   const dir = mkdtempSync(join(tmpdir(), `audit-example-${name}-`));
   try {
-    const proc = startNode(join(root, 'examples', name, 'src', 'main.js'), [], { env: { AUDIT_DB: join(dir, 'audit.db'), ...env } });
+    const proc = startNode(join(root, 'examples', name, 'src', 'main.js'), [], {
+      env: { AUDIT_DB: join(dir, 'audit.db'), ...env },
+    });
     const { code } = await proc.exited;
     return { code, stdout: proc.lines.join('\n'), stderr: proc.stderr() };
   } finally {

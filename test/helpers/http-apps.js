@@ -67,11 +67,18 @@ function expressAdapter(name, express) {
         const current = getAuditContext();
         Promise.resolve()
           .then(() =>
-            spec.handler({ audit: req.auditContext, current, body: req.body, query: req.query, headers: req.headers, raw: req }),
+            spec.handler({
+              audit: req.auditContext,
+              current,
+              body: req.body,
+              query: req.query,
+              headers: req.headers,
+              raw: req,
+            }),
           )
           .then((result) => res.json(result ?? null), next);
       });
-       
+
       app.use((err, _req, res, _next) => res.status(500).json(errorBody(err)));
       return app;
     },
@@ -79,7 +86,7 @@ function expressAdapter(name, express) {
     router(options) {
       const app = express();
       app.use('/audit-events', auditExpress.auditEventsRouter(options));
-       
+
       app.use((err, _req, res, _next) => res.status(500).json(errorBody(err)));
       return app;
     },
@@ -211,7 +218,9 @@ export async function sendSlowly(listener, { method = 'POST', path = '/', header
           let text = '';
           res.setEncoding('utf8');
           res.on('data', (chunk) => (text += chunk));
-          res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: text ? JSON.parse(text) : null }));
+          res.on('end', () =>
+            resolve({ status: res.statusCode, headers: res.headers, body: text ? JSON.parse(text) : null }),
+          );
         },
       );
       req.on('error', reject);
@@ -233,5 +242,8 @@ export function multipartBody(fields) {
   const parts = Object.entries(fields).map(
     ([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`,
   );
-  return { contentType: `multipart/form-data; boundary=${boundary}`, body: Buffer.from(`${parts.join('')}--${boundary}--\r\n`) };
+  return {
+    contentType: `multipart/form-data; boundary=${boundary}`,
+    body: Buffer.from(`${parts.join('')}--${boundary}--\r\n`),
+  };
 }

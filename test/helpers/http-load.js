@@ -53,7 +53,15 @@ export function send(port, agent, i, { method = 'GET', path, headers = {}, body 
         } catch {
           // not JSON: kept as text
         }
-        resolve({ i, status: res.statusCode, headers: res.headers, json, text, ms: performance.now() - started, sentAt: started });
+        resolve({
+          i,
+          status: res.statusCode,
+          headers: res.headers,
+          json,
+          text,
+          ms: performance.now() - started,
+          sentAt: started,
+        });
       });
       res.on('error', (error) => resolve({ i, status: 0, error, ms: performance.now() - started, sentAt: started }));
     });

@@ -6,7 +6,8 @@ import fs from 'node:fs';
 const CONSOLE_METHODS = ['log', 'info', 'warn', 'error', 'debug'];
 
 function describeWarning(warning, typeOrOptions, code) {
-  const options = typeof typeOrOptions === 'object' && typeOrOptions !== null ? typeOrOptions : { type: typeOrOptions, code };
+  const options =
+    typeof typeOrOptions === 'object' && typeOrOptions !== null ? typeOrOptions : { type: typeOrOptions, code };
   return {
     message: warning instanceof Error ? warning.message : String(warning),
     type: warning instanceof Error ? warning.name : (options.type ?? 'Warning'),

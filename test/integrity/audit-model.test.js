@@ -22,7 +22,9 @@ async function columnsOf(knex, table) {
 
 async function indexesOf(knex, dialect, table) {
   if (dialect === 'postgres') {
-    return (await knex.raw('select indexname as name from pg_indexes where tablename = ?', [table])).rows.map((r) => r.name);
+    return (await knex.raw('select indexname as name from pg_indexes where tablename = ?', [table])).rows.map(
+      (r) => r.name,
+    );
   }
   if (dialect === 'mysql') {
     const [rows] = await knex.raw(
@@ -31,7 +33,9 @@ async function indexesOf(knex, dialect, table) {
     );
     return rows.map((r) => r.name);
   }
-  return (await knex.raw(`select name from sqlite_master where type = 'index' and tbl_name = ?`, [table])).map((r) => r.name);
+  return (await knex.raw(`select name from sqlite_master where type = 'index' and tbl_name = ?`, [table])).map(
+    (r) => r.name,
+  );
 }
 
 /**
@@ -43,12 +47,29 @@ async function writeOldChain(knex, dialect, table, chainId, count, { keyId, secr
   const events = [];
   let prev = GENESIS_HASH;
   for (let seq = 1; seq <= count; seq++) {
-    const event = makeEvent({ userId: seq % 2 === 0 ? null : String(seq), createdAt: new Date(Date.UTC(2024, 0, 1) + seq * 1000) });
+    const event = makeEvent({
+      userId: seq % 2 === 0 ? null : String(seq),
+      createdAt: new Date(Date.UTC(2024, 0, 1) + seq * 1000),
+    });
     const values = {
-      id: event.id, created_at: event.createdAt, content_type: event.contentType, object_id: event.objectId,
-      content: event.content, user_id: event.userId, user_repr: event.userRepr, url: event.url, method: event.method,
-      ip: event.ip, request_id: event.requestId, user_agent: event.userAgent, query_params: event.queryParams,
-      post_data: event.postData, headers: event.headers, chain_id: chainId, seq, prev_hash: prev,
+      id: event.id,
+      created_at: event.createdAt,
+      content_type: event.contentType,
+      object_id: event.objectId,
+      content: event.content,
+      user_id: event.userId,
+      user_repr: event.userRepr,
+      url: event.url,
+      method: event.method,
+      ip: event.ip,
+      request_id: event.requestId,
+      user_agent: event.userAgent,
+      query_params: event.queryParams,
+      post_data: event.postData,
+      headers: event.headers,
+      chain_id: chainId,
+      seq,
+      prev_hash: prev,
     };
     values.hash = specEventHash(values, keyId === undefined ? {} : { keyId, secret });
     const row = bindEventRow(values, dialect);
@@ -82,10 +103,16 @@ forEachDialect('audit-model upgrade of existing tables (issue 17)', (ctx, dialec
       expect(await columnsOf(ctx.knex, t)).not.to.include.any.members(MODEL_COLUMNS);
     }
     const old = await writeOldChain(ctx.knex, dialect, tableName, 'old', 4);
-    const keyed = key ? await writeOldChain(ctx.knex, dialect, tableName, 'oldk', 2, { keyId: key.id, secret: key.secret }) : [];
+    const keyed = key
+      ? await writeOldChain(ctx.knex, dialect, tableName, 'oldk', 2, { keyId: key.id, secret: key.secret })
+      : [];
     // The reader of this release reads the old tables too (before the upgrade): the defaults.
     const reader = new KnexEventStore(ctx.knex, { tableName, archiveTableName });
-    expect((await reader.find({ id: old[1].id })).events[0]).to.include({ tenantId: null, actorType: 'anonymous', outcome: 'success' });
+    expect((await reader.find({ id: old[1].id })).events[0]).to.include({
+      tenantId: null,
+      actorType: 'anonymous',
+      outcome: 'success',
+    });
     return { tableName, archiveTableName, migrations, old, keyed };
   }
 
@@ -96,53 +123,107 @@ forEachDialect('audit-model upgrade of existing tables (issue 17)', (ctx, dialec
       expect(await indexesOf(ctx.knex, dialect, t)).to.include.members(MODEL_INDEXES.map((s) => `${t}_${s}`));
     }
     const verifyOptions = keys ? { keys, allowUnkeyed: true } : {};
-    const store = new KnexEventStore(ctx.knex, { tableName, archiveTableName, lingerMs: 0, integrity: { chainId: 'new' } });
+    const store = new KnexEventStore(ctx.knex, {
+      tableName,
+      archiveTableName,
+      lingerMs: 0,
+      integrity: { chainId: 'new' },
+    });
     const events = (await store.find({ limit: 10 })).events;
     expect(events.map((e) => e.id).sort()).to.include.members(old.map((e) => e.id));
     for (const e of events.filter((x) => old.some((o) => o.id === x.id))) {
-      expect(e).to.include({ tenantId: null, action: null, outcome: 'success', reason: null, actorType: e.userId === null ? 'anonymous' : 'user' });
+      expect(e).to.include({
+        tenantId: null,
+        action: null,
+        outcome: 'success',
+        reason: null,
+        actorType: e.userId === null ? 'anonymous' : 'user',
+      });
     }
     const before = verdicts(await verifyEventLog(ctx.knex, { tableName, archiveTableName, ...verifyOptions }));
     expect(before.old).to.equal('valid');
 
-    const fresh = makeEvent({ tenantId: 'acme', action: 'order.created', outcome: 'failure', actorType: 'service', reason: 'card declined' });
+    const fresh = makeEvent({
+      tenantId: 'acme',
+      action: 'order.created',
+      outcome: 'failure',
+      actorType: 'service',
+      reason: 'card declined',
+    });
     await store.save([fresh, makeEvent()]);
     expect((await store.find({ tenantId: 'acme' })).events).to.deep.equal([fresh]);
-    expect(verdicts(await verifyEventLog(ctx.knex, { tableName, archiveTableName, ...verifyOptions }))).to.include({ old: 'valid', new: 'valid' });
+    expect(verdicts(await verifyEventLog(ctx.knex, { tableName, archiveTableName, ...verifyOptions }))).to.include({
+      old: 'valid',
+      new: 'valid',
+    });
 
     // Archived, old and new rows still verify across both tables.
     await store.archive({ olderThan: new Date(Date.UTC(2024, 0, 1, 0, 0, 3)) });
     expect(Number((await ctx.knex(archiveTableName).count({ n: '*' }))[0].n)).to.be.greaterThan(0);
-    expect(verdicts(await verifyEventLog(ctx.knex, { tableName, archiveTableName, ...verifyOptions }))).to.include({ old: 'valid', new: 'valid' });
+    expect(verdicts(await verifyEventLog(ctx.knex, { tableName, archiveTableName, ...verifyOptions }))).to.include({
+      old: 'valid',
+      new: 'valid',
+    });
 
     // The new fields are covered: an edited tenant breaks the new chain at that row.
     await ctx.knex(tableName).where({ id: fresh.id }).update({ tenant_id: 'globex' });
-    expect(verdicts(await verifyEventLog(ctx.knex, { tableName, archiveTableName, ...verifyOptions }))).to.include({ new: 'hash-mismatch@1' });
+    expect(verdicts(await verifyEventLog(ctx.knex, { tableName, archiveTableName, ...verifyOptions }))).to.include({
+      new: 'hash-mismatch@1',
+    });
     await ctx.knex(tableName).where({ id: fresh.id }).update({ tenant_id: 'acme' });
     // So is a value added to an old row, where the column was null when it was hashed.
-    const [oldRow] = await ctx.knex(tableName).where({ chain_id: 'old' }).orderBy('seq', 'desc').limit(1).select('id', 'seq');
+    const [oldRow] = await ctx
+      .knex(tableName)
+      .where({ chain_id: 'old' })
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .select('id', 'seq');
     await ctx.knex(tableName).where({ id: oldRow.id }).update({ outcome: 'denied' });
-    expect(verdicts(await verifyEventLog(ctx.knex, { tableName, archiveTableName, ...verifyOptions }))).to.include({ old: `hash-mismatch@${Number(oldRow.seq)}` });
+    expect(verdicts(await verifyEventLog(ctx.knex, { tableName, archiveTableName, ...verifyOptions }))).to.include({
+      old: `hash-mismatch@${Number(oldRow.seq)}`,
+    });
     await ctx.knex(tableName).where({ id: oldRow.id }).update({ outcome: null });
   }
 
   it('the shipped migrations directory upgrades both tables; old chains verify, new rows carry the fields', async () => {
     const t = await oldTables();
     const saved = { ...process.env };
-    Object.assign(process.env, { AUDIT_EVENTS_TABLE: t.tableName, AUDIT_EVENTS_ARCHIVE_TABLE: t.archiveTableName, AUDIT_EVENTS_PERMISSION_TABLES: `${t.tableName}_none` });
+    Object.assign(process.env, {
+      AUDIT_EVENTS_TABLE: t.tableName,
+      AUDIT_EVENTS_ARCHIVE_TABLE: t.archiveTableName,
+      AUDIT_EVENTS_PERMISSION_TABLES: `${t.tableName}_none`,
+    });
     try {
-      const [, log] = await ctx.knex.migrate.latest({ directory: MIGRATIONS_DIR, tableName: t.migrations, loadExtensions: ['.js'] });
+      const [, log] = await ctx.knex.migrate.latest({
+        directory: MIGRATIONS_DIR,
+        tableName: t.migrations,
+        loadExtensions: ['.js'],
+      });
       expect(log).to.include('20261204000000_audit_events_audit_model.js');
       await expectUpgraded(t);
       // CLI verify agrees.
-      const r = await runCli(['verify', '--db', dbUrl(dialect, ctx), '--table', t.tableName, '--archive-table', t.archiveTableName]);
+      const r = await runCli([
+        'verify',
+        '--db',
+        dbUrl(dialect, ctx),
+        '--table',
+        t.tableName,
+        '--archive-table',
+        t.archiveTableName,
+      ]);
       expect(r.code, r.stdout + r.stderr).to.equal(0);
       // `down` refuses while rows hold values in the new columns (they are hashed).
-      const down = () => ctx.knex.migrate.down({ directory: MIGRATIONS_DIR, tableName: t.migrations, loadExtensions: ['.js'] });
+      const down = () =>
+        ctx.knex.migrate.down({ directory: MIGRATIONS_DIR, tableName: t.migrations, loadExtensions: ['.js'] });
       // The newest migration is the permission-model one (no permission table here): undo it first.
       await down();
       // knex's migrator logs the refusal on the console besides rejecting: asserted, not printed.
-      const { result: refused, console: printed } = await captureOutput(() => down().then(() => null, (e) => e));
+      const { result: refused, console: printed } = await captureOutput(() =>
+        down().then(
+          () => null,
+          (e) => e,
+        ),
+      );
       expect(refused?.message).to.match(/refusing to drop the audit-model columns/);
       expect(printed.map((line) => line.text).join('\n')).to.match(/refusing to drop the audit-model columns/);
       expect(await columnsOf(ctx.knex, t.tableName)).to.include.members(MODEL_COLUMNS);
@@ -151,7 +232,9 @@ forEachDialect('audit-model upgrade of existing tables (issue 17)', (ctx, dialec
       await down();
       for (const table of [t.tableName, t.archiveTableName]) {
         expect(await columnsOf(ctx.knex, table)).not.to.include.any.members(MODEL_COLUMNS);
-        expect(await indexesOf(ctx.knex, dialect, table)).not.to.include.any.members(MODEL_INDEXES.map((x) => `${table}_${x}`));
+        expect(await indexesOf(ctx.knex, dialect, table)).not.to.include.any.members(
+          MODEL_INDEXES.map((x) => `${table}_${x}`),
+        );
       }
     } finally {
       for (const k of ['AUDIT_EVENTS_TABLE', 'AUDIT_EVENTS_ARCHIVE_TABLE', 'AUDIT_EVENTS_PERMISSION_TABLES']) {
@@ -164,10 +247,22 @@ forEachDialect('audit-model upgrade of existing tables (issue 17)', (ctx, dialec
   it('auditEventsMigrationSource upgrades keyed chains too, and runs again as a no-op', async () => {
     const key = { id: 'k1', secret: randomBytes(32).toString('base64') };
     const t = await oldTables({ key });
-    const migrationSource = auditEventsMigrationSource({ tableName: t.tableName, archiveTableName: t.archiveTableName }, { permissionTables: [] });
+    const migrationSource = auditEventsMigrationSource(
+      { tableName: t.tableName, archiveTableName: t.archiveTableName },
+      { permissionTables: [] },
+    );
     await ctx.knex.migrate.latest({ migrationSource, tableName: t.migrations });
     const keys = new KeySet([key], null);
-    expect(verdicts(await verifyEventLog(ctx.knex, { tableName: t.tableName, archiveTableName: t.archiveTableName, keys, allowUnkeyed: true }))).to.deep.equal({ old: 'valid', oldk: 'valid' });
+    expect(
+      verdicts(
+        await verifyEventLog(ctx.knex, {
+          tableName: t.tableName,
+          archiveTableName: t.archiveTableName,
+          keys,
+          allowUnkeyed: true,
+        }),
+      ),
+    ).to.deep.equal({ old: 'valid', oldk: 'valid' });
     await expectUpgraded(t, { keys });
     const [, again] = await ctx.knex.migrate.latest({ migrationSource, tableName: t.migrations });
     expect(again).to.deep.equal([]);

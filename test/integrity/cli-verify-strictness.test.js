@@ -26,7 +26,10 @@ forEachDialect('cli: verify strictness (issue 16)', (ctx, dialect) => {
 
   it('unchained rows beside chains: exit 1 and FAILED; --allow-unchained: exit 0, still counted', async () => {
     const { store, args } = await seeded();
-    const plain = new KnexEventStore(ctx.knex, { tableName: store.tableName, archiveTableName: store.archiveTableName });
+    const plain = new KnexEventStore(ctx.knex, {
+      tableName: store.tableName,
+      archiveTableName: store.archiveTableName,
+    });
     await plain.save([makeEvent(), makeEvent()]);
     let r = await runCli(['verify', ...args]);
     expect(r.code, r.stderr).to.equal(1);
@@ -52,7 +55,11 @@ forEachDialect('cli: verify strictness (issue 16)', (ctx, dialect) => {
     let r = await runCli(['verify', ...args, '--record-heads', heads]);
     expect(r.code, r.stderr).to.equal(0);
     await store.save([makeEvent(), makeEvent()]);
-    const other = await chainedStore(ctx.knex, tables, { tableName: store.tableName, archiveTableName: store.archiveTableName, integrity: { chainId: 'st-b' } });
+    const other = await chainedStore(ctx.knex, tables, {
+      tableName: store.tableName,
+      archiveTableName: store.archiveTableName,
+      integrity: { chainId: 'st-b' },
+    });
     await other.save([makeEvent()]);
 
     r = await runCli(['verify', ...args, '--expect-heads', heads]);
@@ -63,8 +70,12 @@ forEachDialect('cli: verify strictness (issue 16)', (ctx, dialect) => {
 
     r = await runCli(['verify', ...args, '--expect-heads', heads, '--strict']);
     expect(r.code).to.equal(1);
-    expect(r.stdout).to.include('  st-a: INVALID: not covered by the checkpoint (--strict): rows past the recorded head, from seq 4 (5 rows)');
-    expect(r.stdout).to.include('  st-b: INVALID: not covered by the checkpoint (--strict): the chain is not in the heads file, from seq 1 (1 rows)');
+    expect(r.stdout).to.include(
+      '  st-a: INVALID: not covered by the checkpoint (--strict): rows past the recorded head, from seq 4 (5 rows)',
+    );
+    expect(r.stdout).to.include(
+      '  st-b: INVALID: not covered by the checkpoint (--strict): the chain is not in the heads file, from seq 1 (1 rows)',
+    );
     r = await runCli(['verify', ...args, '--expect-heads', heads, '--strict', '--json']);
     expect(r.code).to.equal(1);
     const doc = JSON.parse(r.stdout);
@@ -87,18 +98,31 @@ forEachDialect('cli: verify strictness (issue 16)', (ctx, dialect) => {
     const { store, args } = await seeded();
     const [row] = await ctx.knex(store.tableName).where({ chain_id: 'st-a', seq: 1 }).select('id', 'content');
     const stored = typeof row.content === 'string' ? row.content : JSON.stringify(row.content);
-    await ctx.knex(store.tableName).where({ id: row.id }).update({ content: stored.replace('{', '{"amount":1000000,') });
+    await ctx
+      .knex(store.tableName)
+      .where({ id: row.id })
+      .update({ content: stored.replace('{', '{"amount":1000000,') });
     let r = await runCli(['verify', ...args]);
     expect(r.code).to.equal(1);
-    expect(r.stdout).to.include('  st-a: INVALID: duplicate-key at seq 1: "amount" twice in one object of content (3 rows)');
+    expect(r.stdout).to.include(
+      '  st-a: INVALID: duplicate-key at seq 1: "amount" twice in one object of content (3 rows)',
+    );
 
     // A key holding an escape sequence is printed as text.
     const hostileKey = '\u001b[2Jk\u202e';
-    const writer = await chainedStore(ctx.knex, tables, { tableName: store.tableName, archiveTableName: store.archiveTableName, integrity: { chainId: 'st-h' } });
+    const writer = await chainedStore(ctx.knex, tables, {
+      tableName: store.tableName,
+      archiveTableName: store.archiveTableName,
+      integrity: { chainId: 'st-h' },
+    });
     await writer.save([makeEvent({ content: { [hostileKey]: 2 } })]);
     const [hostileRow] = await ctx.knex(store.tableName).where({ chain_id: 'st-h' }).select('id', 'content');
-    const hostileText = typeof hostileRow.content === 'string' ? hostileRow.content : JSON.stringify(hostileRow.content);
-    await ctx.knex(store.tableName).where({ id: hostileRow.id }).update({ content: hostileText.replace('{', '{"\\u001b[2Jk\\u202e":1,') });
+    const hostileText =
+      typeof hostileRow.content === 'string' ? hostileRow.content : JSON.stringify(hostileRow.content);
+    await ctx
+      .knex(store.tableName)
+      .where({ id: hostileRow.id })
+      .update({ content: hostileText.replace('{', '{"\\u001b[2Jk\\u202e":1,') });
     r = await runCli(['verify', ...args]);
     expect(r.code).to.equal(1);
     expect(r.stdout).to.include('"\\u001b[2Jk\\u202e" twice');

@@ -15,7 +15,11 @@ forEachDialect('cli: verify', (ctx, dialect) => {
 
   async function seeded() {
     const store = await chainedStore(ctx.knex, tables, { integrity: { chainId: 'cli-a' } });
-    const other = await chainedStore(ctx.knex, tables, { tableName: store.tableName, archiveTableName: store.archiveTableName, integrity: { chainId: 'cli-b' } });
+    const other = await chainedStore(ctx.knex, tables, {
+      tableName: store.tableName,
+      archiveTableName: store.archiveTableName,
+      integrity: { chainId: 'cli-b' },
+    });
     await store.save(Array.from({ length: 5 }, () => makeEvent()));
     await other.save(Array.from({ length: 3 }, () => makeEvent()));
     const args = ['--db', dbUrl(dialect, ctx), '--table', store.tableName, '--archive-table', store.archiveTableName];
@@ -42,7 +46,10 @@ forEachDialect('cli: verify', (ctx, dialect) => {
 
   it('--json reports every chain; a deleted row is a seq-gap', async () => {
     const { store, args } = await seeded();
-    const plain = new KnexEventStore(ctx.knex, { tableName: store.tableName, archiveTableName: store.archiveTableName });
+    const plain = new KnexEventStore(ctx.knex, {
+      tableName: store.tableName,
+      archiveTableName: store.archiveTableName,
+    });
     await plain.save([makeEvent(), makeEvent()]); // written without integrity: counted, not verified
     await ctx.knex(store.tableName).where({ chain_id: 'cli-a', seq: 3 }).del();
     const r = await runCli(['verify', ...args, '--json']);
@@ -51,7 +58,9 @@ forEachDialect('cli: verify', (ctx, dialect) => {
     expect(doc).to.include({ command: 'verify', ok: false, validChains: 1, totalChains: 2 });
     expect(doc.logs).to.have.length(1);
     expect(doc.logs[0]).to.include({ kind: 'events', table: store.tableName, unchainedRows: 2 });
-    expect(doc.logs[0].chains.map((c) => [c.chainId, c.valid, c.reason ?? null, c.firstBadSeq ?? null, c.rows])).to.deep.equal([
+    expect(
+      doc.logs[0].chains.map((c) => [c.chainId, c.valid, c.reason ?? null, c.firstBadSeq ?? null, c.rows]),
+    ).to.deep.equal([
       ['cli-a', false, 'seq-gap', 3, 4],
       ['cli-b', true, null, null, 3],
     ]);
@@ -60,9 +69,23 @@ forEachDialect('cli: verify', (ctx, dialect) => {
   it('--permission-table verifies the permission log too (alone when there are no event tables)', async () => {
     const permissionTable = uniqueTable('icliperm');
     tables.push(permissionTable);
-    const logger = new DatabaseAuditLogger({ knex: ctx.knex, tableName: permissionTable, integrity: { chainId: 'perm-1' }, flushOnExit: false, handleSignals: false });
+    const logger = new DatabaseAuditLogger({
+      knex: ctx.knex,
+      tableName: permissionTable,
+      integrity: { chainId: 'perm-1' },
+      flushOnExit: false,
+      handleSignals: false,
+    });
     for (let i = 0; i < 4; i++) {
-      logger.record(createPermissionAuditEvent({ action: 'read', attributes: ['x'], granted: i % 2 === 0, manager: 'Order', user: null }));
+      logger.record(
+        createPermissionAuditEvent({
+          action: 'read',
+          attributes: ['x'],
+          granted: i % 2 === 0,
+          manager: 'Order',
+          user: null,
+        }),
+      );
     }
     await logger.close();
     const db = ['--db', dbUrl(dialect, ctx)];
@@ -72,7 +95,9 @@ forEachDialect('cli: verify', (ctx, dialect) => {
       // This database has no audit_events table (the shared servers might): only the log is checked.
       r = await runCli(['verify', ...db, '--permission-table', permissionTable]);
       expect(r.code, r.stderr).to.equal(0);
-      expect(r.stdout).to.equal(`${permissionTable} (permission audit log)\n  perm-1: valid (4 rows)\n1/1 chains valid\n`);
+      expect(r.stdout).to.equal(
+        `${permissionTable} (permission audit log)\n  perm-1: valid (4 rows)\n1/1 chains valid\n`,
+      );
     }
 
     const { store, args } = await seeded();
@@ -85,7 +110,16 @@ forEachDialect('cli: verify', (ctx, dialect) => {
     expect(store.chainId).to.equal('cli-a');
 
     // A named event table that does not exist is a database error (4), as for archive.
-    r = await runCli(['verify', ...db, '--table', missing, '--archive-table', `${missing}_arc`, '--permission-table', permissionTable]);
+    r = await runCli([
+      'verify',
+      ...db,
+      '--table',
+      missing,
+      '--archive-table',
+      `${missing}_arc`,
+      '--permission-table',
+      permissionTable,
+    ]);
     expect(r.code).to.equal(4);
     expect(r.stderr).to.include(`${missing} does not exist`);
   });
@@ -97,7 +131,10 @@ forEachDialect('cli: verify', (ctx, dialect) => {
     let r = await runCli(['verify', ...args, '--record-heads', heads]);
     expect(r.code, r.stderr).to.equal(0);
     const recorded = JSON.parse(readFileSync(heads, 'utf8'));
-    expect(recorded[store.tableName].map((h) => [h.chainId, h.seq])).to.deep.equal([['cli-a', 5], ['cli-b', 3]]);
+    expect(recorded[store.tableName].map((h) => [h.chainId, h.seq])).to.deep.equal([
+      ['cli-a', 5],
+      ['cli-b', 3],
+    ]);
 
     await ctx.knex(store.tableName).where({ chain_id: 'cli-a' }).where('seq', '>=', 4).del();
     r = await runCli(['verify', ...args]);

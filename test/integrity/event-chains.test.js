@@ -132,16 +132,37 @@ forEachDialect('hash chains of request events', (ctx, dialect) => {
   });
 
   it('round-trips hostile values (NUL, lone surrogates, deep and wide JSON) and still verifies', async () => {
-    const store = await chainedStore(ctx.knex, tables, { extraColumns: [{ name: 'doc', type: 'json' }, { name: 'big', type: 'bigint' }] });
+    const store = await chainedStore(ctx.knex, tables, {
+      extraColumns: [
+        { name: 'doc', type: 'json' },
+        { name: 'big', type: 'bigint' },
+      ],
+    });
     const deep = {};
     let cursor = deep;
     // 20 levels: MariaDB's JSON check refuses documents nested deeper than 32.
     for (let i = 0; i < 20; i++) cursor = cursor[`k${i % 7}`] = { i };
-    const wide = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`key-${(i * 7919) % 300}`, i % 3 ? i : String(i)]));
+    const wide = Object.fromEntries(
+      Array.from({ length: 300 }, (_, i) => [`key-${(i * 7919) % 300}`, i % 3 ? i : String(i)]),
+    );
     await store.save([
-      makeEvent({ content: { nul: 'a\u0000b', lone: 'x\ud800y', pair: '\ud83d\ude00', deep }, userRepr: 'bob\u0000', extra: { doc: wide, big: '-9223372036854775808' } }),
-      makeEvent({ content: {}, queryParams: null, postData: 'plain text body', headers: null, extra: { doc: [], big: null } }),
-      makeEvent({ content: { n: [Number.MAX_SAFE_INTEGER, Number.MIN_VALUE, 1.7976931348623157e308] }, postData: 0, extra: { doc: 'just a string' } }),
+      makeEvent({
+        content: { nul: 'a\u0000b', lone: 'x\ud800y', pair: '\ud83d\ude00', deep },
+        userRepr: 'bob\u0000',
+        extra: { doc: wide, big: '-9223372036854775808' },
+      }),
+      makeEvent({
+        content: {},
+        queryParams: null,
+        postData: 'plain text body',
+        headers: null,
+        extra: { doc: [], big: null },
+      }),
+      makeEvent({
+        content: { n: [Number.MAX_SAFE_INTEGER, Number.MIN_VALUE, 1.7976931348623157e308] },
+        postData: 0,
+        extra: { doc: 'just a string' },
+      }),
     ]);
     const report = await store.verify();
     expect(verdicts(report)).to.deep.equal({ [store.chainId]: 'valid' });
@@ -156,18 +177,32 @@ forEachDialect('hash chains of request events', (ctx, dialect) => {
     const original = typeof third.content === 'string' ? JSON.parse(third.content) : third.content;
     // Same document, other key order: JSONB would re-order anyway; the hash is over the meaning.
     const reordered = Object.fromEntries(Object.entries(original).reverse());
-    await ctx.knex(table).where({ seq: 3 }).update({ content: JSON.stringify(reordered) });
+    await ctx
+      .knex(table)
+      .where({ seq: 3 })
+      .update({ content: JSON.stringify(reordered) });
     expect(verdicts(await store.verify())).to.deep.equal({ [store.chainId]: 'valid' });
 
-    await ctx.knex(table).where({ seq: 3 }).update({ content: JSON.stringify({ ...original, total: 1 }) });
+    await ctx
+      .knex(table)
+      .where({ seq: 3 })
+      .update({ content: JSON.stringify({ ...original, total: 1 }) });
     expect(verdicts(await store.verify())).to.deep.equal({ [store.chainId]: 'hash-mismatch@3' });
-    await ctx.knex(table).where({ seq: 3 }).update({ content: JSON.stringify(original) });
+    await ctx
+      .knex(table)
+      .where({ seq: 3 })
+      .update({ content: JSON.stringify(original) });
     expect(verdicts(await store.verify())).to.deep.equal({ [store.chainId]: 'valid' });
 
     // One millisecond, one column, one character each count.
     const [fifth] = await ctx.knex(table).where({ seq: 5 }).select('created_at');
-    const createdAt = new Date(new Date(fifth.created_at instanceof Date ? fifth.created_at : Number(fifth.created_at)).getTime() + 1);
-    await ctx.knex(table).where({ seq: 5 }).update({ created_at: dialect === 'sqlite' ? createdAt.getTime() : createdAt });
+    const createdAt = new Date(
+      new Date(fifth.created_at instanceof Date ? fifth.created_at : Number(fifth.created_at)).getTime() + 1,
+    );
+    await ctx
+      .knex(table)
+      .where({ seq: 5 })
+      .update({ created_at: dialect === 'sqlite' ? createdAt.getTime() : createdAt });
     await ctx.knex(table).where({ seq: 6 }).update({ user_id: '43' });
     const report = await store.verify();
     expect(verdicts(report)).to.deep.equal({ [store.chainId]: 'hash-mismatch@5' });
@@ -192,7 +227,11 @@ forEachDialect('hash chains of request events', (ctx, dialect) => {
     const table = store.tableName;
     const rows = await chainRows(ctx.knex, table);
     // A forger who knows the format: make room after seq 3, then insert a row linked to seq 3.
-    for (const row of rows.slice(3).reverse()) await ctx.knex(table).where({ chain_id: row.chain_id, seq: row.seq }).update({ seq: row.seq + 1 });
+    for (const row of rows.slice(3).reverse())
+      await ctx
+        .knex(table)
+        .where({ chain_id: row.chain_id, seq: row.seq })
+        .update({ seq: row.seq + 1 });
     const forged = {
       id: newEventId(),
       created_at: new Date(),
@@ -214,7 +253,16 @@ forEachDialect('hash chains of request events', (ctx, dialect) => {
   it('an appended row with a wrong link is a broken-link; a second row at one position is a duplicate-seq', async () => {
     const store = await chainedStore(ctx.knex, tables);
     await store.save(Array.from({ length: 4 }, () => makeEvent()));
-    const forged = { id: newEventId(), created_at: new Date(), content_type: 'x', object_id: '1', content: {}, chain_id: store.chainId, seq: 5, prev_hash: 'f'.repeat(64) };
+    const forged = {
+      id: newEventId(),
+      created_at: new Date(),
+      content_type: 'x',
+      object_id: '1',
+      content: {},
+      chain_id: store.chainId,
+      seq: 5,
+      prev_hash: 'f'.repeat(64),
+    };
     forged.hash = specEventHash(forged);
     await ctx.knex(store.tableName).insert(bindEventRow(forged, dialect));
     expect(verdicts(await store.verify())).to.deep.equal({ [store.chainId]: 'broken-link@5' });
@@ -228,15 +276,29 @@ forEachDialect('hash chains of request events', (ctx, dialect) => {
 
   it('rows written without integrity into chained tables fail verification unless allowUnchainedRows', async () => {
     const store = await chainedStore(ctx.knex, tables);
-    const plain = new KnexEventStore(ctx.knex, { tableName: store.tableName, archiveTableName: store.archiveTableName });
+    const plain = new KnexEventStore(ctx.knex, {
+      tableName: store.tableName,
+      archiveTableName: store.archiveTableName,
+    });
     expect(plain.chainId).to.equal(null);
     await plain.save([makeEvent(), makeEvent(), makeEvent()]);
     await store.save([makeEvent()]);
     // Issue 16 item 11: a row beside the chains may have been inserted around them.
     const report = await store.verify();
-    expect(report).to.include({ valid: false, validChains: 1, totalChains: 1, chainedRows: 1, unchainedRows: 3, unchainedRowsFail: true });
+    expect(report).to.include({
+      valid: false,
+      validChains: 1,
+      totalChains: 1,
+      chainedRows: 1,
+      unchainedRows: 3,
+      unchainedRowsFail: true,
+    });
     // Rows from before integrity was turned on: counted, accepted when the caller says so.
-    expect(await store.verify({ allowUnchainedRows: true })).to.include({ valid: true, unchainedRows: 3, unchainedRowsFail: false });
+    expect(await store.verify({ allowUnchainedRows: true })).to.include({
+      valid: true,
+      unchainedRows: 3,
+      unchainedRowsFail: false,
+    });
     // Nothing chained at all: zero chains, still valid, the rows visible.
     const only = await chainedStore(ctx.knex, tables, { integrity: false });
     await only.save([makeEvent()]);
@@ -265,12 +327,18 @@ forEachDialect('hash chains of request events', (ctx, dialect) => {
 
   it('a deleted tail is only caught against recorded heads: missing-tail, and head-mismatch when rewritten', async () => {
     const store = await chainedStore(ctx.knex, tables, { integrity: { chainId: `tail-${dialect}` } });
-    const other = await chainedStore(ctx.knex, tables, { tableName: store.tableName, archiveTableName: store.archiveTableName });
+    const other = await chainedStore(ctx.knex, tables, {
+      tableName: store.tableName,
+      archiveTableName: store.archiveTableName,
+    });
     await store.save(Array.from({ length: 6 }, () => makeEvent()));
     await other.save([makeEvent(), makeEvent()]);
     const heads = await store.chainHeads();
     expect(heads.map((h) => [h.chainId, h.seq])).to.deep.equal(
-      [[store.chainId, 6], [other.chainId, 2]].sort((a, b) => (a[0] < b[0] ? -1 : 1)),
+      [
+        [store.chainId, 6],
+        [other.chainId, 2],
+      ].sort((a, b) => (a[0] < b[0] ? -1 : 1)),
     );
 
     await ctx.knex(store.tableName).where({ chain_id: store.chainId }).whereIn('seq', [5, 6]).del();
@@ -280,7 +348,11 @@ forEachDialect('hash chains of request events', (ctx, dialect) => {
     expect(verdicts(report)).to.deep.equal({ [store.chainId]: 'missing-tail@5', [other.chainId]: 'valid' });
 
     // A new writer on that chain id continues from seq 4: consistent, but not the recorded seq 6.
-    const restarted = new KnexEventStore(ctx.knex, { tableName: store.tableName, archiveTableName: store.archiveTableName, integrity: { chainId: store.chainId } });
+    const restarted = new KnexEventStore(ctx.knex, {
+      tableName: store.tableName,
+      archiveTableName: store.archiveTableName,
+      integrity: { chainId: store.chainId },
+    });
     await restarted.save([makeEvent(), makeEvent()]);
     report = await store.verify({ expectedHeads: heads });
     expect(verdicts(report)).to.deep.equal({ [store.chainId]: 'head-mismatch@6', [other.chainId]: 'valid' });
@@ -288,9 +360,18 @@ forEachDialect('hash chains of request events', (ctx, dialect) => {
     // A recorded chain with no rows left at all.
     await ctx.knex(store.tableName).where({ chain_id: other.chainId }).del();
     report = await store.verify({ expectedHeads: heads });
-    expect(report.chains.find((c) => c.chainId === other.chainId)).to.deep.include({ rows: 0, valid: false, reason: 'missing-tail', firstBadSeq: 1 });
+    expect(report.chains.find((c) => c.chainId === other.chainId)).to.deep.include({
+      rows: 0,
+      valid: false,
+      reason: 'missing-tail',
+      firstBadSeq: 1,
+    });
 
-    for (const bad of [[{ chainId: 'x', seq: 0, hash: 'a'.repeat(64) }], [{ chainId: 'x', seq: 1, hash: 'nothex' }], 'heads']) {
+    for (const bad of [
+      [{ chainId: 'x', seq: 0, hash: 'a'.repeat(64) }],
+      [{ chainId: 'x', seq: 1, hash: 'nothex' }],
+      'heads',
+    ]) {
       let caught;
       await store.verify({ expectedHeads: bad }).catch((err) => (caught = err));
       expect(caught).to.be.instanceOf(ConfigurationError);
@@ -345,6 +426,8 @@ forEachDialect('hash chains of request events', (ctx, dialect) => {
       expect(() => new KnexEventStore(ctx.knex, options), JSON.stringify(options)).to.throw(ConfigurationError);
     }
     expect(new KnexEventStore(ctx.knex, { integrity: { chainId: 'web-1:eu@2' } }).chainId).to.equal('web-1:eu@2');
-    expect(new KnexEventStore(ctx.knex, { integrity: true }).chainId).to.match(/^[a-z0-9][a-z0-9._:@-]*-\d+-[0-9a-f]{12}$/);
+    expect(new KnexEventStore(ctx.knex, { integrity: true }).chainId).to.match(
+      /^[a-z0-9][a-z0-9._:@-]*-\d+-[0-9a-f]{12}$/,
+    );
   });
 });

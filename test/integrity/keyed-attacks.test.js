@@ -27,7 +27,11 @@ forEachDialect('keyed chains and checkpoints against attacks (issue 22)', (ctx, 
     let current = k1;
     const provider = { current: () => current, get: (id) => [k1, k2].find((k) => k.id === id) };
     const a = await chainedStore(ctx.knex, tables, { integrity: { chainId: 'att-a', keys: provider } });
-    const b = await chainedStore(ctx.knex, tables, { tableName: a.tableName, archiveTableName: a.archiveTableName, integrity: { chainId: 'att-b', key: k1 } });
+    const b = await chainedStore(ctx.knex, tables, {
+      tableName: a.tableName,
+      archiveTableName: a.archiveTableName,
+      integrity: { chainId: 'att-b', key: k1 },
+    });
     const events = { a: [makeEvent(), makeEvent()], b: [makeEvent(), makeEvent(), makeEvent()] };
     await a.save(events.a);
     current = k2; // rotation: the third row of att-a is signed by k2
@@ -38,20 +42,37 @@ forEachDialect('keyed chains and checkpoints against attacks (issue 22)', (ctx, 
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
     const checkpoints = join(dir, 'checkpoints');
     (await import('node:fs')).mkdirSync(checkpoints);
-    const written = await a.checkpoint({ dir: checkpoints, privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }) });
+    const written = await a.checkpoint({
+      dir: checkpoints,
+      privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }),
+    });
     const keysFile = join(dir, 'keys.json');
     writeFileSync(keysFile, JSON.stringify({ current: 'k2', keys: [{ ...k1, retired: true }, k2] }), { mode: 0o600 });
     const publicFile = join(dir, 'public.pem');
     writeFileSync(publicFile, publicKey.export({ type: 'spki', format: 'pem' }));
     const args = [
-      'verify', '--db', dbUrl(dialect, ctx), '--table', a.tableName, '--archive-table', a.archiveTableName,
-      '--keys', keysFile, '--checkpoints', checkpoints, '--public-key', publicFile,
+      'verify',
+      '--db',
+      dbUrl(dialect, ctx),
+      '--table',
+      a.tableName,
+      '--archive-table',
+      a.archiveTableName,
+      '--keys',
+      keysFile,
+      '--checkpoints',
+      checkpoints,
+      '--public-key',
+      publicFile,
     ];
     return { a, b, k1, k2, events, args, checkpoints, written, privateKey, setCurrent: (k) => (current = k) };
   }
 
   async function rowsOf(store, chainId) {
-    return (await ctx.knex(store.tableName).where({ chain_id: chainId }).orderBy('seq')).map((r) => ({ ...r, seq: Number(r.seq) }));
+    return (await ctx.knex(store.tableName).where({ chain_id: chainId }).orderBy('seq')).map((r) => ({
+      ...r,
+      seq: Number(r.seq),
+    }));
   }
 
   /** A forged row: the documented format, with key_id claimed but no key (the attacker has none). */
@@ -80,7 +101,10 @@ forEachDialect('keyed chains and checkpoints against attacks (issue 22)', (ctx, 
     const payload = JSON.parse(JSON.parse(readFileSync(written.file, 'utf8')).payload);
     expect(payload.previous).to.equal(null);
     const heads = Object.values(payload.tables)[0];
-    expect(heads.map((h) => [h.chainId, h.seq, h.keyId])).to.deep.equal([['att-a', 3, 'k2'], ['att-b', 3, 'k1']]);
+    expect(heads.map((h) => [h.chainId, h.seq, h.keyId])).to.deep.equal([
+      ['att-a', 3, 'k2'],
+      ['att-b', 3, 'k1'],
+    ]);
     expect(heads[0].time).to.be.a('string');
   });
 
@@ -91,7 +115,10 @@ forEachDialect('keyed chains and checkpoints against attacks (issue 22)', (ctx, 
     for (let i = 1; i < 3; i++) {
       const event = i === 1 ? { ...events.a[1], content: { ...events.a[1].content, total: 0.01 } } : events.a[i];
       const row = forged(event, { chain_id: 'att-a', seq: i + 1, prev_hash: prev }, rows[i].key_id);
-      await ctx.knex(a.tableName).where({ id: rows[i].id }).update({ content: row.content, prev_hash: row.prev_hash, hash: row.hash });
+      await ctx
+        .knex(a.tableName)
+        .where({ id: rows[i].id })
+        .update({ content: row.content, prev_hash: row.prev_hash, hash: row.hash });
       prev = row.hash;
     }
     await expectFailure(args, '  att-a: INVALID: hash-mismatch at seq 2');
@@ -100,13 +127,16 @@ forEachDialect('keyed chains and checkpoints against attacks (issue 22)', (ctx, 
     await expectFailure(args, '  att-a: INVALID: unkeyed-row at seq 2');
   });
 
-  it('append after the checkpoint: a writer\'s rows are reported (exit 0) and fail --strict; a forged row fails', async () => {
+  it("append after the checkpoint: a writer's rows are reported (exit 0) and fail --strict; a forged row fails", async () => {
     const { b, args } = await setup();
     await b.save([makeEvent()]);
     let r = await runCli(args);
     expect(r.code, r.stdout + r.stderr).to.equal(0);
     expect(r.stdout).to.include('  att-b: valid (4 rows; 1 past the recorded head: not covered by the checkpoint)');
-    await expectFailure([...args, '--strict'], '  att-b: INVALID: not covered by the checkpoint (--strict): rows past the recorded head, from seq 4');
+    await expectFailure(
+      [...args, '--strict'],
+      '  att-b: INVALID: not covered by the checkpoint (--strict): rows past the recorded head, from seq 4',
+    );
     const [head] = (await rowsOf(b, 'att-b')).slice(-1);
     await ctx.knex(b.tableName).insert(forged(makeEvent(), { chain_id: 'att-b', seq: 5, prev_hash: head.hash }, 'k1'));
     await expectFailure(args, '  att-b: INVALID: hash-mismatch at seq 5');
@@ -139,7 +169,9 @@ forEachDialect('keyed chains and checkpoints against attacks (issue 22)', (ctx, 
     for (const column of ['content', 'query_params', 'post_data', 'headers']) {
       if (copy[column] !== null && typeof copy[column] === 'object') copy[column] = JSON.stringify(copy[column]);
     }
-    await ctx.knex(a.tableName).insert({ ...copy, id: `replay-${donor.id}`.slice(0, 36), chain_id: 'att-a', seq: 4, prev_hash: head.hash });
+    await ctx
+      .knex(a.tableName)
+      .insert({ ...copy, id: `replay-${donor.id}`.slice(0, 36), chain_id: 'att-a', seq: 4, prev_hash: head.hash });
     await expectFailure(args, '  att-a: INVALID: hash-mismatch at seq 4');
   });
 
@@ -165,10 +197,31 @@ forEachDialect('keyed chains and checkpoints against attacks (issue 22)', (ctx, 
     expect(rows.map((r) => r.key_id)).to.deep.equal(['r1', 'r1', 'r2', 'r2', 'r3', 'r3']);
     const dir = emptyDir();
     const keysFile = join(dir, 'keys.json');
-    writeFileSync(keysFile, JSON.stringify({ current: 'r3', keys: [{ ...keys[0], retired: true }, { ...keys[1], retired: true }, keys[2]] }), { mode: 0o600 });
-    const r = await runCli(['verify', '--db', dbUrl(dialect, ctx), '--table', store.tableName, '--archive-table', store.archiveTableName, '--keys', keysFile, '--json']);
+    writeFileSync(
+      keysFile,
+      JSON.stringify({ current: 'r3', keys: [{ ...keys[0], retired: true }, { ...keys[1], retired: true }, keys[2]] }),
+      { mode: 0o600 },
+    );
+    const r = await runCli([
+      'verify',
+      '--db',
+      dbUrl(dialect, ctx),
+      '--table',
+      store.tableName,
+      '--archive-table',
+      store.archiveTableName,
+      '--keys',
+      keysFile,
+      '--json',
+    ]);
     expect(r.code, r.stdout + r.stderr).to.equal(0);
-    expect(JSON.parse(r.stdout).logs[0].chains[0]).to.deep.include({ chainId: 'rot', valid: true, rows: 6, keyIds: ['r1', 'r2', 'r3'], lastKeyId: 'r3' });
+    expect(JSON.parse(r.stdout).logs[0].chains[0]).to.deep.include({
+      chainId: 'rot',
+      valid: true,
+      rows: 6,
+      keyIds: ['r1', 'r2', 'r3'],
+      lastKeyId: 'r3',
+    });
     // A retired key cannot sign: the batch fails, nothing is written.
     current = { ...keys[0], retired: true };
     const err = await store.save([makeEvent()]).catch((e) => e);
@@ -246,7 +299,9 @@ forEachDialect('keyed chains and checkpoints against attacks (issue 22)', (ctx, 
     expect(r.stdout).to.match(/checkpoint 1 written to .*checkpoint-00000001\.json: 2 chain head\(s\)/);
     // A verify-only key set (no current key) is enough for an auditor.
     writeFileSync(join(dir, 'keys.json'), JSON.stringify({ keys: [k1, k2] }), { mode: 0o600 });
-    r = await runCli(['verify', ...db, '--keys', 'keys.json', '--checkpoints', 'cps', '--public-key', 'cp.pub.pem'], { cwd: dir });
+    r = await runCli(['verify', ...db, '--keys', 'keys.json', '--checkpoints', 'cps', '--public-key', 'cp.pub.pem'], {
+      cwd: dir,
+    });
     expect(r.code, r.stdout + r.stderr).to.equal(0);
     expect(r.stdout).to.include('1 signed checkpoint(s) verified');
   });
@@ -256,10 +311,19 @@ forEachDialect('keyed chains and checkpoints against attacks (issue 22)', (ctx, 
     const permissionTable = `${a.tableName}_perm`;
     tables.push(permissionTable);
     const logger = new DatabaseAuditLogger({
-      knex: ctx.knex, tableName: permissionTable, integrity: { chainId: 'perm-a', key: { id: 'k1', secret: JSON.parse(readFileSync(args[args.indexOf('--keys') + 1], 'utf8')).keys[0].secret } },
-      flushOnExit: false, handleSignals: false,
+      knex: ctx.knex,
+      tableName: permissionTable,
+      integrity: {
+        chainId: 'perm-a',
+        key: { id: 'k1', secret: JSON.parse(readFileSync(args[args.indexOf('--keys') + 1], 'utf8')).keys[0].secret },
+      },
+      flushOnExit: false,
+      handleSignals: false,
     });
-    for (let i = 0; i < 4; i++) logger.record(createPermissionAuditEvent({ action: 'read', attributes: ['a'], granted: i % 2 === 0, permissions: ['p'] }));
+    for (let i = 0; i < 4; i++)
+      logger.record(
+        createPermissionAuditEvent({ action: 'read', attributes: ['a'], granted: i % 2 === 0, permissions: ['p'] }),
+      );
     await logger.close();
     const dbArgs = args.slice(1, 7);
     const dir = emptyDir();
@@ -267,11 +331,31 @@ forEachDialect('keyed chains and checkpoints against attacks (issue 22)', (ctx, 
     writeFileSync(join(dir, 'p.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
     // The setup's checkpoints were signed by another key: a new directory for this signer.
     (await import('node:fs')).mkdirSync(join(dir, 'cps'));
-    let r = await runCli(['checkpoint', ...dbArgs, '--permission-table', permissionTable, '--out', join(dir, 'cps'), '--private-key', join(dir, 'p.pem')]);
+    let r = await runCli([
+      'checkpoint',
+      ...dbArgs,
+      '--permission-table',
+      permissionTable,
+      '--out',
+      join(dir, 'cps'),
+      '--private-key',
+      join(dir, 'p.pem'),
+    ]);
     expect(r.code, r.stderr).to.equal(0);
     const { createPublicKey } = await import('node:crypto');
     writeFileSync(join(dir, 'p.pub'), createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }));
-    const verifyArgs = ['verify', ...dbArgs, '--permission-table', permissionTable, '--keys', args[args.indexOf('--keys') + 1], '--checkpoints', join(dir, 'cps'), '--public-key', join(dir, 'p.pub')];
+    const verifyArgs = [
+      'verify',
+      ...dbArgs,
+      '--permission-table',
+      permissionTable,
+      '--keys',
+      args[args.indexOf('--keys') + 1],
+      '--checkpoints',
+      join(dir, 'cps'),
+      '--public-key',
+      join(dir, 'p.pub'),
+    ];
     r = await runCli(verifyArgs);
     expect(r.code, r.stdout + r.stderr).to.equal(0);
     expect(r.stdout).to.include('  perm-a: valid (4 rows)');
@@ -280,11 +364,22 @@ forEachDialect('keyed chains and checkpoints against attacks (issue 22)', (ctx, 
   });
 
   it('verify without any hash chain exits 1 ("no hash chains found"); --allow-empty accepts it', async () => {
-    const store = new KnexEventStore(ctx.knex, { tableName: `nochain_${Date.now() % 1e6}`, archiveTableName: `nochain_${Date.now() % 1e6}_a` });
+    const store = new KnexEventStore(ctx.knex, {
+      tableName: `nochain_${Date.now() % 1e6}`,
+      archiveTableName: `nochain_${Date.now() % 1e6}_a`,
+    });
     tables.push(store.tableName, store.archiveTableName);
     await store.migrate();
     await store.save([makeEvent()]);
-    const args = ['verify', '--db', dbUrl(dialect, ctx), '--table', store.tableName, '--archive-table', store.archiveTableName];
+    const args = [
+      'verify',
+      '--db',
+      dbUrl(dialect, ctx),
+      '--table',
+      store.tableName,
+      '--archive-table',
+      store.archiveTableName,
+    ];
     let r = await runCli(args);
     expect(r.code, r.stdout).to.equal(1);
     expect(r.stdout).to.include('0/0 chains valid');

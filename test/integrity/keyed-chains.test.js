@@ -6,7 +6,16 @@ import { randomBytes } from 'node:crypto';
 import { createPermissionAuditEvent } from '@audit-events/core';
 import { DatabaseAuditLogger, KeySet, KnexEventStore, verifyPermissionLog } from '@audit-events/knex';
 import { forEachDialect, uniqueTable } from '../helpers/databases.js';
-import { chainedStore, dropAll, eventValues, GENESIS_HASH, makeEvent, onlyChain, specEventHash, verdicts } from './support.js';
+import {
+  chainedStore,
+  dropAll,
+  eventValues,
+  GENESIS_HASH,
+  makeEvent,
+  onlyChain,
+  specEventHash,
+  verdicts,
+} from './support.js';
 
 const secret = () => randomBytes(32).toString('base64');
 const quiet = { flushOnExit: false, handleSignals: false };
@@ -51,7 +60,12 @@ forEachDialect('keyed hash chains (issue 22)', (ctx) => {
     const keyed = await chainedStore(ctx.knex, tables, { integrity: { chainId: 'kc-down', key } });
     await keyed.save([makeEvent(), makeEvent()]);
     // A writer (or an attacker who read the format) appends plain-SHA rows to the same chain.
-    const plain = new KnexEventStore(ctx.knex, { tableName: keyed.tableName, archiveTableName: keyed.archiveTableName, integrity: { chainId: 'kc-down' }, lingerMs: 0 });
+    const plain = new KnexEventStore(ctx.knex, {
+      tableName: keyed.tableName,
+      archiveTableName: keyed.archiveTableName,
+      integrity: { chainId: 'kc-down' },
+      lingerMs: 0,
+    });
     await plain.save([makeEvent()]);
     const keys = new KeySet([key], 'k1');
     expect(verdicts(await keyed.verify({ keys }))).to.deep.equal({ 'kc-down': 'unkeyed-row@3' });
@@ -62,7 +76,11 @@ forEachDialect('keyed hash chains (issue 22)', (ctx) => {
     const key = { id: 'k1', secret: secret() };
     const store = await chainedStore(ctx.knex, tables, { integrity: { chainId: 'kc-arc', key } });
     const old = Date.now() - 40 * 86_400_000;
-    await store.save([makeEvent({ createdAt: new Date(old) }), makeEvent({ createdAt: new Date(old + 1000) }), makeEvent()]);
+    await store.save([
+      makeEvent({ createdAt: new Date(old) }),
+      makeEvent({ createdAt: new Date(old + 1000) }),
+      makeEvent(),
+    ]);
     const result = await store.archive({ olderThan: 30 });
     expect(result.archived).to.equal(2);
     const archived = await ctx.knex(store.archiveTableName).select('key_id');
@@ -91,7 +109,10 @@ forEachDialect('keyed hash chains (issue 22)', (ctx) => {
     broken = false;
     await store.save([makeEvent()]);
     const rows = await ctx.knex(store.tableName).select('seq', 'key_id').orderBy('seq');
-    expect(rows.map((r) => [Number(r.seq), r.key_id])).to.deep.equal([[1, 'k1'], [2, 'k1']]);
+    expect(rows.map((r) => [Number(r.seq), r.key_id])).to.deep.equal([
+      [1, 'k1'],
+      [2, 'k1'],
+    ]);
     expect(verdicts(await store.verify({ keys: new KeySet([key], null) }))).to.deep.equal({ 'kc-fail': 'valid' });
   });
 
@@ -99,9 +120,24 @@ forEachDialect('keyed hash chains (issue 22)', (ctx) => {
     const tableName = uniqueTable('kpal');
     tables.push(tableName);
     const key = { id: 'pk1', secret: secret() };
-    const logger = new DatabaseAuditLogger({ knex: ctx.knex, tableName, integrity: { chainId: 'kp-a', key }, batchSize: 3, ...quiet });
+    const logger = new DatabaseAuditLogger({
+      knex: ctx.knex,
+      tableName,
+      integrity: { chainId: 'kp-a', key },
+      batchSize: 3,
+      ...quiet,
+    });
     for (let i = 0; i < 7; i++) {
-      logger.record(createPermissionAuditEvent({ action: 'read', attributes: ['a'], granted: i % 2 === 0, manager: 'Order', user: { id: String(i), repr: 'u' }, permissions: ['p'] }));
+      logger.record(
+        createPermissionAuditEvent({
+          action: 'read',
+          attributes: ['a'],
+          granted: i % 2 === 0,
+          manager: 'Order',
+          user: { id: String(i), repr: 'u' },
+          permissions: ['p'],
+        }),
+      );
     }
     await logger.close();
     const rows = await ctx.knex(tableName).select('key_id');

@@ -7,7 +7,14 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import Knex from 'knex';
 import { ConfigurationError } from '@audit-events/core';
-import { generateKeyEntry, KeySet, keySetFromEnv, keySetFromFile, KnexEventStore, parseKeySet } from '@audit-events/knex';
+import {
+  generateKeyEntry,
+  KeySet,
+  keySetFromEnv,
+  keySetFromFile,
+  KnexEventStore,
+  parseKeySet,
+} from '@audit-events/knex';
 import { tempDir } from '../helpers/databases.js';
 
 const secret = () => randomBytes(32).toString('base64');
@@ -34,7 +41,13 @@ function throwsWithout(fn, secrets, pattern) {
 describe('keyed integrity: key sets and validation (issue 22)', () => {
   it('parses a key set with several keys, one current; get() finds retired keys too', () => {
     const set = parseKeySet(
-      JSON.stringify({ current: 'k2', keys: [{ id: 'k1', secret: secret(), retired: true }, { id: 'k2', secret: secret() }] }),
+      JSON.stringify({
+        current: 'k2',
+        keys: [
+          { id: 'k1', secret: secret(), retired: true },
+          { id: 'k2', secret: secret() },
+        ],
+      }),
       'test',
     );
     expect(set.currentId).to.equal('k2');
@@ -46,16 +59,54 @@ describe('keyed integrity: key sets and validation (issue 22)', () => {
 
   it('rejects short keys, bad ids, duplicates, an unknown or retired current key — without echoing secrets', () => {
     const short = randomBytes(31).toString('base64');
-    throwsWithout(() => parseKeySet(JSON.stringify({ current: 'a', keys: [{ id: 'a', secret: short }] }), 't'), [short], /31 bytes; at least 32/);
+    throwsWithout(
+      () => parseKeySet(JSON.stringify({ current: 'a', keys: [{ id: 'a', secret: short }] }), 't'),
+      [short],
+      /31 bytes; at least 32/,
+    );
     const good = secret();
-    throwsWithout(() => parseKeySet(JSON.stringify({ current: 'A b', keys: [{ id: 'A b', secret: good }] }), 't'), [good], /key id must be/);
-    throwsWithout(() => parseKeySet(JSON.stringify({ current: 'a', keys: [{ id: 'a', secret: good }, { id: 'a', secret: good }] }), 't'), [good], /appears twice/);
-    throwsWithout(() => parseKeySet(JSON.stringify({ current: 'b', keys: [{ id: 'a', secret: good }] }), 't'), [good], /does not hold/);
-    throwsWithout(() => parseKeySet(JSON.stringify({ current: 'a', keys: [{ id: 'a', secret: good, retired: true }] }), 't'), [good], /retired/);
-    throwsWithout(() => parseKeySet(JSON.stringify({ current: 'a', keys: [{ id: 'a', secret: `${good}!!` }] }), 't'), [good], /base64/);
+    throwsWithout(
+      () => parseKeySet(JSON.stringify({ current: 'A b', keys: [{ id: 'A b', secret: good }] }), 't'),
+      [good],
+      /key id must be/,
+    );
+    throwsWithout(
+      () =>
+        parseKeySet(
+          JSON.stringify({
+            current: 'a',
+            keys: [
+              { id: 'a', secret: good },
+              { id: 'a', secret: good },
+            ],
+          }),
+          't',
+        ),
+      [good],
+      /appears twice/,
+    );
+    throwsWithout(
+      () => parseKeySet(JSON.stringify({ current: 'b', keys: [{ id: 'a', secret: good }] }), 't'),
+      [good],
+      /does not hold/,
+    );
+    throwsWithout(
+      () => parseKeySet(JSON.stringify({ current: 'a', keys: [{ id: 'a', secret: good, retired: true }] }), 't'),
+      [good],
+      /retired/,
+    );
+    throwsWithout(
+      () => parseKeySet(JSON.stringify({ current: 'a', keys: [{ id: 'a', secret: `${good}!!` }] }), 't'),
+      [good],
+      /base64/,
+    );
     // JSON.parse's own message quotes the text around the error: it must not reach ours.
     const broken = `{"current":"a","keys":[{"id":"a","secret":"${good}" oops}]}`;
-    throwsWithout(() => parseKeySet(broken, 'AUDIT_EVENTS_KEYS'), [good, good.slice(0, 10)], /AUDIT_EVENTS_KEYS: is not valid JSON/);
+    throwsWithout(
+      () => parseKeySet(broken, 'AUDIT_EVENTS_KEYS'),
+      [good, good.slice(0, 10)],
+      /AUDIT_EVENTS_KEYS: is not valid JSON/,
+    );
   });
 
   it('never shows a secret in inspect() or JSON of a key set', () => {
@@ -89,8 +140,16 @@ describe('keyed integrity: key sets and validation (issue 22)', () => {
     const knex = Knex({ client: 'better-sqlite3', connection: { filename: ':memory:' }, useNullAsDefault: true });
     try {
       const short = randomBytes(16);
-      throwsWithout(() => new KnexEventStore(knex, { integrity: { key: { id: 'k1', secret: short } } }), [short.toString('base64')], /16 bytes/);
-      throwsWithout(() => new KnexEventStore(knex, { integrity: { key: { id: 'K!', secret: secret() } } }), [], /key id must be/);
+      throwsWithout(
+        () => new KnexEventStore(knex, { integrity: { key: { id: 'k1', secret: short } } }),
+        [short.toString('base64')],
+        /16 bytes/,
+      );
+      throwsWithout(
+        () => new KnexEventStore(knex, { integrity: { key: { id: 'K!', secret: secret() } } }),
+        [],
+        /key id must be/,
+      );
       const s = secret();
       const throwing = {
         current() {
@@ -98,9 +157,21 @@ describe('keyed integrity: key sets and validation (issue 22)', () => {
         },
         get: () => undefined,
       };
-      throwsWithout(() => new KnexEventStore(knex, { integrity: { keys: throwing } }), [s], /current\(\) failed: Error/);
-      throwsWithout(() => new KnexEventStore(knex, { integrity: { keys: { current: 1 } } }), [], /must be a key provider/);
-      throwsWithout(() => new KnexEventStore(knex, { integrity: { key: { id: 'a', secret: s }, keys: throwing } }), [s], /key or keys, not both/);
+      throwsWithout(
+        () => new KnexEventStore(knex, { integrity: { keys: throwing } }),
+        [s],
+        /current\(\) failed: Error/,
+      );
+      throwsWithout(
+        () => new KnexEventStore(knex, { integrity: { keys: { current: 1 } } }),
+        [],
+        /must be a key provider/,
+      );
+      throwsWithout(
+        () => new KnexEventStore(knex, { integrity: { key: { id: 'a', secret: s }, keys: throwing } }),
+        [s],
+        /key or keys, not both/,
+      );
     } finally {
       void knex.destroy();
     }

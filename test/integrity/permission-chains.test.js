@@ -72,7 +72,13 @@ forEachDialect('hash chains of the permission audit log', (ctx) => {
 
   it('catches an edited and a deleted decision at the right position; putting them back makes it valid', async () => {
     const tableName = table();
-    const logger = new DatabaseAuditLogger({ knex: ctx.knex, tableName, integrity: { chainId: 'perm-writer' }, batchSize: 5, ...quiet });
+    const logger = new DatabaseAuditLogger({
+      knex: ctx.knex,
+      tableName,
+      integrity: { chainId: 'perm-writer' },
+      batchSize: 5,
+      ...quiet,
+    });
     for (let i = 0; i < 12; i++) logger.record(decision(i));
     await logger.close();
     const verify = async () => verdicts(await verifyPermissionLog(ctx.knex, { tableName }));
@@ -80,16 +86,28 @@ forEachDialect('hash chains of the permission audit log', (ctx) => {
 
     // Edited: a denial turned into a grant, then back.
     const [row4] = await ctx.knex(tableName).where({ seq: 4 }).select('granted');
-    await ctx.knex(tableName).where({ seq: 4 }).update({ granted: !Number(row4.granted) });
+    await ctx
+      .knex(tableName)
+      .where({ seq: 4 })
+      .update({ granted: !Number(row4.granted) });
     expect(await verify()).to.deep.equal({ 'perm-writer': 'hash-mismatch@4' });
-    await ctx.knex(tableName).where({ seq: 4 }).update({ granted: Boolean(Number(row4.granted)) });
+    await ctx
+      .knex(tableName)
+      .where({ seq: 4 })
+      .update({ granted: Boolean(Number(row4.granted)) });
     expect(await verify()).to.deep.equal({ 'perm-writer': 'valid' });
 
     // Edited metadata, a JSON column.
     const [row6] = await ctx.knex(tableName).where({ seq: 6 }).select('metadata');
-    await ctx.knex(tableName).where({ seq: 6 }).update({ metadata: JSON.stringify({ request_id: 'forged' }) });
+    await ctx
+      .knex(tableName)
+      .where({ seq: 6 })
+      .update({ metadata: JSON.stringify({ request_id: 'forged' }) });
     expect(await verify()).to.deep.equal({ 'perm-writer': 'hash-mismatch@6' });
-    await ctx.knex(tableName).where({ seq: 6 }).update({ metadata: jsonText(row6.metadata) });
+    await ctx
+      .knex(tableName)
+      .where({ seq: 6 })
+      .update({ metadata: jsonText(row6.metadata) });
     expect(await verify()).to.deep.equal({ 'perm-writer': 'valid' });
 
     // Deleted, then restored from a copy (its id changes: ids are not covered, positions are).
@@ -125,18 +143,31 @@ forEachDialect('hash chains of the permission audit log', (ctx) => {
     for (let i = 0; i < 3; i++) plain.record(decision(i));
     await plain.close();
     expect(Object.keys(await ctx.knex(tableName).columnInfo())).to.not.include('chain_id');
-    expect(await verifyPermissionLog(ctx.knex, { tableName })).to.include({ valid: true, totalChains: 0, unchainedRows: 3 });
+    expect(await verifyPermissionLog(ctx.knex, { tableName })).to.include({
+      valid: true,
+      totalChains: 0,
+      unchainedRows: 3,
+    });
 
     const first = new DatabaseAuditLogger({ knex: ctx.knex, tableName, integrity: true, ...quiet });
     const second = new DatabaseAuditLogger({ knex: ctx.knex, tableName, integrity: true, ...quiet });
     // Both alter the same table at once: one adds the columns, the other finds them.
     await Promise.all([first.ensureTable(), second.ensureTable()]);
-    expect(Object.keys(await ctx.knex(tableName).columnInfo())).to.include.members(['chain_id', 'seq', 'prev_hash', 'hash']);
+    expect(Object.keys(await ctx.knex(tableName).columnInfo())).to.include.members([
+      'chain_id',
+      'seq',
+      'prev_hash',
+      'hash',
+    ]);
     for (let i = 0; i < 10; i++) (i % 2 ? first : second).record(decision(i));
     await Promise.all([first.close(), second.close()]);
     // The rows from before integrity fail by default (issue 16 item 11); the operator who knows
     // they predate it accepts them.
-    expect(await verifyPermissionLog(ctx.knex, { tableName })).to.include({ valid: false, unchainedRows: 3, unchainedRowsFail: true });
+    expect(await verifyPermissionLog(ctx.knex, { tableName })).to.include({
+      valid: false,
+      unchainedRows: 3,
+      unchainedRowsFail: true,
+    });
     const report = await verifyPermissionLog(ctx.knex, { tableName, allowUnchainedRows: true });
     expect(report).to.include({ valid: true, validChains: 2, totalChains: 2, chainedRows: 10, unchainedRows: 3 });
     const heads = await permissionLogChainHeads(ctx.knex, { tableName });
@@ -144,12 +175,17 @@ forEachDialect('hash chains of the permission audit log', (ctx) => {
     // The unique index is there: a second row at one position is refused by the database.
     const [row] = await ctx.knex(tableName).where({ chain_id: first.chainId, seq: 1 }).select('*');
     let refused = false;
-    await ctx.knex(tableName).insert(copyOf(row)).catch(() => (refused = true));
+    await ctx
+      .knex(tableName)
+      .insert(copyOf(row))
+      .catch(() => (refused = true));
     expect(refused).to.equal(true);
   });
 
   it('rejects a bad integrity option or table name with a typed error', async () => {
-    expect(() => new DatabaseAuditLogger({ knex: ctx.knex, integrity: { chainId: 'has space' }, ...quiet })).to.throw(ConfigurationError);
+    expect(() => new DatabaseAuditLogger({ knex: ctx.knex, integrity: { chainId: 'has space' }, ...quiet })).to.throw(
+      ConfigurationError,
+    );
     expect(() => new DatabaseAuditLogger({ knex: ctx.knex, integrity: 1, ...quiet })).to.throw(ConfigurationError);
     let caught;
     await verifyPermissionLog(ctx.knex, { tableName: 'bad name;' }).catch((err) => (caught = err));

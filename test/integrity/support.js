@@ -58,10 +58,24 @@ export function canonicalJson(value) {
 }
 
 const EVENT_COLUMNS = [
-  ['id', 'string'], ['created_at', 'timestamp'], ['content_type', 'string'], ['object_id', 'string'], ['content', 'json'],
-  ['user_id', 'string'], ['user_repr', 'string'], ['url', 'string'], ['method', 'string'], ['ip', 'string'],
-  ['request_id', 'string'], ['user_agent', 'string'], ['query_params', 'json'], ['post_data', 'json'], ['headers', 'json'],
-  ['chain_id', 'string'], ['seq', 'int'], ['prev_hash', 'string'],
+  ['id', 'string'],
+  ['created_at', 'timestamp'],
+  ['content_type', 'string'],
+  ['object_id', 'string'],
+  ['content', 'json'],
+  ['user_id', 'string'],
+  ['user_repr', 'string'],
+  ['url', 'string'],
+  ['method', 'string'],
+  ['ip', 'string'],
+  ['request_id', 'string'],
+  ['user_agent', 'string'],
+  ['query_params', 'json'],
+  ['post_data', 'json'],
+  ['headers', 'json'],
+  ['chain_id', 'string'],
+  ['seq', 'int'],
+  ['prev_hash', 'string'],
 ];
 
 /** Nullable columns outside the hash layout: hashed only when they hold a value (old rows: never). */
@@ -81,7 +95,9 @@ export function specEventHash(values, { keyId, secret } = {}) {
   const parts = [HASH_FORMAT, ...EVENT_COLUMNS.map(([name, kind]) => [name, canonical(kind, values[name])])];
   // Columns outside the layout count only when not null, sorted by name: the audit-model columns
   // (issue 17) and, for a keyed row, key_id (the link then an HMAC-SHA256).
-  const others = AUDIT_MODEL_COLUMNS.filter((name) => values[name] !== null && values[name] !== undefined).map((name) => [name, String(values[name])]);
+  const others = AUDIT_MODEL_COLUMNS.filter((name) => values[name] !== null && values[name] !== undefined).map(
+    (name) => [name, String(values[name])],
+  );
   if (keyId !== undefined) others.push(['key_id', keyId]);
   parts.push(...others.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
   const text = JSON.stringify(parts);
@@ -109,17 +125,33 @@ export function bindEventRow(values, dialect) {
 /** The values specEventHash() takes for a saved event at a chain position. */
 export function eventValues(event, chain) {
   return {
-    id: event.id, created_at: event.createdAt, content_type: event.contentType, object_id: event.objectId,
-    content: event.content, user_id: event.userId, user_repr: event.userRepr, url: event.url, method: event.method,
-    ip: event.ip, request_id: event.requestId, user_agent: event.userAgent, query_params: event.queryParams,
-    post_data: event.postData, headers: event.headers, ...auditModelValues(event), ...chain,
+    id: event.id,
+    created_at: event.createdAt,
+    content_type: event.contentType,
+    object_id: event.objectId,
+    content: event.content,
+    user_id: event.userId,
+    user_repr: event.userRepr,
+    url: event.url,
+    method: event.method,
+    ip: event.ip,
+    request_id: event.requestId,
+    user_agent: event.userAgent,
+    query_params: event.queryParams,
+    post_data: event.postData,
+    headers: event.headers,
+    ...auditModelValues(event),
+    ...chain,
   };
 }
 
 /** The audit-model columns of a saved event, as the writer stores them. */
 export function auditModelValues(event) {
   return {
-    tenant_id: event.tenantId ?? null, actor_type: event.actorType, action: event.action ?? null,
-    outcome: event.outcome, reason: event.reason ?? null,
+    tenant_id: event.tenantId ?? null,
+    actor_type: event.actorType,
+    action: event.action ?? null,
+    outcome: event.outcome,
+    reason: event.reason ?? null,
   };
 }

@@ -40,7 +40,13 @@ forEachDialect('hash chains written by two processes at once', (ctx, dialect) =>
     tables.push(tableName, `${tableName}_arc`, permissionTable);
     store = new KnexEventStore(knex, { tableName, archiveTableName: `${tableName}_arc` });
     await store.migrate();
-    await new DatabaseAuditLogger({ knex, tableName: permissionTable, integrity: true, flushOnExit: false, handleSignals: false }).ensureTable();
+    await new DatabaseAuditLogger({
+      knex,
+      tableName: permissionTable,
+      integrity: true,
+      flushOnExit: false,
+      handleSignals: false,
+    }).ensureTable();
     const job = {
       ...(dialect === 'sqlite' ? { sqliteFile: filename, sqliteDriver: ctx.driver } : { knex: ctx.config }),
       tableName,
@@ -74,9 +80,18 @@ forEachDialect('hash chains written by two processes at once', (ctx, dialect) =>
   });
 
   it('both chains verify, for request events and for the permission log', async () => {
-    expect(writers.map((w) => [w.events, w.decisions])).to.deep.equal([[EVENTS, EVENTS], [EVENTS, EVENTS]]);
+    expect(writers.map((w) => [w.events, w.decisions])).to.deep.equal([
+      [EVENTS, EVENTS],
+      [EVENTS, EVENTS],
+    ]);
     const events = await store.verify();
-    expect(events).to.include({ valid: true, validChains: 2, totalChains: 2, chainedRows: 2 * EVENTS, unchainedRows: 0 });
+    expect(events).to.include({
+      valid: true,
+      validChains: 2,
+      totalChains: 2,
+      chainedRows: 2 * EVENTS,
+      unchainedRows: 0,
+    });
     expect(events.chains.map((c) => c.chainId).sort()).to.deep.equal(writers.map((w) => w.chainId).sort());
     expect(events.chains.map((c) => c.lastSeq)).to.deep.equal([EVENTS, EVENTS]);
     const decisions = await verifyPermissionLog(knex, { tableName: permissionTable });

@@ -15,14 +15,25 @@ forEachDialect('verify: unchained rows, duplicate JSON keys, uncovered rows (iss
     const store = await chainedStore(ctx.knex, tables);
     await store.save([makeEvent(), makeEvent()]);
     // A writer without integrity (or someone inserting around the chain) adds rows with chain_id null.
-    const plain = new KnexEventStore(ctx.knex, { tableName: store.tableName, archiveTableName: store.archiveTableName });
+    const plain = new KnexEventStore(ctx.knex, {
+      tableName: store.tableName,
+      archiveTableName: store.archiveTableName,
+    });
     await plain.save([makeEvent(), makeEvent()]);
     const report = await store.verify();
-    expect(report).to.include({ valid: false, validChains: 1, totalChains: 1, unchainedRows: 2, unchainedRowsFail: true });
+    expect(report).to.include({
+      valid: false,
+      validChains: 1,
+      totalChains: 1,
+      unchainedRows: 2,
+      unchainedRowsFail: true,
+    });
     const lenient = await store.verify({ allowUnchainedRows: true });
     expect(lenient).to.include({ valid: true, unchainedRows: 2, unchainedRowsFail: false });
     // The same through the store-less function the CLI uses.
-    expect(await verifyEventLog(ctx.knex, { tableName: store.tableName, archiveTableName: store.archiveTableName })).to.include({
+    expect(
+      await verifyEventLog(ctx.knex, { tableName: store.tableName, archiveTableName: store.archiveTableName }),
+    ).to.include({
       valid: false,
       unchainedRowsFail: true,
     });
@@ -63,7 +74,10 @@ forEachDialect('verify: unchained rows, duplicate JSON keys, uncovered rows (iss
       // Why it matters: SQL reads the first value, while the parsed (hashed) value is the last.
       await ctx.knex(store.tableName).where({ id: row.id }).update({ content: forgeries[0][1] });
       const fn = dialect === 'sqlite' ? 'json_extract' : 'json_value';
-      const [read] = await ctx.knex(store.tableName).where({ id: row.id }).select(ctx.knex.raw(`${fn}(content, '$.amount') as amount`));
+      const [read] = await ctx
+        .knex(store.tableName)
+        .where({ id: row.id })
+        .select(ctx.knex.raw(`${fn}(content, '$.amount') as amount`));
       expect(Number(read.amount)).to.equal(1000000);
     }
   });
@@ -77,7 +91,11 @@ forEachDialect('verify: unchained rows, duplicate JSON keys, uncovered rows (iss
 
   it('with expectedHeads, rows past a head and chains without one are uncovered; strict fails them', async () => {
     const store = await chainedStore(ctx.knex, tables, { integrity: { chainId: 'cov-a' } });
-    const other = await chainedStore(ctx.knex, tables, { tableName: store.tableName, archiveTableName: store.archiveTableName, integrity: { chainId: 'cov-b' } });
+    const other = await chainedStore(ctx.knex, tables, {
+      tableName: store.tableName,
+      archiveTableName: store.archiveTableName,
+      integrity: { chainId: 'cov-b' },
+    });
     await store.save([makeEvent(), makeEvent()]);
     const heads = (await store.chainHeads()).filter((h) => h.chainId === 'cov-a');
     await store.save([makeEvent(), makeEvent(), makeEvent()]);
@@ -97,7 +115,11 @@ forEachDialect('verify: unchained rows, duplicate JSON keys, uncovered rows (iss
 
     // A checkpoint that covers everything: nothing uncovered, strict passes.
     const all = await store.chainHeads();
-    expect(await store.verify({ expectedHeads: all, strict: true })).to.include({ valid: true, uncoveredRows: 0, uncoveredChains: 0 });
+    expect(await store.verify({ expectedHeads: all, strict: true })).to.include({
+      valid: true,
+      uncoveredRows: 0,
+      uncoveredChains: 0,
+    });
     // Without expectedHeads nothing is counted as uncovered, and strict alone is a configuration error.
     expect(await store.verify()).to.include({ uncoveredRows: 0 });
     let error;

@@ -41,7 +41,13 @@ forEachDialect(
         acquireConnectionTimeout: 1500,
         log: QUIET,
       });
-      const store = new KnexEventStore(viaProxy, { tableName, archiveTableName, integrity: true, lingerMs: 0, writeTimeoutMs });
+      const store = new KnexEventStore(viaProxy, {
+        tableName,
+        archiveTableName,
+        integrity: true,
+        lingerMs: 0,
+        writeTimeoutMs,
+      });
       return { store, tableName };
     }
 

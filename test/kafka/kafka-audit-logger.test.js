@@ -3,13 +3,25 @@
 import { expect } from 'chai';
 import { createRequire } from 'node:module';
 import { KafkaAuditLogger } from '@audit-events/kafka';
-import { ConfigurationError, configureAuditLogger, createPermissionAuditEvent, definePermission, serializeEvent } from '@audit-events/core';
+import {
+  ConfigurationError,
+  configureAuditLogger,
+  createPermissionAuditEvent,
+  definePermission,
+  serializeEvent,
+} from '@audit-events/core';
 
 // Not exported: the logger's own check of which producer API it was given.
 const { producerStyle } = createRequire(import.meta.url)('../../packages/kafka/dist/cjs/producer.js');
 
 function ev(manager, attribute, granted = true) {
-  return createPermissionAuditEvent({ action: 'update', manager, attributes: [attribute], granted, user: { id: 1, username: 'a' } });
+  return createPermissionAuditEvent({
+    action: 'update',
+    manager,
+    attributes: [attribute],
+    granted,
+    user: { id: 1, username: 'a' },
+  });
 }
 
 class FakeKafkaJsProducer {
@@ -62,7 +74,12 @@ describe('KafkaAuditLogger', () => {
 
   it('kafkajs: one send() per batch, key = manager, value = the serialised event', async () => {
     const producer = new FakeKafkaJsProducer();
-    const logger = new KafkaAuditLogger(producer, { topic: 'permission-events', batchSize: 10, flushOnExit: false, sendOptions: { acks: -1 } });
+    const logger = new KafkaAuditLogger(producer, {
+      topic: 'permission-events',
+      batchSize: 10,
+      flushOnExit: false,
+      sendOptions: { acks: -1 },
+    });
     const events = [ev('Project', 'a'), ev('Task', 'b', false), ev('Project', 'c')];
     for (const e of events) logger.record(e);
     await logger.flush();
@@ -147,7 +164,13 @@ describe('KafkaAuditLogger', () => {
   });
 
   it('rejects a producer without send/produce and a missing topic', () => {
-    expect(() => new KafkaAuditLogger({ write() {} }, { topic: 't', flushOnExit: false })).to.throw(ConfigurationError, /send|produce/);
-    expect(() => new KafkaAuditLogger(new FakeKafkaJsProducer(), { flushOnExit: false })).to.throw(ConfigurationError, /topic/);
+    expect(() => new KafkaAuditLogger({ write() {} }, { topic: 't', flushOnExit: false })).to.throw(
+      ConfigurationError,
+      /send|produce/,
+    );
+    expect(() => new KafkaAuditLogger(new FakeKafkaJsProducer(), { flushOnExit: false })).to.throw(
+      ConfigurationError,
+      /topic/,
+    );
   });
 });

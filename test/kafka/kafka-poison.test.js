@@ -50,7 +50,13 @@ class SizeLimitedRdKafka {
 }
 
 function big(i) {
-  return createPermissionAuditEvent({ action: 'update', granted: false, attributes: [`n${i}`], manager: 'Doc', metadata: { input: 'x'.repeat(LIMIT) } });
+  return createPermissionAuditEvent({
+    action: 'update',
+    granted: false,
+    attributes: [`n${i}`],
+    manager: 'Doc',
+    metadata: { input: 'x'.repeat(LIMIT) },
+  });
 }
 
 function small(i) {

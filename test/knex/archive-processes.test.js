@@ -49,15 +49,30 @@ forEachDialect('Archive across processes', (ctx, dialect) => {
     const store = new KnexEventStore(knex, { tableName, archiveTableName });
     await store.migrate();
     const events = [];
-    for (let i = 0; i < old; i++) events.push(makeEvent({ createdAt: new Date(CUTOFF - 1 - ((i * 7919) % (30 * DAY))) }));
+    for (let i = 0; i < old; i++)
+      events.push(makeEvent({ createdAt: new Date(CUTOFF - 1 - ((i * 7919) % (30 * DAY))) }));
     for (let i = 0; i < young; i++) events.push(makeEvent({ createdAt: new Date(CUTOFF + i * 1000) }));
     await store.save(events);
-    const job = { dialect, driver: ctx.driver, filename, tableName, archiveTableName, olderThan: new Date(CUTOFF).toISOString(), batchSize: 20 };
+    const job = {
+      dialect,
+      driver: ctx.driver,
+      filename,
+      tableName,
+      archiveTableName,
+      olderThan: new Date(CUTOFF).toISOString(),
+      batchSize: 20,
+    };
     return {
       job,
       all: events.map((e) => e.id).sort(),
-      oldIds: events.slice(0, old).map((e) => e.id).sort(),
-      youngIds: events.slice(old).map((e) => e.id).sort(),
+      oldIds: events
+        .slice(0, old)
+        .map((e) => e.id)
+        .sort(),
+      youngIds: events
+        .slice(old)
+        .map((e) => e.id)
+        .sort(),
     };
   }
 
@@ -67,7 +82,10 @@ forEachDialect('Archive across processes', (ctx, dialect) => {
     const archived = await idsOf(knex, job.archiveTableName);
     expect(new Set(archived).size, 'duplicates in the archive').to.equal(archived.length);
     const liveSet = new Set(live);
-    expect(archived.filter((id) => liveSet.has(id)), 'rows in both tables').to.deep.equal([]);
+    expect(
+      archived.filter((id) => liveSet.has(id)),
+      'rows in both tables',
+    ).to.deep.equal([]);
     expect([...live, ...archived].sort(), 'live + archive = original').to.deep.equal(all);
     return { live: live.length, archived: archived.length };
   }

@@ -12,14 +12,25 @@ forEachDialect('KnexEventStore.archive', (ctx) => {
   /** Events of mixed ages: `old` of them strictly before `cutoff`, `young` at or after it. */
   async function seed(store, { old, young, cutoff, extra }) {
     const events = [];
-    const make = (time) => makeEvent(extra === undefined ? { createdAt: new Date(time) } : { createdAt: new Date(time), extra });
+    const make = (time) =>
+      makeEvent(extra === undefined ? { createdAt: new Date(time) } : { createdAt: new Date(time), extra });
     for (let i = 0; i < old; i++) events.push(make(cutoff - 1 - ((i * 7919) % (40 * DAY))));
     for (let i = 0; i < young; i++) events.push(make(cutoff + ((i * 104_729) % (20 * DAY))));
     // One exactly at the cutoff: not "older than", stays.
     events.push(make(cutoff));
     await store.save(events);
     const isOld = (e) => e.createdAt.getTime() < cutoff;
-    return { events, oldIds: events.filter(isOld).map((e) => e.id).sort(), youngIds: events.filter((e) => !isOld(e)).map((e) => e.id).sort() };
+    return {
+      events,
+      oldIds: events
+        .filter(isOld)
+        .map((e) => e.id)
+        .sort(),
+      youngIds: events
+        .filter((e) => !isOld(e))
+        .map((e) => e.id)
+        .sort(),
+    };
   }
 
   it('moves exactly the events older than the cutoff, in batches, with exact counts', async () => {
@@ -30,7 +41,11 @@ forEachDialect('KnexEventStore.archive', (ctx) => {
 
     expect(await store.countArchivable(new Date(cutoff))).to.equal(230);
     const progress = [];
-    const result = await store.archive({ olderThan: new Date(cutoff), batchSize: 37, onProgress: (p) => progress.push(p) });
+    const result = await store.archive({
+      olderThan: new Date(cutoff),
+      batchSize: 37,
+      onProgress: (p) => progress.push(p),
+    });
     expect(result).to.deep.equal({ archived: 230, batches: 7, cutoff: new Date(cutoff), dryRun: false, remaining: 0 });
     expect(progress.map((p) => p.archived)).to.deep.equal([37, 74, 111, 148, 185, 222, 230]);
     expect(progress.every((p) => p.total === 230)).to.equal(true);
@@ -40,7 +55,10 @@ forEachDialect('KnexEventStore.archive', (ctx) => {
     expect((await idsOf(ctx.knex, store.archiveTableName)).sort()).to.deep.equal(oldIds);
 
     // Archived rows are the same rows: read them back through a store pointed at the archive.
-    const archiveReader = await openStore(ctx.knex, [], { tableName: store.archiveTableName, archiveTableName: `${store.archiveTableName}_x` });
+    const archiveReader = await openStore(ctx.knex, [], {
+      tableName: store.archiveTableName,
+      archiveTableName: `${store.archiveTableName}_x`,
+    });
     tables.push(`${store.archiveTableName}_x`);
     const { events: archived } = await archiveReader.find({ limit: 1000 });
     expect(archived).to.have.length(230);
@@ -80,7 +98,10 @@ forEachDialect('KnexEventStore.archive', (ctx) => {
     const store = await openStore(ctx.knex, tables, { extraColumns: [{ name: 'tenant', type: 'string' }] });
     const cutoff = Date.UTC(2025, 0, 1);
     const { oldIds } = await seed(store, { old: 3, young: 0, cutoff, extra: { tenant: 'acme' } });
-    await ctx.knex(store.tableName).where({ id: oldIds[0] }).update({ chain_id: 'writer-1', seq: 7, prev_hash: 'a'.repeat(64), hash: 'b'.repeat(64) });
+    await ctx
+      .knex(store.tableName)
+      .where({ id: oldIds[0] })
+      .update({ chain_id: 'writer-1', seq: 7, prev_hash: 'a'.repeat(64), hash: 'b'.repeat(64) });
     await store.archive({ olderThan: new Date(cutoff) });
     const row = await ctx.knex(store.archiveTableName).where({ id: oldIds[0] }).first();
     expect(row).to.include({ tenant: 'acme', chain_id: 'writer-1', prev_hash: 'a'.repeat(64), hash: 'b'.repeat(64) });

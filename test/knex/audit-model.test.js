@@ -39,13 +39,22 @@ forEachDialect('KnexEventStore audit model (issue 17)', (ctx) => {
     expect(back).to.deep.equal(event);
     const [row] = await ctx.knex(store.tableName).where({ id: event.id }).select(MODEL_COLUMNS);
     expect({ ...row }).to.deep.equal({
-      tenant_id: 'tenant-ø-1', actor_type: 'api_key', action: 'order.refunded', outcome: 'denied', reason: 'limit exceeded for ünïcode',
+      tenant_id: 'tenant-ø-1',
+      actor_type: 'api_key',
+      action: 'order.refunded',
+      outcome: 'denied',
+      reason: 'limit exceeded for ünïcode',
     });
   });
 
   it('filters by tenantId, action, outcome, actorType and id like the memory store, old rows as their defaults', async () => {
     const store = await openStore(ctx.knex, tables, { lingerMs: 0 });
-    const old = new (store.constructor)(ctx.knex, { tableName: store.tableName, archiveTableName: store.archiveTableName, lingerMs: 0, mapRow: OLD_WRITER });
+    const old = new store.constructor(ctx.knex, {
+      tableName: store.tableName,
+      archiveTableName: store.archiveTableName,
+      lingerMs: 0,
+      mapRow: OLD_WRITER,
+    });
     const reference = new MemoryEventStore();
     const base = Date.UTC(2025, 5, 1);
     const events = [];
@@ -54,23 +63,34 @@ forEachDialect('KnexEventStore audit model (issue 17)', (ctx) => {
     const actors = ['user', 'service', 'agent', 'anonymous'];
     for (let i = 0; i < 24; i++) {
       const userId = i % 5 === 0 ? null : String(i);
-      events.push(makeEvent({
-        createdAt: new Date(base + i * 1000),
-        userId,
-        tenantId: tenants[i % 3],
-        action: i % 2 === 0 ? 'order.created' : 'order.updated',
-        outcome: outcomes[i % 3],
-        actorType: userId === null ? 'anonymous' : actors[i % 3],
-        reason: i % 3 === 0 ? null : `because ${i}`,
-      }));
+      events.push(
+        makeEvent({
+          createdAt: new Date(base + i * 1000),
+          userId,
+          tenantId: tenants[i % 3],
+          action: i % 2 === 0 ? 'order.created' : 'order.updated',
+          outcome: outcomes[i % 3],
+          actorType: userId === null ? 'anonymous' : actors[i % 3],
+          reason: i % 3 === 0 ? null : `because ${i}`,
+        }),
+      );
     }
     await store.save(events);
     await reference.save(events);
     // Rows from before the upgrade: null columns, read back (and matched) as the defaults.
-    const oldEvents = [makeEvent({ createdAt: new Date(base - 5000), userId: '7' }), makeEvent({ createdAt: new Date(base - 6000), userId: null })];
+    const oldEvents = [
+      makeEvent({ createdAt: new Date(base - 5000), userId: '7' }),
+      makeEvent({ createdAt: new Date(base - 6000), userId: null }),
+    ];
     await old.save(oldEvents);
     await reference.save(oldEvents);
-    expect((await store.find({ id: oldEvents[1].id })).events[0]).to.include({ tenantId: null, actorType: 'anonymous', action: null, outcome: 'success', reason: null });
+    expect((await store.find({ id: oldEvents[1].id })).events[0]).to.include({
+      tenantId: null,
+      actorType: 'anonymous',
+      action: null,
+      outcome: 'success',
+      reason: null,
+    });
 
     const queries = [
       { tenantId: 'acme' },
@@ -124,8 +144,13 @@ forEachDialect('KnexEventStore audit model (issue 17)', (ctx) => {
   it('refuses bad filters before any SQL', async () => {
     const store = await openStore(ctx.knex, tables);
     for (const query of [
-      { outcome: 'ok' }, { actorType: 'robot' }, { id: 'not-a-uuid' }, { id: 42 }, { tenantId: {} },
-      { action: 'x'.repeat(201) }, { tenantId: 'x'.repeat(256) },
+      { outcome: 'ok' },
+      { actorType: 'robot' },
+      { id: 'not-a-uuid' },
+      { id: 42 },
+      { tenantId: {} },
+      { action: 'x'.repeat(201) },
+      { tenantId: 'x'.repeat(256) },
     ]) {
       await store.find(query).then(
         () => expect.fail(`accepted ${JSON.stringify(query).slice(0, 80)}`),
@@ -136,11 +161,24 @@ forEachDialect('KnexEventStore audit model (issue 17)', (ctx) => {
 
   it('carries the fields to the archive', async () => {
     const store = await openStore(ctx.knex, tables, { lingerMs: 0 });
-    const event = makeEvent({ createdAt: new Date(Date.UTC(2020, 0, 1)), tenantId: 'acme', action: 'a.b', outcome: 'failure', actorType: 'system', reason: 'r' });
+    const event = makeEvent({
+      createdAt: new Date(Date.UTC(2020, 0, 1)),
+      tenantId: 'acme',
+      action: 'a.b',
+      outcome: 'failure',
+      actorType: 'system',
+      reason: 'r',
+    });
     await store.save([event]);
     expect((await store.archive({ olderThan: new Date(Date.UTC(2021, 0, 1)) })).archived).to.equal(1);
     const [row] = await ctx.knex(store.archiveTableName).where({ id: event.id }).select(MODEL_COLUMNS);
-    expect({ ...row }).to.deep.equal({ tenant_id: 'acme', actor_type: 'system', action: 'a.b', outcome: 'failure', reason: 'r' });
+    expect({ ...row }).to.deep.equal({
+      tenant_id: 'acme',
+      actor_type: 'system',
+      action: 'a.b',
+      outcome: 'failure',
+      reason: 'r',
+    });
   });
 
   it('refuses bad values with InvalidEventError naming the field, before anything is written', async () => {
@@ -160,13 +198,19 @@ forEachDialect('KnexEventStore audit model (issue 17)', (ctx) => {
       [{ outcom: 'success' }, /unknown option outcom/],
     ];
     for (const [options, message] of cases) {
-      const err = await context.createEvent(order, {}, options).then(() => null, (e) => e);
+      const err = await context.createEvent(order, {}, options).then(
+        () => null,
+        (e) => e,
+      );
       expect(err, JSON.stringify(options).slice(0, 60)).to.be.instanceOf(InvalidEventError);
       expect(err.message).to.match(message);
     }
     const draft = context.newEvent().setContentObject(order);
     draft.actorType = 'robot';
-    const err = await draft.save().then(() => null, (e) => e);
+    const err = await draft.save().then(
+      () => null,
+      (e) => e,
+    );
     expect(err).to.be.instanceOf(InvalidEventError);
     expect(err.message).to.match(/actorType must be one of user, service/);
     expect(await idsOf(ctx.knex, store.tableName), 'nothing written').to.deep.equal([]);
@@ -179,6 +223,10 @@ forEachDialect('KnexEventStore audit model (issue 17)', (ctx) => {
     expect(await idsOf(ctx.knex, store.tableName)).to.deep.equal([good.id]);
     // And a good event from the context carries the context's tenant.
     const saved = await context.createEvent(order, {}, { action: 'order.viewed' });
-    expect((await store.find({ id: saved.id })).events[0]).to.include({ tenantId: 'acme', action: 'order.viewed', actorType: 'anonymous' });
+    expect((await store.find({ id: saved.id })).events[0]).to.include({
+      tenantId: 'acme',
+      action: 'order.viewed',
+      actorType: 'anonymous',
+    });
   });
 });

@@ -4,7 +4,14 @@
 import { expect } from 'chai';
 import express from 'express';
 import request from 'supertest';
-import { AuditContext, CHANGES_KEY, CHANGES_TRUNCATED_KEY, MASK, MAX_CHANGE_INPUT_BYTES, MAX_CHANGE_OPERATIONS } from '@audit-events/core';
+import {
+  AuditContext,
+  CHANGES_KEY,
+  CHANGES_TRUNCATED_KEY,
+  MASK,
+  MAX_CHANGE_INPUT_BYTES,
+  MAX_CHANGE_OPERATIONS,
+} from '@audit-events/core';
 import { auditContext } from '@audit-events/express';
 import { forEachDialect, uniqueTable } from '../helpers/databases.js';
 import { dropAll, openStore } from './support.js';
@@ -82,7 +89,11 @@ forEachDialect('change events in the store', (ctx) => {
     const wide = {};
     for (let i = 0; i < MAX_CHANGE_OPERATIONS + 5; i++) wide[`f${i}`] = i;
     await audit.createChangeEvent({ type: 'wide', id: 1 }, {}, wide);
-    await audit.createChangeEvent({ type: 'huge', id: 1 }, { blob: '' }, { blob: 'x'.repeat(MAX_CHANGE_INPUT_BYTES + 1) });
+    await audit.createChangeEvent(
+      { type: 'huge', id: 1 },
+      { blob: '' },
+      { blob: 'x'.repeat(MAX_CHANGE_INPUT_BYTES + 1) },
+    );
     const [wideEvent] = (await store.find({ contentType: 'wide' })).events;
     expect(wideEvent.content[CHANGES_KEY]).to.have.length(MAX_CHANGE_OPERATIONS);
     expect(wideEvent.content[CHANGES_TRUNCATED_KEY]).to.deep.equal({
@@ -114,12 +125,21 @@ forEachDialect('change events in the store', (ctx) => {
         next(err);
       }
     });
-    const res = await request(app).patch('/orders/1').set('X-Request-Id', 'chg-db-1').send({ total: 12.5, api_token: 'tok-x' }).expect(200);
+    const res = await request(app)
+      .patch('/orders/1')
+      .set('X-Request-Id', 'chg-db-1')
+      .send({ total: 12.5, api_token: 'tok-x' })
+      .expect(200);
     const { events } = await store.find({ contentType: 'order' });
     expect(events).to.have.length(1);
     expect(events[0]).to.include({ id: res.body.id, userId: '3', method: 'PATCH' });
     const changes = events[0].content[CHANGES_KEY];
-    expect(changes.find((op) => op.path === '/api_token')).to.deep.equal({ op: 'replace', path: '/api_token', value: MASK, old: MASK });
+    expect(changes.find((op) => op.path === '/api_token')).to.deep.equal({
+      op: 'replace',
+      path: '/api_token',
+      value: MASK,
+      old: MASK,
+    });
     // Decimal columns come back as numbers or strings depending on the driver; either way the change is there.
     const total = changes.find((op) => op.path === '/total');
     expect(total.op).to.equal('replace');

@@ -31,23 +31,45 @@ forEachDialect(
       const logger = new DatabaseAuditLogger({ knex: ctx.knex, tableName: logTable, flushOnExit: false });
       await configureAuditLogger(logger);
       const app = express();
-      app.use(auditContext({ store, includePostData: true, maskPostFields: ['internal_note'], extraData: { session: 'sess-1' } }));
+      app.use(
+        auditContext({
+          store,
+          includePostData: true,
+          maskPostFields: ['internal_note'],
+          extraData: { session: 'sess-1' },
+        }),
+      );
       app.use(express.json());
       app.use((req, _res, next) => {
         req.user = { id: 1, username: 'ann' };
         next();
       });
       app.post('/notes/:id', async (req, res) => {
-        await Note.checkDelete({ id: 3 }, { metadata: { internal_note: req.body.internal_note, password: req.body.password } });
-        const event = await req.auditContext.createEvent({ type: 'note', id: 3 }, { ...req.body, auth: 'Bearer abc.def.ghi' });
+        await Note.checkDelete(
+          { id: 3 },
+          { metadata: { internal_note: req.body.internal_note, password: req.body.password } },
+        );
+        const event = await req.auditContext.createEvent(
+          { type: 'note', id: 3 },
+          { ...req.body, auth: 'Bearer abc.def.ghi' },
+        );
         res.json(event);
       });
-      await request(app).post('/notes/3').send({ title: 'Q3', internal_note: 'fraud suspected', password: 'hunter2' }).expect(200);
+      await request(app)
+        .post('/notes/3')
+        .send({ title: 'Q3', internal_note: 'fraud suspected', password: 'hunter2' })
+        .expect(200);
       await logger.flush();
 
       const { events } = await store.find({ contentType: 'note' });
       expect(events).to.have.length(1);
-      expect(events[0].content).to.deep.equal({ session: MASK, title: 'Q3', internal_note: MASK, password: MASK, auth: MASK });
+      expect(events[0].content).to.deep.equal({
+        session: MASK,
+        title: 'Q3',
+        internal_note: MASK,
+        password: MASK,
+        auth: MASK,
+      });
       const [row] = await ctx.knex(logTable);
       expect(parse(row.metadata)).to.include({ internal_note: MASK, password: MASK, method: 'POST' });
 

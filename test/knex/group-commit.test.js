@@ -218,7 +218,9 @@ forEachDialect('Group commit', (ctx, dialect) => {
   /** A second knex on the same database, with room for exactly `max` connections. */
   function sideKnex(max, busyTimeoutMs) {
     if (dialect !== 'sqlite') return knexFactory(knexConfig(dialect, { pool: { min: 0, max } }));
-    return knexFactory(sqliteKnexConfig(ctx.knex.client.config.connection.filename, { busyTimeoutMs, driver: ctx.driver }));
+    return knexFactory(
+      sqliteKnexConfig(ctx.knex.client.config.connection.filename, { busyTimeoutMs, driver: ctx.driver }),
+    );
   }
 
   if (ctx.driver === 'better-sqlite3') {
@@ -254,33 +256,34 @@ forEachDialect('Group commit', (ctx, dialect) => {
 
   // With better-sqlite3 the wait for the lock blocks the thread, so no write timeout can fire: the
   // test above covers that driver.
-  if (ctx.driver !== 'better-sqlite3') it('rejects with StoreTimeoutError when a lock holds the INSERT past writeTimeoutMs, then recovers', async () => {
-    // SQLite: the store's connection gets a busy timeout longer than the write timeout, so the
-    // INSERT waits for the other writer instead of failing with SQLITE_BUSY at once.
-    const storeKnex = dialect === 'sqlite' ? sideKnex(1, 3000) : ctx.knex;
-    try {
-      const store = await openStore(storeKnex, tables, { writeTimeoutMs: 300 });
-      const lock = (trx) => {
-        if (dialect === 'postgres') return trx.raw(`lock table "${store.tableName}" in exclusive mode`);
-        // A locking full scan takes next-key locks on every gap: inserts wait.
-        if (dialect === 'mysql') return trx.raw(`select * from \`${store.tableName}\` for update`);
-        return trx.raw(`update "${store.tableName}" set id = id where 0`); // the database write lock
-      };
-      await whileLocked(ctx.knex, lock, async () => {
-        const err = await store.save([makeEvent()]).catch((e) => e);
-        expect(err).to.be.instanceOf(StoreTimeoutError);
-        expect(err.code).to.equal('AUDIT_STORE_TIMEOUT');
-        expect(err.message).to.match(/outcome is unknown/);
-      });
-      await store.flush();
-      expect(store.stats.timedOutEvents).to.equal(1);
-      const later = makeEvent();
-      await store.save([later]);
-      expect(await idsOf(storeKnex, store.tableName)).to.include(later.id);
-    } finally {
-      if (storeKnex !== ctx.knex) await storeKnex.destroy();
-    }
-  });
+  if (ctx.driver !== 'better-sqlite3')
+    it('rejects with StoreTimeoutError when a lock holds the INSERT past writeTimeoutMs, then recovers', async () => {
+      // SQLite: the store's connection gets a busy timeout longer than the write timeout, so the
+      // INSERT waits for the other writer instead of failing with SQLITE_BUSY at once.
+      const storeKnex = dialect === 'sqlite' ? sideKnex(1, 3000) : ctx.knex;
+      try {
+        const store = await openStore(storeKnex, tables, { writeTimeoutMs: 300 });
+        const lock = (trx) => {
+          if (dialect === 'postgres') return trx.raw(`lock table "${store.tableName}" in exclusive mode`);
+          // A locking full scan takes next-key locks on every gap: inserts wait.
+          if (dialect === 'mysql') return trx.raw(`select * from \`${store.tableName}\` for update`);
+          return trx.raw(`update "${store.tableName}" set id = id where 0`); // the database write lock
+        };
+        await whileLocked(ctx.knex, lock, async () => {
+          const err = await store.save([makeEvent()]).catch((e) => e);
+          expect(err).to.be.instanceOf(StoreTimeoutError);
+          expect(err.code).to.equal('AUDIT_STORE_TIMEOUT');
+          expect(err.message).to.match(/outcome is unknown/);
+        });
+        await store.flush();
+        expect(store.stats.timedOutEvents).to.equal(1);
+        const later = makeEvent();
+        await store.save([later]);
+        expect(await idsOf(storeKnex, store.tableName)).to.include(later.id);
+      } finally {
+        if (storeKnex !== ctx.knex) await storeKnex.destroy();
+      }
+    });
 
   it('never writes a caller that timed out while still queued', async () => {
     // One pool connection, held by a transaction: the first batch waits for it (in flight), the
@@ -291,17 +294,21 @@ forEachDialect('Group commit', (ctx, dialect) => {
       const first = makeEvent();
       const queued = makeEvents(3);
       const started = Date.now();
-      const [a, ...rest] = await whileLocked(single, () => Promise.resolve(), async () => {
-        const firstSave = store.save([first]).catch((e) => e);
-        await new Promise((r) => setTimeout(r, 50));
-        // Three callers queued at different times: one timer times each out at its own deadline.
-        const queuedSaves = [];
-        for (const event of queued) {
-          queuedSaves.push(store.save([event]).catch((e) => ({ err: e, at: Date.now() })));
-          await new Promise((r) => setTimeout(r, 60));
-        }
-        return Promise.all([firstSave, ...queuedSaves]);
-      });
+      const [a, ...rest] = await whileLocked(
+        single,
+        () => Promise.resolve(),
+        async () => {
+          const firstSave = store.save([first]).catch((e) => e);
+          await new Promise((r) => setTimeout(r, 50));
+          // Three callers queued at different times: one timer times each out at its own deadline.
+          const queuedSaves = [];
+          for (const event of queued) {
+            queuedSaves.push(store.save([event]).catch((e) => ({ err: e, at: Date.now() })));
+            await new Promise((r) => setTimeout(r, 60));
+          }
+          return Promise.all([firstSave, ...queuedSaves]);
+        },
+      );
       expect(a).to.be.instanceOf(StoreTimeoutError);
       expect(a.message).to.match(/outcome is unknown/);
       for (const [i, { err, at }] of rest.entries()) {

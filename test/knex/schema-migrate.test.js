@@ -17,9 +17,26 @@ const MIGRATIONS_DIR = fileURLToPath(new URL('../../packages/knex/migrations', i
 const DDL = /^\s*(create|alter|drop)\b/i;
 
 const BASE_COLUMNS = [
-  'id', 'created_at', 'content_type', 'object_id', 'content', 'user_id', 'user_repr', 'url', 'method', 'ip',
-  'request_id', 'user_agent', 'query_params', 'post_data', 'headers',
-  'tenant_id', 'actor_type', 'action', 'outcome', 'reason', // the audit model: issue 17
+  'id',
+  'created_at',
+  'content_type',
+  'object_id',
+  'content',
+  'user_id',
+  'user_repr',
+  'url',
+  'method',
+  'ip',
+  'request_id',
+  'user_agent',
+  'query_params',
+  'post_data',
+  'headers',
+  'tenant_id',
+  'actor_type',
+  'action',
+  'outcome',
+  'reason', // the audit model: issue 17
 ];
 const INTEGRITY_COLUMNS = ['chain_id', 'seq', 'prev_hash', 'hash', 'key_id']; // key_id: issue 22
 
@@ -29,7 +46,9 @@ async function columnsOf(knex, table) {
 
 async function indexesOf(knex, dialect, table) {
   if (dialect === 'postgres') {
-    return (await knex.raw('select indexname as name from pg_indexes where tablename = ?', [table])).rows.map((r) => r.name);
+    return (await knex.raw('select indexname as name from pg_indexes where tablename = ?', [table])).rows.map(
+      (r) => r.name,
+    );
   }
   if (dialect === 'mysql') {
     const [rows] = await knex.raw(
@@ -38,7 +57,9 @@ async function indexesOf(knex, dialect, table) {
     );
     return rows.map((r) => r.name);
   }
-  return (await knex.raw(`select name from sqlite_master where type = 'index' and tbl_name = ?`, [table])).map((r) => r.name);
+  return (await knex.raw(`select name from sqlite_master where type = 'index' and tbl_name = ?`, [table])).map(
+    (r) => r.name,
+  );
 }
 
 async function columnType(knex, dialect, table, column) {
@@ -64,7 +85,9 @@ forEachDialect('Schema and migrations', (ctx, dialect) => {
   afterEach(() => dropAll(ctx.knex, tables));
 
   it('migrate() creates both tables with every column, the integrity columns and the indexes', async () => {
-    const store = await openStore(ctx.knex, tables, { extraColumns: [{ name: 'region_id', type: 'string', index: true }] });
+    const store = await openStore(ctx.knex, tables, {
+      extraColumns: [{ name: 'region_id', type: 'string', index: true }],
+    });
     const t = store.tableName;
     const a = store.archiveTableName;
     const expected = [...BASE_COLUMNS, ...INTEGRITY_COLUMNS, 'region_id'].sort();
@@ -72,7 +95,16 @@ forEachDialect('Schema and migrations', (ctx, dialect) => {
     expect(await columnsOf(ctx.knex, a)).to.deep.equal([...expected, 'archived_at'].sort());
     for (const table of [t, a]) {
       const indexes = await indexesOf(ctx.knex, dialect, table);
-      for (const suffix of ['created_at_idx', 'content_object_idx', 'user_id_idx', 'request_id_idx', 'chain_seq_uq', 'region_id_idx', 'tenant_created_idx', 'action_created_idx']) {
+      for (const suffix of [
+        'created_at_idx',
+        'content_object_idx',
+        'user_id_idx',
+        'request_id_idx',
+        'chain_seq_uq',
+        'region_id_idx',
+        'tenant_created_idx',
+        'action_created_idx',
+      ]) {
         expect(indexes, `${table} ${suffix}`).to.include(`${table}_${suffix}`);
       }
     }
@@ -92,7 +124,8 @@ forEachDialect('Schema and migrations', (ctx, dialect) => {
     } else if (dialect === 'mysql') {
       expect(['json', 'longtext']).to.include(content); // MariaDB's JSON is LONGTEXT + json_valid()
       expect(createdAt).to.equal('datetime(3)');
-      const err = await ctx.knex(t)
+      const err = await ctx
+        .knex(t)
         .insert({ id: makeEvent().id, created_at: new Date(), content_type: 'x', object_id: '1', content: 'not json' })
         .catch((e) => e);
       expect(err).to.be.instanceOf(Error); // the JSON check rejects it
@@ -110,8 +143,15 @@ forEachDialect('Schema and migrations', (ctx, dialect) => {
     const store = await openStore(ctx.knex, tables);
     await store.save([makeEvent(), makeEvent()]); // chain columns null twice
     const [a, b] = await ctx.knex(store.tableName).select('id');
-    await ctx.knex(store.tableName).where({ id: a.id }).update({ chain_id: 'w1', seq: 1, prev_hash: '0'.repeat(64), hash: 'f'.repeat(64) });
-    const err = await ctx.knex(store.tableName).where({ id: b.id }).update({ chain_id: 'w1', seq: 1 }).catch((e) => e);
+    await ctx
+      .knex(store.tableName)
+      .where({ id: a.id })
+      .update({ chain_id: 'w1', seq: 1, prev_hash: '0'.repeat(64), hash: 'f'.repeat(64) });
+    const err = await ctx
+      .knex(store.tableName)
+      .where({ id: b.id })
+      .update({ chain_id: 'w1', seq: 1 })
+      .catch((e) => e);
     expect(err).to.be.instanceOf(Error);
   });
 
@@ -121,7 +161,10 @@ forEachDialect('Schema and migrations', (ctx, dialect) => {
     const counter = countQueries(ctx.knex, DDL);
     try {
       await store.migrate();
-      await new KnexEventStore(ctx.knex, { tableName: store.tableName, archiveTableName: store.archiveTableName }).migrate();
+      await new KnexEventStore(ctx.knex, {
+        tableName: store.tableName,
+        archiveTableName: store.archiveTableName,
+      }).migrate();
     } finally {
       counter.stop();
     }
@@ -135,7 +178,10 @@ forEachDialect('Schema and migrations', (ctx, dialect) => {
     const wider = new KnexEventStore(ctx.knex, {
       tableName: store.tableName,
       archiveTableName: store.archiveTableName,
-      extraColumns: [{ name: 'tenant', type: 'string', index: true }, { name: 'weight', type: 'float' }],
+      extraColumns: [
+        { name: 'tenant', type: 'string', index: true },
+        { name: 'weight', type: 'float' },
+      ],
     });
     await wider.migrate();
     for (const table of [store.tableName, store.archiveTableName]) {
@@ -144,7 +190,10 @@ forEachDialect('Schema and migrations', (ctx, dialect) => {
     }
     const event = makeEvent({ extra: { tenant: 'acme', weight: 1.5 } });
     await wider.save([event]);
-    expect((await wider.find({ objectId: event.objectId })).events[0].extra).to.deep.equal({ tenant: 'acme', weight: 1.5 });
+    expect((await wider.find({ objectId: event.objectId })).events[0].extra).to.deep.equal({
+      tenant: 'acme',
+      weight: 1.5,
+    });
   });
 
   it('handles table names up to 63 characters (index names are shortened with a hash)', async () => {
@@ -201,7 +250,10 @@ forEachDialect('Schema and migrations', (ctx, dialect) => {
 
     it('runs after store.migrate() without error, and rolls back only while the tables are empty', async () => {
       const store = await openStore(ctx.knex, tables);
-      const migrationSource = auditEventsMigrationSource({ tableName: store.tableName, archiveTableName: store.archiveTableName });
+      const migrationSource = auditEventsMigrationSource({
+        tableName: store.tableName,
+        archiveTableName: store.archiveTableName,
+      });
       const migrations = migrationsTable();
       const [, log] = await ctx.knex.migrate.latest({ migrationSource, tableName: migrations });
       expect(log).to.have.length(4);
@@ -211,7 +263,9 @@ forEachDialect('Schema and migrations', (ctx, dialect) => {
       const { result: refused, console: printed } = await captureOutput(() =>
         ctx.knex.migrate.rollback({ migrationSource, tableName: migrations }).catch((e) => e),
       );
-      expect(printed.map((line) => line.text).join('\n')).to.match(/migration failed with error: migrate:down: refusing to drop/);
+      expect(printed.map((line) => line.text).join('\n')).to.match(
+        /migration failed with error: migrate:down: refusing to drop/,
+      );
       expect(refused).to.be.instanceOf(ConfigurationError);
       expect(refused.message).to.match(/refusing to drop/);
       expect(await ctx.knex.schema.hasTable(store.tableName)).to.equal(true);
@@ -232,8 +286,17 @@ forEachDialect('Schema and migrations', (ctx, dialect) => {
       process.env.AUDIT_EVENTS_EXTRA_COLUMNS = '[{"name":"region_id","type":"string","index":true}]';
       try {
         const migrations = migrationsTable();
-        const [, log] = await ctx.knex.migrate.latest({ directory: MIGRATIONS_DIR, tableName: migrations, loadExtensions: ['.js'] });
-        expect(log).to.deep.equal([AUDIT_EVENTS_MIGRATION_NAME, KEY_ID_MIGRATION_NAME, AUDIT_MODEL_MIGRATION_NAME, PERMISSION_MODEL_MIGRATION_NAME]);
+        const [, log] = await ctx.knex.migrate.latest({
+          directory: MIGRATIONS_DIR,
+          tableName: migrations,
+          loadExtensions: ['.js'],
+        });
+        expect(log).to.deep.equal([
+          AUDIT_EVENTS_MIGRATION_NAME,
+          KEY_ID_MIGRATION_NAME,
+          AUDIT_MODEL_MIGRATION_NAME,
+          PERMISSION_MODEL_MIGRATION_NAME,
+        ]);
         expect(await columnsOf(ctx.knex, tableName)).to.include('region_id');
         expect(await columnsOf(ctx.knex, archiveTableName)).to.include.members(['region_id', 'archived_at']);
 
@@ -265,11 +328,18 @@ forEachDialect('Schema and migrations', (ctx, dialect) => {
         expect(() => new KnexEventStore(ctx.knex, { tableName }), String(tableName)).to.throw(InvalidIdentifierError);
         expect(() => auditEventsMigrationSource({ archiveTableName: tableName })).to.throw(InvalidIdentifierError);
       }
-      expect(() => new KnexEventStore(ctx.knex, { extraColumns: [{ name: 'x"y', type: 'string' }] })).to.throw(InvalidIdentifierError);
+      expect(() => new KnexEventStore(ctx.knex, { extraColumns: [{ name: 'x"y', type: 'string' }] })).to.throw(
+        InvalidIdentifierError,
+      );
       const config = [
         { extraColumns: [{ name: 'ok', type: 'varchar' }] },
         { extraColumns: [{ name: 'content', type: 'string' }] },
-        { extraColumns: [{ name: 'a', type: 'string' }, { name: 'A', type: 'text' }] },
+        {
+          extraColumns: [
+            { name: 'a', type: 'string' },
+            { name: 'A', type: 'text' },
+          ],
+        },
         { extraColumns: 'tenant' },
         { tableName: 'same', archiveTableName: 'same' },
         { batchSize: 0 },
@@ -285,7 +355,10 @@ forEachDialect('Schema and migrations', (ctx, dialect) => {
       for (const options of config) {
         expect(() => new KnexEventStore(ctx.knex, options), JSON.stringify(options)).to.throw(ConfigurationError);
       }
-      expect(() => new KnexEventStore(ctx.knex, { writeTimeout: 500 })).to.throw(ConfigurationError, /writeTimeout: unknown option/);
+      expect(() => new KnexEventStore(ctx.knex, { writeTimeout: 500 })).to.throw(
+        ConfigurationError,
+        /writeTimeout: unknown option/,
+      );
       expect(() => new KnexEventStore(ctx.knex, null)).to.throw(ConfigurationError);
       expect(() => new KnexEventStore({}, {})).to.throw(ConfigurationError);
       const fake = () => {};

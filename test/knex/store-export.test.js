@@ -28,7 +28,9 @@ function expectStrictlyOrdered(events) {
   for (let i = 1; i < events.length; i++) {
     const [a, b] = [events[i - 1], events[i]];
     const ok = a.createdAt < b.createdAt || (a.createdAt.getTime() === b.createdAt.getTime() && a.id < b.id);
-    expect(ok, `event ${i} (${b.createdAt.toISOString()} ${b.id}) after ${a.createdAt.toISOString()} ${a.id}`).to.equal(true);
+    expect(ok, `event ${i} (${b.createdAt.toISOString()} ${b.id}) after ${a.createdAt.toISOString()} ${a.id}`).to.equal(
+      true,
+    );
   }
 }
 
@@ -79,7 +81,9 @@ forEachDialect('KnexEventStore.export', (ctx, dialect) => {
       const same = page.events.find((e) => e.id === first.id);
       expect(same, 'the first event is in the live table? (it is archived, so find cannot see it)').to.equal(undefined);
       const [firstLive] = await collect(store.export({ pageSize: 1 }));
-      const found = (await store.find({ since: firstLive.createdAt, until: new Date(firstLive.createdAt.getTime() + 1), limit: 10 })).events;
+      const found = (
+        await store.find({ since: firstLive.createdAt, until: new Date(firstLive.createdAt.getTime() + 1), limit: 10 })
+      ).events;
       expect(found.find((e) => e.id === firstLive.id)).to.deep.equal(firstLive);
     });
 
@@ -104,7 +108,17 @@ forEachDialect('KnexEventStore.export', (ctx, dialect) => {
     }
 
     it('refuses a bad query when export() is called, before any SQL', () => {
-      for (const bad of [{ limit: 5 }, { cursor: 'x' }, { pageSize: 0 }, { pageSize: 10_001 }, { pageSize: 1.5 }, { includeArchive: 'yes' }, { colour: 'red' }, { since: new Date('x') }, { since: new Date(BASE), until: new Date(BASE) }]) {
+      for (const bad of [
+        { limit: 5 },
+        { cursor: 'x' },
+        { pageSize: 0 },
+        { pageSize: 10_001 },
+        { pageSize: 1.5 },
+        { includeArchive: 'yes' },
+        { colour: 'red' },
+        { since: new Date('x') },
+        { since: new Date(BASE), until: new Date(BASE) },
+      ]) {
         expect(() => store.export(bad), JSON.stringify(bad)).to.throw(InvalidQueryError);
         expect(() => reference.export(bad), JSON.stringify(bad)).to.throw(InvalidQueryError);
       }
@@ -127,12 +141,25 @@ forEachDialect('KnexEventStore.export', (ctx, dialect) => {
         [null, null, null, null, null],
       ];
       const events = plan.map(([tenantId, action, outcome, actorType, userId], i) =>
-        makeEvent({ createdAt: new Date(BASE + i * 1000), userId, tenantId, action, outcome: outcome ?? 'success', actorType: actorType ?? (userId ? 'user' : 'anonymous') }),
+        makeEvent({
+          createdAt: new Date(BASE + i * 1000),
+          userId,
+          tenantId,
+          action,
+          outcome: outcome ?? 'success',
+          actorType: actorType ?? (userId ? 'user' : 'anonymous'),
+        }),
       );
       await store.save(events);
       // Tables from before the audit-model migration gain the columns; legacy rows keep nulls.
-      for (const [column, length] of [['tenant_id', 255], ['action', 200], ['outcome', 16], ['actor_type', 16]]) {
-        if (!(await ctx.knex.schema.hasColumn(tables[0], column))) await ctx.knex.schema.alterTable(tables[0], (t) => t.string(column, length).nullable());
+      for (const [column, length] of [
+        ['tenant_id', 255],
+        ['action', 200],
+        ['outcome', 16],
+        ['actor_type', 16],
+      ]) {
+        if (!(await ctx.knex.schema.hasColumn(tables[0], column)))
+          await ctx.knex.schema.alterTable(tables[0], (t) => t.string(column, length).nullable());
       }
       for (let i = 0; i < plan.length; i++) {
         const [tenant_id, action, outcome, actor_type] = plan[i];
@@ -154,7 +181,9 @@ forEachDialect('KnexEventStore.export', (ctx, dialect) => {
       for (const filter of filters) {
         const expected = ids(await collect(reference.export(filter)));
         expect(expected.length, JSON.stringify(filter)).to.be.greaterThan(0);
-        expect(ids(await collect(store.export({ ...filter, pageSize: 2 }))), JSON.stringify(filter)).to.deep.equal(expected);
+        expect(ids(await collect(store.export({ ...filter, pageSize: 2 }))), JSON.stringify(filter)).to.deep.equal(
+          expected,
+        );
       }
       const [legacy] = await collect(store.export({ since: events[5].createdAt }));
       expect(legacy).to.include({ tenantId: null, action: null, outcome: 'success', actorType: 'anonymous' });
@@ -222,24 +251,32 @@ forEachDialect('KnexEventStore.export', (ctx, dialect) => {
       const rows = 50_000;
       // ~2 KB of content per row: 100 MB in all, so a whole-table read would exceed the bound.
       const note = 'x'.repeat(2000);
-      for (let done = 0; done < rows; ) {
+      for (let done = 0; done < rows;) {
         const batch = [];
-        for (let i = 0; i < 1000; i++, done++) batch.push(makeEvent({ createdAt: new Date(BASE + done), content: { n: done, note } }));
+        for (let i = 0; i < 1000; i++, done++)
+          batch.push(makeEvent({ createdAt: new Date(BASE + done), content: { n: done, note } }));
         await store.save(batch);
       }
       await store.close();
       // A heap cap below the table's size: an export that kept the rows it read would die of it,
       // and the cap keeps V8 from growing its heap lazily into RSS that nothing retains.
-      const worker = startNode(WORKER, [JSON.stringify({ dialect, driver: ctx.driver, filename, tableName, pageSize: 1000 })], {
-        env: { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=96`.trim() },
-      });
+      const worker = startNode(
+        WORKER,
+        [JSON.stringify({ dialect, driver: ctx.driver, filename, tableName, pageSize: 1000 })],
+        {
+          env: { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=96`.trim() },
+        },
+      );
       const { code } = await worker.exited;
       const line = worker.lines.find((l) => l.startsWith('done '));
       expect(line, `worker exited ${code}: ${worker.lines.join(' | ')} ${worker.stderr()}`).to.be.a('string');
       const result = JSON.parse(line.slice(5));
       expect(result.count).to.equal(rows);
       expect(result.ordered).to.equal(true);
-      expect(result.peakMB - result.baseMB, `RSS ${result.baseMB.toFixed(0)} MB → peak ${result.peakMB.toFixed(0)} MB (${result.samples.join(', ')})`).to.be.below(100);
+      expect(
+        result.peakMB - result.baseMB,
+        `RSS ${result.baseMB.toFixed(0)} MB → peak ${result.peakMB.toFixed(0)} MB (${result.samples.join(', ')})`,
+      ).to.be.below(100);
     });
   });
 });

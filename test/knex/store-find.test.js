@@ -105,7 +105,15 @@ forEachDialect('KnexEventStore.find', (ctx) => {
     it('rejects bad queries with InvalidQueryError before any SQL', async () => {
       const counter = countQueries(ctx.knex, /./);
       try {
-        for (const bad of [{ limit: 0 }, { limit: 1001 }, { limit: 2.5 }, { cursor: 'garbage' }, { since: 'not a date' }, { objectId: {} }, { objectId: '' }]) {
+        for (const bad of [
+          { limit: 0 },
+          { limit: 1001 },
+          { limit: 2.5 },
+          { cursor: 'garbage' },
+          { since: 'not a date' },
+          { objectId: {} },
+          { objectId: '' },
+        ]) {
           const err = await store.find(bad).catch((e) => e);
           expect(err, JSON.stringify(bad)).to.be.instanceOf(InvalidQueryError);
           expect(err.code).to.equal('AUDIT_BAD_QUERY');

@@ -59,7 +59,20 @@ forEachDialect('KnexEventStore round trip', (ctx, dialect) => {
 
   it('keeps every kind of JSON value in postData, including strings that look like JSON', async () => {
     const store = await openStore(ctx.knex, tables);
-    for (const postData of ['plain text body', '{"a":1}', '"quoted"', '123', '', 0, 123.25, -1, true, false, [1, 'a', null], { a: [{}] }]) {
+    for (const postData of [
+      'plain text body',
+      '{"a":1}',
+      '"quoted"',
+      '123',
+      '',
+      0,
+      123.25,
+      -1,
+      true,
+      false,
+      [1, 'a', null],
+      { a: [{}] },
+    ]) {
       const event = makeEvent({ postData });
       const back = await roundTrip(store, event);
       expect(back.postData, JSON.stringify(postData)).to.deep.equal(postData);
@@ -162,7 +175,10 @@ forEachDialect('KnexEventStore round trip', (ctx, dialect) => {
 
   it('rejects a malformed event in its own save() only, before it joins a batch', async () => {
     const store = await openStore(ctx.knex, tables, {
-      extraColumns: [{ name: 'tenant', type: 'string', nullable: false }, { name: 'n', type: 'integer' }],
+      extraColumns: [
+        { name: 'tenant', type: 'string', nullable: false },
+        { name: 'n', type: 'integer' },
+      ],
       lingerMs: 20,
     });
     const good = () => makeEvent({ extra: { tenant: 't' } });
@@ -214,7 +230,9 @@ forEachDialect('KnexEventStore round trip', (ctx, dialect) => {
     expect(thrown).to.be.instanceOf(StoreWriteError);
     expect(thrown.message).to.match(/mapper exploded/);
 
-    const unsafe = await openStore(ctx.knex, tables, { mapRow: { toRow: (e, row) => ({ ...row, 'x; drop table t': 1 }) } });
+    const unsafe = await openStore(ctx.knex, tables, {
+      mapRow: { toRow: (e, row) => ({ ...row, 'x; drop table t': 1 }) },
+    });
     const err = await unsafe.save([makeEvent()]).catch((e) => e);
     expect(err).to.be.instanceOf(StoreWriteError);
     expect(err.cause).to.be.instanceOf(InvalidIdentifierError);
@@ -231,9 +249,21 @@ forEachDialect('KnexEventStore JSON depth', (ctx, dialect) => {
     await store.migrate();
     try {
       const event = (content) => ({
-        id: newEventId(), createdAt: new Date(), contentType: 'doc', objectId: '1', content,
-        userId: null, userRepr: null, url: null, method: null, ip: null, requestId: null,
-        userAgent: null, queryParams: null, postData: null, headers: null,
+        id: newEventId(),
+        createdAt: new Date(),
+        contentType: 'doc',
+        objectId: '1',
+        content,
+        userId: null,
+        userRepr: null,
+        url: null,
+        method: null,
+        ip: null,
+        requestId: null,
+        userAgent: null,
+        queryParams: null,
+        postData: null,
+        headers: null,
       });
       const nested = (levels) => {
         let deep = { leaf: true };

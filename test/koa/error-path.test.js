@@ -62,7 +62,7 @@ for (const [name, Koa] of [
       });
       app.use(auditContext({ store: new MemoryEventStore() }));
       app.use(async () => {
-        throw { key: 'value' };  
+        throw { key: 'value' };
       });
       const res = await request(app.callback()).get('/').expect(500).expect('Internal Server Error');
       expect(errors).to.have.length(1);

@@ -8,7 +8,10 @@ import Koa2 from 'koa2';
 import { AuditContext, MemoryEventStore, getAuditContext } from '@audit-events/core';
 import { auditContext } from '@audit-events/koa';
 
-for (const [name, Koa] of [['koa2', Koa2], ['koa3', Koa3]]) {
+for (const [name, Koa] of [
+  ['koa2', Koa2],
+  ['koa3', Koa3],
+]) {
   describe(`${name}: request details`, () => {
     let store;
     beforeEach(() => {
@@ -78,7 +81,10 @@ for (const [name, Koa] of [['koa2', Koa2], ['koa3', Koa3]]) {
     });
 
     it('adopts an incoming request id only under app.proxy, as X-Forwarded-For', async () => {
-      const trusted = await request(app((a) => (a.proxy = true))).get('/where').set('X-Request-Id', 'via-proxy').expect(200);
+      const trusted = await request(app((a) => (a.proxy = true)))
+        .get('/where')
+        .set('X-Request-Id', 'via-proxy')
+        .expect(200);
       expect(trusted.body.event.requestId).to.equal('via-proxy');
       const direct = await request(app()).get('/where').set('X-Request-Id', 'via-proxy').expect(200);
       expect(direct.body.event.requestId).to.equal(direct.headers['x-request-id']).and.not.equal('via-proxy');

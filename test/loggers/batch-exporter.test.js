@@ -76,10 +76,17 @@ describe('BufferedAuditLogger with an exporter', () => {
       const bad = events.find((e) => e.attributes[0] === 'bad');
       if (bad) throw new EventRejectedError('too large', { event: bad });
     });
-    const logger = new BufferedAuditLogger(exporter, { scheduler: clock, flushOnExit: false, onError: (err) => errors.push(err) });
+    const logger = new BufferedAuditLogger(exporter, {
+      scheduler: clock,
+      flushOnExit: false,
+      onError: (err) => errors.push(err),
+    });
     for (const name of ['a', 'bad', 'c']) logger.record(ev(name));
     await logger.flush();
-    expect(exporter.batches.map((b) => b.names)).to.deep.equal([['a', 'bad', 'c'], ['a', 'c']]);
+    expect(exporter.batches.map((b) => b.names)).to.deep.equal([
+      ['a', 'bad', 'c'],
+      ['a', 'c'],
+    ]);
     expect(logger.rejectedCount).to.equal(1);
     expect(logger.writtenCount).to.equal(2);
     expect(errors.map((e) => e.code)).to.deep.equal(['AUDIT_EVENT_REJECTED']);

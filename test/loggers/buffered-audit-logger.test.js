@@ -72,10 +72,13 @@ describe('BufferedAuditLogger', () => {
 
   it('retries a failed batch with exponential backoff', async () => {
     const attemptsAt = [];
-    const logger = new RecordingLogger({ scheduler: clock, retryDelay: 100, maxRetries: 3 }, async (_events, context) => {
-      attemptsAt.push({ at: clock.now, attempt: context.attempt });
-      if (context.attempt < 2) throw new Error('broker unavailable');
-    });
+    const logger = new RecordingLogger(
+      { scheduler: clock, retryDelay: 100, maxRetries: 3 },
+      async (_events, context) => {
+        attemptsAt.push({ at: clock.now, attempt: context.attempt });
+        if (context.attempt < 2) throw new Error('broker unavailable');
+      },
+    );
     logger.record(ev('a0'));
     let flushed = false;
     const flushing = logger.flush().then(() => (flushed = true));
@@ -96,7 +99,13 @@ describe('BufferedAuditLogger', () => {
   it('after the last retry reports to onError with a typed error, counts the loss, and keeps going', async () => {
     const errors = [];
     const logger = new RecordingLogger(
-      { batchSize: 1, scheduler: clock, retryDelay: 10, maxRetries: 2, onError: (err, batch) => errors.push({ err, batch }) },
+      {
+        batchSize: 1,
+        scheduler: clock,
+        retryDelay: 10,
+        maxRetries: 2,
+        onError: (err, batch) => errors.push({ err, batch }),
+      },
       async (events) => {
         if (events[0].attributes[0] === 'poison') throw new Error('rejected by server');
       },
@@ -234,7 +243,10 @@ describe('BufferedAuditLogger', () => {
     const agreeing = new RecordingLogger({ useWorker: false, sync: true, scheduler: clock });
     agreeing.record(ev('b0'));
     expect(agreeing.batches).to.deep.equal([['b0']]);
-    expect(() => new RecordingLogger({ useWorker: false, sync: false })).to.throw(ConfigurationError, /sync: contradicts useWorker/);
+    expect(() => new RecordingLogger({ useWorker: false, sync: false })).to.throw(
+      ConfigurationError,
+      /sync: contradicts useWorker/,
+    );
     expect(() => new RecordingLogger({ sync: 'yes' })).to.throw(ConfigurationError, /sync: must be a boolean/);
   });
 

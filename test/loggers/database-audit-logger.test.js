@@ -34,7 +34,7 @@ forEachDialect('DatabaseAuditLogger', (ctx, dialect) => {
     for (const name of tables.splice(0)) await ctx.knex.schema.dropTableIfExists(name);
   });
 
-  it('creates its table on demand with the issue\'s columns and indexes, and stores events exactly', async () => {
+  it("creates its table on demand with the issue's columns and indexes, and stores events exactly", async () => {
     const tableName = table();
     const logger = new DatabaseAuditLogger({ knex: ctx.knex, tableName, flushOnExit: false });
     logger.record(decision(0));
@@ -45,11 +45,37 @@ forEachDialect('DatabaseAuditLogger', (ctx, dialect) => {
 
     const columns = Object.keys(await ctx.knex(tableName).columnInfo());
     expect(columns.sort()).to.deep.equal(
-      ['id', 'event_id', 'created_at', 'timestamp', 'action', 'attributes', 'granted', 'bypassed', 'manager', 'user_id', 'user_repr', 'tenant_id', 'actor_type', 'permissions', 'metadata'].sort(),
+      [
+        'id',
+        'event_id',
+        'created_at',
+        'timestamp',
+        'action',
+        'attributes',
+        'granted',
+        'bypassed',
+        'manager',
+        'user_id',
+        'user_repr',
+        'tenant_id',
+        'actor_type',
+        'permissions',
+        'metadata',
+      ].sort(),
     );
     const rows = await ctx.knex(tableName).orderBy('id');
     expect(rows).to.have.length(3);
-    expect(rows.map((r) => [r.action, parse(r.attributes), Boolean(r.granted), Boolean(r.bypassed), r.manager, r.user_id, r.user_repr])).to.deep.equal([
+    expect(
+      rows.map((r) => [
+        r.action,
+        parse(r.attributes),
+        Boolean(r.granted),
+        Boolean(r.bypassed),
+        r.manager,
+        r.user_id,
+        r.user_repr,
+      ]),
+    ).to.deep.equal([
       ['update', ['field0'], true, false, 'Project', '0', 'user0'],
       ['read', ['field1'], false, false, 'Task', null, null],
       ['read', ['field2'], true, true, null, null, 'no-id'],
@@ -71,11 +97,16 @@ forEachDialect('DatabaseAuditLogger', (ctx, dialect) => {
       const [idx] = await ctx.knex.raw(`show index from \`${tableName}\``);
       indexed = idx.map((r) => `${Number(r.Non_unique) === 0 ? 'UNIQUE ' : ''}${r.Key_name}(${r.Column_name})`);
     } else {
-      const idx = await ctx.knex.raw(`select sql from sqlite_master where type = 'index' and tbl_name = ?`, [tableName]);
+      const idx = await ctx.knex.raw(`select sql from sqlite_master where type = 'index' and tbl_name = ?`, [
+        tableName,
+      ]);
       indexed = idx.map((r) => r.sql ?? '');
     }
     for (const column of ['timestamp', 'granted', 'manager', 'event_id', 'tenant_timestamp']) {
-      expect(indexed.some((d) => d.includes(`${column}_idx`)), `${column} index in ${indexed.join('; ')}`).to.equal(true);
+      expect(
+        indexed.some((d) => d.includes(`${column}_idx`)),
+        `${column} index in ${indexed.join('; ')}`,
+      ).to.equal(true);
     }
     // event_id's index is unique (what makes a retried batch land once).
     expect(indexed.some((d) => /unique/i.test(d) && d.includes('event_id_idx'))).to.equal(true);
@@ -84,7 +115,13 @@ forEachDialect('DatabaseAuditLogger', (ctx, dialect) => {
 
   it('inserts a large batch within the bind-parameter limit and answers the analysis queries', async () => {
     const tableName = table();
-    const logger = new DatabaseAuditLogger({ knex: ctx.knex, tableName, batchSize: 1500, maxQueueSize: 1500, flushOnExit: false });
+    const logger = new DatabaseAuditLogger({
+      knex: ctx.knex,
+      tableName,
+      batchSize: 1500,
+      maxQueueSize: 1500,
+      flushOnExit: false,
+    });
     for (let i = 0; i < 1500; i++) logger.record(decision(i));
     await logger.close();
     expect(logger.writtenCount).to.equal(1500);
@@ -92,10 +129,14 @@ forEachDialect('DatabaseAuditLogger', (ctx, dialect) => {
     const [{ count }] = await ctx.knex(tableName).count({ count: '*' });
     expect(Number(count)).to.equal(1500);
     // "Aggregate denied events by manager": the query the indexes are for.
-    const denied = await ctx.knex(tableName).where({ granted: false }).select('manager').count({ n: '*' }).groupBy('manager').orderBy('manager');
-    expect(denied.map((r) => [r.manager, Number(r.n)])).to.deep.equal([
-      ['Task', 750],
-    ]);
+    const denied = await ctx
+      .knex(tableName)
+      .where({ granted: false })
+      .select('manager')
+      .count({ n: '*' })
+      .groupBy('manager')
+      .orderBy('manager');
+    expect(denied.map((r) => [r.manager, Number(r.n)])).to.deep.equal([['Task', 750]]);
   });
 
   it('table creation is idempotent and survives concurrent creators', async () => {
@@ -139,7 +180,9 @@ forEachDialect('DatabaseAuditLogger', (ctx, dialect) => {
   });
 
   it('checks its options', () => {
-    expect(() => new DatabaseAuditLogger({ knex: ctx.knex, tableName: 'bad name; drop', flushOnExit: false })).to.throw(InvalidIdentifierError);
+    expect(() => new DatabaseAuditLogger({ knex: ctx.knex, tableName: 'bad name; drop', flushOnExit: false })).to.throw(
+      InvalidIdentifierError,
+    );
     expect(() => new DatabaseAuditLogger({ knex: {}, flushOnExit: false })).to.throw(ConfigurationError, /knex/);
   });
 });
@@ -147,12 +190,20 @@ forEachDialect('DatabaseAuditLogger', (ctx, dialect) => {
 forEachDialect('DatabaseAuditLogger deep metadata', (ctx) => {
   it('keeps a decision whose metadata is nested deeper than the database stores, and its batch partners', async () => {
     const tableName = uniqueTable('deep_perm');
-    const logger = new DatabaseAuditLogger({ knex: ctx.knex, tableName, maxRetries: 0, flushOnExit: false, handleSignals: false });
+    const logger = new DatabaseAuditLogger({
+      knex: ctx.knex,
+      tableName,
+      maxRetries: 0,
+      flushOnExit: false,
+      handleSignals: false,
+    });
     try {
       let deep = { leaf: 1 };
       for (let i = 0; i < 40; i++) deep = { n: deep };
       logger.record(createPermissionAuditEvent({ action: 'read', granted: true, manager: 'A', metadata: { ok: 1 } }));
-      logger.record(createPermissionAuditEvent({ action: 'read', granted: false, manager: 'B', metadata: { deep, kept: 'yes' } }));
+      logger.record(
+        createPermissionAuditEvent({ action: 'read', granted: false, manager: 'B', metadata: { deep, kept: 'yes' } }),
+      );
       await logger.flush();
       expect(logger.failedCount).to.equal(0);
       const rows = await ctx.knex(tableName).select('manager', 'metadata').orderBy('manager');

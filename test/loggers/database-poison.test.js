@@ -27,7 +27,9 @@ async function refusePoison(knex, dialect, tableName) {
     );
   } else {
     const q = dialect === 'mysql' ? '`' : '"';
-    await knex.raw(`alter table ${q}${tableName}${q} add constraint ${q}${tableName}_no_poison${q} check (manager <> 'Poison')`);
+    await knex.raw(
+      `alter table ${q}${tableName}${q} add constraint ${q}${tableName}_no_poison${q} check (manager <> 'Poison')`,
+    );
   }
 }
 
@@ -171,7 +173,9 @@ forEachDialect(
         for (let i = 0; i < 20; i++) logger.record(decision(i, i === 7 ? 'M'.repeat(300) : 'Doc'));
         await logger.flush();
         expect(logger.writtenCount).to.equal(19);
-        expect(errors.map((e) => [e.err.code, e.batch[0].attributes[0]])).to.deep.equal([['AUDIT_EVENT_REJECTED', 'n7']]);
+        expect(errors.map((e) => [e.err.code, e.batch[0].attributes[0]])).to.deep.equal([
+          ['AUDIT_EVENT_REJECTED', 'n7'],
+        ]);
         expect(names(await ctx.knex(tableName).select('attributes'))).to.deep.equal(EXPECTED);
       } finally {
         await logger.close();

@@ -79,8 +79,20 @@ describe('FileAuditLogger', () => {
     expect(text.endsWith('\n')).to.equal(true);
     const [line] = text.trim().split('\n');
     expect(Object.keys(JSON.parse(line))).to.deep.equal([
-      'event_id', 'timestamp', 'action', 'attributes', 'granted', 'bypassed', 'manager',
-      'user_id', 'user_repr', 'user', 'tenant_id', 'actor_type', 'permissions', 'metadata',
+      'event_id',
+      'timestamp',
+      'action',
+      'attributes',
+      'granted',
+      'bypassed',
+      'manager',
+      'user_id',
+      'user_repr',
+      'user',
+      'tenant_id',
+      'actor_type',
+      'permissions',
+      'metadata',
     ]);
     const { event_id: eventId, ...rest } = JSON.parse(line);
     expect(isEventId(eventId), eventId).to.equal(true);
@@ -123,7 +135,9 @@ describe('FileAuditLogger', () => {
     await l.flush();
     const [big, loop] = lines(file);
     expect(big.metadata).to.deep.equal({ big: '1180591620717411303424' });
-    expect(loop.metadata).to.have.property(UNSERIALIZABLE_METADATA_KEY).that.matches(/metadata\.self.*circular/);
+    expect(loop.metadata)
+      .to.have.property(UNSERIALIZABLE_METADATA_KEY)
+      .that.matches(/metadata\.self.*circular/);
     expect(loop.granted).to.equal(true, 'the decision itself is kept');
     expect(l.failedCount).to.equal(0);
   });
@@ -131,7 +145,8 @@ describe('FileAuditLogger', () => {
   it('supports jq: select(.action == "update" and (.granted == false)) on the file as written', async function () {
     if (!existsSync(JQ)) {
       // CI installs jq (.ci/run): there a missing jq is a broken setup, not a reason to skip.
-      if (IN_CI) throw new Error(`${JQ} is not installed but CI=true: install Debian's \`jq\` package (apt-get install -y jq)`);
+      if (IN_CI)
+        throw new Error(`${JQ} is not installed but CI=true: install Debian's \`jq\` package (apt-get install -y jq)`);
       this.skip();
     }
     const file = join(dir, 'permission.log');
@@ -144,13 +159,24 @@ describe('FileAuditLogger', () => {
       ['delete', false, 'id'],
     ];
     for (const [action, granted, attribute] of decisions) {
-      l.record(createPermissionAuditEvent({ action, granted, attributes: [attribute], manager: 'Project', user: { id: 1 } }));
+      l.record(
+        createPermissionAuditEvent({ action, granted, attributes: [attribute], manager: 'Project', user: { id: 1 } }),
+      );
     }
     await l.flush();
-    for (const filter of ['select(.action == "update" and (.granted == false))', '. | select(.action == "update" and (.granted == false))']) {
+    for (const filter of [
+      'select(.action == "update" and (.granted == false))',
+      '. | select(.action == "update" and (.granted == false))',
+    ]) {
       const out = execFileSync(JQ, ['-c', filter, file], { encoding: 'utf8' });
-      const selected = out.trim().split('\n').map((x) => JSON.parse(x));
-      expect(selected.map((e) => e.attributes[0]), filter).to.deep.equal(['budget', 'status']);
+      const selected = out
+        .trim()
+        .split('\n')
+        .map((x) => JSON.parse(x));
+      expect(
+        selected.map((e) => e.attributes[0]),
+        filter,
+      ).to.deep.equal(['budget', 'status']);
     }
     // general_manager's `.user` still reads as in its files: the repr only when there is no id.
     const noId = join(dir, 'repr.log');
@@ -178,14 +204,21 @@ describe('FileAuditLogger', () => {
     const { code, stdout, stderr } = await runFixture('sighup-reopen.mjs', [file]);
     expect(code, stderr).to.equal(0);
     const { rotated, current } = JSON.parse(stdout);
-    expect(rotated).to.match(/"before"/).and.not.match(/"after"/);
-    expect(current).to.match(/"after"/).and.not.match(/"before"/);
+    expect(rotated)
+      .to.match(/"before"/)
+      .and.not.match(/"after"/);
+    expect(current)
+      .to.match(/"after"/)
+      .and.not.match(/"before"/);
   });
 
   it('fails at construction with a ConfigurationError when the file cannot be opened', () => {
     const blocker = join(dir, 'not-a-dir');
     writeFileSync(blocker, '');
-    expect(() => new FileAuditLogger(join(blocker, 'x.log'), { flushOnExit: false })).to.throw(ConfigurationError, /cannot open/);
+    expect(() => new FileAuditLogger(join(blocker, 'x.log'), { flushOnExit: false })).to.throw(
+      ConfigurationError,
+      /cannot open/,
+    );
     expect(() => new FileAuditLogger('', { flushOnExit: false })).to.throw(ConfigurationError, /path/);
   });
 
@@ -206,7 +239,10 @@ describe('FileAuditLogger', () => {
       expect(code, stderr).to.equal(0);
       const all = lines(file);
       expect(all).to.have.length(251);
-      expect(all.map((e) => e.attributes[0])).to.deep.equal([...Array.from({ length: 250 }, (_, i) => `field${i}`), 'late']);
+      expect(all.map((e) => e.attributes[0])).to.deep.equal([
+        ...Array.from({ length: 250 }, (_, i) => `field${i}`),
+        'late',
+      ]);
     });
 
     it('flushes on a natural end of the event loop (beforeExit)', async () => {
@@ -218,7 +254,9 @@ describe('FileAuditLogger', () => {
 
     it('flushes on SIGTERM, then dies of SIGTERM when nothing else handles it', async () => {
       const file = join(dir, 'sigterm.log');
-      const { code, signal, stderr } = await runFixture('record-then-wait.mjs', [file, '300'], (child) => child.kill('SIGTERM'));
+      const { code, signal, stderr } = await runFixture('record-then-wait.mjs', [file, '300'], (child) =>
+        child.kill('SIGTERM'),
+      );
       expect(signal, `code ${code}: ${stderr}`).to.equal('SIGTERM');
       expect(lines(file)).to.have.length(300);
     });

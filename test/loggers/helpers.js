@@ -3,7 +3,13 @@ import { BufferedAuditLogger, createPermissionAuditEvent } from '@audit-events/c
 
 /** An event whose only attribute is `name`, so batches read as lists of names. */
 export function ev(name, overrides = {}) {
-  return createPermissionAuditEvent({ action: 'update', granted: true, attributes: [name], manager: 'Doc', ...overrides });
+  return createPermissionAuditEvent({
+    action: 'update',
+    granted: true,
+    attributes: [name],
+    manager: 'Doc',
+    ...overrides,
+  });
 }
 
 export function deferred() {

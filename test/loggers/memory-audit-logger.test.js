@@ -45,7 +45,11 @@ describe('MemoryAuditLogger and captureAuditEvents', () => {
   });
 
   it('lets a test assert both granted and denied entries of a failing check', async () => {
-    const Doc = definePermission({ manager: 'Doc', update: ['isAuthenticated'], attributes: { owner: { update: ['isAdmin'] } } });
+    const Doc = definePermission({
+      manager: 'Doc',
+      update: ['isAuthenticated'],
+      attributes: { owner: { update: ['isAdmin'] } },
+    });
     let caught;
     try {
       await captureAuditEvents(() => Doc.checkUpdate({}, { title: 't', owner: 'x' }, { user: { id: 1 } }));

@@ -20,7 +20,8 @@ describe('BufferedAuditLogger: poison events', () => {
       const logger = new RecordingLogger(
         { batchSize: 20, maxRetries: 3, retryDelay: 1, onError: (err, batch) => errors.push({ err, batch }) },
         (events) => {
-          for (const e of events) JSON.stringify({ t: e.timestamp.toISOString(), a: e.attributes, m: { ...e.metadata } });
+          for (const e of events)
+            JSON.stringify({ t: e.timestamp.toISOString(), a: e.attributes, m: { ...e.metadata } });
         },
       );
       for (const e of batchWithPoison(spoil)) logger.record(e);
@@ -46,7 +47,13 @@ describe('BufferedAuditLogger: poison events', () => {
     const clock = new ManualClock();
     // The sink refuses any call containing n13 as a whole (as a database refuses a multi-row INSERT).
     const logger = new RecordingLogger(
-      { batchSize: 20, scheduler: clock, maxRetries: 5, retryDelay: 60_000, onError: (err, batch) => errors.push({ err, batch }) },
+      {
+        batchSize: 20,
+        scheduler: clock,
+        maxRetries: 5,
+        retryDelay: 60_000,
+        onError: (err, batch) => errors.push({ err, batch }),
+      },
       (events) => {
         if (events.some((e) => e.attributes[0] === 'n13')) throw new EventRejectedError('value refused by the sink');
       },
@@ -54,7 +61,11 @@ describe('BufferedAuditLogger: poison events', () => {
     for (let i = 0; i < 20; i++) logger.record(ev(`n${i}`));
     await logger.flush(); // resolves without the clock moving: no retry delay was waited for
     const written = logger.calls.filter((c) => !c.names.includes('n13')).flatMap((c) => c.names);
-    expect(written.sort()).to.deep.equal(Array.from({ length: 20 }, (_, i) => `n${i}`).filter((n) => n !== 'n13').sort());
+    expect(written.sort()).to.deep.equal(
+      Array.from({ length: 20 }, (_, i) => `n${i}`)
+        .filter((n) => n !== 'n13')
+        .sort(),
+    );
     expect(logger.calls.every((c) => c.context.attempt === 0)).to.equal(true);
     expect(logger.calls.length).to.be.at.most(1 + 2 * Math.ceil(Math.log2(20)));
     expect(logger.writtenCount).to.equal(19);
@@ -66,9 +77,12 @@ describe('BufferedAuditLogger: poison events', () => {
 
   it('context.reject(event, reason) refuses one event inside a call; the others count as written', async () => {
     const errors = [];
-    const logger = new RecordingLogger({ batchSize: 5, onError: (err, batch) => errors.push({ err, batch }) }, (events, context) => {
-      for (const e of events) if (e.attributes[0] === 'b') context.reject(e, new Error('too large for the sink'));
-    });
+    const logger = new RecordingLogger(
+      { batchSize: 5, onError: (err, batch) => errors.push({ err, batch }) },
+      (events, context) => {
+        for (const e of events) if (e.attributes[0] === 'b') context.reject(e, new Error('too large for the sink'));
+      },
+    );
     for (const name of ['a', 'b', 'c']) logger.record(ev(name));
     await logger.flush();
     expect(logger.writtenCount).to.equal(2);
@@ -81,10 +95,13 @@ describe('BufferedAuditLogger: poison events', () => {
   it('a transient failure of the valid events is still retried, and a refused event is reported once', async () => {
     const errors = [];
     let calls = 0;
-    const logger = new RecordingLogger({ batchSize: 5, retryDelay: 1, onError: (err, batch) => errors.push({ err, batch }) }, async (events, context) => {
-      for (const e of events) if (e.attributes[0] === 'b') context.reject(e, new Error('refused'));
-      if (++calls < 3) throw new Error('broker unavailable');
-    });
+    const logger = new RecordingLogger(
+      { batchSize: 5, retryDelay: 1, onError: (err, batch) => errors.push({ err, batch }) },
+      async (events, context) => {
+        for (const e of events) if (e.attributes[0] === 'b') context.reject(e, new Error('refused'));
+        if (++calls < 3) throw new Error('broker unavailable');
+      },
+    );
     for (const name of ['a', 'b', 'c']) logger.record(ev(name));
     await logger.flush();
     expect(calls).to.equal(3);
@@ -99,7 +116,12 @@ describe('BufferedAuditLogger: poison events', () => {
     const errors = [];
     const hang = [];
     const logger = new RecordingLogger(
-      { batchSize: 8, scheduler: clock, exportTimeout: 1_000, onError: (err, batch) => errors.push({ code: err.code, names: batch.map((e) => e.attributes[0]) }) },
+      {
+        batchSize: 8,
+        scheduler: clock,
+        exportTimeout: 1_000,
+        onError: (err, batch) => errors.push({ code: err.code, names: batch.map((e) => e.attributes[0]) }),
+      },
       (events) => {
         const names = events.map((e) => e.attributes[0]);
         if (names.includes('x3')) return Promise.reject(new EventRejectedError('refused'));
@@ -137,7 +159,10 @@ describe('BufferedAuditLogger: poison events', () => {
     });
     for (let i = 0; i < 4; i++) logger.record(ev(`y${i}`));
     await new Promise((resolve) => setImmediate(resolve));
-    expect(logger.batches).to.deep.equal([['y0', 'y1', 'y2', 'y3'], ['y0', 'y1']]);
+    expect(logger.batches).to.deep.equal([
+      ['y0', 'y1', 'y2', 'y3'],
+      ['y0', 'y1'],
+    ]);
     logger.flushSync();
     expect(sync).to.deep.equal(['y2', 'y3']);
     gate.forEach((resolve) => resolve());
@@ -150,7 +175,10 @@ describe('BufferedAuditLogger: poison events', () => {
 
   it('flush() waits for the valid events of a batch that also held a malformed one', async () => {
     let release;
-    const logger = new RecordingLogger({ batchSize: 4, onError: () => {} }, () => new Promise((resolve) => (release = resolve)));
+    const logger = new RecordingLogger(
+      { batchSize: 4, onError: () => {} },
+      () => new Promise((resolve) => (release = resolve)),
+    );
     logger.record(ev('a'));
     logger.record(spoiled(ev('b'), { timestamp: undefined }));
     logger.record(ev('c'));
@@ -201,10 +229,18 @@ describe('FileAuditLogger: poison events', () => {
 
   it('at exit (flushSync) a malformed event does not cost the others either', () => {
     const file = join(dir, 'exit.ndjson');
-    const logger = new FileAuditLogger(file, { batchSize: 100, flushOnExit: false, reopenOnSighup: false, onError: () => {} });
+    const logger = new FileAuditLogger(file, {
+      batchSize: 100,
+      flushOnExit: false,
+      reopenOnSighup: false,
+      onError: () => {},
+    });
     for (const e of batchWithPoison(POISONS['a missing timestamp'])) logger.record(e);
     logger.flushSync();
-    const names = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l).attributes[0]);
+    const names = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l).attributes[0]);
     expect(names).to.deep.equal(VALID);
     expect(logger.failedCount).to.equal(1);
     expect(logger.writtenCount).to.equal(19);

@@ -72,7 +72,9 @@ describe('BufferedAuditLogger: queue policy when full', () => {
     expect(logger.droppedCount).to.equal(2);
     expect(logger.droppedDeniedCount).to.equal(1);
     await logger.close();
-    const warnings = await warningsDuring(['AUDIT_LOGGER_CLOSED', 'AUDIT_LOGGER_DENIED_DROPPED'], () => logger.record(denied('d2')));
+    const warnings = await warningsDuring(['AUDIT_LOGGER_CLOSED', 'AUDIT_LOGGER_DENIED_DROPPED'], () =>
+      logger.record(denied('d2')),
+    );
     expect(warnings.map((w) => w.code).sort()).to.deep.equal(['AUDIT_LOGGER_CLOSED', 'AUDIT_LOGGER_DENIED_DROPPED']);
     expect(logger.droppedDeniedCount).to.equal(2);
   });

@@ -29,17 +29,32 @@ describe('@audit-events/nats on a 3-node cluster (R3)', function () {
         this.timeout(120_000);
         const cluster = await startNatsCluster(3);
         const table = uniqueTable('r3');
-        const sql = new KnexEventStore(ctx.knex, { tableName: table, archiveTableName: `${table}_a`, duplicateIds: 'ignore' });
+        const sql = new KnexEventStore(ctx.knex, {
+          tableName: table,
+          archiveTableName: `${table}_a`,
+          duplicateIds: 'ignore',
+        });
         await sql.migrate();
         let client;
         let apps;
         try {
           client = await natsClient(cluster.urls, { maxReconnectAttempts: -1, reconnectTimeWait: 100 });
           // The meta leader is elected a moment after the nodes meet.
-          const info = await waitUntil(() => ensureAuditStream(client.jsm, { replicas: 3 }).catch(() => null), { timeoutMs: 30_000, everyMs: 250, what: 'an R3 stream' });
+          const info = await waitUntil(() => ensureAuditStream(client.jsm, { replicas: 3 }).catch(() => null), {
+            timeoutMs: 30_000,
+            everyMs: 250,
+            what: 'an R3 stream',
+          });
           expect(info.config.num_replicas).to.equal(3);
           const store = new JetStreamEventStore({ nc: client.nc, stream: 'AUDIT', publishTimeoutMs: 2000 });
-          await waitUntil(() => store.save([makeEvent()]).then(() => true, () => false), { what: 'a first ack' });
+          await waitUntil(
+            () =>
+              store.save([makeEvent()]).then(
+                () => true,
+                () => false,
+              ),
+            { what: 'a first ack' },
+          );
 
           const acked = new Set();
           const outcomes = { timeout: 0, writeError: 0, other: [] };
@@ -72,7 +87,11 @@ describe('@audit-events/nats on a 3-node cluster (R3)', function () {
           await victim.kill('SIGKILL');
           // The election of a new stream leader takes seconds, more on a busy machine: wait for
           // writes to resume through the store and through both apps, then keep the load a moment.
-          await waitUntil(() => acked.size - ackedAtKill >= 50 && apps.ackedSentAfter(killedAt) >= 50, { timeoutMs: 60_000, everyMs: 100, what: 'writes to resume after the kill' });
+          await waitUntil(() => acked.size - ackedAtKill >= 50 && apps.ackedSentAfter(killedAt) >= 50, {
+            timeoutMs: 60_000,
+            everyMs: 100,
+            what: 'writes to resume after the kill',
+          });
           await sleep(1000);
           stop = true;
           await Promise.all(callers);
@@ -81,23 +100,41 @@ describe('@audit-events/nats on a 3-node cluster (R3)', function () {
           const http = {};
           for (const [framework, a] of Object.entries(answers)) {
             for (const r of a.acked) acked.add(r.json.eventId);
-            http[framework] = { after: a.acked.filter((r) => r.sentAt > killedAt).length, typed: a.typed.length, slowestMs: a.slowestMs };
+            http[framework] = {
+              after: a.acked.filter((r) => r.sentAt > killedAt).length,
+              typed: a.typed.length,
+              slowestMs: a.slowestMs,
+            };
           }
 
-          const consumer = await waitUntil(() => ensureIngestConsumer(client.jsm, client.js, 'AUDIT').catch(() => null), { what: 'the consumer' });
+          const consumer = await waitUntil(
+            () => ensureIngestConsumer(client.jsm, client.js, 'AUDIT').catch(() => null),
+            { what: 'the consumer' },
+          );
           const ac = new AbortController();
-          await ingestAuditEvents({ js: client.js, consumer, store: sql, signal: ac.signal, onBatch: (b) => b.pending === 0 && ac.abort() });
+          await ingestAuditEvents({
+            js: client.js,
+            consumer,
+            store: sql,
+            signal: ac.signal,
+            onBatch: (b) => b.pending === 0 && ac.abort(),
+          });
           const ids = new Set((await ctx.knex(table).select('id')).map((r) => r.id));
           const lost = [...acked].filter((id) => !ids.has(id));
-          const byFramework = Object.entries(http).map(([f, h]) => `${f}: ${h.after} acked after, ${h.typed} typed errors, slowest ${h.slowestMs} ms`);
+          const byFramework = Object.entries(http).map(
+            ([f, h]) => `${f}: ${h.after} acked after, ${h.typed} typed errors, slowest ${h.slowestMs} ms`,
+          );
           this.test.title += ` (killed ${leader}, the stream leader; callers: ${ackedAtKill} acked before, ${ackedAfterKill} after; ${outcomes.timeout} timeouts, ${outcomes.writeError} write errors; slowest call ${slowest} ms; ${byFramework.join('; ')})`;
           expect(outcomes.other).to.deep.equal([]);
           expect(ackedAfterKill).to.be.above(0);
-          expect(slowest, "no call outlives its timeout by more than a busy machine explains").to.be.below(2000 + 5000);
+          expect(slowest, 'no call outlives its timeout by more than a busy machine explains').to.be.below(2000 + 5000);
           for (const [framework, a] of Object.entries(answers)) {
             expect(a.other, `${framework}: answers neither acked nor a typed store error`).to.deep.equal([]);
             expect(http[framework].after, `${framework}: requests sent after the kill and acknowledged`).to.be.above(0);
-            expect(a.slowestMs, `${framework}: no request outlives the store's timeout by more than a busy machine explains`).to.be.below(2000 + 5000);
+            expect(
+              a.slowestMs,
+              `${framework}: no request outlives the store's timeout by more than a busy machine explains`,
+            ).to.be.below(2000 + 5000);
           }
           expect(lost).to.deep.equal([]);
           expect((await rowCounts(ctx.knex, table)).duplicates).to.equal(0);

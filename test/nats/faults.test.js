@@ -38,7 +38,16 @@ describe('@audit-events/nats faults (live nats-server)', function () {
         const total = 6000;
         const events = Array.from({ length: total }, (_, i) => makeEvent({ objectId: String(i) }));
         for (let i = 0; i < total; i += 500) await Promise.all(events.slice(i, i + 500).map((e) => store.save([e])));
-        const options = { url: server.url, stream, prefix: `${prefix}.events`, deadLetter: `${prefix}-dead`, db: dbUrl(dialect, ctx), table, batchSize: 200, ackWait: 1 };
+        const options = {
+          url: server.url,
+          stream,
+          prefix: `${prefix}.events`,
+          deadLetter: `${prefix}-dead`,
+          db: dbUrl(dialect, ctx),
+          table,
+          batchSize: 200,
+          ackWait: 1,
+        };
         const kills = [];
         try {
           for (let k = 0; k < 5; k++) {
@@ -47,7 +56,12 @@ describe('@audit-events/nats faults (live nats-server)', function () {
             const worker = startIngestWorker(options);
             // Kill it at a random moment of its work: after 1 to 4 committed batches, plus 0-100 ms.
             const target = (await rowCounts(ctx.knex, table)).rows + 200 * (1 + Math.floor(Math.random() * 4));
-            await waitUntil(async () => (await rowCounts(ctx.knex, table)).rows >= Math.min(target, total - 1) || worker.child.exitCode !== null, { timeoutMs: 30_000, everyMs: 5, what: 'batches' });
+            await waitUntil(
+              async () =>
+                (await rowCounts(ctx.knex, table)).rows >= Math.min(target, total - 1) ||
+                worker.child.exitCode !== null,
+              { timeoutMs: 30_000, everyMs: 5, what: 'batches' },
+            );
             await sleep(Math.floor(Math.random() * 100));
             worker.child.kill('SIGKILL');
             const exit = await worker.done;
@@ -55,15 +69,22 @@ describe('@audit-events/nats faults (live nats-server)', function () {
             kills.push((await rowCounts(ctx.knex, table)).rows);
           }
           const last = startIngestWorker(options);
-          await waitUntil(async () => (await rowCounts(ctx.knex, table)).rows >= total, { timeoutMs: 60_000, what: 'the last worker' });
+          await waitUntil(async () => (await rowCounts(ctx.knex, table)).rows >= total, {
+            timeoutMs: 60_000,
+            what: 'the last worker',
+          });
           // Redeliveries of the killed workers' batches may still be on their way: let them land.
-          await waitUntil(async () => (await client.jsm.consumers.info(stream, 'audit-ingest')).num_ack_pending === 0, { what: 'acks' });
+          await waitUntil(async () => (await client.jsm.consumers.info(stream, 'audit-ingest')).num_ack_pending === 0, {
+            what: 'acks',
+          });
           last.child.kill('SIGTERM');
           const exit = await last.done;
           expect(exit.code, exit.stderr).to.equal(0);
           const done = JSON.parse(exit.stdout.trim().split('\n').at(-1));
           this.test.title += ` (rows after each kill: ${kills.join(', ')}; last worker saw ${done.redelivered} redelivered)`;
-          expect(kills.filter((rows) => rows < total).length, 'kills that landed while work remained').to.be.at.least(2);
+          expect(kills.filter((rows) => rows < total).length, 'kills that landed while work remained').to.be.at.least(
+            2,
+          );
           expect(await rowCounts(ctx.knex, table)).to.deep.equal({ rows: total, duplicates: 0 });
           const ids = new Set((await ctx.knex(table).select('id')).map((r) => r.id));
           expect(ids).to.deep.equal(new Set(events.map((e) => e.id)));
@@ -83,7 +104,11 @@ describe('@audit-events/nats faults (live nats-server)', function () {
         this.timeout(120_000);
         const own = await startNatsServer();
         const table = uniqueTable('restart');
-        const sql = new KnexEventStore(ctx.knex, { tableName: table, archiveTableName: `${table}_a`, duplicateIds: 'ignore' });
+        const sql = new KnexEventStore(ctx.knex, {
+          tableName: table,
+          archiveTableName: `${table}_a`,
+          duplicateIds: 'ignore',
+        });
         await sql.migrate();
         const timeoutMs = 1000;
         let ingestClient;
@@ -126,7 +151,11 @@ describe('@audit-events/nats faults (live nats-server)', function () {
           const restartedAt = performance.now();
           // The clients reconnect within reconnectTimeWait; wait for acks through the store and
           // both apps rather than sleep a guess, then keep the load a moment.
-          await waitUntil(() => outcomes.acked > ackedAfterOutage && apps.ackedSentAfter(restartedAt) >= 20, { timeoutMs: 60_000, everyMs: 100, what: 'writes to resume after the restart' });
+          await waitUntil(() => outcomes.acked > ackedAfterOutage && apps.ackedSentAfter(restartedAt) >= 20, {
+            timeoutMs: 60_000,
+            everyMs: 100,
+            what: 'writes to resume after the restart',
+          });
           await sleep(500);
           stop = true;
           await Promise.all(callers);
@@ -138,20 +167,39 @@ describe('@audit-events/nats faults (live nats-server)', function () {
           ingestClient = await natsClient(own.url);
           const consumer = await ensureIngestConsumer(ingestClient.jsm, ingestClient.js, 'AUDIT');
           const ac = new AbortController();
-          await ingestAuditEvents({ js: ingestClient.js, consumer, store: sql, signal: ac.signal, onBatch: (b) => b.pending === 0 && ac.abort() });
+          await ingestAuditEvents({
+            js: ingestClient.js,
+            consumer,
+            store: sql,
+            signal: ac.signal,
+            onBatch: (b) => b.pending === 0 && ac.abort(),
+          });
           const ids = new Set((await ctx.knex(table).select('id')).map((r) => r.id));
           const lost = [...acked].filter((id) => !ids.has(id));
-          const byFramework = Object.entries(answers).map(([f, a]) => `${f}: ${a.acked.length} acked, ${a.typed.length} typed errors, slowest ${a.slowestMs} ms`);
+          const byFramework = Object.entries(answers).map(
+            ([f, a]) => `${f}: ${a.acked.length} acked, ${a.typed.length} typed errors, slowest ${a.slowestMs} ms`,
+          );
           this.test.title += ` (callers: ${outcomes.acked} acked, ${ackedBeforeKill} before the kill, ${outcomes.timeout} timeouts, ${outcomes.writeError} write errors, slowest call ${slowest} ms; ${byFramework.join('; ')})`;
           expect(outcomes.other).to.deep.equal([]);
           expect(outcomes.timeout + outcomes.writeError).to.be.above(0);
           expect(outcomes.acked).to.be.above(ackedBeforeKill); // writes resumed after the restart
-          expect(slowest, "no call outlives its timeout by more than a busy machine explains").to.be.below(timeoutMs + 5000);
+          expect(slowest, 'no call outlives its timeout by more than a busy machine explains').to.be.below(
+            timeoutMs + 5000,
+          );
           for (const [framework, a] of Object.entries(answers)) {
             expect(a.other, `${framework}: answers neither acked nor a typed store error`).to.deep.equal([]);
-            expect(a.typed.length, `${framework}: requests in the outage answered 503 with a typed store error`).to.be.above(0);
-            expect(a.acked.filter((r) => r.sentAt > restartedAt).length, `${framework}: requests acknowledged after the restart`).to.be.above(0);
-            expect(a.slowestMs, `${framework}: no request outlives the store's timeout by more than a busy machine explains`).to.be.below(timeoutMs + 5000);
+            expect(
+              a.typed.length,
+              `${framework}: requests in the outage answered 503 with a typed store error`,
+            ).to.be.above(0);
+            expect(
+              a.acked.filter((r) => r.sentAt > restartedAt).length,
+              `${framework}: requests acknowledged after the restart`,
+            ).to.be.above(0);
+            expect(
+              a.slowestMs,
+              `${framework}: no request outlives the store's timeout by more than a busy machine explains`,
+            ).to.be.below(timeoutMs + 5000);
           }
           expect(lost).to.deep.equal([]);
           expect((await rowCounts(ctx.knex, table)).duplicates).to.equal(0);
@@ -174,7 +222,11 @@ describe('@audit-events/nats faults (live nats-server)', function () {
         this.timeout(120_000);
         const own = await startNatsServer();
         const table = uniqueTable('ride');
-        const sql = new KnexEventStore(ctx.knex, { tableName: table, archiveTableName: `${table}_a`, duplicateIds: 'ignore' });
+        const sql = new KnexEventStore(ctx.knex, {
+          tableName: table,
+          archiveTableName: `${table}_a`,
+          duplicateIds: 'ignore',
+        });
         await sql.migrate();
         const publisher = new JetStreamEventStore({ servers: own.url, stream: 'AUDIT', publishTimeoutMs: 2000 });
         const worker = await natsClient(own.url, { maxReconnectAttempts: -1, reconnectTimeWait: 100 });
@@ -185,14 +237,33 @@ describe('@audit-events/nats faults (live nats-server)', function () {
           const consumer = await ensureIngestConsumer(worker.jsm, worker.js, 'AUDIT');
           const before = Array.from({ length: 50 }, () => makeEvent());
           await Promise.all(before.map((e) => publisher.save([e])));
-          const running = ingestAuditEvents({ js: worker.js, consumer, store: sql, signal: ac.signal, retryDelayMs: 200, onError: (err, kind) => errors.push(kind) });
-          await waitUntil(async () => (await rowCounts(ctx.knex, table)).rows === 50, { what: 'the first events ingested' });
+          const running = ingestAuditEvents({
+            js: worker.js,
+            consumer,
+            store: sql,
+            signal: ac.signal,
+            retryDelayMs: 200,
+            onError: (err, kind) => errors.push(kind),
+          });
+          await waitUntil(async () => (await rowCounts(ctx.knex, table)).rows === 50, {
+            what: 'the first events ingested',
+          });
           await own.kill('SIGKILL');
           await sleep(2500); // the worker's fetches fail (heartbeats missed, timeouts) meanwhile
           await own.restart();
           const after = Array.from({ length: 50 }, () => makeEvent());
-          await waitUntil(() => Promise.all(after.map((e) => publisher.save([e]))).then(() => true, () => false), { timeoutMs: 30_000, everyMs: 250, what: 'publishing after the restart' });
-          await waitUntil(async () => (await rowCounts(ctx.knex, table)).rows === 100, { timeoutMs: 60_000, what: 'the events published after the restart ingested by the same worker' });
+          await waitUntil(
+            () =>
+              Promise.all(after.map((e) => publisher.save([e]))).then(
+                () => true,
+                () => false,
+              ),
+            { timeoutMs: 30_000, everyMs: 250, what: 'publishing after the restart' },
+          );
+          await waitUntil(async () => (await rowCounts(ctx.knex, table)).rows === 100, {
+            timeoutMs: 60_000,
+            what: 'the events published after the restart ingested by the same worker',
+          });
           ac.abort();
           const totals = await running;
           expect(totals.stored).to.equal(100);

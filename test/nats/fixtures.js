@@ -29,7 +29,11 @@ export async function natsClient(url, options = {}) {
   const nc = await connect({ servers: url, ...options });
   // jetstreamManager() asks for the account's JetStream info, which a just-started cluster answers
   // only once its meta leader is elected: retried, not failed on the first timeout.
-  const jsm = await waitUntil(() => jetstreamManager(nc).catch(() => null), { timeoutMs: 30_000, everyMs: 250, what: 'JetStream to answer' });
+  const jsm = await waitUntil(() => jetstreamManager(nc).catch(() => null), {
+    timeoutMs: 30_000,
+    everyMs: 250,
+    what: 'JetStream to answer',
+  });
   return { nc, js: jetstream(nc), jsm };
 }
 

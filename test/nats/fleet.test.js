@@ -61,11 +61,23 @@ describe('@audit-events/nats fleet (live nats-server, app and ingest processes)'
         await new KnexEventStore(ctx.knex, { tableName: table, archiveTableName: `${table}_a` }).migrate();
 
         const workers = [0, 1].map(() =>
-          startIngestWorker({ url: server.url, stream, prefix: subjectPrefix, deadLetter, db: dbUrl(dialect, ctx), table, batchSize: 100 }),
+          startIngestWorker({
+            url: server.url,
+            stream,
+            prefix: subjectPrefix,
+            deadLetter,
+            db: dbUrl(dialect, ctx),
+            table,
+            batchSize: 100,
+          }),
         );
         let apps = [];
         try {
-          apps = await Promise.all(FRAMEWORKS.map((framework) => startApp(framework, { servers: server.url, stream, subjectPrefix, publishTimeoutMs: 10_000 })));
+          apps = await Promise.all(
+            FRAMEWORKS.map((framework) =>
+              startApp(framework, { servers: server.url, stream, subjectPrefix, publishTimeoutMs: 10_000 }),
+            ),
+          );
           // Poison first in the stream: a worker stuck on it would ingest nothing after it.
           await client.js.publish(`${subjectPrefix}.x`, 'not json {');
           const h = natsHeaders();
@@ -75,7 +87,12 @@ describe('@audit-events/nats fleet (live nats-server, app and ingest processes)'
           // Each request names its own object, so any stored row tells which request wrote it.
           const loads = await Promise.all(
             apps.map((app, n) =>
-              runLoad({ port: app.port, requests: REQUESTS, concurrency: CONCURRENCY, request: (i) => ({ path: `/orders/${app.framework}${n}-${i}` }) }),
+              runLoad({
+                port: app.port,
+                requests: REQUESTS,
+                concurrency: CONCURRENCY,
+                request: (i) => ({ path: `/orders/${app.framework}${n}-${i}` }),
+              }),
             ),
           );
           const requests = new Map(); // objectId → { eventId } when acknowledged, { unknown } when failed
@@ -86,7 +103,8 @@ describe('@audit-events/nats fleet (live nats-server, app and ingest processes)'
             answers.typed += sorted.typed.length;
             answers.other.push(...sorted.other);
             for (const r of sorted.acked) requests.set(`${apps[n].framework}${n}-${r.i}`, { eventId: r.json.eventId });
-            for (const r of sorted.typed) requests.set(`${apps[n].framework}${n}-${r.i}`, { unknown: r.json.outcomeUnknown === true });
+            for (const r of sorted.typed)
+              requests.set(`${apps[n].framework}${n}-${r.i}`, { unknown: r.json.outcomeUnknown === true });
           });
           const total = FRAMEWORKS.length * REQUESTS;
           expect(answers.other, 'answers that are neither an ack nor a typed store error').to.deep.equal([]);
@@ -121,7 +139,9 @@ describe('@audit-events/nats fleet (live nats-server, app and ingest processes)'
           // No duplicates, in SQL's own words.
           const dupes = await ctx.knex(table).select('id').groupBy('id').havingRaw('count(*) > 1');
           expect(dupes).to.deep.equal([]);
-          const [{ n, d }] = await ctx.knex(table).select(ctx.knex.raw('count(*) as n'), ctx.knex.raw('count(distinct id) as d'));
+          const [{ n, d }] = await ctx
+            .knex(table)
+            .select(ctx.knex.raw('count(*) as n'), ctx.knex.raw('count(distinct id) as d'));
           expect(Number(d)).to.equal(Number(n));
 
           const rows = await ctx.knex(table).select('id', 'object_id');
@@ -130,24 +150,32 @@ describe('@audit-events/nats fleet (live nats-server, app and ingest processes)'
           const problems = [];
           for (const [objectId, outcome] of requests) {
             const stored = byObject.get(objectId);
-            if (outcome.eventId !== undefined && stored !== outcome.eventId) problems.push(`${objectId}: acknowledged ${outcome.eventId}, stored ${stored}`);
+            if (outcome.eventId !== undefined && stored !== outcome.eventId)
+              problems.push(`${objectId}: acknowledged ${outcome.eventId}, stored ${stored}`);
             if (outcome.eventId === undefined && stored !== undefined) {
               if (outcome.unknown) unknownStored++;
               else problems.push(`${objectId}: failed with nothing stored, yet stored as ${stored}`);
             }
           }
-          for (const r of rows) if (!requests.has(r.object_id)) problems.push(`row ${r.id} for ${r.object_id}: no such request`);
+          for (const r of rows)
+            if (!requests.has(r.object_id)) problems.push(`row ${r.id} for ${r.object_id}: no such request`);
           expect(problems).to.deep.equal([]);
           expect(rows.length).to.equal(answers.acked + unknownStored);
 
           // The database holds exactly the events the stream holds (plus nothing of the poison).
           const info = await client.jsm.streams.info(stream, { subjects_filter: `${subjectPrefix}.>` });
-          const inStream = Object.entries(info.state.subjects ?? {}).reduce((sum, [subject, count]) => sum + (subject === `${subjectPrefix}.x` ? 0 : count), 0);
+          const inStream = Object.entries(info.state.subjects ?? {}).reduce(
+            (sum, [subject, count]) => sum + (subject === `${subjectPrefix}.x` ? 0 : count),
+            0,
+          );
           expect(inStream).to.equal(rows.length);
           const deadInfo = await client.jsm.streams.info(stream, { subjects_filter: deadLetter });
           expect(deadInfo.state.subjects?.[deadLetter]).to.equal(2);
           expect(totals.reduce((sum, t) => sum + t.deadLettered, 0)).to.equal(2);
-          expect(totals.every((t) => t.batches > 0), 'both workers took batches').to.equal(true);
+          expect(
+            totals.every((t) => t.batches > 0),
+            'both workers took batches',
+          ).to.equal(true);
           // Each request saved one event: the apps' stores counted as acknowledged what their clients saw acknowledged.
           expect(storeStats.reduce((sum, s) => sum + s.published, 0)).to.equal(answers.acked);
 

@@ -9,13 +9,20 @@ import { makeEvent, rowCounts } from './fixtures.js';
 forEachDialect('KnexEventStore duplicateIds', (ctx) => {
   it("'ignore' stores a replayed batch once, new ids of a mixed batch too, and keeps the first copy", async () => {
     const table = uniqueTable('idem');
-    const store = new KnexEventStore(ctx.knex, { tableName: table, archiveTableName: `${table}_a`, duplicateIds: 'ignore' });
+    const store = new KnexEventStore(ctx.knex, {
+      tableName: table,
+      archiveTableName: `${table}_a`,
+      duplicateIds: 'ignore',
+    });
     await store.migrate();
     try {
       const first = Array.from({ length: 50 }, (_, i) => makeEvent({ objectId: String(i) }));
       await store.save(first);
       await store.save(first);
-      const mixed = [...first.slice(0, 10).map((e) => ({ ...e, objectId: 'changed' })), ...Array.from({ length: 5 }, () => makeEvent())];
+      const mixed = [
+        ...first.slice(0, 10).map((e) => ({ ...e, objectId: 'changed' })),
+        ...Array.from({ length: 5 }, () => makeEvent()),
+      ];
       await store.save(mixed);
       expect(await rowCounts(ctx.knex, table)).to.deep.equal({ rows: 55, duplicates: 0 });
       const [kept] = await ctx.knex(table).where({ id: first[0].id }).select('object_id');
@@ -29,7 +36,12 @@ forEachDialect('KnexEventStore duplicateIds', (ctx) => {
 
   it("'ignore' with integrity: a replay stores each id once and the chain verifies without a gap", async () => {
     const table = uniqueTable('idemc');
-    const store = new KnexEventStore(ctx.knex, { tableName: table, archiveTableName: `${table}_a`, duplicateIds: 'ignore', integrity: true });
+    const store = new KnexEventStore(ctx.knex, {
+      tableName: table,
+      archiveTableName: `${table}_a`,
+      duplicateIds: 'ignore',
+      integrity: true,
+    });
     await store.migrate();
     try {
       const first = Array.from({ length: 30 }, () => makeEvent());

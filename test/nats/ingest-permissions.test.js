@@ -43,13 +43,34 @@ describe('@audit-events/nats ingest of permission decisions (live nats-server, C
 
   it('decodeDecision takes back what JetStreamAuditLogger publishes and refuses what is not a decision', () => {
     const made = decision(3);
-    const wire = Buffer.from(JSON.stringify({ event_id: '01900000-0000-7000-8000-000000000001', timestamp: '2026-01-02T03:04:05.678+00:00', action: 'read', attributes: [], granted: true, bypassed: false, manager: 'Order', user_id: '3', user_repr: 'user3', user: null, tenant_id: 'acme', actor_type: 'service', permissions: ['isOwner'], metadata: { order: 3 } }));
+    const wire = Buffer.from(
+      JSON.stringify({
+        event_id: '01900000-0000-7000-8000-000000000001',
+        timestamp: '2026-01-02T03:04:05.678+00:00',
+        action: 'read',
+        attributes: [],
+        granted: true,
+        bypassed: false,
+        manager: 'Order',
+        user_id: '3',
+        user_repr: 'user3',
+        user: null,
+        tenant_id: 'acme',
+        actor_type: 'service',
+        permissions: ['isOwner'],
+        metadata: { order: 3 },
+      }),
+    );
     const decoded = decodeDecision(wire);
     expect(decoded.ok, decoded.reason).to.equal(true);
     expect(decoded.id).to.equal('01900000-0000-7000-8000-000000000001');
     expect(decoded.event).to.include({ action: 'read', granted: true, bypassed: false, manager: 'Order' });
     expect(decoded.event.user).to.deep.equal({ id: '3', repr: 'user3' });
-    expect(decoded.event).to.include({ id: '01900000-0000-7000-8000-000000000001', tenantId: 'acme', actorType: 'service' });
+    expect(decoded.event).to.include({
+      id: '01900000-0000-7000-8000-000000000001',
+      tenantId: 'acme',
+      actorType: 'service',
+    });
     expect(decoded.event.timestamp.toISOString()).to.equal('2026-01-02T03:04:05.678Z');
     expect(made.action).to.equal('read');
     const bad = (value) => decodeDecision(Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)));
@@ -77,10 +98,24 @@ describe('@audit-events/nats ingest of permission decisions (live nats-server, C
       const events = uniqueTable('pev');
       const table = uniqueTable('perm');
       await new KnexEventStore(ctx.knex, { tableName: events, archiveTableName: `${events}_a` }).migrate();
-      const logger = new JetStreamAuditLogger({ nc: client.nc, stream, subjectPrefix: `${prefix}.permissions`, batchSize: 200, flushOnExit: false, handleSignals: false });
+      const logger = new JetStreamAuditLogger({
+        nc: client.nc,
+        stream,
+        subjectPrefix: `${prefix}.permissions`,
+        batchSize: 200,
+        flushOnExit: false,
+        handleSignals: false,
+      });
       const options = {
-        url: server.url, stream, prefix: `${prefix}.events`, deadLetter: `${prefix}-dead`, db: dbUrl(dialect, ctx), table: events,
-        batchSize: 20, ackWait: 2, extra: ['--permission-table', table, '--permission-subject-prefix', `${prefix}.permissions`],
+        url: server.url,
+        stream,
+        prefix: `${prefix}.events`,
+        deadLetter: `${prefix}-dead`,
+        db: dbUrl(dialect, ctx),
+        table: events,
+        batchSize: 20,
+        ackWait: 2,
+        extra: ['--permission-table', table, '--permission-subject-prefix', `${prefix}.permissions`],
       };
       try {
         for (let i = 0; i < TOTAL; i++) logger.record(decision(i));
@@ -89,10 +124,18 @@ describe('@audit-events/nats ingest of permission decisions (live nats-server, C
         const h = natsHeaders();
         h.set('Audit-Kind', 'permission');
         await client.js.publish(`${prefix}.permissions._permissions`, 'not json {', { headers: h });
-        await client.js.publish(`${prefix}.permissions._permissions`, JSON.stringify({ event_id: 'nope', action: 'read' }), { headers: h });
+        await client.js.publish(
+          `${prefix}.permissions._permissions`,
+          JSON.stringify({ event_id: 'nope', action: 'read' }),
+          { headers: h },
+        );
 
         const victim = startIngestWorker(options);
-        await waitUntil(async () => (await decisionCounts(ctx.knex, table).catch(() => ({ rows: 0 }))).rows >= 200, { everyMs: 5, timeoutMs: 60_000, what: 'first batches' });
+        await waitUntil(async () => (await decisionCounts(ctx.knex, table).catch(() => ({ rows: 0 }))).rows >= 200, {
+          everyMs: 5,
+          timeoutMs: 60_000,
+          what: 'first batches',
+        });
         victim.child.kill('SIGKILL');
         const killed = await victim.done;
         expect(killed.signal, killed.stderr).to.equal('SIGKILL');
@@ -100,8 +143,14 @@ describe('@audit-events/nats ingest of permission decisions (live nats-server, C
         expect(atKill, 'the kill landed while work remained').to.be.below(TOTAL);
 
         const survivor = startIngestWorker(options);
-        await waitUntil(async () => (await decisionCounts(ctx.knex, table)).rows >= TOTAL, { timeoutMs: 90_000, what: 'ingest' });
-        await waitUntil(async () => (await client.jsm.consumers.info(stream, 'audit-ingest-permissions')).num_ack_pending === 0, { what: 'acks' });
+        await waitUntil(async () => (await decisionCounts(ctx.knex, table)).rows >= TOTAL, {
+          timeoutMs: 90_000,
+          what: 'ingest',
+        });
+        await waitUntil(
+          async () => (await client.jsm.consumers.info(stream, 'audit-ingest-permissions')).num_ack_pending === 0,
+          { what: 'acks' },
+        );
         survivor.child.kill('SIGTERM');
         const exit = await survivor.done;
         expect(exit.code, exit.stderr).to.equal(0);
@@ -114,7 +163,10 @@ describe('@audit-events/nats ingest of permission decisions (live nats-server, C
         const [{ denied }] = await ctx.knex(table).where({ granted: false }).count('* as denied');
         expect(Number(denied)).to.equal(TOTAL / 5);
         // The model's fields survive the trip: tenant and actor type as the app's decision had them.
-        const [{ tenants }] = await ctx.knex(table).where({ tenant_id: 't1', actor_type: 'user' }).count('* as tenants');
+        const [{ tenants }] = await ctx
+          .knex(table)
+          .where({ tenant_id: 't1', actor_type: 'user' })
+          .count('* as tenants');
         expect(Number(tenants)).to.equal(TOTAL / 3);
         // Metadata stays masked through the stream and the ingest.
         const [row] = await ctx.knex(table).where({ user_id: '7' }).limit(1);
@@ -128,8 +180,14 @@ describe('@audit-events/nats ingest of permission decisions (live nats-server, C
           const m = await client.jsm.streams.getMessage(stream, { seq }).catch(() => null);
           if (m?.subject === `${prefix}-dead`) reasons.push(m.header.get('Audit-Dead-Letter-Reason'));
         }
-        expect(reasons.some((r) => /not valid JSON/.test(r)), reasons.join(' | ')).to.equal(true);
-        expect(reasons.some((r) => /event_id must be a lowercase UUID/.test(r)), reasons.join(' | ')).to.equal(true);
+        expect(
+          reasons.some((r) => /not valid JSON/.test(r)),
+          reasons.join(' | '),
+        ).to.equal(true);
+        expect(
+          reasons.some((r) => /event_id must be a lowercase UUID/.test(r)),
+          reasons.join(' | '),
+        ).to.equal(true);
       } finally {
         await logger.close();
         for (const t of [events, `${events}_a`, table]) await ctx.knex.schema.dropTableIfExists(t);
@@ -144,27 +202,59 @@ describe('@audit-events/nats ingest of permission decisions (live nats-server, C
       const events = uniqueTable('pcev');
       const table = uniqueTable('pchain');
       await new KnexEventStore(ctx.knex, { tableName: events, archiveTableName: `${events}_a` }).migrate();
-      const logger = new JetStreamAuditLogger({ nc: client.nc, stream, subjectPrefix: `${prefix}.permissions`, batchSize: 200, flushOnExit: false, handleSignals: false });
+      const logger = new JetStreamAuditLogger({
+        nc: client.nc,
+        stream,
+        subjectPrefix: `${prefix}.permissions`,
+        batchSize: 200,
+        flushOnExit: false,
+        handleSignals: false,
+      });
       const db = dbUrl(dialect, ctx);
       const options = {
-        url: server.url, stream, prefix: `${prefix}.events`, deadLetter: `${prefix}-dead`, db, table: events,
-        batchSize: 50, ackWait: 2, extra: ['--integrity', '--permission-table', table, '--permission-subject-prefix', `${prefix}.permissions`],
+        url: server.url,
+        stream,
+        prefix: `${prefix}.events`,
+        deadLetter: `${prefix}-dead`,
+        db,
+        table: events,
+        batchSize: 50,
+        ackWait: 2,
+        extra: ['--integrity', '--permission-table', table, '--permission-subject-prefix', `${prefix}.permissions`],
       };
       try {
         for (let i = 0; i < TOTAL; i++) logger.record(decision(i));
         await logger.flush();
         const victim = startIngestWorker(options);
-        await waitUntil(async () => (await decisionCounts(ctx.knex, table).catch(() => ({ rows: 0 }))).rows >= 100, { everyMs: 5, timeoutMs: 60_000, what: 'first batches' });
+        await waitUntil(async () => (await decisionCounts(ctx.knex, table).catch(() => ({ rows: 0 }))).rows >= 100, {
+          everyMs: 5,
+          timeoutMs: 60_000,
+          what: 'first batches',
+        });
         victim.child.kill('SIGKILL');
         await victim.done;
         // Its unacknowledged decisions come back to these two; those it committed are left out
         // before stamping (a chained INSERT never skips a row silently), so no chain has a gap.
         const workers = [startIngestWorker(options), startIngestWorker(options)];
-        await waitUntil(async () => (await decisionCounts(ctx.knex, table).catch(() => ({ rows: 0 }))).rows >= TOTAL, { timeoutMs: 90_000, what: 'ingest' });
+        await waitUntil(async () => (await decisionCounts(ctx.knex, table).catch(() => ({ rows: 0 }))).rows >= TOTAL, {
+          timeoutMs: 90_000,
+          what: 'ingest',
+        });
         for (const w of workers) w.child.kill('SIGTERM');
         for (const exit of await Promise.all(workers.map((w) => w.done))) expect(exit.code, exit.stderr).to.equal(0);
         expect(await decisionCounts(ctx.knex, table)).to.deep.equal({ rows: TOTAL, duplicates: 0 });
-        const verify = await runBin(['verify', '--db', db, '--table', events, '--archive-table', `${events}_a`, '--permission-table', table, '--json']);
+        const verify = await runBin([
+          'verify',
+          '--db',
+          db,
+          '--table',
+          events,
+          '--archive-table',
+          `${events}_a`,
+          '--permission-table',
+          table,
+          '--json',
+        ]);
         expect(verify.code, verify.stdout + verify.stderr).to.equal(0);
         const report = JSON.parse(verify.stdout.trim().split('\n').at(-1));
         expect(report.ok).to.equal(true);

@@ -38,14 +38,32 @@ describe('@audit-events/nats ingest pipeline into SQLite (live nats-server, CLI 
         await sql.migrate();
 
         // Two app processes' worth of apps in this process, Express and Koa, each with its own store.
-        const stores = [0, 1].map(() => new JetStreamEventStore({ nc: client.nc, stream, subjectPrefix: `${prefix}.events` }));
-        const apps = await Promise.all(['express', 'koa'].map((framework, i) => listen(buildHandler(framework, { store: stores[i] }))));
+        const stores = [0, 1].map(
+          () => new JetStreamEventStore({ nc: client.nc, stream, subjectPrefix: `${prefix}.events` }),
+        );
+        const apps = await Promise.all(
+          ['express', 'koa'].map((framework, i) => listen(buildHandler(framework, { store: stores[i] }))),
+        );
         const workers = [0, 1].map(() =>
-          startIngestWorker({ url: server.url, stream, prefix: `${prefix}.events`, deadLetter: `${prefix}-dead`, db: dbUrl(dialect, ctx), table }),
+          startIngestWorker({
+            url: server.url,
+            stream,
+            prefix: `${prefix}.events`,
+            deadLetter: `${prefix}-dead`,
+            db: dbUrl(dialect, ctx),
+            table,
+          }),
         );
         try {
           const loads = await Promise.all(
-            apps.map((app) => runLoad({ port: app.port, requests: REQUESTS, concurrency: 25, request: (i) => ({ path: `/orders/${i}` }) })),
+            apps.map((app) =>
+              runLoad({
+                port: app.port,
+                requests: REQUESTS,
+                concurrency: 25,
+                request: (i) => ({ path: `/orders/${i}` }),
+              }),
+            ),
           );
           const acked = new Set();
           for (const { results } of loads) for (const r of results) if (r.status === 200) acked.add(r.json.eventId);
@@ -57,11 +75,17 @@ describe('@audit-events/nats ingest pipeline into SQLite (live nats-server, CLI 
           h.set('Audit-Kind', 'event');
           await client.js.publish(`${prefix}.events.x`, JSON.stringify({ id: 'x', hello: 1 }), { headers: h });
 
-          await waitUntil(async () => (await rowCounts(ctx.knex, table)).rows >= acked.size, { timeoutMs: 60_000, what: 'ingest' });
-          const dead = await waitUntil(async () => {
-            const info = await client.jsm.streams.info(stream, { subjects_filter: `${prefix}-dead` });
-            return info.state.subjects?.[`${prefix}-dead`] === 2 ? info : null;
-          }, { what: 'dead letters' });
+          await waitUntil(async () => (await rowCounts(ctx.knex, table)).rows >= acked.size, {
+            timeoutMs: 60_000,
+            what: 'ingest',
+          });
+          const dead = await waitUntil(
+            async () => {
+              const info = await client.jsm.streams.info(stream, { subjects_filter: `${prefix}-dead` });
+              return info.state.subjects?.[`${prefix}-dead`] === 2 ? info : null;
+            },
+            { what: 'dead letters' },
+          );
           expect(dead).to.not.equal(null);
           for (const w of workers) w.child.kill('SIGTERM');
           const exits = await Promise.all(workers.map((w) => w.done));
@@ -72,7 +96,10 @@ describe('@audit-events/nats ingest pipeline into SQLite (live nats-server, CLI 
           }
           const totals = exits.map((e) => JSON.parse(e.stdout.trim().split('\n').at(-1)));
           expect(totals.reduce((n, t) => n + t.deadLettered, 0)).to.equal(2);
-          expect(totals.every((t) => t.batches > 0), 'both workers took batches').to.equal(true);
+          expect(
+            totals.every((t) => t.batches > 0),
+            'both workers took batches',
+          ).to.equal(true);
 
           const ids = (await ctx.knex(table).select('id')).map((r) => r.id);
           expect(await rowCounts(ctx.knex, table)).to.deep.equal({ rows: acked.size, duplicates: 0 });
@@ -85,7 +112,9 @@ describe('@audit-events/nats ingest pipeline into SQLite (live nats-server, CLI 
             if (m?.subject === `${prefix}-dead`) reasons.push(m.header.get('Audit-Dead-Letter-Reason'));
           }
           expect(reasons.sort()).to.have.length(2);
-          expect(reasons.join('|')).to.match(/not valid JSON/).and.to.match(/schema: id/);
+          expect(reasons.join('|'))
+            .to.match(/not valid JSON/)
+            .and.to.match(/schema: id/);
         } finally {
           for (const w of workers) w.child.kill('SIGKILL');
           for (const app of apps) await app.close?.();

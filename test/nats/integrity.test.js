@@ -32,19 +32,43 @@ describe('@audit-events/nats ingest with integrity (live nats-server)', function
         const events = Array.from({ length: total }, (_, i) => makeEvent({ objectId: String(i) }));
         for (let i = 0; i < total; i += 500) await Promise.all(events.slice(i, i + 500).map((e) => store.save([e])));
         const db = dbUrl(dialect, ctx);
-        const options = { url: server.url, stream, prefix: `${prefix}.events`, deadLetter: `${prefix}-dead`, db, table, batchSize: 100, ackWait: 1, extra: ['--integrity'] };
+        const options = {
+          url: server.url,
+          stream,
+          prefix: `${prefix}.events`,
+          deadLetter: `${prefix}-dead`,
+          db,
+          table,
+          batchSize: 100,
+          ackWait: 1,
+          extra: ['--integrity'],
+        };
         try {
           const victim = startIngestWorker(options);
           await waitUntil(async () => (await rowCounts(ctx.knex, table)).rows >= 500, { everyMs: 5, what: 'batches' });
           victim.child.kill('SIGKILL');
           await victim.done;
           const workers = [startIngestWorker(options), startIngestWorker(options)];
-          await waitUntil(async () => (await rowCounts(ctx.knex, table)).rows >= total, { timeoutMs: 60_000, what: 'ingest' });
-          await waitUntil(async () => (await client.jsm.consumers.info(stream, 'audit-ingest')).num_ack_pending === 0, { what: 'acks' });
+          await waitUntil(async () => (await rowCounts(ctx.knex, table)).rows >= total, {
+            timeoutMs: 60_000,
+            what: 'ingest',
+          });
+          await waitUntil(async () => (await client.jsm.consumers.info(stream, 'audit-ingest')).num_ack_pending === 0, {
+            what: 'acks',
+          });
           for (const w of workers) w.child.kill('SIGTERM');
           for (const exit of await Promise.all(workers.map((w) => w.done))) expect(exit.code, exit.stderr).to.equal(0);
           expect(await rowCounts(ctx.knex, table)).to.deep.equal({ rows: total, duplicates: 0 });
-          const verify = await runBin(['verify', '--db', db, '--table', table, '--archive-table', `${table}_a`, '--json']);
+          const verify = await runBin([
+            'verify',
+            '--db',
+            db,
+            '--table',
+            table,
+            '--archive-table',
+            `${table}_a`,
+            '--json',
+          ]);
           expect(verify.code, verify.stdout + verify.stderr).to.equal(0);
           const report = JSON.parse(verify.stdout.trim().split('\n').at(-1));
           expect(report.ok).to.equal(true);

@@ -38,7 +38,11 @@ describe('@audit-events/nats: store, stream and logger (live nats-server)', func
     expect(info.config.storage).to.equal('file');
     expect(info.config.duplicate_window).to.equal(120_000_000_000);
     expect(info.config.num_replicas).to.equal(1);
-    const again = await ensureAuditStream(client.jsm, { name: 'DEFAULTS', subjects: ['defaults.>'], duplicateWindow: 300_000 });
+    const again = await ensureAuditStream(client.jsm, {
+      name: 'DEFAULTS',
+      subjects: ['defaults.>'],
+      duplicateWindow: 300_000,
+    });
     expect(again.config.duplicate_window).to.equal(300_000_000_000);
     let error;
     await ensureAuditStream(client.jsm, { name: 'DEFAULTS', duplicateWindow: 1000 }).catch((e) => (error = e));
@@ -56,7 +60,9 @@ describe('@audit-events/nats: store, stream and logger (live nats-server)', func
   it('save() resolves once acked, publishes to <prefix>.<content type> with the event id as message id; a re-save is dropped as duplicate', async () => {
     await freshStream('EVT');
     const store = new JetStreamEventStore({ nc: client.nc, stream: 'EVT', subjectPrefix: 'evt.events' });
-    const events = Array.from({ length: 200 }, (_, i) => makeEvent({ contentType: i % 2 ? 'shop.Order' : 'a b', objectId: String(i) }));
+    const events = Array.from({ length: 200 }, (_, i) =>
+      makeEvent({ contentType: i % 2 ? 'shop.Order' : 'a b', objectId: String(i) }),
+    );
     await Promise.all(events.map((e) => store.save([e])));
     await store.save(events.slice(0, 20));
     const info = await client.jsm.streams.info('EVT', { subjects_filter: '>' });
@@ -72,7 +78,12 @@ describe('@audit-events/nats: store, stream and logger (live nats-server)', func
 
   it('rejects invalid events, a subject no stream covers, and saves after close(), with typed errors', async () => {
     await freshStream('EVT2');
-    const store = new JetStreamEventStore({ nc: client.nc, stream: 'EVT2', subjectPrefix: 'nowhere', publishTimeoutMs: 2000 });
+    const store = new JetStreamEventStore({
+      nc: client.nc,
+      stream: 'EVT2',
+      subjectPrefix: 'nowhere',
+      publishTimeoutMs: 2000,
+    });
     let error;
     await store.save([{ ...makeEvent(), id: 'nope' }]).catch((e) => (error = e));
     expect(error).to.be.instanceOf(StoreWriteError);
@@ -104,9 +115,11 @@ describe('@audit-events/nats: store, stream and logger (live nats-server)', func
       const elapsed = Date.now() - started;
       for (const r of results) {
         expect(r.status).to.equal('rejected');
-        expect(r.reason).to.satisfy((e) => e instanceof StoreTimeoutError || (e instanceof StoreWriteError && e.outcomeUnknown));
+        expect(r.reason).to.satisfy(
+          (e) => e instanceof StoreTimeoutError || (e instanceof StoreWriteError && e.outcomeUnknown),
+        );
       }
-      expect(elapsed, "every caller answered within its timeout plus scheduling slack").to.be.below(800 + 5000);
+      expect(elapsed, 'every caller answered within its timeout plus scheduling slack').to.be.below(800 + 5000);
       await own.restart();
       // Reconnects by itself: the next save succeeds.
       for (let i = 0; ; i++) {

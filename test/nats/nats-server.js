@@ -41,9 +41,13 @@ export async function startNatsServer({ port, dir, extraArgs = [] } = {}) {
   const usedPort = port ?? (await freePort());
   const handle = { url: `nats://127.0.0.1:${usedPort}`, port: usedPort, dir: storeDir, child: null, log: '' };
   async function launch() {
-    const child = spawn(NATS_SERVER, ['-js', '-sd', storeDir, '-a', '127.0.0.1', '-p', String(usedPort), ...extraArgs], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const child = spawn(
+      NATS_SERVER,
+      ['-js', '-sd', storeDir, '-a', '127.0.0.1', '-p', String(usedPort), ...extraArgs],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (chunk) => {
       handle.log = (handle.log + chunk).slice(-20_000);
@@ -85,7 +89,16 @@ export async function startNatsCluster(size = 3) {
   for (let i = 0; i < size; i++) {
     nodes.push(
       await startNatsServer({
-        extraArgs: ['--server_name', `n${i + 1}`, '--cluster_name', name, '--cluster', `nats://127.0.0.1:${clusterPorts[i]}`, '--routes', routes],
+        extraArgs: [
+          '--server_name',
+          `n${i + 1}`,
+          '--cluster_name',
+          name,
+          '--cluster',
+          `nats://127.0.0.1:${clusterPorts[i]}`,
+          '--routes',
+          routes,
+        ],
       }),
     );
   }

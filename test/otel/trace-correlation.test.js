@@ -4,7 +4,15 @@ import { expect } from 'chai';
 import express from 'express';
 import request from 'supertest';
 import { context, trace } from '@opentelemetry/api';
-import { AuditContext, MemoryAuditLogger, MemoryEventStore, configureAuditLogger, emitPermissionAuditEvent, getAuditContext, runWithAuditContext } from '@audit-events/core';
+import {
+  AuditContext,
+  MemoryAuditLogger,
+  MemoryEventStore,
+  configureAuditLogger,
+  emitPermissionAuditEvent,
+  getAuditContext,
+  runWithAuditContext,
+} from '@audit-events/core';
 import { activeTraceIds } from '@audit-events/core/internal';
 import { auditContext } from '@audit-events/express';
 import { startNode } from '../helpers/child-process.js';
@@ -54,7 +62,9 @@ describe('OpenTelemetry correlation', () => {
     expect(ctx.spanId).to.equal(ids.spanId);
     // Outside the span (a later callback), the captured ids stay.
     const store = new MemoryEventStore();
-    const stored = await new AuditContext({ store, traceId: ctx.traceId, spanId: ctx.spanId }).createEvent(new Order(1));
+    const stored = await new AuditContext({ store, traceId: ctx.traceId, spanId: ctx.spanId }).createEvent(
+      new Order(1),
+    );
     expect(stored.content).to.deep.equal({ trace_id: ids.traceId, span_id: ids.spanId });
     expect(new AuditContext().traceId).to.equal(null);
     expect(new AuditContext({ traceId: null }).spanId).to.equal(null);
@@ -99,7 +109,10 @@ describe('OpenTelemetry correlation', () => {
     expect(byObject['1']).to.deep.equal({ trace_id: first.traceId, span_id: first.spanId, status: 'paid' });
     expect(byObject['2']).to.deep.equal({ trace_id: second.traceId, span_id: second.spanId, status: 'paid' });
     expect(byObject['3']).to.deep.equal({ status: 'paid' });
-    const traced = logger.serialized().map((e) => e.metadata?.trace_id ?? null).sort();
+    const traced = logger
+      .serialized()
+      .map((e) => e.metadata?.trace_id ?? null)
+      .sort();
     expect(traced).to.deep.equal([null, first.traceId, second.traceId].sort());
   });
 
@@ -137,6 +150,12 @@ describe('OpenTelemetry correlation without @opentelemetry/api installed', () =>
     const child = startNode(file);
     const { code } = await child.exited;
     expect(code, child.stderr()).to.equal(0);
-    expect(JSON.parse(child.lines[0])).to.deep.equal({ attempts: 1, traced: 0, events: 200, decisions: 200, ids: null });
+    expect(JSON.parse(child.lines[0])).to.deep.equal({
+      attempts: 1,
+      traced: 0,
+      events: 200,
+      decisions: 200,
+      ids: null,
+    });
   });
 });

@@ -17,8 +17,12 @@ describe('packaging: ESM and CommonJS entry points', () => {
     it(`${name}: import and require() expose the same API`, async () => {
       const esm = await import(name);
       const cjs = require(name);
-      const esmNames = Object.keys(esm).filter((k) => k !== 'default').sort();
-      const cjsNames = Object.keys(cjs).filter((k) => k !== '__esModule').sort();
+      const esmNames = Object.keys(esm)
+        .filter((k) => k !== 'default')
+        .sort();
+      const cjsNames = Object.keys(cjs)
+        .filter((k) => k !== '__esModule')
+        .sort();
       expect(esmNames).to.deep.equal(cjsNames);
       for (const key of expected) {
         expect(esm[key], `${name}.${key}`).to.be.a('function');

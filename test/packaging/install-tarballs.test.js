@@ -44,7 +44,9 @@ describe('packaging: the npm pack tarballs installed in a fresh app', function (
     } else {
       rmSync(work, { recursive: true, force: true });
     }
-    const text = Object.entries(timings).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ');
+    const text = Object.entries(timings)
+      .map(([k, v]) => `${k} ${v.toFixed(1)} s`)
+      .join(', ');
     if (text) console.log(`      timings: ${text}`);
   });
 
@@ -59,7 +61,14 @@ describe('packaging: the npm pack tarballs installed in a fresh app', function (
     for (const [name, { files }] of Object.entries(packed)) {
       const pkg = JSON.parse(readFileSync(join(REPO, 'packages', name.split('/')[1], 'package.json'), 'utf8'));
       const entry = pkg.exports['.'];
-      for (const file of [pkg.main, pkg.types, entry.import.default, entry.import.types, entry.require.default, entry.require.types]) {
+      for (const file of [
+        pkg.main,
+        pkg.types,
+        entry.import.default,
+        entry.import.types,
+        entry.require.default,
+        entry.require.types,
+      ]) {
         expect(files, `${name}: ${file}`).to.include(file.replace(/^\.\//, ''));
       }
       expect(files, name).to.include.members(['package.json', 'README.md', 'LICENSE']);
@@ -79,7 +88,8 @@ describe('packaging: the npm pack tarballs installed in a fresh app', function (
     timings.install = installApp(app, tarballs, REGISTRY).seconds;
     // npm's own view of the tree: nothing missing, nothing invalid, no peer left unmet.
     npm(['ls', '--all'], { cwd: app });
-    for (const file of readdirSync(join(here, 'smoke-app'))) copyFileSync(join(here, 'smoke-app', file), join(app, file));
+    for (const file of readdirSync(join(here, 'smoke-app')))
+      copyFileSync(join(here, 'smoke-app', file), join(app, file));
   });
 
   step('TypeScript (node16 resolution) finds the declarations for import and for require', () => {
@@ -88,7 +98,11 @@ describe('packaging: the npm pack tarballs installed in a fresh app', function (
   });
 
   step('the CLI bin migrates a SQLite database', () => {
-    const { stdout } = run(join(app, 'node_modules', '.bin', 'audit-events'), ['migrate', '--db', 'sqlite:./audit.db'], { cwd: app });
+    const { stdout } = run(
+      join(app, 'node_modules', '.bin', 'audit-events'),
+      ['migrate', '--db', 'sqlite:./audit.db'],
+      { cwd: app },
+    );
     expect(stdout).to.match(/^migrated audit_events and audit_events_archive on sqlite:/);
   });
 
@@ -111,7 +125,8 @@ describe('packaging: the npm pack tarballs installed in a fresh app', function (
       // Header-name casing is issue 19 item 6's concern; here only that the configured header arrived.
       const headers = Object.fromEntries(Object.entries(JSON.parse(row.headers)).map(([k, v]) => [k.toLowerCase(), v]));
       expect(headers['x-team']).to.equal(kind === 'ES module' ? 'blue' : 'green');
-      if (kind === 'ES module') expect(out.patch).to.deep.equal([{ op: 'replace', path: '/status', value: 'paid', old: 'new' }]);
+      if (kind === 'ES module')
+        expect(out.patch).to.deep.equal([{ op: 'replace', path: '/status', value: 'paid', old: 'new' }]);
       for (const [name, where] of Object.entries(out.resolved)) {
         const path = where.startsWith('file:') ? fileURLToPath(where) : where;
         expect(path, `@audit-events/${name} resolved`).to.satisfy((p) => p.startsWith(join(app, 'node_modules') + sep));

@@ -40,7 +40,14 @@ describe('packaging: require() from a CommonJS module', () => {
       },
       on() {},
     };
-    const res = { headersSent: false, headers: {}, setHeader(k, v) { this.headers[k] = v; }, on() {} };
+    const res = {
+      headersSent: false,
+      headers: {},
+      setHeader(k, v) {
+        this.headers[k] = v;
+      },
+      on() {},
+    };
     const seen = await new Promise((resolve) => middleware(req, res, () => resolve(esm.getAuditContext())));
     expect(seen).to.equal(req.auditContext);
     expect(seen.requestId).to.equal('cjs-req');

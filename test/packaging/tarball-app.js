@@ -12,11 +12,13 @@ export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const PACKAGES = ['core', 'express', 'koa', 'knex', 'kafka', 'nats', 'cli'];
 
 /** The version the monorepo installed, so the npm cache already holds it (no network needed). */
-export const installedVersion = (name) => JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')).version;
+export const installedVersion = (name) =>
+  JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')).version;
 
 // Inherited npm_* variables (from `npm test`) would point the nested npm at the monorepo
 // (npm_config_local_prefix, workspace settings); keep only where the cache and registry are.
-const KEEP = /^npm_config_(cache|userconfig|globalconfig|registry|cafile|ca|strict_ssl|proxy|https_proxy|noproxy|@.+:registry|\/\/.+)$/i;
+const KEEP =
+  /^npm_config_(cache|userconfig|globalconfig|registry|cafile|ca|strict_ssl|proxy|https_proxy|noproxy|@.+:registry|\/\/.+)$/i;
 function cleanEnv(extra = {}) {
   const env = {};
   for (const [key, value] of Object.entries(process.env)) {
@@ -40,7 +42,9 @@ export function run(command, args, { cwd, env, timeout = 240_000 } = {}) {
   const result = spawnSync(command, args, { cwd, env: cleanEnv(env), encoding: 'utf8', timeout });
   const seconds = (Date.now() - started) / 1000;
   if (result.error || result.status !== 0) {
-    const why = result.error ? result.error.message : `exit status ${result.status}${result.signal ? ` (${result.signal})` : ''}`;
+    const why = result.error
+      ? result.error.message
+      : `exit status ${result.status}${result.signal ? ` (${result.signal})` : ''}`;
     throw new Error(
       `\`${[command, ...args].join(' ')}\` in ${cwd} failed after ${seconds.toFixed(1)} s: ${why}\n` +
         `--- stdout ---\n${result.stdout ?? ''}\n--- stderr ---\n${result.stderr ?? ''}`,
@@ -74,14 +78,27 @@ export function packAll(destination) {
  * and its addon is N-API (one binary for every Node version), so it is copied in instead.
  */
 export function installApp(appDir, tarballs, registryPackages) {
-  writeFileSync(join(appDir, 'package.json'), `${JSON.stringify({ name: 'someone-elses-app', private: true }, null, 2)}\n`);
+  writeFileSync(
+    join(appDir, 'package.json'),
+    `${JSON.stringify({ name: 'someone-elses-app', private: true }, null, 2)}\n`,
+  );
   const result = npm(
-    ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', '--loglevel=error', ...tarballs, ...registryPackages],
+    [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--prefer-offline',
+      '--ignore-scripts',
+      '--loglevel=error',
+      ...tarballs,
+      ...registryPackages,
+    ],
     { cwd: appDir },
   );
   const built = join(dirname(require.resolve('sqlite3/package.json')), 'build', 'Release', 'node_sqlite3.node');
   const target = join(appDir, 'node_modules', 'sqlite3', 'build', 'Release', 'node_sqlite3.node');
-  if (!existsSync(built)) throw new Error(`the monorepo's sqlite3 has no built addon at ${built}; run npm install at the root`);
+  if (!existsSync(built))
+    throw new Error(`the monorepo's sqlite3 has no built addon at ${built}; run npm install at the root`);
   mkdirSync(dirname(target), { recursive: true });
   copyFileSync(built, target);
   return result;

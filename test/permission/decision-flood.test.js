@@ -21,7 +21,11 @@ import { RecordingLogger, deferred, ev } from '../loggers/helpers.js';
 const alice = { id: 1, username: 'alice' };
 const mallory = { id: 2, username: 'mallory' };
 
-const Project = definePermission({ manager: 'Project', update: ['isAdmin', 'isSelf'], attributes: { budget: { update: ['isAdmin'] } } });
+const Project = definePermission({
+  manager: 'Project',
+  update: ['isAdmin', 'isSelf'],
+  attributes: { budget: { update: ['isAdmin'] } },
+});
 const project = { id: 10, name: 'Apollo', budget: 100, creatorId: 1 };
 
 /** The issue's body: ~11,000 short keys (~95 KB of JSON), the sensitive one last. */
@@ -45,15 +49,33 @@ describe('one check emits a bounded number of decisions (issue 16 item 2)', () =
 
   it('a body over maxAttributes is rejected as a whole: one denied event says why, no rule runs', async () => {
     let ruleCalls = 0;
-    const Counted = definePermission({ manager: 'Project', update: ['spy'], attributes: { budget: { update: ['isAdmin'] } }, rules: { spy: () => (ruleCalls++, true) } });
+    const Counted = definePermission({
+      manager: 'Project',
+      update: ['spy'],
+      attributes: { budget: { update: ['isAdmin'] } },
+      rules: { spy: () => (ruleCalls++, true) },
+    });
     const body = floodBody();
     expect(JSON.stringify(body).length).to.be.within(90_000, 110_000);
-    const { error, events } = await attempt(() => Counted.checkUpdate(project, body, { user: mallory, metadata: { trace: 't' } }));
+    const { error, events } = await attempt(() =>
+      Counted.checkUpdate(project, body, { user: mallory, metadata: { trace: 't' } }),
+    );
     expect(error).to.be.instanceOf(CheckInputRejectedError);
     expect(error).to.include({ code: 'AUDIT_BAD_INPUT', reason: 'too_many_attributes' });
     expect(ruleCalls).to.equal(0);
     expect(events.map(serializeEvent).map((e) => [e.action, e.attributes, e.granted, e.metadata])).to.deep.equal([
-      ['update', [], false, { trace: 't', rejected: 'too_many_attributes', attribute_count: 11_001, max_attributes: 100, gated_attributes: ['budget'] }],
+      [
+        'update',
+        [],
+        false,
+        {
+          trace: 't',
+          rejected: 'too_many_attributes',
+          attribute_count: 11_001,
+          max_attributes: 100,
+          gated_attributes: ['budget'],
+        },
+      ],
     ]);
   });
 
@@ -76,7 +98,7 @@ describe('one check emits a bounded number of decisions (issue 16 item 2)', () =
     expect(() => definePermission({ manager: 'P', maxAttributes: 0 })).to.throw(ConfigurationError, /maxAttributes/);
   });
 
-  it('DatabaseAuditLogger on SQLite: the attacker\'s rejected decision and a concurrent user\'s decision are both stored', async function () {
+  it("DatabaseAuditLogger on SQLite: the attacker's rejected decision and a concurrent user's decision are both stored", async function () {
     this.timeout(60_000);
     const knex = knexFactory(knexConfig('sqlite'));
     const logger = new DatabaseAuditLogger({ knex, tableName: 'flood_log', flushOnExit: false });
@@ -90,7 +112,12 @@ describe('one check emits a bounded number of decisions (issue 16 item 2)', () =
       expect(logger.droppedCount).to.equal(0);
       expect(attackError).to.be.instanceOf(CheckInputRejectedError);
       const rows = await knex('flood_log').select('user_id', 'granted', 'attributes', 'metadata').orderBy('id');
-      const seen = rows.map((r) => [r.user_id, Boolean(r.granted), JSON.parse(r.attributes), JSON.parse(r.metadata ?? 'null')?.rejected ?? null]);
+      const seen = rows.map((r) => [
+        r.user_id,
+        Boolean(r.granted),
+        JSON.parse(r.attributes),
+        JSON.parse(r.metadata ?? 'null')?.rejected ?? null,
+      ]);
       expect(seen, 'alice').to.deep.include(['1', true, ['name'], null]);
       expect(seen).to.deep.include(['2', false, [], 'too_many_attributes']);
       expect(rows).to.have.length(2);
@@ -114,7 +141,10 @@ describe('one check emits a bounded number of decisions (issue 16 item 2)', () =
       logger.record(ev('g4'));
       expect(logger.droppedCount).to.equal(2, 'granted noise is dropped when full');
       for (const name of ['d2', 'd3', 'd4']) logger.record(ev(name, { granted: false }));
-      expect(logger.droppedDeniedCount).to.equal(1, 'only denied decisions left: the newest one is dropped, and counted apart');
+      expect(logger.droppedDeniedCount).to.equal(
+        1,
+        'only denied decisions left: the newest one is dropped, and counted apart',
+      );
     });
     expect(warnings.map((w) => w.code)).to.deep.equal(['AUDIT_LOGGER_QUEUE_FULL', 'AUDIT_LOGGER_DENIED_DROPPED']);
     gate.resolve();

@@ -36,7 +36,10 @@ describe('emitPermissionAuditEvent / configureAuditLogger', () => {
 
     it('a permission check builds no event: its metadata, user and descriptions are never read', async () => {
       let touched = 0;
-      const metadata = new Proxy({}, { ownKeys: () => (touched++, []), get: () => (touched++, undefined), has: () => (touched++, false) });
+      const metadata = new Proxy(
+        {},
+        { ownKeys: () => (touched++, []), get: () => (touched++, undefined), has: () => (touched++, false) },
+      );
       const permission = definePermission({ manager: 'Doc', update: ['public'] });
       await permission.checkUpdate({}, { title: 'x' }, { user: { id: 1 }, metadata });
       expect(touched).to.equal(0);
@@ -107,24 +110,40 @@ describe('emitPermissionAuditEvent / configureAuditLogger', () => {
 
   describe('enrichment from the audit context', () => {
     const context = () =>
-      new AuditContext({ requestId: 'req-1', url: 'https://app.test/projects/3', method: 'PATCH', ip: '203.0.113.9', user: { id: 9, username: 'eve' } });
+      new AuditContext({
+        requestId: 'req-1',
+        url: 'https://app.test/projects/3',
+        method: 'PATCH',
+        ip: '203.0.113.9',
+        user: { id: 9, username: 'eve' },
+      });
 
     it('adds request_id, url, method, ip and the user; explicit metadata keys win', () => {
       const memory = new MemoryAuditLogger();
       configureAuditLogger(memory);
       runWithAuditContext(context(), () => {
-        emitPermissionAuditEvent({ action: 'update', granted: false, metadata: { request_id: 'explicit', reason: 'x' } });
+        emitPermissionAuditEvent({
+          action: 'update',
+          granted: false,
+          metadata: { request_id: 'explicit', reason: 'x' },
+        });
         emitPermissionAuditEvent({ action: 'read', granted: true, user: { id: 1, username: 'given' } });
       });
       emitPermissionAuditEvent({ action: 'read', granted: true });
       const [inside, explicitUser, outside] = memory.serialized();
-      expect(inside.metadata).to.deep.equal({ request_id: 'explicit', url: 'https://app.test/projects/3', method: 'PATCH', ip: '203.0.113.9', reason: 'x' });
+      expect(inside.metadata).to.deep.equal({
+        request_id: 'explicit',
+        url: 'https://app.test/projects/3',
+        method: 'PATCH',
+        ip: '203.0.113.9',
+        reason: 'x',
+      });
       expect(inside).to.include({ user_id: '9', user_repr: 'eve' });
       expect(explicitUser).to.include({ user_id: '1', user_repr: 'given' });
       expect(outside.metadata).to.equal(null);
     });
 
-    it('keeps the decision\'s id through enrichment (request fields, user, masking): one decision, one event_id', () => {
+    it("keeps the decision's id through enrichment (request fields, user, masking): one decision, one event_id", () => {
       const memory = new MemoryAuditLogger();
       configureAuditLogger(memory);
       const event = createPermissionAuditEvent({ action: 'update', granted: false, metadata: { password: 'hunter2' } });
@@ -136,12 +155,22 @@ describe('emitPermissionAuditEvent / configureAuditLogger', () => {
       expect(memory.serialized()[0].metadata.password).to.not.equal('hunter2');
     });
 
-    it('carries the context\'s tenant and actor type (issue 17); given values win; a failing getter costs only the field', async () => {
+    it("carries the context's tenant and actor type (issue 17); given values win; a failing getter costs only the field", async () => {
       const memory = new MemoryAuditLogger();
       configureAuditLogger(memory);
       const tenantCtx = new AuditContext({ requestId: 'r', user: { id: 9, username: 'eve' }, tenantId: 'acme' });
-      const keyCtx = new AuditContext({ requestId: 'r', tenantId: () => 'globex', actor: { type: 'api_key', id: 'key_1', repr: 'CI key' } });
-      const broken = new AuditContext({ requestId: 'r', user: { id: 9, username: 'eve' }, tenantId: () => { throw new Error('no tenant'); } });
+      const keyCtx = new AuditContext({
+        requestId: 'r',
+        tenantId: () => 'globex',
+        actor: { type: 'api_key', id: 'key_1', repr: 'CI key' },
+      });
+      const broken = new AuditContext({
+        requestId: 'r',
+        user: { id: 9, username: 'eve' },
+        tenantId: () => {
+          throw new Error('no tenant');
+        },
+      });
       runWithAuditContext(tenantCtx, () => {
         emitPermissionAuditEvent({ action: 'read', granted: true });
         emitPermissionAuditEvent({ action: 'read', granted: true, user: { id: 5, username: 'other' } });
@@ -152,7 +181,9 @@ describe('emitPermissionAuditEvent / configureAuditLogger', () => {
         emitPermissionAuditEvent({ action: 'update', granted: false, user: { id: 'key_1', username: 'CI key' } });
       });
       runWithAuditContext(broken, () => emitPermissionAuditEvent({ action: 'delete', granted: true }));
-      await runWithAuditContext(tenantCtx, () => definePermission({ manager: 'Doc', read: ['public'] }).checkRead({}, [], { user: null }));
+      await runWithAuditContext(tenantCtx, () =>
+        definePermission({ manager: 'Doc', read: ['public'] }).checkRead({}, [], { user: null }),
+      );
       emitPermissionAuditEvent({ action: 'read', granted: true });
       emitPermissionAuditEvent({ action: 'read', granted: true, user: { id: 3, username: 'job-owner' } });
       const shown = memory.serialized().map((e) => [e.tenant_id, e.actor_type, e.user_id]);

@@ -1,5 +1,16 @@
 import { expect } from 'chai';
-import { InvalidEventError, NotJsonSerializableError, PERMISSION_ACTIONS, createPermissionAuditEvent, isEventId, isPermissionAuditEvent, permissionEventId, serializeEvent, serializeEventLine, UNSERIALIZABLE_METADATA_KEY } from '@audit-events/core';
+import {
+  InvalidEventError,
+  NotJsonSerializableError,
+  PERMISSION_ACTIONS,
+  createPermissionAuditEvent,
+  isEventId,
+  isPermissionAuditEvent,
+  permissionEventId,
+  serializeEvent,
+  serializeEventLine,
+  UNSERIALIZABLE_METADATA_KEY,
+} from '@audit-events/core';
 import { formatTimestamp } from '@audit-events/core/internal';
 
 describe('PermissionAuditEvent', () => {
@@ -10,7 +21,13 @@ describe('PermissionAuditEvent', () => {
   it('normalises and copies: defaults, user as { id, repr }, its own lists and metadata', () => {
     const attributes = ['a'];
     const metadata = { k: 1 };
-    const e = createPermissionAuditEvent({ action: 'read', granted: true, attributes, metadata, user: { _id: 7, email: 'x@y.z' } });
+    const e = createPermissionAuditEvent({
+      action: 'read',
+      granted: true,
+      attributes,
+      metadata,
+      user: { _id: 7, email: 'x@y.z' },
+    });
     attributes.push('b');
     metadata.k = 2;
     expect(e.attributes).to.deep.equal(['a']);
@@ -57,7 +74,17 @@ describe('PermissionAuditEvent', () => {
     const given = '01957a3c-5e10-7000-8a3b-1c2d3e4f5a6b';
     expect(createPermissionAuditEvent({ action: 'read', granted: true, id: given }).id).to.equal(given);
     // An event built by hand without an id gets one on first use and keeps it (its retries reuse it).
-    const byHand = { action: 'read', attributes: [], granted: true, bypassed: false, manager: null, user: null, permissions: [], metadata: null, timestamp: new Date() };
+    const byHand = {
+      action: 'read',
+      attributes: [],
+      granted: true,
+      bypassed: false,
+      manager: null,
+      user: null,
+      permissions: [],
+      metadata: null,
+      timestamp: new Date(),
+    };
     const id = permissionEventId(byHand);
     expect(isEventId(id)).to.equal(true);
     expect(permissionEventId(byHand)).to.equal(id);
@@ -70,7 +97,17 @@ describe('PermissionAuditEvent', () => {
 
     it('gives the snake_case shape in general_manager key order with user_id, user_repr and user', () => {
       const withId = serializeEvent(
-        createPermissionAuditEvent({ id: '01957a3c-5e10-7000-8a3b-1c2d3e4f5a6b', action: 'delete', granted: true, bypassed: true, attributes: ['x'], manager: 'M', user: { id: 5, username: 'root' }, permissions: ['isAdmin'], timestamp: at }),
+        createPermissionAuditEvent({
+          id: '01957a3c-5e10-7000-8a3b-1c2d3e4f5a6b',
+          action: 'delete',
+          granted: true,
+          bypassed: true,
+          attributes: ['x'],
+          manager: 'M',
+          user: { id: 5, username: 'root' },
+          permissions: ['isAdmin'],
+          timestamp: at,
+        }),
       );
       expect(Object.keys(withId)[0]).to.equal('event_id');
       expect(withId).to.deep.equal({
@@ -89,13 +126,36 @@ describe('PermissionAuditEvent', () => {
         permissions: ['isAdmin'],
         metadata: null,
       });
-      const noId = serializeEvent(createPermissionAuditEvent({ action: 'read', granted: false, user: { username: 'anon-form' }, timestamp: at }));
+      const noId = serializeEvent(
+        createPermissionAuditEvent({ action: 'read', granted: false, user: { username: 'anon-form' }, timestamp: at }),
+      );
       expect(noId).to.include({ user_id: null, user_repr: 'anon-form', user: 'anon-form' });
       const anonymous = serializeEvent(createPermissionAuditEvent({ action: 'read', granted: false, timestamp: at }));
-      expect(anonymous).to.include({ user_id: null, user_repr: null, user: null, actor_type: 'anonymous', tenant_id: null });
-      const given = serializeEvent(createPermissionAuditEvent({ action: 'read', granted: true, user: { id: 1, username: 'bot' }, tenantId: 'acme', actorType: 'agent', timestamp: at }));
+      expect(anonymous).to.include({
+        user_id: null,
+        user_repr: null,
+        user: null,
+        actor_type: 'anonymous',
+        tenant_id: null,
+      });
+      const given = serializeEvent(
+        createPermissionAuditEvent({
+          action: 'read',
+          granted: true,
+          user: { id: 1, username: 'bot' },
+          tenantId: 'acme',
+          actorType: 'agent',
+          timestamp: at,
+        }),
+      );
       expect(given).to.include({ tenant_id: 'acme', actor_type: 'agent' });
-      expect(Object.keys(given).slice(7, 12)).to.deep.equal(['user_id', 'user_repr', 'user', 'tenant_id', 'actor_type']);
+      expect(Object.keys(given).slice(7, 12)).to.deep.equal([
+        'user_id',
+        'user_repr',
+        'user',
+        'tenant_id',
+        'actor_type',
+      ]);
     });
 
     it('writes timestamps as ISO 8601 with an explicit offset', () => {
@@ -106,19 +166,35 @@ describe('PermissionAuditEvent', () => {
     it('converts BigInt and Dates in metadata; replaces unserialisable metadata unless strict', () => {
       const event = createPermissionAuditEvent({ action: 'read', granted: true, metadata: { n: 10n, when: at } });
       expect(serializeEvent(event).metadata).to.deep.equal({ n: '10', when: '2024-12-31T23:59:59.999Z' });
-      const odd = createPermissionAuditEvent({ action: 'read', granted: true, metadata: { nan: NaN, gone: undefined, s: 'x' } });
+      const odd = createPermissionAuditEvent({
+        action: 'read',
+        granted: true,
+        metadata: { nan: NaN, gone: undefined, s: 'x' },
+      });
       expect(serializeEvent(odd).metadata).to.deep.equal({ nan: null, s: 'x' });
       const loop = {};
       loop.loop = loop;
       const bad = createPermissionAuditEvent({ action: 'read', granted: true, metadata: { loop } });
       expect(serializeEvent(bad).metadata[UNSERIALIZABLE_METADATA_KEY]).to.match(/metadata\.loop\.loop.*circular/);
       expect(() => serializeEvent(bad, { strict: true })).to.throw(NotJsonSerializableError);
-      const getter = createPermissionAuditEvent({ action: 'read', granted: true, metadata: { nested: { get boom() { throw new Error('nope'); } } } });
+      const getter = createPermissionAuditEvent({
+        action: 'read',
+        granted: true,
+        metadata: {
+          nested: {
+            get boom() {
+              throw new Error('nope');
+            },
+          },
+        },
+      });
       expect(serializeEvent(getter).metadata[UNSERIALIZABLE_METADATA_KEY]).to.match(/nope/);
     });
 
     it('serializeEventLine is one JSON line', () => {
-      const line = serializeEventLine(createPermissionAuditEvent({ action: 'read', granted: true, metadata: { text: 'a\nb' } }));
+      const line = serializeEventLine(
+        createPermissionAuditEvent({ action: 'read', granted: true, metadata: { text: 'a\nb' } }),
+      );
       expect(line.endsWith('\n')).to.equal(true);
       expect(line.slice(0, -1)).not.to.include('\n');
       expect(JSON.parse(line).metadata.text).to.equal('a\nb');

@@ -5,10 +5,32 @@ import { expect } from 'chai';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AuditContext, DEFAULT_MASKED_FIELDS, FieldMasker, FileAuditLogger, MASK, MemoryAuditLogger, UNSERIALIZABLE_METADATA_KEY, configureAuditLogger, configureMasking, createPermissionAuditEvent, definePermission, emitPermissionAuditEvent, runWithAuditContext, serializeEvent, serializeEventLine } from '@audit-events/core';
+import {
+  AuditContext,
+  DEFAULT_MASKED_FIELDS,
+  FieldMasker,
+  FileAuditLogger,
+  MASK,
+  MemoryAuditLogger,
+  UNSERIALIZABLE_METADATA_KEY,
+  configureAuditLogger,
+  configureMasking,
+  createPermissionAuditEvent,
+  definePermission,
+  emitPermissionAuditEvent,
+  runWithAuditContext,
+  serializeEvent,
+  serializeEventLine,
+} from '@audit-events/core';
 import { enrichEvent } from '@audit-events/core/internal';
 
-const decision = (metadata) => ({ action: 'update', attributes: ['status'], granted: true, manager: 'Order', metadata });
+const decision = (metadata) => ({
+  action: 'update',
+  attributes: ['status'],
+  granted: true,
+  manager: 'Order',
+  metadata,
+});
 
 describe('permission metadata masking', () => {
   let logger;
@@ -21,16 +43,20 @@ describe('permission metadata masking', () => {
     configureMasking();
   });
 
-  it('outside a request: the emitted event itself holds masked metadata, the caller\'s object is untouched', () => {
+  it("outside a request: the emitted event itself holds masked metadata, the caller's object is untouched", () => {
     const metadata = { ticket: 'T-1', password: 'hunter2', input: { apiToken: 'tok', list: [{ secret: 's' }] } };
     emitPermissionAuditEvent(decision(metadata));
     const [event] = logger.events;
-    expect(event.metadata).to.deep.equal({ ticket: 'T-1', password: MASK, input: { apiToken: MASK, list: [{ secret: MASK }] } });
+    expect(event.metadata).to.deep.equal({
+      ticket: 'T-1',
+      password: MASK,
+      input: { apiToken: MASK, list: [{ secret: MASK }] },
+    });
     expect(metadata.password).to.equal('hunter2');
     expect(metadata.input.apiToken).to.equal('tok');
   });
 
-  it('uses the process-wide configureMasking() fields (the app\'s own names)', () => {
+  it("uses the process-wide configureMasking() fields (the app's own names)", () => {
     configureMasking({ fields: ['internal_note'] });
     emitPermissionAuditEvent(decision({ internal_note: 'fraud suspected', ticket: 'T-1' }));
     expect(logger.events[0].metadata).to.deep.equal({ internal_note: MASK, ticket: 'T-1' });
@@ -43,8 +69,16 @@ describe('permission metadata masking', () => {
   it("inside an audit context: the context's masker, so a request's maskPostFields reaches metadata", () => {
     const masker = new FieldMasker([...DEFAULT_MASKED_FIELDS, 'internal_note']);
     const ctx = new AuditContext({ requestId: 'r-1', method: 'POST', masker });
-    runWithAuditContext(ctx, () => emitPermissionAuditEvent(decision({ internal_note: 'n', session: 's', ticket: 'T-1' })));
-    expect(logger.events[0].metadata).to.deep.equal({ request_id: 'r-1', method: 'POST', internal_note: MASK, session: MASK, ticket: 'T-1' });
+    runWithAuditContext(ctx, () =>
+      emitPermissionAuditEvent(decision({ internal_note: 'n', session: 's', ticket: 'T-1' })),
+    );
+    expect(logger.events[0].metadata).to.deep.equal({
+      request_id: 'r-1',
+      method: 'POST',
+      internal_note: MASK,
+      session: MASK,
+      ticket: 'T-1',
+    });
     // Outside that request, the process-wide configuration (defaults only) applies.
     emitPermissionAuditEvent(decision({ internal_note: 'n' }));
     expect(logger.events[1].metadata).to.deep.equal({ internal_note: 'n' });
@@ -52,7 +86,9 @@ describe('permission metadata masking', () => {
 
   it('a context masker that replaced the defaults is not overridden by the serializer', () => {
     const ctx = new AuditContext({ requestId: 'r-1', masker: new FieldMasker(['internal_note']) });
-    runWithAuditContext(ctx, () => emitPermissionAuditEvent(decision({ internal_note: 'n', token: 'readable by choice' })));
+    runWithAuditContext(ctx, () =>
+      emitPermissionAuditEvent(decision({ internal_note: 'n', token: 'readable by choice' })),
+    );
     const serialized = serializeEvent(logger.events[0]);
     expect(serialized.metadata).to.deep.equal({ request_id: 'r-1', internal_note: MASK, token: 'readable by choice' });
     // An explicit masker given to the serializer still applies on top.
@@ -67,7 +103,12 @@ describe('permission metadata masking', () => {
   it('non-JSON metadata is converted as the serializer would, then masked; unstorable values are salvaged, not lost', () => {
     const when = new Date('2025-01-02T03:04:05.000Z');
     emitPermissionAuditEvent(decision({ at: when, big: 10n, tags: new Set(['a']), nested: { token: 't' } }));
-    expect(serializeEvent(logger.events[0]).metadata).to.deep.equal({ at: when.toISOString(), big: '10', tags: ['a'], nested: { token: MASK } });
+    expect(serializeEvent(logger.events[0]).metadata).to.deep.equal({
+      at: when.toISOString(),
+      big: '10',
+      tags: ['a'],
+      nested: { token: MASK },
+    });
     const circular = { ticket: 'T-1', password: 'p' };
     circular.self = circular;
     emitPermissionAuditEvent(decision(circular));

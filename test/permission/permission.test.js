@@ -1,5 +1,16 @@
 import { expect } from 'chai';
-import { AuditContext, ConfigurationError, PermissionCheckError, captureAuditEvents, configureAuditLogger, defineMutationPermission, definePermission, registerPermissionRule, runWithAuditContext, serializeEvent } from '@audit-events/core';
+import {
+  AuditContext,
+  ConfigurationError,
+  PermissionCheckError,
+  captureAuditEvents,
+  configureAuditLogger,
+  defineMutationPermission,
+  definePermission,
+  registerPermissionRule,
+  runWithAuditContext,
+  serializeEvent,
+} from '@audit-events/core';
 import { MUTATE_ATTRIBUTE } from '@audit-events/core/internal';
 
 const alice = { id: 1, username: 'alice' };
@@ -17,7 +28,13 @@ async function run(fn) {
   }
 }
 
-const pick = (e) => ({ action: e.action, attributes: e.attributes, granted: e.granted, bypassed: e.bypassed, permissions: e.permissions });
+const pick = (e) => ({
+  action: e.action,
+  attributes: e.attributes,
+  granted: e.granted,
+  bypassed: e.bypassed,
+  permissions: e.permissions,
+});
 
 describe('permission checks that emit events', () => {
   const Project = definePermission({
@@ -60,11 +77,22 @@ describe('permission checks that emit events', () => {
     const [events, error] = await run(() => Project.checkUpdate(project, { name: 'Y', budget: 5 }, { user: alice }));
     expect(events.map(pick)).to.deep.equal([
       { action: 'update', attributes: ['name'], granted: true, bypassed: false, permissions: ['isAdmin', 'isSelf'] },
-      { action: 'update', attributes: ['budget'], granted: false, bypassed: false, permissions: ['isAdmin', 'isSelf', 'isAdmin'] },
+      {
+        action: 'update',
+        attributes: ['budget'],
+        granted: false,
+        bypassed: false,
+        permissions: ['isAdmin', 'isSelf', 'isAdmin'],
+      },
     ]);
     expect(error.denials).to.have.length(1);
 
-    const Open = definePermission({ manager: 'Open', update: ['isAdmin'], attributes: { note: { update: ['isAuthenticated'] } }, attributeMode: 'override' });
+    const Open = definePermission({
+      manager: 'Open',
+      update: ['isAdmin'],
+      attributes: { note: { update: ['isAuthenticated'] } },
+      attributeMode: 'override',
+    });
     const [overridden, err2] = await run(() => Open.checkUpdate({}, { note: 'hi' }, { user: bob }));
     expect(err2).to.equal(undefined);
     expect(overridden.map(pick)).to.deep.equal([
@@ -100,7 +128,13 @@ describe('permission checks that emit events', () => {
       const task = { id: 6, status: 'open', project };
       const [events, error] = await run(() => Task.checkUpdate(task, { title: 'new' }, { user: bob }));
       expect(events.map(pick)).to.deep.equal([
-        { action: 'update', attributes: ['title'], granted: false, bypassed: false, permissions: ['isAuthenticated', 'isAdmin', 'isSelf'] },
+        {
+          action: 'update',
+          attributes: ['title'],
+          granted: false,
+          bypassed: false,
+          permissions: ['isAuthenticated', 'isAdmin', 'isSelf'],
+        },
       ]);
       expect(error).to.be.instanceOf(PermissionCheckError);
     });
@@ -111,7 +145,12 @@ describe('permission checks that emit events', () => {
       expect(events.map(pick)).to.deep.equal([
         { action: 'delete', attributes: ['title'], granted: true, bypassed: false, permissions: ['isAuthenticated'] },
       ]);
-      expect(Task.describe('update', 'done')).to.deep.equal(['isAuthenticated', 'matches:status:open', 'isAdmin', 'isSelf']);
+      expect(Task.describe('update', 'done')).to.deep.equal([
+        'isAuthenticated',
+        'matches:status:open',
+        'isAdmin',
+        'isSelf',
+      ]);
     });
   });
 
@@ -183,13 +222,23 @@ describe('permission checks that emit events', () => {
   });
 
   describe('mutations', () => {
-    const Approve = defineMutationPermission({ mutation: 'approveInvoice', mutate: ['isAuthenticated'], fields: { amount: ['isAdmin'] } });
+    const Approve = defineMutationPermission({
+      mutation: 'approveInvoice',
+      mutate: ['isAuthenticated'],
+      fields: { amount: ['isAdmin'] },
+    });
 
     it('with no fields the attribute is __mutate__', async () => {
       const [events] = await run(() => Approve.check({}, { user: alice }));
       expect(MUTATE_ATTRIBUTE).to.equal('__mutate__');
       expect(events.map(pick)).to.deep.equal([
-        { action: 'mutation', attributes: ['__mutate__'], granted: true, bypassed: false, permissions: ['isAuthenticated'] },
+        {
+          action: 'mutation',
+          attributes: ['__mutate__'],
+          granted: true,
+          bypassed: false,
+          permissions: ['isAuthenticated'],
+        },
       ]);
       expect(events[0].manager).to.equal('approveInvoice');
     });
@@ -205,11 +254,24 @@ describe('permission checks that emit events', () => {
   });
 
   it('takes the user from the audit context when none is passed', async () => {
-    const context = new AuditContext({ requestId: 'r-7', method: 'PATCH', url: 'https://x.test/p/10', ip: '198.51.100.4', user: alice });
-    const [events, error] = await run(() => runWithAuditContext(context, () => Project.checkUpdate(project, { name: 'Z' })));
+    const context = new AuditContext({
+      requestId: 'r-7',
+      method: 'PATCH',
+      url: 'https://x.test/p/10',
+      ip: '198.51.100.4',
+      user: alice,
+    });
+    const [events, error] = await run(() =>
+      runWithAuditContext(context, () => Project.checkUpdate(project, { name: 'Z' })),
+    );
     expect(error).to.equal(undefined, 'isSelf holds for the context user');
     expect(events[0]).to.include({ user_id: '1', user_repr: 'alice', granted: true });
-    expect(events[0].metadata).to.deep.equal({ request_id: 'r-7', url: 'https://x.test/p/10', method: 'PATCH', ip: '198.51.100.4' });
+    expect(events[0].metadata).to.deep.equal({
+      request_id: 'r-7',
+      url: 'https://x.test/p/10',
+      method: 'PATCH',
+      ip: '198.51.100.4',
+    });
   });
 
   it('a rule that throws denies (fail closed), says why in the event, and keeps the cause', async () => {
@@ -222,7 +284,9 @@ describe('permission checks that emit events', () => {
         },
       },
     });
-    const [events, error] = await run(() => Flaky.checkUpdate({}, { x: 1 }, { user: alice, metadata: { trace: 't1' } }));
+    const [events, error] = await run(() =>
+      Flaky.checkUpdate({}, { x: 1 }, { user: alice, metadata: { trace: 't1' } }),
+    );
     expect(events[0].granted).to.equal(false);
     // The class, not the message (issue 16 item 9: messages can carry hosts, SQL, secrets).
     expect(events[0].metadata).to.deep.equal({ trace: 't1', error: 'rule failed: Error' });
@@ -231,7 +295,12 @@ describe('permission checks that emit events', () => {
 
   it('evaluates a shared expression once per state of a check, across attributes', async () => {
     let calls = 0;
-    const Counted = definePermission({ manager: 'C', update: ['slow'], delete: ['slow'], rules: { slow: async () => (calls++, true) } });
+    const Counted = definePermission({
+      manager: 'C',
+      update: ['slow'],
+      delete: ['slow'],
+      rules: { slow: async () => (calls++, true) },
+    });
     await run(() => Counted.checkUpdate({}, { a: 1, b: 2, c: 3 }, { user: alice }));
     expect(calls).to.equal(2, 'once on the stored instance, once on the proposed state');
     calls = 0;
@@ -240,10 +309,19 @@ describe('permission checks that emit events', () => {
   });
 
   it('rejects unknown rules and malformed definitions when the permission is defined', () => {
-    expect(() => definePermission({ manager: 'P', update: ['isAdmn'] })).to.throw(ConfigurationError, /unknown rule "isAdmn"/);
-    expect(() => definePermission({ manager: 'P', attributes: { a: { approve: ['public'] } } })).to.throw(ConfigurationError, /unknown action/);
+    expect(() => definePermission({ manager: 'P', update: ['isAdmn'] })).to.throw(
+      ConfigurationError,
+      /unknown rule "isAdmn"/,
+    );
+    expect(() => definePermission({ manager: 'P', attributes: { a: { approve: ['public'] } } })).to.throw(
+      ConfigurationError,
+      /unknown action/,
+    );
     expect(() => definePermission({ update: ['public'] })).to.throw(ConfigurationError, /manager/);
-    expect(() => definePermission({ manager: 'P', basedOn: { permission: {}, via: 'x' } })).to.throw(ConfigurationError, /basedOn/);
+    expect(() => definePermission({ manager: 'P', basedOn: { permission: {}, via: 'x' } })).to.throw(
+      ConfigurationError,
+      /basedOn/,
+    );
     expect(() => registerPermissionRule('isAdmin', () => true)).to.throw(ConfigurationError, /already registered/);
   });
 

@@ -6,7 +6,13 @@ import express from 'express';
 import Koa from 'koa';
 import { auditContext as expressAuditContext } from '@audit-events/express';
 import { auditContext as koaAuditContext } from '@audit-events/koa';
-import { MemoryAuditLogger, PermissionCheckError, configureAuditLogger, definePermission, serializeEvent } from '@audit-events/core';
+import {
+  MemoryAuditLogger,
+  PermissionCheckError,
+  configureAuditLogger,
+  definePermission,
+  serializeEvent,
+} from '@audit-events/core';
 
 const Project = definePermission({
   manager: 'Project',
@@ -36,10 +42,15 @@ describe('enrichment inside framework requests', () => {
         await Project.checkUpdate(project, req.body); // no user passed: it comes from the context
         res.sendStatus(204);
       } catch (err) {
-        res.status(err instanceof PermissionCheckError ? 403 : 500).json({ denied: err.denials?.map((d) => d.attribute) });
+        res
+          .status(err instanceof PermissionCheckError ? 403 : 500)
+          .json({ denied: err.denials?.map((d) => d.attribute) });
       }
     });
-    const res = await request(app).patch('/projects/10?tab=1').set('x-request-id', 'req-abc-123').send({ name: 'N', budget: 1 });
+    const res = await request(app)
+      .patch('/projects/10?tab=1')
+      .set('x-request-id', 'req-abc-123')
+      .send({ name: 'N', budget: 1 });
     expect(res.status).to.equal(403);
     expect(res.body.denied).to.deep.equal(['budget']);
     const events = memory.events.map((e) => serializeEvent(e));
@@ -50,7 +61,11 @@ describe('enrichment inside framework requests', () => {
     for (const e of events) {
       expect(e).to.include({ user_id: '7', user_repr: 'grace', manager: 'Project' });
       // No trusted proxy: the server's id (the one echoed), the client's kept apart.
-      expect(e.metadata).to.include({ request_id: res.headers['x-request-id'], client_request_id: 'req-abc-123', method: 'PATCH' });
+      expect(e.metadata).to.include({
+        request_id: res.headers['x-request-id'],
+        client_request_id: 'req-abc-123',
+        method: 'PATCH',
+      });
       expect(e.metadata.url).to.match(/^http:\/\/127\.0\.0\.1:\d+\/projects\/10\?tab=1$/);
       expect(e.metadata.ip).to.match(/127\.0\.0\.1$/);
     }
@@ -73,7 +88,13 @@ describe('enrichment inside framework requests', () => {
     app.use(expressAuditContext(options));
     app.patch('/p', async (_req, res) => res.sendStatus(await check()));
     const koa = new Koa();
-    koa.use(koaAuditContext({ ...options, getTenant: (ctx) => options.getTenant(ctx.request), getActor: (ctx) => options.getActor(ctx.request) }));
+    koa.use(
+      koaAuditContext({
+        ...options,
+        getTenant: (ctx) => options.getTenant(ctx.request),
+        getActor: (ctx) => options.getActor(ctx.request),
+      }),
+    );
     koa.use(async (ctx) => {
       ctx.status = await check();
     });
@@ -114,7 +135,11 @@ describe('enrichment inside framework requests', () => {
     }
     const [event] = memory.events.map((e) => serializeEvent(e));
     expect(event).to.include({ action: 'update', granted: true, user_id: '7', user_repr: 'grace' });
-    expect(event.metadata).to.include({ request_id: res.headers['x-request-id'], client_request_id: 'koa-req-1', method: 'PATCH' });
+    expect(event.metadata).to.include({
+      request_id: res.headers['x-request-id'],
+      client_request_id: 'koa-req-1',
+      method: 'PATCH',
+    });
     expect(event.metadata.url).to.match(/\/projects\/10$/);
     expect(event.metadata.ip).to.match(/127\.0\.0\.1$/);
   });

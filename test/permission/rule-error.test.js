@@ -18,7 +18,9 @@ async function eventsOf(rule) {
 
 describe('an error thrown by a rule is logged by class and code, never by its message', () => {
   it('stores the class name and a well-formed code; the message stays out of the stored line', async () => {
-    const cause = Object.assign(new Error('connect ECONNREFUSED 10.0.0.5:5432 user=app password=hunter2'), { code: 'ECONNREFUSED' });
+    const cause = Object.assign(new Error('connect ECONNREFUSED 10.0.0.5:5432 user=app password=hunter2'), {
+      code: 'ECONNREFUSED',
+    });
     const { error, events } = await eventsOf(async () => {
       throw cause;
     });
@@ -31,7 +33,10 @@ describe('an error thrown by a rule is logged by class and code, never by its me
     const cases = [
       [() => Promise.reject(new PolicyServiceDown('token=abc')), 'rule failed: PolicyServiceDown'],
       [() => Promise.reject(Object.assign(new TypeError('x'), { code: 42 })), 'rule failed: TypeError [42]'],
-      [() => Promise.reject(Object.assign(new Error('x'), { name: 'Bad\u001b[31mName', code: 'has space' })), 'rule failed: Error'],
+      [
+        () => Promise.reject(Object.assign(new Error('x'), { name: 'Bad\u001b[31mName', code: 'has space' })),
+        'rule failed: Error',
+      ],
       [() => Promise.reject(Object.assign(new Error('x'), { name: 'N'.repeat(200) })), 'rule failed: Error'],
       [() => Promise.reject('secret string'), 'rule failed: string'],
       [() => Promise.reject({ message: 'secret object' }), 'rule failed: object'],
@@ -45,7 +50,11 @@ describe('an error thrown by a rule is logged by class and code, never by its me
 
   it('an error whose name is a throwing getter still denies and is logged as Error', async () => {
     const hostile = new Error('x');
-    Object.defineProperty(hostile, 'name', { get: () => { throw new Error('boom'); } });
+    Object.defineProperty(hostile, 'name', {
+      get: () => {
+        throw new Error('boom');
+      },
+    });
     const { events } = await eventsOf(() => Promise.reject(hostile));
     expect(events[0].metadata.error).to.equal('rule failed: Error');
   });

@@ -3,7 +3,12 @@
 import { expect } from 'chai';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { configureAuditLogger, configureAuditLoggerFromSettings, getAuditLogger, resolveAuditLoggerSetting } from '@audit-events/core';
+import {
+  configureAuditLogger,
+  configureAuditLoggerFromSettings,
+  getAuditLogger,
+  resolveAuditLoggerSetting,
+} from '@audit-events/core';
 
 const testDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ESM_FILE = join(testDir, 'fixtures', 'loggers', 'esm-loggers.mjs');
@@ -44,7 +49,9 @@ describe('configureAuditLoggerFromSettings: module specifiers', () => {
   }
 
   it('refuses the same inside { class, options }', async () => {
-    const err = await resolveAuditLoggerSetting({ class: `data:text/javascript,${encodeURIComponent(payload)}` }).catch((e) => e);
+    const err = await resolveAuditLoggerSetting({ class: `data:text/javascript,${encodeURIComponent(payload)}` }).catch(
+      (e) => e,
+    );
     expect(err.code).to.equal('AUDIT_BAD_CONFIG');
     expect(err.setting).to.equal('auditLogger.class');
     expect(globalThis.__auditSettingsPwned).to.equal(undefined);

@@ -81,14 +81,20 @@ describe('configureAuditLoggerFromSettings', () => {
     });
 
     it('{ class, options } constructs or calls `class` with the options', async () => {
-      const fromPath = await resolveAuditLoggerSetting({ class: `${ESM}#EsmLogger`, options: { region: 'eu' } }, { baseDir });
+      const fromPath = await resolveAuditLoggerSetting(
+        { class: `${ESM}#EsmLogger`, options: { region: 'eu' } },
+        { baseDir },
+      );
       expect(fromPath.options).to.deep.equal({ region: 'eu' });
       const fromFactory = await resolveAuditLoggerSetting({ class: `${CJS}#makeLogger`, options: { a: 1 } });
       expect(fromFactory.options).to.deep.equal({ a: 1 });
       const dir = mkdtempSync(join(tmpdir(), 'audit-settings-'));
       try {
         const file = join(dir, 'perm.log');
-        const fileLogger = await configureAuditLoggerFromSettings({ class: FileAuditLogger, options: { path: file, flushOnExit: false, reopenOnSighup: false } });
+        const fileLogger = await configureAuditLoggerFromSettings({
+          class: FileAuditLogger,
+          options: { path: file, flushOnExit: false, reopenOnSighup: false },
+        });
         expect(fileLogger).to.be.instanceOf(FileAuditLogger);
         emitPermissionAuditEvent({ action: 'update', granted: false });
         await fileLogger.close();
@@ -101,19 +107,49 @@ describe('configureAuditLoggerFromSettings', () => {
 
   describe('errors name what was wrong (never a silent "logging off")', () => {
     const cases = [
-      ['options that are not an object', { class: MemoryAuditLogger, options: ['x'] }, 'auditLogger.options', /must be an object, got an array/],
-      ['options that are a string', { class: MemoryAuditLogger, options: 'fast' }, 'auditLogger.options', /must be an object/],
-      ['an unknown key in the mapping', { class: MemoryAuditLogger, option: {} }, 'auditLogger', /unknown key\(s\) option/],
+      [
+        'options that are not an object',
+        { class: MemoryAuditLogger, options: ['x'] },
+        'auditLogger.options',
+        /must be an object, got an array/,
+      ],
+      [
+        'options that are a string',
+        { class: MemoryAuditLogger, options: 'fast' },
+        'auditLogger.options',
+        /must be an object/,
+      ],
+      [
+        'an unknown key in the mapping',
+        { class: MemoryAuditLogger, option: {} },
+        'auditLogger',
+        /unknown key\(s\) option/,
+      ],
       ['a class that is a number', { class: 42 }, 'auditLogger.class', /must be a class/],
       ['a missing module', './fixtures/loggers/nope.mjs#X', 'auditLogger', /cannot load/],
       ['a missing export', `${ESM}#Nope`, 'auditLogger', /has no export "Nope".*EsmLogger/],
       ['an export that is not a logger', `${ESM}#notALogger`, 'auditLogger', /not|expected a logger/],
-      ['a factory returning junk', `${ESM}#factoryReturnsJunk`, 'auditLogger', /produced number 42, which is not an AuditLogger/],
-      ['a constructor that throws', `${ESM}#ThrowingLogger`, 'auditLogger', /ThrowingLogger.*threw: missing credentials/],
+      [
+        'a factory returning junk',
+        `${ESM}#factoryReturnsJunk`,
+        'auditLogger',
+        /produced number 42, which is not an AuditLogger/,
+      ],
+      [
+        'a constructor that throws',
+        `${ESM}#ThrowingLogger`,
+        'auditLogger',
+        /ThrowingLogger.*threw: missing credentials/,
+      ],
       ['a malformed specifier', '#Export', 'auditLogger', /not "module#Export"/],
       ['a number', 5, 'auditLogger', /got number 5/],
       ['an object without record()', { write() {} }, 'auditLogger', /an object without a record\(\) method/],
-      ['options given to an instance', { class: `${ESM}#sharedInstance`, options: {} }, 'auditLogger.class', /already a logger instance/],
+      [
+        'options given to an instance',
+        { class: `${ESM}#sharedInstance`, options: {} },
+        'auditLogger.class',
+        /already a logger instance/,
+      ],
     ];
     for (const [title, setting, name, message] of cases) {
       it(title, async () => {

@@ -28,7 +28,13 @@ const MAX_EXTRA_DELAY_MS = 12;
 const WRITER_PAUSE_MS = 5;
 
 function event(createdAt, n) {
-  return { id: newEventId(), createdAt: new Date(createdAt), contentType: 'Order', objectId: String(n), content: { n } };
+  return {
+    id: newEventId(),
+    createdAt: new Date(createdAt),
+    contentType: 'Order',
+    objectId: String(n),
+    content: { n },
+  };
 }
 
 /** Inserts batches of 10 events until stopped, every other batch backdated (archivable). */
@@ -116,7 +122,10 @@ forEachDialect('reliability: SIGKILL during archive, with writers still insertin
     while (running) {
       const { live, archived } = await idsByTable(knex, tableName, archiveTableName);
       const liveSet = new Set(live);
-      expect(archived.filter((id) => liveSet.has(id)), `ids in both tables (read ${reads})`).to.deep.equal([]);
+      expect(
+        archived.filter((id) => liveSet.has(id)),
+        `ids in both tables (read ${reads})`,
+      ).to.deep.equal([]);
       expect(live.length + archived.length).to.equal(600);
       if (live.length > 0 && archived.length > 0) sawBothSides = true;
       reads++;
@@ -140,7 +149,14 @@ forEachDialect('reliability: SIGKILL during archive, with writers still insertin
     await store.save(original);
     const originalIds = original.map((e) => e.id);
     const originalOld = new Set(originalIds.slice(0, ORIGINAL_OLD));
-    const job = { dialect, driver: ctx.driver, filename, tableName, olderThan: new Date(CUTOFF).toISOString(), batchSize: 25 };
+    const job = {
+      dialect,
+      driver: ctx.driver,
+      filename,
+      tableName,
+      olderThan: new Date(CUTOFF).toISOString(),
+      batchSize: 25,
+    };
 
     /** Each event in exactly one table; everything that must exist does, nothing refused does. */
     async function checkInvariants(writer) {
@@ -149,10 +165,19 @@ forEachDialect('reliability: SIGKILL during archive, with writers still insertin
       unique(archived, 'archived ids');
       unique(live, 'live ids');
       const liveSet = new Set(live);
-      expect(archived.filter((id) => liveSet.has(id)), 'ids in both tables').to.deep.equal([]);
+      expect(
+        archived.filter((id) => liveSet.has(id)),
+        'ids in both tables',
+      ).to.deep.equal([]);
       const all = new Set([...live, ...archived]);
-      expect(mustExist.filter((id) => !all.has(id)), 'committed events missing').to.deep.equal([]);
-      expect([...writer.notStored].filter((id) => all.has(id)), 'refused events stored').to.deep.equal([]);
+      expect(
+        mustExist.filter((id) => !all.has(id)),
+        'committed events missing',
+      ).to.deep.equal([]);
+      expect(
+        [...writer.notStored].filter((id) => all.has(id)),
+        'refused events stored',
+      ).to.deep.equal([]);
       return { live, archived, all };
     }
 
@@ -168,7 +193,10 @@ forEachDialect('reliability: SIGKILL during archive, with writers still insertin
         const { signal } = await archiver.exited;
         expect(archiver.lines, archiver.stderr()).to.include('ready');
         if (signal === 'SIGKILL' && !archiver.lines.some((l) => l.startsWith('done '))) killedMidRun++;
-        expect(archiver.lines.filter((l) => l.startsWith('error ')), archiver.stderr()).to.deep.equal([]);
+        expect(
+          archiver.lines.filter((l) => l.startsWith('error ')),
+          archiver.stderr(),
+        ).to.deep.equal([]);
         await checkInvariants(writer);
       }
     } finally {

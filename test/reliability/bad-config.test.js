@@ -50,11 +50,24 @@ describe('reliability: bad configuration fails typed, before any write', () => {
   afterEach(() => db.knex.destroy());
 
   it('KnexEventStore: unsafe table and column names → AUDIT_BAD_IDENTIFIER; other bad options → AUDIT_BAD_CONFIG; no SQL', async () => {
-    for (const tableName of ['audit events', 'a;drop table x', 'x'.repeat(64), 'a.b.c', '', '1abc', 'ev"il', 'ok\u0000', 42]) {
+    for (const tableName of [
+      'audit events',
+      'a;drop table x',
+      'x'.repeat(64),
+      'a.b.c',
+      '',
+      '1abc',
+      'ev"il',
+      'ok\u0000',
+      42,
+    ]) {
       await typedError(() => new KnexEventStore(db.knex, { tableName }), 'AUDIT_BAD_IDENTIFIER');
       await typedError(() => new KnexEventStore(db.knex, { archiveTableName: tableName }), 'AUDIT_BAD_IDENTIFIER');
     }
-    await typedError(() => new KnexEventStore(db.knex, { extraColumns: [{ name: 'bad name', type: 'string' }] }), 'AUDIT_BAD_IDENTIFIER');
+    await typedError(
+      () => new KnexEventStore(db.knex, { extraColumns: [{ name: 'bad name', type: 'string' }] }),
+      'AUDIT_BAD_IDENTIFIER',
+    );
     for (const options of [
       { tableName: 'same', archiveTableName: 'SAME' },
       { extraColumns: [{ name: 'content', type: 'string' }] },
@@ -123,7 +136,9 @@ describe('reliability: bad configuration fails typed, before any write', () => {
     ];
     for (const options of bad) {
       for (const make of [expressAudit, koaAudit]) {
-        expect(() => make(options), JSON.stringify(options)).to.throw(AuditEventsError).with.property('code', 'AUDIT_BAD_CONFIG');
+        expect(() => make(options), JSON.stringify(options))
+          .to.throw(AuditEventsError)
+          .with.property('code', 'AUDIT_BAD_CONFIG');
       }
     }
     const store = { find: async () => ({ events: [], nextCursor: null }), save: async () => {} };
@@ -138,10 +153,14 @@ describe('reliability: bad configuration fails typed, before any write', () => {
       { store, authorize: () => true, ...all, fields: { exclude: ['ipAddress'] } },
     ]) {
       for (const make of [expressRouter, koaRouter]) {
-        expect(() => make(options)).to.throw(AuditEventsError).with.property('code', 'AUDIT_BAD_CONFIG');
+        expect(() => make(options))
+          .to.throw(AuditEventsError)
+          .with.property('code', 'AUDIT_BAD_CONFIG');
       }
     }
-    expect(() => koaRouter({ store, authorize: () => true, scope: 'all', path: 'no-slash' })).to.throw(AuditEventsError).with.property('code', 'AUDIT_BAD_CONFIG');
+    expect(() => koaRouter({ store, authorize: () => true, scope: 'all', path: 'no-slash' }))
+      .to.throw(AuditEventsError)
+      .with.property('code', 'AUDIT_BAD_CONFIG');
   });
 
   it('logger settings: unknown module, unknown export, not a logger, malformed options → AUDIT_BAD_CONFIG; the configured logger stays', async () => {
@@ -185,10 +204,21 @@ describe('reliability: bad configuration fails typed, before any write', () => {
 
   it('logger, store and shutdown options given directly → typed errors, nothing opened', async () => {
     const path = join(tempDir(), `${uniqueTable('never')}.ndjson`);
-    for (const options of [{ batchSize: 0 }, { exportTimeout: -5 }, { maxRetries: 1.5 }, { onError: 'log' }, { scheduler: {} }, { sync: 'no' }, { useWorker: 'no' }]) {
+    for (const options of [
+      { batchSize: 0 },
+      { exportTimeout: -5 },
+      { maxRetries: 1.5 },
+      { onError: 'log' },
+      { scheduler: {} },
+      { sync: 'no' },
+      { useWorker: 'no' },
+    ]) {
       await typedError(() => new FileAuditLogger(path, options), 'AUDIT_BAD_CONFIG');
     }
-    await typedError(() => new FileAuditLogger(join(tempDir(), 'missing-dir-is-fine', '\u0000bad')), 'AUDIT_BAD_CONFIG');
+    await typedError(
+      () => new FileAuditLogger(join(tempDir(), 'missing-dir-is-fine', '\u0000bad')),
+      'AUDIT_BAD_CONFIG',
+    );
     expect(existsSync(path)).to.equal(false);
     await typedError(() => new DatabaseAuditLogger({ knex: db.knex, tableName: 'x y' }), 'AUDIT_BAD_IDENTIFIER');
     await typedError(() => new DatabaseAuditLogger({ knex: db.knex, batchSize: 0 }), 'AUDIT_BAD_CONFIG');
@@ -210,7 +240,10 @@ forEachDialect('reliability: a wrong (but well-formed) table name', (ctx) => {
     const tableName = uniqueTable('rl_typo');
     tables.push(tableName);
     const store = new KnexEventStore(ctx.knex, { tableName, archiveTableName: `${tableName}_arc` });
-    const err = await typedError(() => AuditContext.blank({ store }).createEvent({ type: 'Order', id: 1 }), 'AUDIT_STORE_WRITE_FAILED');
+    const err = await typedError(
+      () => AuditContext.blank({ store }).createEvent({ type: 'Order', id: 1 }),
+      'AUDIT_STORE_WRITE_FAILED',
+    );
     expect(err.outcomeUnknown).to.equal(false);
     expect(await ctx.knex.schema.hasTable(tableName)).to.equal(false);
     expect(store.stats).to.include({ events: 0, failedEvents: 1, outcomeUnknownEvents: 0 });

@@ -83,7 +83,11 @@ describe('reliability: closeAuditing()', () => {
   it('a store that hangs or fails is reported (AUDIT_SHUTDOWN_INCOMPLETE) after the timeout, and the loggers are still closed', async () => {
     const order = [];
     const { Logger } = recorder(order);
-    const hanging = { save: async () => {}, find: async () => ({ events: [], nextCursor: null }), close: () => new Promise(() => {}) };
+    const hanging = {
+      save: async () => {},
+      find: async () => ({ events: [], nextCursor: null }),
+      close: () => new Promise(() => {}),
+    };
     const failing = { save: async () => {}, close: async () => Promise.reject(new Error('disk full')) };
     const err = await closeAuditing({ stores: [hanging, failing], loggers: [new Logger('a')], timeoutMs: 50 }).then(
       () => null,
@@ -92,7 +96,9 @@ describe('reliability: closeAuditing()', () => {
     expect(err).to.be.instanceOf(ShutdownError);
     expect(err.code).to.equal('AUDIT_SHUTDOWN_INCOMPLETE');
     expect(err.failures.map((f) => f.what)).to.deep.equal(['store 1 (Object)', 'store 0 (Object)']);
-    expect(err.message).to.match(/disk full/).and.to.match(/did not finish within 50 ms/);
+    expect(err.message)
+      .to.match(/disk full/)
+      .and.to.match(/did not finish within 50 ms/);
     expect(order).to.deep.equal(['logger a']);
   });
 

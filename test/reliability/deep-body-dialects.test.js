@@ -44,13 +44,23 @@ forEachDialect('reliability: deep bodies are clamped and stored on every dialect
       const store = new KnexEventStore(ctx.knex, { tableName, archiveTableName: `${tableName}_arc` });
       await store.migrate();
       const app = await listen(
-        buildHandler('express', { store, audit: { includePostData: true, includeQueryParams: true, maxBodyBytes: 1 << 20 } }),
+        buildHandler('express', {
+          store,
+          audit: { includePostData: true, includeQueryParams: true, maxBodyBytes: 1 << 20 },
+        }),
       );
       const body = JSON.stringify(deepBody(depth));
       const answers = [];
       try {
         for (const type of ['application/json', 'text/plain']) {
-          answers.push(await send(app.port, undefined, 0, { method: 'POST', path: '/orders/1?a[b][c]=1', headers: { 'content-type': type }, body }));
+          answers.push(
+            await send(app.port, undefined, 0, {
+              method: 'POST',
+              path: '/orders/1?a[b][c]=1',
+              headers: { 'content-type': type },
+              body,
+            }),
+          );
         }
       } finally {
         await app.close();

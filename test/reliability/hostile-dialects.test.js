@@ -27,7 +27,11 @@ forEachDialect('reliability: hostile input stored on each dialect', (ctx) => {
     await configureAuditLogger(logger);
     const app = await listen(buildHandler('express', { store, audit: CAPTURE_ALL, metadata: metadataWithInput }));
     const body = {
-      user: { name: 'ann', PassWord: `${MARK}1`, profile: { devices: [{ accessToken: `${MARK}2` }, { refresh_TOKEN: `${MARK}3` }] } },
+      user: {
+        name: 'ann',
+        PassWord: `${MARK}1`,
+        profile: { devices: [{ accessToken: `${MARK}2` }, { refresh_TOKEN: `${MARK}3` }] },
+      },
       payment: { card: { number: `${MARK}4`, cvv: `${MARK}5`, holder: 'ANN' }, credit_card: { any: `${MARK}6` } },
       list: [[{ Api_Key: `${MARK}7` }], { nested: { deeper: { client_secret: `${MARK}8`, ok: 'é日本\u0000' } } }],
       ['__proto__']: { authorization: `${MARK}9` },
@@ -62,13 +66,22 @@ forEachDialect('reliability: hostile input stored on each dialect', (ctx) => {
     expect(post.payment.card).to.deep.equal({ number: MASK, cvv: MASK, holder: 'ANN' });
     expect(post.list[1].nested.deeper.ok).to.match(/^é日本/); // kept (PostgreSQL: NUL replaced)
     expect(json(event.query_params)).to.deep.include({ 'card[cvc]': MASK, 'user[password]': MASK, q: 'shoes' });
-    expect(json(event.headers)).to.deep.include({ authorization: MASK, cookie: MASK, 'x-api-key': MASK, 'x-auth-token': MASK, 'x-team': 'blue' });
+    expect(json(event.headers)).to.deep.include({
+      authorization: MASK,
+      cookie: MASK,
+      'x-api-key': MASK,
+      'x-auth-token': MASK,
+      'x-team': 'blue',
+    });
     const perms = await permissionRows(ctx.knex, permTable);
     // Regression: a NUL character in the body made the PostgreSQL insert fail and the event was lost.
     expect({ written: logger.writtenCount, failed: logger.failedCount }).to.deep.equal({ written: 1, failed: 0 });
     expect(perms).to.have.length(1);
     expect(JSON.stringify(perms), 'permission row').not.to.include(MARK);
-    expect(perms[0].metadata.input.user.profile.devices).to.deep.equal([{ accessToken: MASK }, { refresh_TOKEN: MASK }]);
+    expect(perms[0].metadata.input.user.profile.devices).to.deep.equal([
+      { accessToken: MASK },
+      { refresh_TOKEN: MASK },
+    ]);
     expect(perms[0].metadata.request_id).to.equal(event.request_id);
   });
 });

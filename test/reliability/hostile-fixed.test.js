@@ -12,7 +12,15 @@ import { forEachDialect, tempDir, uniqueTable } from '../helpers/databases.js';
 import { listen } from '../helpers/http-load.js';
 import { buildHandler, FRAMEWORKS } from '../fixtures/reliability/app.js';
 import { dropTables, json } from './support.js';
-import { CAPTURE_ALL, MARK, metadataWithInput, prototypeSnapshot, rawHead, rawRequest, UUID } from './hostile-support.js';
+import {
+  CAPTURE_ALL,
+  MARK,
+  metadataWithInput,
+  prototypeSnapshot,
+  rawHead,
+  rawRequest,
+  UUID,
+} from './hostile-support.js';
 
 const TEN_MB = 10 * 1024 * 1024;
 
@@ -100,7 +108,12 @@ forEachDialect(
 
         it('a 10 MB JSON body (limit raised): 200, stored truncated with a masked preview, secrets masked in the permission line', async function () {
           this.timeout(30_000);
-          const item = (i) => ({ sku: `sku-${i}`, qty: i % 7, card: { number: `${MARK}card${i}`, CVV: `${MARK}cvv${i}` }, note: 'x'.repeat(150) });
+          const item = (i) => ({
+            sku: `sku-${i}`,
+            qty: i % 7,
+            card: { number: `${MARK}card${i}`, CVV: `${MARK}cvv${i}` },
+            note: 'x'.repeat(150),
+          });
           const items = [];
           let size = 0;
           for (let i = 0; size < TEN_MB; i++) {
@@ -138,11 +151,21 @@ forEachDialect(
           expect(a.res.status, a.res.text).to.equal(200);
           noSecret(a);
           expect(json(a.row.post_data).name).to.include('\uFFFD');
-          const form = Buffer.concat([Buffer.from('name=%FF%FE'), bad, Buffer.from(`&password=${MARK}3&card%5Bcvv%5D=${MARK}4`)]);
+          const form = Buffer.concat([
+            Buffer.from('name=%FF%FE'),
+            bad,
+            Buffer.from(`&password=${MARK}3&card%5Bcvv%5D=${MARK}4`),
+          ]);
           const b = await post('/orders/3', 'application/x-www-form-urlencoded', form);
           expect(b.res.status, b.res.text).to.equal(200);
           noSecret(b);
-          const c = await request(Buffer.concat([Buffer.from('GET /orders/3?q='), bad, Buffer.from(' HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')]));
+          const c = await request(
+            Buffer.concat([
+              Buffer.from('GET /orders/3?q='),
+              bad,
+              Buffer.from(' HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'),
+            ]),
+          );
           expect(c.res.status).to.equal(400);
           await stillUp();
         });
@@ -205,12 +228,21 @@ forEachDialect(
         }
 
         it('X-Request-Id with CR/LF: injected lines become separate request headers (never echoed) or a 400; NUL and obs-fold: 400', async () => {
-          const injected = await request(Buffer.from('GET /orders/7 HTTP/1.1\r\nHost: x\r\nX-Request-Id: abc\r\nSet-Cookie: evil=1\r\nConnection: close\r\n\r\n'));
+          const injected = await request(
+            Buffer.from(
+              'GET /orders/7 HTTP/1.1\r\nHost: x\r\nX-Request-Id: abc\r\nSet-Cookie: evil=1\r\nConnection: close\r\n\r\n',
+            ),
+          );
           expect(injected.res.status).to.equal(200);
           expect(injected.res.headers).not.to.have.property('set-cookie');
           expect(json(injected.row.content).client_request_id).to.equal('abc');
           for (const raw of ['abc\r\n evil: 1', 'abc\u0000def', 'abc\rdef']) {
-            const out = await request(Buffer.from(`GET /orders/7 HTTP/1.1\r\nHost: x\r\nX-Request-Id: ${raw}\r\nConnection: close\r\n\r\n`, 'latin1'));
+            const out = await request(
+              Buffer.from(
+                `GET /orders/7 HTTP/1.1\r\nHost: x\r\nX-Request-Id: ${raw}\r\nConnection: close\r\n\r\n`,
+                'latin1',
+              ),
+            );
             expect(out.res.status, JSON.stringify(raw)).to.equal(400);
           }
           await stillUp();
@@ -228,7 +260,12 @@ forEachDialect(
           const out = await request(rawHead('GET', `/orders/9?${query}`));
           expect(out.res.status).to.equal(200);
           noSecret(out);
-          expect(json(out.row.query_params)).to.deep.include({ 'card[cvv]': MASK, user_pin: MASK, cardCvv: MASK, shipping: 'ok' });
+          expect(json(out.row.query_params)).to.deep.include({
+            'card[cvv]': MASK,
+            user_pin: MASK,
+            cardCvv: MASK,
+            shipping: 'ok',
+          });
         });
       });
     }

@@ -45,9 +45,27 @@ function expectNoCard(text, what) {
 }
 /** Names masked since issue 16. */
 const NEW_SENSITIVE_KEYS = [
-  'pass', 'passphrase', 'passcode', 'credentials', 'bearer', 'jwt', 'encryption_key', 'signing_key', 'hmac_key', 'totp',
-  'mfa_code', 'code', 'recovery_codes', 'cvv2', 'security_code', 'iban', 'account_number', 'social_security_number', 'sid',
-  'csrf', 'sig',
+  'pass',
+  'passphrase',
+  'passcode',
+  'credentials',
+  'bearer',
+  'jwt',
+  'encryption_key',
+  'signing_key',
+  'hmac_key',
+  'totp',
+  'mfa_code',
+  'code',
+  'recovery_codes',
+  'cvv2',
+  'security_code',
+  'iban',
+  'account_number',
+  'social_security_number',
+  'sid',
+  'csrf',
+  'sig',
 ];
 /** Latin letters and look-alikes a client may use instead: Cyrillic, Greek, fullwidth, long s. */
 const LOOK_ALIKES = {
@@ -62,9 +80,15 @@ const LOOK_ALIKES = {
 };
 /** `key` with some of its letters swapped for look-alikes. */
 const lookAlike = (key) =>
-  fc.array(fc.nat(), { minLength: key.length, maxLength: key.length }).map((picks) =>
-    [...key].map((ch, i) => (LOOK_ALIKES[ch] && picks[i] % 2 === 0 ? LOOK_ALIKES[ch][picks[i] % LOOK_ALIKES[ch].length] : ch)).join(''),
-  );
+  fc
+    .array(fc.nat(), { minLength: key.length, maxLength: key.length })
+    .map((picks) =>
+      [...key]
+        .map((ch, i) =>
+          LOOK_ALIKES[ch] && picks[i] % 2 === 0 ? LOOK_ALIKES[ch][picks[i] % LOOK_ALIKES[ch].length] : ch,
+        )
+        .join(''),
+    );
 const sensitiveKey = fc.oneof(
   fc.constantFrom(...SENSITIVE_KEYS, ...NEW_SENSITIVE_KEYS).chain((key) => fc.mixedCase(fc.constant(key))),
   fc.constantFrom(...SENSITIVE_KEYS, ...NEW_SENSITIVE_KEYS).chain(lookAlike),
@@ -89,16 +113,22 @@ const leaf = fc.oneof(plainText, fc.integer(), fc.boolean(), fc.constant(null));
 /** Builds an object keeping `__proto__` & co. as own data keys, as JSON.parse does. */
 function objectOf(entries) {
   const out = {};
-  for (const [key, value] of entries) Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  for (const [key, value] of entries)
+    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
   return out;
 }
 
 /** Name/value pairs as form libraries and URLSearchParams entries spell them. */
 const pairShape = fc.oneof(
   fc.tuple(sensitiveKey, marker).map(([name, value]) => [[name, value]]),
-  fc.tuple(fc.constantFrom('name', 'key', 'field', 'param'), sensitiveKey, fc.constantFrom('value', 'val'), marker).map(([n, name, v, value]) =>
-    objectOf([[n, name], [v, value]]),
-  ),
+  fc
+    .tuple(fc.constantFrom('name', 'key', 'field', 'param'), sensitiveKey, fc.constantFrom('value', 'val'), marker)
+    .map(([n, name, v, value]) =>
+      objectOf([
+        [n, name],
+        [v, value],
+      ]),
+    ),
 );
 
 const { object: jsonObject, array: jsonArray } = fc.letrec((tie) => ({
@@ -121,23 +151,44 @@ const { object: jsonObject, array: jsonArray } = fc.letrec((tie) => ({
 const pair = fc.oneof(
   fc.tuple(plainText, plainText),
   fc.tuple(sensitiveKey, marker),
-  fc.tuple(fc.tuple(plainText, sensitiveKey).map(([a, s]) => `${a}[${s}]`), marker),
-  fc.constantFrom(['card', 'number'], ['api', 'key'], ['private', 'key'], ['oauth', 'code']).chain(([a, b]) => fc.tuple(fc.constant(`${a}[${b}]`), marker)),
-  fc.tuple(sensitiveKey.map((s) => `user[${s}`), marker), // unclosed bracket
+  fc.tuple(
+    fc.tuple(plainText, sensitiveKey).map(([a, s]) => `${a}[${s}]`),
+    marker,
+  ),
+  fc
+    .constantFrom(['card', 'number'], ['api', 'key'], ['private', 'key'], ['oauth', 'code'])
+    .chain(([a, b]) => fc.tuple(fc.constant(`${a}[${b}]`), marker)),
+  fc.tuple(
+    sensitiveKey.map((s) => `user[${s}`),
+    marker,
+  ), // unclosed bracket
   fc.tuple(plainText, secretLooking),
-  fc.tuple(fc.tuple(plainText, plainText, sensitiveKey).map(([a, b, s]) => `${a}[${b}][${s}]`), marker),
-  fc.tuple(sensitiveKey.map((s) => `${s}[]`), marker),
-  fc.tuple(protoKey.map((p) => `${p}[polluted]`), fc.constant('yes')),
+  fc.tuple(
+    fc.tuple(plainText, plainText, sensitiveKey).map(([a, b, s]) => `${a}[${b}][${s}]`),
+    marker,
+  ),
+  fc.tuple(
+    sensitiveKey.map((s) => `${s}[]`),
+    marker,
+  ),
+  fc.tuple(
+    protoKey.map((p) => `${p}[polluted]`),
+    fc.constant('yes'),
+  ),
   fc.tuple(fc.constant('constructor[prototype][polluted]'), fc.constant('yes')),
 );
 const pairs = fc.array(pair, { maxLength: 6 });
 function encodePairs(list, rawBrackets) {
-  const enc = (s) => (rawBrackets ? encodeURIComponent(s).replace(/%5B/g, '[').replace(/%5D/g, ']') : encodeURIComponent(s));
+  const enc = (s) =>
+    rawBrackets ? encodeURIComponent(s).replace(/%5B/g, '[').replace(/%5D/g, ']') : encodeURIComponent(s);
   return list.map(([k, v]) => `${enc(k)}=${enc(v)}`).join('&');
 }
 
 /** Header values a client can send: no CR, LF or NUL; latin1 beyond ASCII included. */
-const headerChar = fc.integer({ min: 0x20, max: 0xff }).filter((c) => c !== 0x7f).map((c) => String.fromCharCode(c));
+const headerChar = fc
+  .integer({ min: 0x20, max: 0xff })
+  .filter((c) => c !== 0x7f)
+  .map((c) => String.fromCharCode(c));
 const headerValue = fc.string({ unit: headerChar, maxLength: 64 }).filter((s) => !s.includes(MARK));
 const requestId = fc.oneof(
   headerValue,
@@ -149,7 +200,9 @@ const ipish = fc.oneof(fc.ipV4(), fc.ipV6(), headerValue, fc.constant('1.2.3.4, 
 
 const body = fc.oneof(
   fc.oneof(jsonObject, jsonArray).map((v) => ({ type: 'application/json', text: JSON.stringify(v) })),
-  fc.tuple(pairs, fc.boolean()).map(([p, raw]) => ({ type: 'application/x-www-form-urlencoded', text: encodePairs(p, raw) })),
+  fc
+    .tuple(pairs, fc.boolean())
+    .map(([p, raw]) => ({ type: 'application/x-www-form-urlencoded', text: encodePairs(p, raw) })),
   // Text has no keys to mask: only plain text is sent, to check robustness.
   plainText.map((t) => ({ type: 'text/plain', text: t })),
   // Not JSON at all: the parser's 400.
@@ -263,11 +316,26 @@ const textBody = fc.oneof(
 
 /** A chain of `depth` objects/arrays with planted secrets along the way. */
 const deepBody = fc
-  .tuple(fc.integer({ min: 20, max: 80 }), fc.array(fc.boolean(), { minLength: 80, maxLength: 80 }), sensitiveKey, marker, plainText)
+  .tuple(
+    fc.integer({ min: 20, max: 80 }),
+    fc.array(fc.boolean(), { minLength: 80, maxLength: 80 }),
+    sensitiveKey,
+    marker,
+    plainText,
+  )
   .map(([depth, arrays, key, secret, text]) => {
-    let inner = objectOf([[key, secret], ['leaf', text]]);
+    let inner = objectOf([
+      [key, secret],
+      ['leaf', text],
+    ]);
     for (let level = depth - 1; level >= 1; level--) {
-      inner = arrays[level] ? [inner, objectOf([[key, `${secret}-${level}`]])] : objectOf([['next', inner], [key, `${secret}-${level}`], ['n', level]]);
+      inner = arrays[level]
+        ? [inner, objectOf([[key, `${secret}-${level}`]])]
+        : objectOf([
+            ['next', inner],
+            [key, `${secret}-${level}`],
+            ['n', level],
+          ]);
     }
     return inner;
   });
@@ -276,7 +344,8 @@ const deepBody = fc
 function containerDepth(value) {
   if (value === null || typeof value !== 'object') return 0;
   let deepest = 0;
-  for (const child of Array.isArray(value) ? value : Object.values(value)) deepest = Math.max(deepest, containerDepth(child));
+  for (const child of Array.isArray(value) ? value : Object.values(value))
+    deepest = Math.max(deepest, containerDepth(child));
   return deepest + 1;
 }
 
@@ -292,7 +361,12 @@ async function runBodies(ctx, tables, framework, arbitrary, runs, check) {
   try {
     await fc.assert(
       fc.asyncProperty(arbitrary, async ({ type, text }) => {
-        const res = await send(app.port, agent, 0, { method: 'POST', path: '/orders/7', headers: { 'content-type': type }, body: text });
+        const res = await send(app.port, agent, 0, {
+          method: 'POST',
+          path: '/orders/7',
+          headers: { 'content-type': type },
+          body: text,
+        });
         expect(res.status, res.text).to.equal(200);
         const rows = await ctx.knex(tableName).where('id', res.json.eventId).select('*');
         expect(rows).to.have.length(1);
@@ -319,9 +393,17 @@ forEachDialect(
     for (const framework of FRAMEWORKS) {
       it(`${framework}: text/plain bodies (JSON, form, free text with secrets) are stored masked or as a length marker`, async function () {
         this.timeout(60_000);
-        await runBodies(ctx, tables, framework, textBody.map((text) => ({ type: 'text/plain', text })), 150, (post) => {
-          if (post !== null && post._text === true) expect(Object.keys(post).sort()).to.deep.equal(['_text', 'bytes']);
-        });
+        await runBodies(
+          ctx,
+          tables,
+          framework,
+          textBody.map((text) => ({ type: 'text/plain', text })),
+          150,
+          (post) => {
+            if (post !== null && post._text === true)
+              expect(Object.keys(post).sort()).to.deep.equal(['_text', 'bytes']);
+          },
+        );
       });
     }
   },

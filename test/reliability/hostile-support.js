@@ -12,10 +12,36 @@ export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 
 /** Sensitive names as clients spell them; the tests mix their case too. */
 export const SENSITIVE_KEYS = [
-  'password', 'passwd', 'new_password', 'passwordConfirm', 'token', 'access_token', 'refreshToken', 'csrf-token',
-  'secret', 'client_secret', 'authorization', 'cookie', 'session_id', 'api_key', 'apiKey', 'API-Key', 'x-api-key',
-  'credit_card', 'creditCard', 'credit_card_number', 'card_number', 'cardNumber', 'cc_number', 'cvv', 'CVV', 'cvc',
-  'pin', 'ssn', 'private_key', 'otp',
+  'password',
+  'passwd',
+  'new_password',
+  'passwordConfirm',
+  'token',
+  'access_token',
+  'refreshToken',
+  'csrf-token',
+  'secret',
+  'client_secret',
+  'authorization',
+  'cookie',
+  'session_id',
+  'api_key',
+  'apiKey',
+  'API-Key',
+  'x-api-key',
+  'credit_card',
+  'creditCard',
+  'credit_card_number',
+  'card_number',
+  'cardNumber',
+  'cc_number',
+  'cvv',
+  'CVV',
+  'cvc',
+  'pin',
+  'ssn',
+  'private_key',
+  'otp',
 ];
 
 export const PROTO_KEYS = ['__proto__', 'constructor', 'prototype'];
@@ -70,7 +96,8 @@ export function rawHead(method, target, headers = {}, bodyLength = 0) {
 
 /** Own property names (and symbols) of the global prototypes, to prove none was polluted. */
 export function prototypeSnapshot() {
-  const of = (proto) => [...Object.getOwnPropertyNames(proto), ...Object.getOwnPropertySymbols(proto).map(String)].sort();
+  const of = (proto) =>
+    [...Object.getOwnPropertyNames(proto), ...Object.getOwnPropertySymbols(proto).map(String)].sort();
   return {
     Object: of(Object.prototype),
     Array: of(Array.prototype),

@@ -39,7 +39,10 @@ forEachDialect('reliability: load', (ctx) => {
           port: app.port,
           requests: LOAD_REQUESTS,
           concurrency: LOAD_CONCURRENCY,
-          request: (i) => ({ path: `/orders/${i % 97}`, headers: { 'x-request-id': `${run}-${i}`, 'x-user': `u${i % 13}` } }),
+          request: (i) => ({
+            path: `/orders/${i % 97}`,
+            headers: { 'x-request-id': `${run}-${i}`, 'x-user': `u${i % 13}` },
+          }),
         }));
       } finally {
         await app.close();
@@ -57,14 +60,20 @@ forEachDialect('reliability: load', (ctx) => {
 
       const rows = await eventRows(ctx.knex, tableName);
       expect(rows).to.have.length(LOAD_REQUESTS);
-      unique(rows.map((r) => r.id), 'event ids');
+      unique(
+        rows.map((r) => r.id),
+        'event ids',
+      );
       const byRequest = new Map(rows.map((r) => [r.request_id, r.id]));
       expectSameSet(new Set(byRequest.keys()), sent, 'request ids of the stored events');
       for (const [requestId, eventId] of answered) expect(byRequest.get(requestId)).to.equal(eventId);
 
       const perms = await permissionRows(ctx.knex, permTable);
       expect(perms).to.have.length(LOAD_REQUESTS);
-      unique(perms.map((p) => String(p.id)), 'permission row ids');
+      unique(
+        perms.map((p) => String(p.id)),
+        'permission row ids',
+      );
       const permRequests = perms.map((p) => p.metadata.request_id);
       expectSameSet(unique(permRequests, 'permission events per request'), sent, 'request ids of the permission rows');
       expect(logger.writtenCount).to.equal(LOAD_REQUESTS);

@@ -12,7 +12,12 @@
 import { expect } from 'chai';
 import knexFactory from 'knex';
 import { createPermissionAuditEvent, newEventId } from '@audit-events/core';
-import { DatabaseAuditLogger, ensurePermissionAuditTable, KnexEventStore, verifyPermissionLog } from '@audit-events/knex';
+import {
+  DatabaseAuditLogger,
+  ensurePermissionAuditTable,
+  KnexEventStore,
+  verifyPermissionLog,
+} from '@audit-events/knex';
 import { forEachDialect, knexConfig, MYSQL_URL, POSTGRES_URL, uniqueTable } from '../helpers/databases.js';
 import { startProxy } from '../helpers/tcp-proxy.js';
 import { dropTables, permissionRows } from './support.js';
@@ -33,7 +38,13 @@ function verdicts(report) {
 
 const QUIET = { warn() {}, error() {}, debug() {}, deprecate() {} };
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const event = (n) => ({ id: newEventId(), createdAt: new Date(), contentType: 'Order', objectId: String(n), content: { n } });
+const event = (n) => ({
+  id: newEventId(),
+  createdAt: new Date(),
+  contentType: 'Order',
+  objectId: String(n),
+  content: { n },
+});
 
 forEachDialect(
   'reliability: acknowledgement lost after commit',
@@ -95,7 +106,8 @@ forEachDialect(
           maxRetryDelay: 100,
           maxRetries: 20,
         });
-        const record = (n) => logger.record(createPermissionAuditEvent({ action: 'read', granted: true, metadata: { n } }));
+        const record = (n) =>
+          logger.record(createPermissionAuditEvent({ action: 'read', granted: true, metadata: { n } }));
         record(0);
         await logger.flush();
         proxy.swallowReplies();
@@ -108,9 +120,15 @@ forEachDialect(
         record(2); // the chain continues after the retried batch, from the row really stored
         await logger.close();
         expect(await copiesByN(ctx.knex, permTable), 'copies of each decision').to.deep.equal({ 0: 1, 1: 1, 2: 1 });
-        expect({ written: logger.writtenCount, failed: logger.failedCount, dropped: logger.droppedCount }).to.deep.equal({ written: 3, failed: 0, dropped: 0 });
+        expect({
+          written: logger.writtenCount,
+          failed: logger.failedCount,
+          dropped: logger.droppedCount,
+        }).to.deep.equal({ written: 3, failed: 0, dropped: 0 });
         if (integrity) {
-          expect(verdicts(await verifyPermissionLog(ctx.knex, { tableName: permTable }))).to.deep.equal({ ack: 'valid' });
+          expect(verdicts(await verifyPermissionLog(ctx.knex, { tableName: permTable }))).to.deep.equal({
+            ack: 'valid',
+          });
           const seqs = (await ctx.knex(permTable).orderBy('seq').select('seq')).map((r) => Number(r.seq));
           expect(seqs).to.deep.equal([1, 2, 3]);
         }
@@ -146,7 +164,9 @@ forEachDialect(
               if (loseNext && lastSql.startsWith('insert into') && lastSql.includes(permTable)) {
                 loseNext = false;
                 lost++;
-                throw Object.assign(new Error('Connection lost: the server closed the connection.'), { code: 'PROTOCOL_CONNECTION_LOST' });
+                throw Object.assign(new Error('Connection lost: the server closed the connection.'), {
+                  code: 'PROTOCOL_CONNECTION_LOST',
+                });
               }
               return response;
             },
@@ -166,7 +186,8 @@ forEachDialect(
           flushOnExit: false,
           handleSignals: false,
         });
-        const record = (n) => logger.record(createPermissionAuditEvent({ action: 'read', granted: true, metadata: { n } }));
+        const record = (n) =>
+          logger.record(createPermissionAuditEvent({ action: 'read', granted: true, metadata: { n } }));
         record(0);
         await logger.flush();
         loseNext = true;

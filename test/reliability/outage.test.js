@@ -42,7 +42,10 @@ forEachDialect(
     });
 
     // One framework per fault: the database side is the same for both, and CI time is not free.
-    for (const [framework, fault] of [['express', 'cut'], ['koa', 'stall']]) {
+    for (const [framework, fault] of [
+      ['express', 'cut'],
+      ['koa', 'stall'],
+    ]) {
       it(`${framework}, connection ${fault} for ${OUTAGE_MS / 1000} s then restored: acknowledged = stored, failures typed and bounded, permission events stored or counted`, async function () {
         const tableName = uniqueTable('rl_out');
         const permTable = uniqueTable('rl_operm');
@@ -58,7 +61,11 @@ forEachDialect(
           acquireConnectionTimeout: 1000,
           log: QUIET,
         });
-        const store = new KnexEventStore(viaProxy, { tableName, archiveTableName: `${tableName}_arc`, writeTimeoutMs: WRITE_TIMEOUT_MS });
+        const store = new KnexEventStore(viaProxy, {
+          tableName,
+          archiveTableName: `${tableName}_arc`,
+          writeTimeoutMs: WRITE_TIMEOUT_MS,
+        });
         const lost = [];
         const logger = new DatabaseAuditLogger({
           knex: viaProxy,
@@ -131,32 +138,54 @@ forEachDialect(
           byStatus[key] = (byStatus[key] ?? 0) + 1;
         }
         const allowed = ['200', '503 AUDIT_STORE_WRITE_FAILED', '503 AUDIT_STORE_TIMEOUT'];
-        expect(Object.keys(byStatus).filter((k) => !allowed.includes(k)), JSON.stringify(byStatus)).to.deep.equal([]);
+        expect(
+          Object.keys(byStatus).filter((k) => !allowed.includes(k)),
+          JSON.stringify(byStatus),
+        ).to.deep.equal([]);
         expect(byStatus['200'] ?? 0, 'successes').to.be.above(0);
         expect(results.length - (byStatus['200'] ?? 0), 'the outage produced errors').to.be.above(0);
-        if (fault === 'stall') expect(byStatus['503 AUDIT_STORE_TIMEOUT'] ?? 0, 'timeouts during the stall').to.be.above(0);
+        if (fault === 'stall')
+          expect(byStatus['503 AUDIT_STORE_TIMEOUT'] ?? 0, 'timeouts during the stall').to.be.above(0);
         const slowest = Math.max(...results.map((r) => r.ms));
         expect(slowest, 'slowest answer (ms)').to.be.at.most(WRITE_TIMEOUT_MS + SLACK_MS);
         // The app recovered: requests sent well after the restore succeeded.
         const late = results.filter((r) => r.sentAt > phases.restoredAt + 1000);
         expect(late.length).to.be.above(0);
-        expect(late.filter((r) => r.status !== 200), 'failures 1 s after the restore').to.deep.equal([]);
+        expect(
+          late.filter((r) => r.status !== 200),
+          'failures 1 s after the restore',
+        ).to.deep.equal([]);
 
         // Acknowledged ⊆ stored, each once.
         const rows = await eventRows(ctx.knex, tableName);
-        unique(rows.map((r) => r.id), 'event ids');
-        const stored = unique(rows.map((r) => r.request_id), 'events per request');
+        unique(
+          rows.map((r) => r.id),
+          'event ids',
+        );
+        const stored = unique(
+          rows.map((r) => r.request_id),
+          'events per request',
+        );
         const acked = new Set(results.filter((r) => r.status === 200).map((r) => r.json.requestId));
-        expectSameSet(new Set([...acked].filter((id) => stored.has(id))), acked, 'acknowledged requests with a stored event');
+        expectSameSet(
+          new Set([...acked].filter((id) => stored.has(id))),
+          acked,
+          'acknowledged requests with a stored event',
+        );
         // Stored without an acknowledgement only where the answer said the outcome was unknown: a
         // "not stored" error must be true (regression: lost connections mid-commit said so wrongly).
         const unknownOutcome = new Set(
           results
-            .filter((r) => r.status === 503 && (r.json.code === 'AUDIT_STORE_TIMEOUT' || r.json.outcomeUnknown === true))
+            .filter(
+              (r) => r.status === 503 && (r.json.code === 'AUDIT_STORE_TIMEOUT' || r.json.outcomeUnknown === true),
+            )
             .map((r) => `${run}-${r.i}`),
         );
         const storedUnacked = [...stored].filter((id) => !acked.has(id));
-        expect(storedUnacked.filter((id) => !unknownOutcome.has(id)), 'stored although told "not stored"').to.deep.equal([]);
+        expect(
+          storedUnacked.filter((id) => !unknownOutcome.has(id)),
+          'stored although told "not stored"',
+        ).to.deep.equal([]);
         expect(store.stats.outcomeUnknownEvents + store.stats.timedOutEvents).to.be.at.least(storedUnacked.length);
 
         // Permission events: stored (each once, by request) or counted as lost, nothing else.
@@ -165,7 +194,9 @@ forEachDialect(
         const duplicates = perms.length - permByRequest.size;
         const counted = logger.failedCount + logger.droppedCount;
         expect(stats.handled).to.equal(results.length);
-        expect(permByRequest.size + counted, `stored ${permByRequest.size}, counted lost ${counted}`).to.equal(stats.handled);
+        expect(permByRequest.size + counted, `stored ${permByRequest.size}, counted lost ${counted}`).to.equal(
+          stats.handled,
+        );
         const lostEvents = lost.flatMap((l) => l.batch);
         expect(lostEvents.length).to.equal(logger.failedCount);
         expect(maxLoggerPending, 'logger queue').to.be.at.most(LOGGER_QUEUE + 100);

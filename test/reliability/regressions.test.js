@@ -16,7 +16,11 @@ import {
 describe('reliability regressions', () => {
   describe('permission checks and prototype keys', () => {
     // Only the owner may update; changing the owner needs an admin.
-    const Doc = definePermission({ manager: 'Doc', update: ['isSelf:ownerId'], attributes: { ownerId: { update: ['isAdmin'] } } });
+    const Doc = definePermission({
+      manager: 'Doc',
+      update: ['isSelf:ownerId'],
+      attributes: { ownerId: { update: ['isAdmin'] } },
+    });
     const doc = { id: 1, ownerId: 'alice', title: 't' };
     const mallory = { id: 'mallory' };
 
@@ -34,11 +38,15 @@ describe('reliability regressions', () => {
 
     it('property: no body whatsoever lets a non-owner through (prototype keys anywhere, owner claims anywhere)', async () => {
       const claim = fc.constant({ ownerId: 'mallory' });
-      const key = fc.oneof(fc.constantFrom('__proto__', 'constructor', 'prototype', 'ownerId', 'title'), fc.string({ maxLength: 6 }));
+      const key = fc.oneof(
+        fc.constantFrom('__proto__', 'constructor', 'prototype', 'ownerId', 'title'),
+        fc.string({ maxLength: 6 }),
+      );
       const value = fc.oneof(claim, fc.constant('mallory'), fc.string({ maxLength: 6 }), fc.integer());
       const body = fc.array(fc.tuple(key, value), { maxLength: 5 }).map((entries) => {
         const out = {};
-        for (const [k, v] of entries) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+        for (const [k, v] of entries)
+          Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
         return out;
       });
       await fc.assert(
@@ -48,7 +56,9 @@ describe('reliability regressions', () => {
             (e) => e,
           );
           // Refused either way: denied, or (two spellings of one key, e.g. "a" and "A") rejected whole.
-          const refused = err?.code === 'AUDIT_PERMISSION_DENIED' || (err?.code === 'AUDIT_BAD_INPUT' && err.reason === 'ambiguous_attributes');
+          const refused =
+            err?.code === 'AUDIT_PERMISSION_DENIED' ||
+            (err?.code === 'AUDIT_BAD_INPUT' && err.reason === 'ambiguous_attributes');
           expect(refused, `${err?.code} ${JSON.stringify(Object.getOwnPropertyNames(data))}`).to.equal(true);
         }),
         { numRuns: 300 },
@@ -79,7 +89,9 @@ describe('reliability regressions', () => {
     });
 
     it('a key is read with its parent: { card: { number } } is masked like card[number]', () => {
-      expect(masker.mask({ card: { number: '4111', holder: 'A' }, api: { key: 'k' }, list: [{ card: { number: '1' } }] })).to.deep.equal({
+      expect(
+        masker.mask({ card: { number: '4111', holder: 'A' }, api: { key: 'k' }, list: [{ card: { number: '1' } }] }),
+      ).to.deep.equal({
         card: { number: MASK, holder: 'A' },
         api: { key: MASK },
         list: [{ card: { number: MASK } }],
@@ -91,8 +103,16 @@ describe('reliability regressions', () => {
     const event = (metadata) => createPermissionAuditEvent({ action: 'update', granted: true, metadata });
 
     it('is masked like request data, at any depth, in every serialised form (was: written in clear)', () => {
-      const metadata = { tenant: 'acme', Password: 'p', input: { user: { api_key: 'k', items: [{ Token: 't', n: 1 }] } } };
-      const expected = { tenant: 'acme', Password: MASK, input: { user: { api_key: MASK, items: [{ Token: MASK, n: 1 }] } } };
+      const metadata = {
+        tenant: 'acme',
+        Password: 'p',
+        input: { user: { api_key: 'k', items: [{ Token: 't', n: 1 }] } },
+      };
+      const expected = {
+        tenant: 'acme',
+        Password: MASK,
+        input: { user: { api_key: MASK, items: [{ Token: MASK, n: 1 }] } },
+      };
       expect(serializeEvent(event(metadata)).metadata).to.deep.equal(expected);
       expect(JSON.parse(serializeEventLine(event(metadata))).metadata).to.deep.equal(expected);
       // The flat fast path too, without copying when nothing is sensitive.
@@ -106,15 +126,22 @@ describe('reliability regressions', () => {
       for (let i = 0; i < 500; i++) deep = deep.a = {};
       const loop = {};
       loop.self = loop;
-      const out = serializeEvent(event({ request_id: 'r-1', url: 'http://x/', input: root, loop, token: 't' })).metadata;
+      const out = serializeEvent(
+        event({ request_id: 'r-1', url: 'http://x/', input: root, loop, token: 't' }),
+      ).metadata;
       expect(out).to.include({ request_id: 'r-1', url: 'http://x/', token: MASK });
       expect(out).not.to.have.property('input');
-      expect(out[UNSERIALIZABLE_METADATA_KEY]).to.match(/metadata\.input.*nested too deeply/).and.to.match(/metadata\.loop\.self.*circular/);
+      expect(out[UNSERIALIZABLE_METADATA_KEY])
+        .to.match(/metadata\.input.*nested too deeply/)
+        .and.to.match(/metadata\.loop\.self.*circular/);
     });
   });
 
   it('StoreWriteError says when its outcome is unknown (the write may have committed)', () => {
     expect(new StoreWriteError('x', 1).outcomeUnknown).to.equal(false);
-    expect(new StoreWriteError('x', 1, { outcomeUnknown: true })).to.include({ outcomeUnknown: true, code: 'AUDIT_STORE_WRITE_FAILED' });
+    expect(new StoreWriteError('x', 1, { outcomeUnknown: true })).to.include({
+      outcomeUnknown: true,
+      code: 'AUDIT_STORE_WRITE_FAILED',
+    });
   });
 });

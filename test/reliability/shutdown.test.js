@@ -20,7 +20,6 @@ const CONCURRENCY = 40;
 /** Network errors a client may see once the server stopped accepting; anything else is a failure. */
 const CLOSED = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE']);
 
-
 forEachDialect('reliability: graceful shutdown of a server process under load', (ctx, dialect) => {
   const tables = [];
   let knex;
@@ -47,7 +46,9 @@ forEachDialect('reliability: graceful shutdown of a server process under load', 
       await new KnexEventStore(knex, { tableName, archiveTableName: `${tableName}_arc` }).migrate();
       await ensurePermissionAuditTable(knex, permTable);
 
-      const server = startNode(SERVER, [JSON.stringify({ dialect, driver: ctx.driver, filename, tableName, permTable, framework, delayMs: 15 })]);
+      const server = startNode(SERVER, [
+        JSON.stringify({ dialect, driver: ctx.driver, filename, tableName, permTable, framework, delayMs: 15 }),
+      ]);
       const listening = await server.waitFor(/^listening \d+$/);
       expect(listening, server.stderr()).to.be.a('string');
       const port = Number(listening.split(' ')[1]);
@@ -85,12 +86,32 @@ forEachDialect('reliability: graceful shutdown of a server process under load', 
       const inFlightAnswered = ok.filter((r) => r.sentAt < signalAt && r.sentAt + r.ms > signalAt).length;
       expect(inFlightAnswered, 'in-flight requests answered after SIGTERM').to.be.above(0);
 
-      const ackedIds = unique(ok.map((r) => r.json.requestId), 'acknowledged request ids');
+      const ackedIds = unique(
+        ok.map((r) => r.json.requestId),
+        'acknowledged request ids',
+      );
       const rows = await eventRows(knex, tableName);
-      unique(rows.map((r) => r.id), 'event ids');
-      expectSameSet(unique(rows.map((r) => r.request_id), 'events per request'), ackedIds, 'stored events vs acknowledged requests');
+      unique(
+        rows.map((r) => r.id),
+        'event ids',
+      );
+      expectSameSet(
+        unique(
+          rows.map((r) => r.request_id),
+          'events per request',
+        ),
+        ackedIds,
+        'stored events vs acknowledged requests',
+      );
       const perms = await permissionRows(knex, permTable);
-      expectSameSet(unique(perms.map((p) => p.metadata.request_id), 'permission rows per request'), ackedIds, 'permission rows vs acknowledged requests');
+      expectSameSet(
+        unique(
+          perms.map((p) => p.metadata.request_id),
+          'permission rows per request',
+        ),
+        ackedIds,
+        'permission rows vs acknowledged requests',
+      );
       expect(counters.handled).to.equal(ackedIds.size);
       expect(counters.logger).to.deep.equal({ written: ackedIds.size, failed: 0, dropped: 0 });
       this.test.title += ` [${ackedIds.size} acknowledged, ${inFlightAnswered} of them in flight at SIGTERM, ${results.length - ok.length} refused]`;

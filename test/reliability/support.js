@@ -35,7 +35,10 @@ export function unique(list, what) {
 export function expectSameSet(actual, expected, what) {
   const missing = [...expected].filter((v) => !actual.has(v));
   const extra = [...actual].filter((v) => !expected.has(v));
-  expect({ missing: missing.slice(0, 5), missingCount: missing.length, extra: extra.slice(0, 5), extraCount: extra.length }, what).to.deep.equal({
+  expect(
+    { missing: missing.slice(0, 5), missingCount: missing.length, extra: extra.slice(0, 5), extraCount: extra.length },
+    what,
+  ).to.deep.equal({
     missing: [],
     missingCount: 0,
     extra: [],

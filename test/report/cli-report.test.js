@@ -9,14 +9,24 @@ import { forEachDialect, uniqueTable } from '../helpers/databases.js';
 import { dbUrl, runCli } from '../cli/harness.js';
 import { dropTables, seedPermissionTable, tempDir, writeFixtureLog } from './support.js';
 
-const GENERAL_MANAGER_LOG = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'report', 'general-manager.log');
+const GENERAL_MANAGER_LOG = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  'fixtures',
+  'report',
+  'general-manager.log',
+);
 
 function parseCsv(text) {
   // Enough of RFC 4180 for the assertions: quoted fields with doubled quotes, no embedded newlines.
   return text
     .trim()
     .split('\n')
-    .map((line) => [...line.matchAll(/("(?:[^"]|"")*"|[^,]*)(,|$)/g)].filter((m) => m.index < line.length || m[1] !== '').map((m) => (m[1].startsWith('"') ? m[1].slice(1, -1).replace(/""/g, '"') : m[1])));
+    .map((line) =>
+      [...line.matchAll(/("(?:[^"]|"")*"|[^,]*)(,|$)/g)]
+        .filter((m) => m.index < line.length || m[1] !== '')
+        .map((m) => (m[1].startsWith('"') ? m[1].slice(1, -1).replace(/""/g, '"') : m[1])),
+    );
 }
 
 describe('audit-events report (log file)', () => {
@@ -32,7 +42,9 @@ describe('audit-events report (log file)', () => {
     expect(code).to.equal(0);
     const lines = stdout.split('\n');
     expect(lines[0]).to.equal('denied decisions by manager, attribute: 18 in all time');
-    expect(lines[1]).to.equal(`source: ${log} (105 decisions, 2 malformed lines skipped, incomplete last line skipped)`);
+    expect(lines[1]).to.equal(
+      `source: ${log} (105 decisions, 2 malformed lines skipped, incomplete last line skipped)`,
+    );
     const header = lines[3];
     expect(header.split(/\s{2,}/)).to.deep.equal(['manager', 'attribute', 'denied', 'first', 'last']);
     const rows = lines.slice(5).filter((l) => l !== '');
@@ -52,7 +64,14 @@ describe('audit-events report (log file)', () => {
     const doc = JSON.parse(stdout);
     expect(doc).to.include({ ok: true, report: 'denied', total: 18 });
     expect(doc.rows.map((r) => [r.manager, r.count])).to.deep.equal(EXPECTED.deniedByManager);
-    expect(doc.source).to.deep.equal({ kind: 'file', files: [log], lines: 109, decisions: 105, malformed: 2, tornLastLine: true });
+    expect(doc.source).to.deep.equal({
+      kind: 'file',
+      files: [log],
+      lines: 109,
+      decisions: 105,
+      malformed: 2,
+      tornLastLine: true,
+    });
     const short = await runCli(['report', 'denied', '--by', 'manager', '--file', log, '--json']);
     expect(JSON.parse(short.stdout).rows).to.deep.equal(doc.rows);
   });
@@ -63,19 +82,37 @@ describe('audit-events report (log file)', () => {
     const lines = stdout.trim().split('\n');
     expect(lines[0]).to.equal('manager,count,first_at,last_at');
     // The quotes inside the XSS manager name are doubled, and the field quoted.
-    expect(lines).to.include(`"${XSS_MANAGER.replace(/"/g, '""')}",1,2025-02-28T10:03:00.000Z,2025-02-28T10:03:00.000Z`);
-    expect(parseCsv(stdout).slice(1).map((r) => [r[0], Number(r[1])])).to.deep.equal(EXPECTED.deniedByManager);
+    expect(lines).to.include(
+      `"${XSS_MANAGER.replace(/"/g, '""')}",1,2025-02-28T10:03:00.000Z,2025-02-28T10:03:00.000Z`,
+    );
+    expect(
+      parseCsv(stdout)
+        .slice(1)
+        .map((r) => [r[0], Number(r[1])]),
+    ).to.deep.equal(EXPECTED.deniedByManager);
 
     const hostile = join(dir, 'hostile.log');
     const line = (manager, user) =>
-      JSON.stringify({ timestamp: '2025-03-01T00:00:00Z', action: 'read', granted: false, manager, user_id: null, user_repr: user });
+      JSON.stringify({
+        timestamp: '2025-03-01T00:00:00Z',
+        action: 'read',
+        granted: false,
+        manager,
+        user_id: null,
+        user_repr: user,
+      });
     writeFileSync(hostile, `${line('=HYPERLINK("http://evil","x")', '@cmd')}\n${line('-2+3', 'a,b\u001b[31m')}\n`);
     const csv = await runCli(['report', 'denied', '--by', 'manager,user', '--file', hostile, '--format', 'csv']);
     const rows = parseCsv(csv.stdout);
-    expect(rows.slice(1).map((r) => [r[0], r[2]]).sort()).to.deep.equal([
+    expect(
+      rows
+        .slice(1)
+        .map((r) => [r[0], r[2]])
+        .sort(),
+    ).to.deep.equal([
       // Issue 16 item 13: ESC is written as text in CSV too (it used to pass raw).
       ["'-2+3", 'a,b\\u001b[31m'],
-      ["'=HYPERLINK(\"http://evil\",\"x\")", "'@cmd"],
+      ['\'=HYPERLINK("http://evil","x")', "'@cmd"],
     ]);
     // In a table, control characters are shown escaped instead of acting on the terminal.
     const table = await runCli(['report', 'denied', '--by', 'manager,user', '--file', hostile]);
@@ -84,9 +121,13 @@ describe('audit-events report (log file)', () => {
 
   it('bypasses: by user by default, by manager on request', async () => {
     const byUser = await runCli(['report', 'bypasses', '--file', log, '--json']);
-    expect(JSON.parse(byUser.stdout).rows.map((r) => [r.user_id, r.user_repr, r.count])).to.deep.equal(EXPECTED.bypassesByUser);
+    expect(JSON.parse(byUser.stdout).rows.map((r) => [r.user_id, r.user_repr, r.count])).to.deep.equal(
+      EXPECTED.bypassesByUser,
+    );
     const table = await runCli(['report', 'bypasses', '--file', log]);
-    expect(table.stdout).to.match(/^1\s+root\s+5\s/m).and.match(/^\(none\)\s+service-bot\s+1\s/m);
+    expect(table.stdout)
+      .to.match(/^1\s+root\s+5\s/m)
+      .and.match(/^\(none\)\s+service-bot\s+1\s/m);
     const byManager = await runCli(['report', 'bypasses', '--by', 'manager', '--file', log, '--format', 'csv']);
     expect(byManager.stdout.trim().split('\n')).to.deep.equal([
       'manager,count,first_at,last_at',
@@ -97,7 +138,8 @@ describe('audit-events report (log file)', () => {
   });
 
   it('--since/--until take dates, date-times and ages', async () => {
-    const run = async (...args) => JSON.parse((await runCli(['report', 'denied', '--by', 'manager', '--file', log, '--json', ...args])).stdout);
+    const run = async (...args) =>
+      JSON.parse((await runCli(['report', 'denied', '--by', 'manager', '--file', log, '--json', ...args])).stdout);
     expect((await run('--since', '2025-03-01')).total).to.equal(14);
     expect((await run('--since', '2025-03-01', '--until', '2025-03-03T00:00')).total).to.equal(4);
     expect((await run('--until', '2025-03-01T09:00:00+00:00')).total).to.equal(4);
@@ -118,7 +160,19 @@ describe('audit-events report (log file)', () => {
     expect(clean.code).to.equal(0);
     expect(clean.stdout.trim().split('\n').at(-1)).to.equal('no regression');
 
-    const strict = await runCli(['report', 'regressions', '--file', log, '--baseline', 'v1', '--candidate', 'v2', '--threshold', '4%', '--json']);
+    const strict = await runCli([
+      'report',
+      'regressions',
+      '--file',
+      log,
+      '--baseline',
+      'v1',
+      '--candidate',
+      'v2',
+      '--threshold',
+      '4%',
+      '--json',
+    ]);
     expect(strict.code).to.equal(1);
     const doc = JSON.parse(strict.stdout);
     expect(doc).to.include({ ok: true, flagged: 3, threshold: 0.04 });
@@ -128,14 +182,35 @@ describe('audit-events report (log file)', () => {
       'Task.priority:new',
     ]);
 
-    const csv = await runCli(['report', 'regressions', '--file', log, '--baseline', 'v1', '--candidate', 'v2', '--format', 'csv']);
+    const csv = await runCli([
+      'report',
+      'regressions',
+      '--file',
+      log,
+      '--baseline',
+      'v1',
+      '--candidate',
+      'v2',
+      '--format',
+      'csv',
+    ]);
     expect(csv.code).to.equal(1);
     expect(csv.stdout.split('\n')[0]).to.equal(
       'manager,attribute,baseline_total,baseline_denied,baseline_rate,candidate_total,candidate_denied,candidate_rate,change,reason',
     );
     expect(csv.stdout.split('\n')[1]).to.equal('Project,budget,10,1,0.1,10,4,0.4,0.3,rate');
 
-    const typo = await runCli(['report', 'regressions', '--file', log, '--baseline', 'v1', '--candidate', 'v3', '--json']);
+    const typo = await runCli([
+      'report',
+      'regressions',
+      '--file',
+      log,
+      '--baseline',
+      'v1',
+      '--candidate',
+      'v3',
+      '--json',
+    ]);
     expect(typo.code).to.equal(2);
     expect(typo.stderr).to.include('no decisions for candidate "v3"');
     expect(JSON.parse(typo.stdout)).to.deep.include({ ok: false });
@@ -177,8 +252,18 @@ describe('audit-events report (log file)', () => {
     expect(none.stderr).to.include('no database given');
   });
 
-  it('reads rotated files in one pass, and general_manager\'s log format', async () => {
-    const both = await runCli(['report', 'denied', '--by', 'manager', '--file', log, '--file', GENERAL_MANAGER_LOG, '--json']);
+  it("reads rotated files in one pass, and general_manager's log format", async () => {
+    const both = await runCli([
+      'report',
+      'denied',
+      '--by',
+      'manager',
+      '--file',
+      log,
+      '--file',
+      GENERAL_MANAGER_LOG,
+      '--json',
+    ]);
     const doc = JSON.parse(both.stdout);
     expect(doc.total).to.equal(20);
     expect(doc.source.decisions).to.equal(109);
@@ -234,7 +319,15 @@ forEachDialect('audit-events report (database)', (ctx, dialect) => {
   });
 
   it('a missing permission table is a database failure (exit 4) that says how the table comes to exist', async () => {
-    const { code, stderr, stdout } = await runCli(['report', 'denied', '--db', dbUrl(dialect, ctx), '--table', 'no_such_permission_log', '--json']);
+    const { code, stderr, stdout } = await runCli([
+      'report',
+      'denied',
+      '--db',
+      dbUrl(dialect, ctx),
+      '--table',
+      'no_such_permission_log',
+      '--json',
+    ]);
     expect(code).to.equal(4);
     expect(stderr).to.include('no_such_permission_log does not exist').and.include('DatabaseAuditLogger creates it');
     expect(JSON.parse(stdout)).to.deep.include({ ok: false });

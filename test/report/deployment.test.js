@@ -3,7 +3,16 @@
 // and never overrides what the caller set.
 import { warningsDuring } from '../helpers/output-capture.js';
 import { expect } from 'chai';
-import { AuditContext, ConfigurationError, MemoryAuditLogger, configureAuditLogger, configureDeployment, emitPermissionAuditEvent, runWithAuditContext, serializeEvent } from '@audit-events/core';
+import {
+  AuditContext,
+  ConfigurationError,
+  MemoryAuditLogger,
+  configureAuditLogger,
+  configureDeployment,
+  emitPermissionAuditEvent,
+  runWithAuditContext,
+  serializeEvent,
+} from '@audit-events/core';
 import { DEPLOYMENT_ENV, currentDeployment, deploymentMetadata } from '@audit-events/core/internal';
 
 describe('deployment metadata', () => {
@@ -24,7 +33,14 @@ describe('deployment metadata', () => {
   });
 
   const emit = (metadata) =>
-    emitPermissionAuditEvent({ action: 'update', attributes: ['budget'], granted: false, manager: 'Project', user: { id: 1, username: 'a' }, metadata });
+    emitPermissionAuditEvent({
+      action: 'update',
+      attributes: ['budget'],
+      granted: false,
+      manager: 'Project',
+      user: { id: 1, username: 'a' },
+      metadata,
+    });
   const lastMetadata = () => serializeEvent(memory.events.at(-1)).metadata;
 
   it('stamps nothing when no deployment is configured', () => {
@@ -47,7 +63,13 @@ describe('deployment metadata', () => {
     configureDeployment('blue');
     const context = new AuditContext({ requestId: 'req-1', url: 'http://x/p', method: 'PATCH', ip: '10.0.0.1' });
     runWithAuditContext(context, () => emit(undefined));
-    expect(lastMetadata()).to.deep.equal({ deployment: 'blue', request_id: 'req-1', url: 'http://x/p', method: 'PATCH', ip: '10.0.0.1' });
+    expect(lastMetadata()).to.deep.equal({
+      deployment: 'blue',
+      request_id: 'req-1',
+      url: 'http://x/p',
+      method: 'PATCH',
+      ip: '10.0.0.1',
+    });
   });
 
   it('lets a deployment the caller put in metadata win, even null', () => {
@@ -93,7 +115,9 @@ describe('deployment metadata', () => {
 
   it('rejects bad names with a ConfigurationError', () => {
     for (const bad of ['', '   ', 'x'.repeat(256), 42, {}]) {
-      expect(() => configureDeployment(bad), String(bad)).to.throw(ConfigurationError).with.property('code', 'AUDIT_BAD_CONFIG');
+      expect(() => configureDeployment(bad), String(bad))
+        .to.throw(ConfigurationError)
+        .with.property('code', 'AUDIT_BAD_CONFIG');
     }
     expect(currentDeployment()).to.equal(null);
   });

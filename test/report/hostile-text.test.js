@@ -23,7 +23,14 @@ const HOSTILE_CHARS = {
 };
 
 function logLine(manager, user) {
-  return JSON.stringify({ timestamp: '2025-03-01T00:00:00Z', action: 'read', granted: false, manager, user_id: null, user_repr: user });
+  return JSON.stringify({
+    timestamp: '2025-03-01T00:00:00Z',
+    action: 'read',
+    granted: false,
+    manager,
+    user_id: null,
+    user_repr: user,
+  });
 }
 
 describe('report output escapes hostile text (issue 16 item 13)', () => {
@@ -58,7 +65,10 @@ describe('report output escapes hostile text (issue 16 item 13)', () => {
     for (const [i, f] of formulas.entries()) {
       const needsQuotes = /[",\r\n]/.test(f);
       const cell = needsQuotes ? `"'${f}"` : `'${f}`;
-      expect(lines.some((l) => l.startsWith(`F${i},`) && l.includes(`,${cell},`)), `${JSON.stringify(f)}\n${r.stdout}`).to.equal(true);
+      expect(
+        lines.some((l) => l.startsWith(`F${i},`) && l.includes(`,${cell},`)),
+        `${JSON.stringify(f)}\n${r.stdout}`,
+      ).to.equal(true);
     }
   });
 });

@@ -18,7 +18,11 @@ describe('audit-events report html with request events only', () => {
 
   before(async () => {
     expect((await runCli(['migrate', '--db', db])).code).to.equal(0);
-    const knex = knexFactory({ client: 'sqlite3', connection: { filename: join(dir, 'audit.db') }, useNullAsDefault: true });
+    const knex = knexFactory({
+      client: 'sqlite3',
+      connection: { filename: join(dir, 'audit.db') },
+      useNullAsDefault: true,
+    });
     try {
       await seed(knex, {}, 3, 1);
     } finally {
@@ -30,7 +34,9 @@ describe('audit-events report html with request events only', () => {
     const out = join(dir, 'events.html');
     const r = await runCli(['report', 'html', '--db', db, '--out', out]);
     expect(r.code, r.stderr).to.equal(0);
-    expect(r.stdout).to.equal(`wrote ${out}: no permission decisions, 3 request events, latest request events of 1 content type\n`);
+    expect(r.stdout).to.equal(
+      `wrote ${out}: no permission decisions, 3 request events, latest request events of 1 content type\n`,
+    );
     expect(r.stderr).to.equal('warning: permission_audit_log does not exist; the report has request events only\n');
     const html = readFileSync(out, 'utf8');
     expect(html).to.include('<title>Audit report</title>');
@@ -53,7 +59,9 @@ describe('audit-events report html with request events only', () => {
     const r = await runCli(['report', 'html', '--db', db, '--table', 'permision_log', '--out', join(dir, 'typo.html')]);
     expect(r.code).to.equal(4);
     expect(r.stderr).to.include('permision_log does not exist');
-    const env = await runCli(['report', 'html', '--db', db, '--out', join(dir, 'typo.html')], { env: { AUDIT_EVENTS_PERMISSION_TABLE: 'permision_log' } });
+    const env = await runCli(['report', 'html', '--db', db, '--out', join(dir, 'typo.html')], {
+      env: { AUDIT_EVENTS_PERMISSION_TABLE: 'permision_log' },
+    });
     expect(env.code).to.equal(4);
   });
 
@@ -68,7 +76,14 @@ describe('audit-events report html with request events only', () => {
 
   it('with neither table there is nothing to report: exit 4, naming both', async () => {
     const empty = emptyDir();
-    const r = await runCli(['report', 'html', '--db', `sqlite:${join(empty, 'none.db')}`, '--out', join(empty, 'r.html')]);
+    const r = await runCli([
+      'report',
+      'html',
+      '--db',
+      `sqlite:${join(empty, 'none.db')}`,
+      '--out',
+      join(empty, 'r.html'),
+    ]);
     expect(r.code).to.equal(4);
     expect(r.stderr).to.include('permission_audit_log does not exist');
     expect(r.stderr).to.include('nor does the request events table audit_events');

@@ -35,7 +35,9 @@ function numbersOf(html) {
     deniedByManager: elementsWith(html, 'data-label')
       .filter((g) => g.tag === 'g' && html.indexOf(`data-label="${g['data-label']}`) !== -1)
       .map((g) => [g['data-label'], Number(g['data-count'])]),
-    totals: Object.fromEntries(elementsWith(html, 'data-total').map((li) => [li['data-total'], Number(li['data-count'])])),
+    totals: Object.fromEntries(
+      elementsWith(html, 'data-total').map((li) => [li['data-total'], Number(li['data-count'])]),
+    ),
   };
 }
 
@@ -43,7 +45,9 @@ function numbersOf(html) {
 function bars(html, chartId) {
   const start = html.indexOf(`id="${chartId}"`);
   const end = html.indexOf('</svg>', start);
-  return elementsWith(html.slice(start, end), 'data-count').filter((g) => g.tag === 'g').map((g) => [g['data-label'], Number(g['data-count'])]);
+  return elementsWith(html.slice(start, end), 'data-count')
+    .filter((g) => g.tag === 'g')
+    .map((g) => [g['data-label'], Number(g['data-count'])]);
 }
 
 function island(html) {
@@ -59,7 +63,11 @@ function checkPage(html, { events }) {
     ['root (id 1)', 5],
     ['service-bot', 1],
   ]);
-  const attributes = elementsWith(html, 'data-attribute').map((tr) => [tr['data-manager'], tr['data-attribute'] || null, Number(tr['data-count'])]);
+  const attributes = elementsWith(html, 'data-attribute').map((tr) => [
+    tr['data-manager'],
+    tr['data-attribute'] || null,
+    Number(tr['data-count']),
+  ]);
   expect(attributes).to.deep.equal(EXPECTED.deniedByManagerAttribute);
   if (events) {
     const types = elementsWith(html, 'data-content-type').map((h) => [h['data-content-type'], Number(h['data-count'])]);
@@ -113,15 +121,22 @@ describe('audit-events report html (log file)', () => {
     expect(statSync(out).mode & 0o777).to.equal(0o640);
     expect(html.startsWith('<!doctype html>')).to.equal(true);
     const tags = tagsOf(html);
-    expect(tags.filter((t) => ['link', 'img', 'iframe', 'object', 'embed', 'base', 'a', 'form'].includes(t.name))).to.deep.equal([]);
-    expect(tags.flatMap((t) => t.attributes).filter((a) => ['src', 'href', 'xlink:href', 'action', 'srcset'].includes(a))).to.deep.equal([]);
-    for (const forbidden of [/@import/i, /url\(/i, /https?:\/\//i]) expect(html, String(forbidden)).to.not.match(forbidden);
+    expect(
+      tags.filter((t) => ['link', 'img', 'iframe', 'object', 'embed', 'base', 'a', 'form'].includes(t.name)),
+    ).to.deep.equal([]);
+    expect(
+      tags.flatMap((t) => t.attributes).filter((a) => ['src', 'href', 'xlink:href', 'action', 'srcset'].includes(a)),
+    ).to.deep.equal([]);
+    for (const forbidden of [/@import/i, /url\(/i, /https?:\/\//i])
+      expect(html, String(forbidden)).to.not.match(forbidden);
     const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)[1];
-    expect(csp).to.match(/^default-src 'none'; script-src 'sha256-[A-Za-z0-9+/=]+'; style-src 'sha256-[A-Za-z0-9+/=]+'; img-src 'none'/);
+    expect(csp).to.match(
+      /^default-src 'none'; script-src 'sha256-[A-Za-z0-9+/=]+'; style-src 'sha256-[A-Za-z0-9+/=]+'; img-src 'none'/,
+    );
     expect(html.match(/<script>/g)).to.have.length(1);
   });
 
-  it('charts and tables carry the fixture\'s counts; the JSON island holds the same data', () => {
+  it("charts and tables carry the fixture's counts; the JSON island holds the same data", () => {
     checkPage(html, { events: false });
     const data = island(html);
     expect(data.timeline.totals).to.deep.equal(EXPECTED.totals);
@@ -136,7 +151,9 @@ describe('audit-events report html (log file)', () => {
     const bin = requireChromium(this);
     const dom = await dumpDom(bin, out);
     expect(dom).to.match(/<html lang="en" data-script="ready">/);
-    expect(dom).to.include('Checked in your browser: the charts add up to the embedded data (105 decisions, 18 denied, 6 bypasses).');
+    expect(dom).to.include(
+      'Checked in your browser: the charts add up to the embedded data (105 decisions, 18 denied, 6 bypasses).',
+    );
     checkPage(dom, { events: false });
     checkEscaped(dom);
   });
@@ -205,7 +222,19 @@ forEachDialect('audit-events report html (database)', (ctx, dialect) => {
 
   it('adds the latest request events per content type, escaped, and renders in Chromium', async function () {
     const out = join(dir, 'report.html');
-    const { code, stdout } = await runCli(['report', 'html', '--db', dbUrl(dialect, ctx), '--table', table, '--events-table', events, '--out', out, '--json']);
+    const { code, stdout } = await runCli([
+      'report',
+      'html',
+      '--db',
+      dbUrl(dialect, ctx),
+      '--table',
+      table,
+      '--events-table',
+      events,
+      '--out',
+      out,
+      '--json',
+    ]);
     expect(code).to.equal(0);
     expect(JSON.parse(stdout)).to.include({ ok: true, decisions: 105, denied: 18, bypassed: 6, contentTypes: 2 });
     const html = readFileSync(out, 'utf8');
@@ -225,12 +254,34 @@ forEachDialect('audit-events report html (database)', (ctx, dialect) => {
     it('--file with --db: decisions from the file, request events from the database; a missing events table is a note', async () => {
       const log = await writeFixtureLog(dir);
       const out = join(dir, 'mixed.html');
-      const mixed = await runCli(['report', 'html', '--file', log, '--db', dbUrl(dialect, ctx), '--events-table', events, '--out', out]);
+      const mixed = await runCli([
+        'report',
+        'html',
+        '--file',
+        log,
+        '--db',
+        dbUrl(dialect, ctx),
+        '--events-table',
+        events,
+        '--out',
+        out,
+      ]);
       expect(mixed.code).to.equal(0);
       expect(mixed.stdout).to.include('latest request events of 2 content types');
       checkPage(readFileSync(out, 'utf8'), { events: true });
 
-      const none = await runCli(['report', 'html', '--db', dbUrl(dialect, ctx), '--table', table, '--events-table', 'no_events_here', '--out', out]);
+      const none = await runCli([
+        'report',
+        'html',
+        '--db',
+        dbUrl(dialect, ctx),
+        '--table',
+        table,
+        '--events-table',
+        'no_events_here',
+        '--out',
+        out,
+      ]);
       expect(none.code).to.equal(0);
       expect(none.stderr).to.include('no_events_here does not exist');
       expect(readFileSync(out, 'utf8')).to.include('The request events table no_events_here does not exist.');

@@ -36,7 +36,11 @@ async function seedEvents(knex, tableName) {
   const store = new KnexEventStore(knex, { tableName, archiveTableName: `${tableName}_archive` });
   await store.migrate();
   const events = PLAN.map(([, action], i) =>
-    makeEvent({ createdAt: new Date(T0 + i * 60_000), contentType: action === null ? 'legacy.thing' : action.split('.')[0], userId: PLAN[i][4] }),
+    makeEvent({
+      createdAt: new Date(T0 + i * 60_000),
+      contentType: action === null ? 'legacy.thing' : action.split('.')[0],
+      userId: PLAN[i][4],
+    }),
   );
   // One event before the window the tests use (--since T0).
   events.push(makeEvent({ createdAt: new Date(T0 - 86_400_000), contentType: 'order', userId: 'u1' }));
@@ -44,15 +48,24 @@ async function seedEvents(knex, tableName) {
   await store.close();
   // The audit-model columns as the upgrade migration adds them, written the way a backfill
   // would: the test works against tables from before and after that migration alike.
-  for (const [column, length] of [['tenant_id', 255], ['action', 200], ['outcome', 16], ['actor_type', 16]]) {
-    if (!(await knex.schema.hasColumn(tableName, column))) await knex.schema.alterTable(tableName, (t) => t.string(column, length).nullable());
+  for (const [column, length] of [
+    ['tenant_id', 255],
+    ['action', 200],
+    ['outcome', 16],
+    ['actor_type', 16],
+  ]) {
+    if (!(await knex.schema.hasColumn(tableName, column)))
+      await knex.schema.alterTable(tableName, (t) => t.string(column, length).nullable());
   }
-  if (!(await knex.schema.hasColumn(tableName, 'reason'))) await knex.schema.alterTable(tableName, (t) => t.text('reason').nullable());
+  if (!(await knex.schema.hasColumn(tableName, 'reason')))
+    await knex.schema.alterTable(tableName, (t) => t.text('reason').nullable());
   for (let i = 0; i < PLAN.length; i++) {
     const [tenant_id, action, outcome, actor_type, , reason] = PLAN[i];
     await knex(tableName).where('id', events[i].id).update({ tenant_id, action, outcome, actor_type, reason });
   }
-  await knex(tableName).where('id', events[PLAN.length].id).update({ tenant_id: 'acme', action: 'order.created', outcome: 'denied', actor_type: 'user' });
+  await knex(tableName)
+    .where('id', events[PLAN.length].id)
+    .update({ tenant_id: 'acme', action: 'order.created', outcome: 'denied', actor_type: 'user' });
   return events;
 }
 
@@ -66,14 +79,37 @@ forEachDialect('request events summary', (ctx, dialect) => {
   });
   after(() => dropTables(ctx, table, `${table}_archive`));
 
-  it('counts per dimension over the window, old rows with the readers\' defaults', async () => {
+  it("counts per dimension over the window, old rows with the readers' defaults", async () => {
     const s = await summarizeRequestEvents(ctx.knex, { tableName: table, since: new Date(T0) });
     expect(s.total).to.equal(12);
-    expect(pairs(s.byOutcome)).to.deep.equal([['success', 9], ['denied', 2], ['failure', 1]]);
-    expect(pairs(s.byAction)).to.deep.equal([[null, 4], ['invoice.paid', 3], ['order.created', 3], ['order.deleted', 2]]);
-    expect(pairs(s.byTenant)).to.deep.equal([['acme', 5], [null, 4], ['globex', 3]]);
-    expect(pairs(s.byActorType)).to.deep.equal([['user', 5], ['anonymous', 2], ['api_key', 2], ['system', 2], ['service', 1]]);
-    expect(pairs(s.byContentType)).to.deep.equal([['order', 5], ['legacy.thing', 4], ['invoice', 3]]);
+    expect(pairs(s.byOutcome)).to.deep.equal([
+      ['success', 9],
+      ['denied', 2],
+      ['failure', 1],
+    ]);
+    expect(pairs(s.byAction)).to.deep.equal([
+      [null, 4],
+      ['invoice.paid', 3],
+      ['order.created', 3],
+      ['order.deleted', 2],
+    ]);
+    expect(pairs(s.byTenant)).to.deep.equal([
+      ['acme', 5],
+      [null, 4],
+      ['globex', 3],
+    ]);
+    expect(pairs(s.byActorType)).to.deep.equal([
+      ['user', 5],
+      ['anonymous', 2],
+      ['api_key', 2],
+      ['system', 2],
+      ['service', 1],
+    ]);
+    expect(pairs(s.byContentType)).to.deep.equal([
+      ['order', 5],
+      ['legacy.thing', 4],
+      ['invoice', 3],
+    ]);
     expect(s.unsuccessfulTotal).to.equal(3);
     expect(s.unsuccessful.map((e) => [e.id, e.outcome, e.reason])).to.deep.equal([
       [events[5].id, 'failure', 'card declined'],
@@ -101,18 +137,39 @@ forEachDialect('request events summary', (ctx, dialect) => {
     const dir = emptyDir();
     const out = join(dir, 'acme.html');
     const r = await runCli([
-      'report', 'html', '--db', dbUrl(dialect, ctx), '--events-table', table, '--since', new Date(T0).toISOString(), '--tenant-id', 'acme', '--out', out,
+      'report',
+      'html',
+      '--db',
+      dbUrl(dialect, ctx),
+      '--events-table',
+      table,
+      '--since',
+      new Date(T0).toISOString(),
+      '--tenant-id',
+      'acme',
+      '--out',
+      out,
     ]);
     expect(r.code, r.stderr).to.equal(0);
-    expect(r.stdout).to.equal(`wrote ${out}: no permission decisions, 5 request events, latest request events of 1 content type\n`);
+    expect(r.stdout).to.equal(
+      `wrote ${out}: no permission decisions, 5 request events, latest request events of 1 content type\n`,
+    );
     const html = readFileSync(out, 'utf8');
     const data = JSON.parse(/<script type="application\/json" id="report-data">([\s\S]*?)<\/script>/.exec(html)[1]);
     expect(data.tenantId).to.equal('acme');
     expect(data.requestSummary).to.include({ total: 5, unsuccessfulTotal: 2 });
-    expect(pairs(data.requestSummary.byOutcome)).to.deep.equal([['success', 3], ['denied', 2]]);
+    expect(pairs(data.requestSummary.byOutcome)).to.deep.equal([
+      ['success', 3],
+      ['denied', 2],
+    ]);
     // No other tenant anywhere in the page: not in the counts, not in the latest events.
     expect(html).to.not.include('globex');
-    expect(data.events.types.flatMap((t) => t.events.map((e) => e.id)).sort()).to.deep.equal(events.slice(0, 5).map((e) => e.id).sort());
+    expect(data.events.types.flatMap((t) => t.events.map((e) => e.id)).sort()).to.deep.equal(
+      events
+        .slice(0, 5)
+        .map((e) => e.id)
+        .sort(),
+    );
     expect(html).to.include('id="request-byOutcome"');
     expect(html).to.match(/<tr data-value="denied" data-count="2">/);
     expect(html).to.not.include(XSS_REASON);

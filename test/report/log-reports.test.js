@@ -5,12 +5,27 @@ import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InvalidQueryError, defineBypassReport, defineDeniedReport, defineRegressionReport, defineTimelineReport, readPermissionLog, runReport, runReports } from '@audit-events/core';
+import {
+  InvalidQueryError,
+  defineBypassReport,
+  defineDeniedReport,
+  defineRegressionReport,
+  defineTimelineReport,
+  readPermissionLog,
+  runReport,
+  runReports,
+} from '@audit-events/core';
 import { toReportableEvent } from '@audit-events/core/internal';
 import { EXPECTED, XSS_MANAGER } from '../fixtures/report/decisions.js';
 import { tempDir, writeFixtureLog } from './support.js';
 
-const GENERAL_MANAGER_LOG = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'report', 'general-manager.log');
+const GENERAL_MANAGER_LOG = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  'fixtures',
+  'report',
+  'general-manager.log',
+);
 
 async function collect(reader) {
   const out = [];
@@ -28,13 +43,25 @@ describe('permission log reader', () => {
     const reader = readPermissionLog(logPath);
     const events = await collect(reader);
     expect(events).to.have.length(105);
-    expect(reader.stats).to.deep.equal({ lines: 109, events: 105, malformed: 2, firstMalformedLine: 106, tornLastLine: true });
+    expect(reader.stats).to.deep.equal({
+      lines: 109,
+      events: 105,
+      malformed: 2,
+      firstMalformedLine: 106,
+      tornLastLine: true,
+    });
   });
 
   it('reassembles lines and multi-byte characters split across reads', async () => {
     const path = join(tempDir(), 'utf8.log');
     const line = (i) =>
-      JSON.stringify({ timestamp: `2025-03-01T00:00:0${i}.000+00:00`, action: 'read', attributes: ['naïve-😀-属性'], granted: i % 2 === 0, manager: 'Ωmega' });
+      JSON.stringify({
+        timestamp: `2025-03-01T00:00:0${i}.000+00:00`,
+        action: 'read',
+        attributes: ['naïve-😀-属性'],
+        granted: i % 2 === 0,
+        manager: 'Ωmega',
+      });
     writeFileSync(path, `${line(0)}\r\n${line(1)}\n${line(2)}`);
     // 7-byte reads split every line and every multi-byte character somewhere.
     const reader = readPermissionLog(path, { highWaterMark: 7 });
@@ -77,7 +104,9 @@ describe('permission log reader', () => {
     ]);
     expect(reportable[2]).to.include({ user_id: null, user_repr: '<AnonymousUser>', manager: 'Task' });
     expect(reportable[3]).to.include({ deployment: '2025.03.1', bypassed: true });
-    expect(toReportableEvent({ timestamp: '2025-03-01T12:00:00', action: 'read', granted: true, user_id: 42 })).to.include({
+    expect(
+      toReportableEvent({ timestamp: '2025-03-01T12:00:00', action: 'read', granted: true, user_id: 42 }),
+    ).to.include({
       time: Date.parse('2025-03-01T12:00:00Z'), // no zone: UTC, never the machine's local time
       user_id: '42',
     });
@@ -140,7 +169,13 @@ describe('reports over a permission log', () => {
     ]);
 
     // since is inclusive, until exclusive: 2025-03-01 09:00 is the first v1 decision.
-    const window = await over(defineDeniedReport({ by: ['manager'], since: new Date('2025-03-01T09:00:00Z'), until: new Date('2025-03-03T00:00:00Z') }));
+    const window = await over(
+      defineDeniedReport({
+        by: ['manager'],
+        since: new Date('2025-03-01T09:00:00Z'),
+        until: new Date('2025-03-03T00:00:00Z'),
+      }),
+    );
     expect(window).to.include({ total: 4, since: '2025-03-01T09:00:00.000Z', until: '2025-03-03T00:00:00.000Z' });
     expect(window.rows.map((r) => [r.manager, r.count])).to.deep.equal([
       ['Task', 2],
@@ -159,7 +194,11 @@ describe('reports over a permission log', () => {
 
   it('timeline: per day with empty days filled in (auto, data spans more than two days), and per hour', async () => {
     const auto = await over(defineTimelineReport());
-    expect(auto).to.include({ bucket: 'day', first_at: '2025-02-28T10:00:00.000Z', last_at: '2025-03-03T09:51:00.000Z' });
+    expect(auto).to.include({
+      bucket: 'day',
+      first_at: '2025-02-28T10:00:00.000Z',
+      last_at: '2025-03-03T09:51:00.000Z',
+    });
     expect(auto.totals).to.deep.equal(EXPECTED.totals);
     expect(auto.rows).to.deep.equal(EXPECTED.timelineByDay);
 
@@ -179,7 +218,16 @@ describe('reports over a permission log', () => {
   it('regressions v1 → v2: a risen rate and new denials are flagged; a rise equal to the threshold is not', async () => {
     const report = await over(defineRegressionReport({ baseline: 'v1', candidate: 'v2' }));
     expect(report).to.include({ baseline_decisions: 47, candidate_decisions: 52, flagged: 2, threshold: 0.05 });
-    const rows = report.rows.map((r) => [r.manager, r.attribute, r.baseline_total, r.baseline_denied, r.candidate_total, r.candidate_denied, r.change, r.reason]);
+    const rows = report.rows.map((r) => [
+      r.manager,
+      r.attribute,
+      r.baseline_total,
+      r.baseline_denied,
+      r.candidate_total,
+      r.candidate_denied,
+      r.change,
+      r.reason,
+    ]);
     expect(rows).to.deep.equal([
       ['Project', 'budget', 10, 1, 10, 4, 0.3, 'rate'],
       ['Task', 'priority', 0, 0, 5, 2, null, 'new'],
@@ -208,7 +256,10 @@ describe('reports over a permission log', () => {
       { nope: true },
       { timestamp: '2025-03-01T00:00:00Z', action: 'read', granted: true, bypassed: true, manager: 'A' },
     ];
-    const { results, invalid } = await runReports([defineDeniedReport(), defineBypassReport({ by: ['manager'] })], records);
+    const { results, invalid } = await runReports(
+      [defineDeniedReport(), defineBypassReport({ by: ['manager'] })],
+      records,
+    );
     expect(invalid).to.equal(1);
     // An attribute named twice in one decision counts once.
     expect(results[0].rows.map((r) => [r.attribute, r.count])).to.deep.equal([
@@ -232,7 +283,11 @@ describe('reports over a permission log', () => {
       () => defineRegressionReport({ baseline: 'v1', candidate: 'v2', threshold: Number.NaN }),
       () => defineTimelineReport({ bucket: 'week' }),
     ];
-    for (const make of bad) expect(make, make.toString()).to.throw(InvalidQueryError).with.property('code', 'AUDIT_BAD_QUERY');
-    expect(defineDeniedReport({ by: ['attributes', 'Manager'] }).query.columns).to.deep.equal(['attributes', 'manager']);
+    for (const make of bad)
+      expect(make, make.toString()).to.throw(InvalidQueryError).with.property('code', 'AUDIT_BAD_QUERY');
+    expect(defineDeniedReport({ by: ['attributes', 'Manager'] }).query.columns).to.deep.equal([
+      'attributes',
+      'manager',
+    ]);
   });
 });

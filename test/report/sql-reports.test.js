@@ -13,7 +13,13 @@ import {
   runReports,
   serializeEvent,
 } from '@audit-events/core';
-import { DatabaseAuditLogger, KnexEventStore, latestEventsByContentType, queryReport, queryReports } from '@audit-events/knex';
+import {
+  DatabaseAuditLogger,
+  KnexEventStore,
+  latestEventsByContentType,
+  queryReport,
+  queryReports,
+} from '@audit-events/knex';
 import { queryTallies } from '@audit-events/knex/internal';
 import { EXPECTED, XSS_USER } from '../fixtures/report/decisions.js';
 import { forEachDialect, uniqueTable } from '../helpers/databases.js';
@@ -22,7 +28,11 @@ import { dropTables, seedPermissionTable, writeFixtureLog } from './support.js';
 const DEFINITIONS = [
   defineDeniedReport(),
   defineDeniedReport({ by: ['manager'] }),
-  defineDeniedReport({ by: ['user', 'action'], since: new Date('2025-03-01T09:00:00Z'), until: new Date('2025-03-03T09:30:00Z') }),
+  defineDeniedReport({
+    by: ['user', 'action'],
+    since: new Date('2025-03-01T09:00:00Z'),
+    until: new Date('2025-03-03T09:30:00Z'),
+  }),
   defineBypassReport(),
   defineBypassReport({ by: ['manager', 'attribute'] }),
   defineTimelineReport(),
@@ -47,7 +57,9 @@ forEachDialect('reports computed in the database', (ctx, dialect) => {
   after(() => dropTables(ctx, table, events, `${events}_archive`));
 
   it('give the hand-counted numbers', async () => {
-    const [denied, byManager, , bypasses, , timeline, , , regressions] = await queryReports(ctx.knex, DEFINITIONS, { tableName: table });
+    const [denied, byManager, , bypasses, , timeline, , , regressions] = await queryReports(ctx.knex, DEFINITIONS, {
+      tableName: table,
+    });
     expect(denied.total).to.equal(EXPECTED.totals.denied);
     expect(denied.rows.map((r) => [r.manager, r.attribute, r.count])).to.deep.equal(EXPECTED.deniedByManagerAttribute);
     expect(byManager.rows.map((r) => [r.manager, r.count])).to.deep.equal(EXPECTED.deniedByManager);
@@ -65,7 +77,11 @@ forEachDialect('reports computed in the database', (ctx, dialect) => {
   it('group in the database: the query returns groups, not decisions', async () => {
     const tallies = await queryTallies(ctx.knex, table, defineDeniedReport({ by: ['manager'] }).query);
     expect(tallies.map((t) => t.count).sort((a, b) => b - a)).to.deep.equal([8, 7, 2, 1]);
-    const regression = await queryTallies(ctx.knex, table, defineRegressionReport({ baseline: 'v1', candidate: 'v2' }).query);
+    const regression = await queryTallies(
+      ctx.knex,
+      table,
+      defineRegressionReport({ baseline: 'v1', candidate: 'v2' }).query,
+    );
     // One row per deployment × manager × attribute list × outcome: 19 groups for 99 decisions.
     expect(regression).to.have.length(19);
     expect(regression.reduce((n, t) => n + t.count, 0)).to.equal(99);
@@ -96,7 +112,10 @@ forEachDialect('reports computed in the database', (ctx, dialect) => {
     try {
       const definition = defineRegressionReport({ baseline: 'v1', candidate: 'v2' });
       const fromDb = await queryReport(ctx.knex, definition, { tableName: odd });
-      const { results } = await runReports([definition], decisions.map((e) => serializeEvent(e)));
+      const { results } = await runReports(
+        [definition],
+        decisions.map((e) => serializeEvent(e)),
+      );
       expect(fromDb).to.deep.equal(results[0]);
       expect(fromDb).to.include({ baseline_decisions: 1, candidate_decisions: 2 });
     } finally {

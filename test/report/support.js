@@ -15,7 +15,8 @@ export function tempDir() {
 }
 
 /** Lines appended after the 105 events: two malformed (counted), a blank one (ignored), a torn last line. */
-export const JUNK = 'not json at all\n{"action":"read","note":"no timestamp, no granted"}\n\n{"timestamp":"2025-03-03T10:';
+export const JUNK =
+  'not json at all\n{"action":"read","note":"no timestamp, no granted"}\n\n{"timestamp":"2025-03-03T10:';
 
 /** The fixture as FileAuditLogger writes it, plus JUNK. Returns the file's path. */
 export async function writeFixtureLog(dir = tempDir()) {
@@ -84,8 +85,13 @@ export function findChromium() {
 export function requireChromium(context) {
   const bin = findChromium();
   if (bin) return bin;
-  if (IN_CI) throw new Error('chromium is not installed but CI=true: install Debian\'s `chromium` package (apt-get install -y chromium)');
-  console.warn('      skipping: chromium is not installed (apt-get install -y chromium); the HTML report is not tested in a browser');
+  if (IN_CI)
+    throw new Error(
+      "chromium is not installed but CI=true: install Debian's `chromium` package (apt-get install -y chromium)",
+    );
+  console.warn(
+    '      skipping: chromium is not installed (apt-get install -y chromium); the HTML report is not tested in a browser',
+  );
   context.skip();
   return null;
 }
@@ -109,11 +115,16 @@ function chromiumArgs(profile) {
 function runChromium(bin, args) {
   const profile = mkdtempSync(join(tmpdir(), 'audit-events-chromium-'));
   return new Promise((resolve, reject) => {
-    execFile(bin, [...chromiumArgs(profile), ...args], { maxBuffer: 64 * 1024 * 1024, timeout: 25_000 }, (err, stdout, stderr) => {
-      rmSync(profile, { recursive: true, force: true });
-      if (err) reject(new Error(`chromium failed: ${err.message}\n${stderr}`));
-      else resolve(stdout);
-    });
+    execFile(
+      bin,
+      [...chromiumArgs(profile), ...args],
+      { maxBuffer: 64 * 1024 * 1024, timeout: 25_000 },
+      (err, stdout, stderr) => {
+        rmSync(profile, { recursive: true, force: true });
+        if (err) reject(new Error(`chromium failed: ${err.message}\n${stderr}`));
+        else resolve(stdout);
+      },
+    );
   });
 }
 

@@ -71,8 +71,16 @@ describe('reports by tenant over NDJSON', () => {
     const { results, invalid } = await runReports(DEFINITIONS, decisions().map(line));
     expect(invalid).to.equal(0);
     const [byTenant, byTenantManager, acme, nobody, bypasses, globexTimeline] = results;
-    expect(byTenant.rows.map((r) => [r.tenant_id, r.count])).to.deep.equal([['acme', 4], ['globex', 3], [null, 2]]);
-    expect(byTenantManager.rows.map((r) => [r.tenant_id, r.manager, r.count])).to.deep.equal([['acme', 'Project', 4], ['globex', 'Task', 3], [null, 'Project', 2]]);
+    expect(byTenant.rows.map((r) => [r.tenant_id, r.count])).to.deep.equal([
+      ['acme', 4],
+      ['globex', 3],
+      [null, 2],
+    ]);
+    expect(byTenantManager.rows.map((r) => [r.tenant_id, r.manager, r.count])).to.deep.equal([
+      ['acme', 'Project', 4],
+      ['globex', 'Task', 3],
+      [null, 'Project', 2],
+    ]);
     expect(acme).to.include({ total: 4, tenantId: 'acme' });
     expect(acme.rows.map((r) => [r.manager, r.count])).to.deep.equal([['Project', 4]]);
     expect(nobody).to.include({ total: 0 });
@@ -93,13 +101,19 @@ describe('reports by tenant over NDJSON', () => {
   });
 
   it('refuses a tenant id that is not a non-empty string', () => {
-    for (const tenantId of ['', 7, 'x'.repeat(256)]) expect(() => defineDeniedReport({ tenantId })).to.throw(InvalidQueryError);
+    for (const tenantId of ['', 7, 'x'.repeat(256)])
+      expect(() => defineDeniedReport({ tenantId })).to.throw(InvalidQueryError);
   });
 
   it('`report denied --by tenant --tenant-id` on a log file', async () => {
     const dir = tempDir();
     const file = join(dir, 'permission.log');
-    writeFileSync(file, decisions().map((e) => JSON.stringify(line(e))).join('\n') + '\n');
+    writeFileSync(
+      file,
+      decisions()
+        .map((e) => JSON.stringify(line(e)))
+        .join('\n') + '\n',
+    );
     const all = await runCli(['report', 'denied', '--file', file, '--by', 'tenant,manager', '--format', 'csv']);
     expect(all.code, all.stderr).to.equal(0);
     expect(all.stdout.split('\n').slice(0, 4)).to.deep.equal([
@@ -113,9 +127,29 @@ describe('reports by tenant over NDJSON', () => {
     expect(one.stdout).to.match(/denied decisions by tenant: 3 in all time, tenant "globex"/);
     expect(one.stdout).to.match(/globex\s+3/);
     expect(one.stdout).to.not.include('acme');
-    const json = await runCli(['report', 'bypasses', '--file', file, '--by', 'tenant', '--tenant-id', 'acme', '--json']);
+    const json = await runCli([
+      'report',
+      'bypasses',
+      '--file',
+      file,
+      '--by',
+      'tenant',
+      '--tenant-id',
+      'acme',
+      '--json',
+    ]);
     expect(JSON.parse(json.stdout)).to.deep.include({ total: 2, tenantId: 'acme' });
-    const html = await runCli(['report', 'html', '--file', file, '--tenant-id', 'acme', '--out', join(dir, 'acme.html'), '--json']);
+    const html = await runCli([
+      'report',
+      'html',
+      '--file',
+      file,
+      '--tenant-id',
+      'acme',
+      '--out',
+      join(dir, 'acme.html'),
+      '--json',
+    ]);
     expect(html.code, html.stderr).to.equal(0);
     expect(JSON.parse(html.stdout)).to.include({ decisions: 10, denied: 4, bypassed: 2 });
     expect(readFileSync(join(dir, 'acme.html'), 'utf8')).to.include('<b id="tenant-filter">acme</b>');
@@ -132,7 +166,9 @@ forEachDialect('reports by tenant in the database', (ctx) => {
     for (const event of decisions()) logger.record(event);
     await logger.close();
     // DatabaseAuditLogger stores each decision's tenant in its tenant_id column.
-    expect((await ctx.knex(table).where('tenant_id', 'acme').count({ n: '*' }))[0].n).to.satisfy((n) => Number(n) === 10);
+    expect((await ctx.knex(table).where('tenant_id', 'acme').count({ n: '*' }))[0].n).to.satisfy(
+      (n) => Number(n) === 10,
+    );
   });
   after(() => dropTables(ctx, table));
 
@@ -140,6 +176,10 @@ forEachDialect('reports by tenant in the database', (ctx) => {
     const fromDb = await queryReports(ctx.knex, DEFINITIONS, { tableName: table });
     const { results } = await runReports(DEFINITIONS, decisions().map(line));
     expect(fromDb).to.deep.equal(results);
-    expect(fromDb[0].rows.map((r) => [r.tenant_id, r.count])).to.deep.equal([['acme', 4], ['globex', 3], [null, 2]]);
+    expect(fromDb[0].rows.map((r) => [r.tenant_id, r.count])).to.deep.equal([
+      ['acme', 4],
+      ['globex', 3],
+      [null, 2],
+    ]);
   });
 });

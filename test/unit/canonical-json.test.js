@@ -41,7 +41,10 @@ describe('canonicalJson (RFC 8785 compatible)', () => {
   });
 
   it('sorts nested objects too and keeps array order', () => {
-    assert.equal(canonicalJson({ b: [{ z: 1, a: 2 }, 3], a: { y: null, x: 'x' } }), '{"a":{"x":"x","y":null},"b":[{"a":2,"z":1},3]}');
+    assert.equal(
+      canonicalJson({ b: [{ z: 1, a: 2 }, 3], a: { y: null, x: 'x' } }),
+      '{"a":{"x":"x","y":null},"b":[{"a":2,"z":1},3]}',
+    );
   });
 
   // Appendix B: IEEE 754 hex → canonical text.

@@ -40,7 +40,10 @@ let nextReportId = 1;
 const jobs = [];
 app.post('/reports', async (req, res) => {
   const reportId = nextReportId++;
-  await req.auditContext.createEvent({ type: 'report', id: reportId }, { step: 'requested', month: req.body?.month ?? null });
+  await req.auditContext.createEvent(
+    { type: 'report', id: reportId },
+    { step: 'requested', month: req.body?.month ?? null },
+  );
   // The whole context travels as plain JSON: request id, user, URL, IP, masked post data, extra data.
   jobs.push(enqueue({ reportId, month: req.body?.month, audit: req.auditContext.toJSON() }));
   res.status(202).json({ reportId, requestId: req.auditContext.requestId });
@@ -62,7 +65,9 @@ await Promise.all(jobs);
 const { events } = await store.find({ requestId });
 console.log(`request ${requestId} (report ${reportId}) produced ${events.length} events:`);
 for (const event of events.reverse()) {
-  console.log(`  ${event.createdAt.toISOString()}  ${event.contentType}#${event.objectId}  step=${event.content.step}  user=${event.userId}  url=${event.url}  postData=${JSON.stringify(event.postData)}`);
+  console.log(
+    `  ${event.createdAt.toISOString()}  ${event.contentType}#${event.objectId}  step=${event.content.step}  user=${event.userId}  url=${event.url}  postData=${JSON.stringify(event.postData)}`,
+  );
 }
 
 server.close();

@@ -95,7 +95,9 @@ app.use(
 const server = app.listen(port, host, () => {
   const { port: actual } = server.address();
   console.log(`audit-events Express example listening on http://${host}:${actual}`);
-  console.log(`events are stored in ${dbFile}; read them with: curl http://${host}:${actual}/audit-events -H 'authorization: Bearer ${readToken}'`);
+  console.log(
+    `events are stored in ${dbFile}; read them with: curl http://${host}:${actual}/audit-events -H 'authorization: Bearer ${readToken}'`,
+  );
 });
 
 async function shutdown() {

@@ -60,7 +60,13 @@ configureAuditLogger(logger);
 const project = { id: 10, name: 'Apollo', budget: 100, creatorId: 7 };
 const owner = { id: 7, username: 'grace' };
 await runWithAuditContext(
-  new AuditContext({ requestId: 'req-1', method: 'PATCH', url: 'https://app.example/projects/10', ip: '203.0.113.5', user: owner }),
+  new AuditContext({
+    requestId: 'req-1',
+    method: 'PATCH',
+    url: 'https://app.example/projects/10',
+    ip: '203.0.113.5',
+    user: owner,
+  }),
   async () => {
     await Project.checkUpdate(project, { name: 'Artemis' });
     try {

@@ -41,10 +41,17 @@ let nextOrderId = 1;
 const app = new Koa();
 // First: every request gets ctx.auditContext. Body parser and auth come after it on purpose;
 // postData and the user are read when an event is created, so the order does not matter.
-app.use(auditContext({ store, includePostData: true, includeQueryParams: true, extraData: { service: 'orders-example' } }));
+app.use(
+  auditContext({ store, includePostData: true, includeQueryParams: true, extraData: { service: 'orders-example' } }),
+);
 // The read token is an operator's: every event (scope: 'all'); a tenant's reader gets (ctx) => ({ tenantId }).
 app.use(
-  auditEventsRouter({ store, path: '/audit-events', authorize: (ctx) => ctx.get('authorization') === `Bearer ${readToken}`, scope: 'all' }),
+  auditEventsRouter({
+    store,
+    path: '/audit-events',
+    authorize: (ctx) => ctx.get('authorization') === `Bearer ${readToken}`,
+    scope: 'all',
+  }),
 );
 app.use(bodyParser());
 // A stand-in for real authentication: X-User names the user (ctx.state.user, as koa-passport sets it).
@@ -56,7 +63,8 @@ app.use(async (ctx, next) => {
 
 async function createOrder(ctx) {
   const { item, quantity = 1 } = ctx.request.body ?? {};
-  if (typeof item !== 'string' || !Number.isInteger(quantity)) ctx.throw(400, 'expected { item: string, quantity?: integer }');
+  if (typeof item !== 'string' || !Number.isInteger(quantity))
+    ctx.throw(400, 'expected { item: string, quantity?: integer }');
   const order = new Order(nextOrderId++, item, quantity);
   orders.set(order.id, order);
   const event = await ctx.auditContext.createEvent(order, { action: 'created', item, quantity });
@@ -86,7 +94,9 @@ app.use(async (ctx) => {
 const server = app.listen(port, host, () => {
   const { port: actual } = server.address();
   console.log(`audit-events Koa example listening on http://${host}:${actual}`);
-  console.log(`events are stored in ${dbFile}; read them with: curl http://${host}:${actual}/audit-events -H 'authorization: Bearer ${readToken}'`);
+  console.log(
+    `events are stored in ${dbFile}; read them with: curl http://${host}:${actual}/audit-events -H 'authorization: Bearer ${readToken}'`,
+  );
 });
 
 async function shutdown() {

@@ -29,7 +29,8 @@ const MIGRATE_HINT = 'run `audit-events migrate` first (with the same --table/--
 
 /** Maps anything a command throws to an exit code and a message (not yet redacted). */
 export function failureOf(err: unknown): Failure {
-  if (err instanceof MissingTablesError) return { exitCode: ExitCode.DATABASE, message: `${err.message}; ${MIGRATE_HINT}` };
+  if (err instanceof MissingTablesError)
+    return { exitCode: ExitCode.DATABASE, message: `${err.message}; ${MIGRATE_HINT}` };
   const missingTable = causes(err).some(isMissingTable);
   if (err instanceof AuditEventsError) {
     const root = rootCause(err);
@@ -76,7 +77,11 @@ function rootCause(err: unknown): unknown {
 function isMissingTable(err: unknown): boolean {
   const e = err as { code?: unknown; message?: unknown };
   // MySQL/MariaDB, PostgreSQL, SQLite.
-  return e?.code === 'ER_NO_SUCH_TABLE' || e?.code === '42P01' || (typeof e?.message === 'string' && /no such table/i.test(e.message));
+  return (
+    e?.code === 'ER_NO_SUCH_TABLE' ||
+    e?.code === '42P01' ||
+    (typeof e?.message === 'string' && /no such table/i.test(e.message))
+  );
 }
 
 /** Errors raised by a database driver or by knex: they carry SQL-ish codes or a knex name. */
@@ -84,5 +89,7 @@ function isDatabaseError(err: unknown): boolean {
   const e = err as { code?: unknown; name?: unknown; sqlState?: unknown; severity?: unknown };
   if (typeof e?.name === 'string' && e.name.startsWith('Knex')) return true;
   if (typeof e?.code !== 'string') return false;
-  return e.code.startsWith('SQLITE_') || e.code.startsWith('ER_') || e.sqlState !== undefined || e.severity !== undefined;
+  return (
+    e.code.startsWith('SQLITE_') || e.code.startsWith('ER_') || e.sqlState !== undefined || e.severity !== undefined
+  );
 }

@@ -56,7 +56,12 @@ export async function run(argv: readonly string[] = process.argv, io?: CliIo): P
     const failure = failureOf(err);
     ctx.err(`error: ${failure.message}${failure.code ? ` (${failure.code})` : ''}`);
     if (json) {
-      ctx.out(JSON.stringify({ ok: false, error: { code: failure.code ?? null, message: failure.message, exitCode: failure.exitCode } }));
+      ctx.out(
+        JSON.stringify({
+          ok: false,
+          error: { code: failure.code ?? null, message: failure.message, exitCode: failure.exitCode },
+        }),
+      );
     }
     return failure.exitCode;
   }

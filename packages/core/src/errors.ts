@@ -32,7 +32,11 @@ const BRAND = Symbol.for('audit-events.error.classes');
 /** Names of the error classes from `cls` up to AuditEventsError, most derived first. */
 function classNames(cls: object): readonly string[] {
   const names: string[] = [];
-  for (let c: object | null = cls; c !== null && c !== Function.prototype; c = Object.getPrototypeOf(c) as object | null) {
+  for (
+    let c: object | null = cls;
+    c !== null && c !== Function.prototype;
+    c = Object.getPrototypeOf(c) as object | null
+  ) {
     names.push((c as { name: string }).name);
     if (c === AuditEventsError) break;
   }
@@ -82,10 +86,7 @@ export class NotJsonSerializableError extends AuditEventsError {
 /** An event was saved but no store was passed to the middleware or configured globally. */
 export class NoEventStoreError extends AuditEventsError {
   constructor() {
-    super(
-      'AUDIT_NO_STORE',
-      'No event store: pass `store` to the audit middleware or call configureEventStore(store)',
-    );
+    super('AUDIT_NO_STORE', 'No event store: pass `store` to the audit middleware or call configureEventStore(store)');
   }
 }
 

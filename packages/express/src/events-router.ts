@@ -34,7 +34,10 @@ export function auditEventsRouter(options: ExpressEventsRouterOptions): RequestH
     if (req.route !== undefined) {
       // Routed with app.get(): the route's `:id` parameter (already decoded by Express), if it has one.
       const id: unknown = (req.params as Record<string, unknown> | undefined)?.['id'];
-      answer = typeof id === 'string' ? respondToEvent(resolved, req, req.method, id, query) : respondToListing(resolved, req, req.method, query);
+      answer =
+        typeof id === 'string'
+          ? respondToEvent(resolved, req, req.method, id, query)
+          : respondToListing(resolved, req, req.method, query);
     } else if (req.path === '/') {
       answer = respondToListing(resolved, req, req.method, query);
     } else {

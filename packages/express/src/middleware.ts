@@ -1,5 +1,10 @@
 import { runWithAuditContext, type AuditContext, type AuditContextOptions } from '@audit-events/core';
-import { bindRequestBody, createRequestContext, resolveOptions, setHeaderUnlessSent } from '@audit-events/core/internal';
+import {
+  bindRequestBody,
+  createRequestContext,
+  resolveOptions,
+  setHeaderUnlessSent,
+} from '@audit-events/core/internal';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { readExpressRequest } from './request-snapshot.js';
 import './request-type.js';

@@ -59,7 +59,10 @@ class ExpressRequestSnapshot implements RequestSnapshot {
     return pathOf(this.#originalUrl);
   }
 
-  /** Express's `trust proxy` applied to the peer, as for X-Forwarded-For: decides whether an incoming request id is adopted. */
+  /**
+   * Express's `trust proxy` applied to the peer, as for X-Forwarded-For: decides whether an incoming
+   * request id is adopted.
+   */
   get fromTrustedProxy(): boolean {
     return this.#trusted();
   }

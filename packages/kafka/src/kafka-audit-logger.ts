@@ -8,7 +8,14 @@ import {
   type PermissionAuditEvent,
 } from '@audit-events/core';
 import { isMessageRefusal } from './message-refusal.js';
-import { producerStyle, type KafkaMessage, type KafkaProducerLike, type ProduceProducer, type ProducerStyle, type SendProducer } from './producer.js';
+import {
+  producerStyle,
+  type KafkaMessage,
+  type KafkaProducerLike,
+  type ProduceProducer,
+  type ProducerStyle,
+  type SendProducer,
+} from './producer.js';
 
 export interface KafkaAuditLoggerOptions extends BufferedAuditLoggerOptions {
   /** Topic to write to (required). */
@@ -50,8 +57,15 @@ export class KafkaAuditLogger extends BufferedAuditLogger {
     }
     const { topic, sendOptions = {}, headers, awaitDelivery = true, producerStyle: forced, ...buffered } = options;
     const style = forced ?? producerStyle(producer);
-    if (style === null || (style === 'send' && typeof (producer as SendProducer).send !== 'function') || (style === 'produce' && typeof (producer as ProduceProducer).produce !== 'function')) {
-      throw new ConfigurationError('producer', 'must have send({ topic, messages }) (kafkajs) or produce(topic, partition, value, key) (confluent-kafka)');
+    if (
+      style === null ||
+      (style === 'send' && typeof (producer as SendProducer).send !== 'function') ||
+      (style === 'produce' && typeof (producer as ProduceProducer).produce !== 'function')
+    ) {
+      throw new ConfigurationError(
+        'producer',
+        'must have send({ topic, messages }) (kafkajs) or produce(topic, partition, value, key) (confluent-kafka)',
+      );
     }
     if (typeof topic !== 'string' || topic.length === 0) {
       throw new ConfigurationError('topic', 'must be a non-empty string');
@@ -134,10 +148,13 @@ export class KafkaAuditLogger extends BufferedAuditLogger {
         timestamp: String(event.timestamp.getTime()),
       };
     } catch (err) {
-      throw new EventRejectedError(`KafkaAuditLogger: a permission audit event cannot be serialised: ${err instanceof Error ? err.message : String(err)}`, {
-        cause: err,
-        event,
-      });
+      throw new EventRejectedError(
+        `KafkaAuditLogger: a permission audit event cannot be serialised: ${err instanceof Error ? err.message : String(err)}`,
+        {
+          cause: err,
+          event,
+        },
+      );
     }
   }
 }

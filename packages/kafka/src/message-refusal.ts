@@ -1,5 +1,12 @@
 /** Broker and client error types that refuse a message for what it is: its size or its format. */
-const REFUSED_TYPES = new Set(['MESSAGE_TOO_LARGE', 'INVALID_RECORD', 'MSG_SIZE_TOO_LARGE', 'ERR_MSG_SIZE_TOO_LARGE', 'ERR_INVALID_RECORD', 'ERR__MSG_SIZE_TOO_LARGE']);
+const REFUSED_TYPES = new Set([
+  'MESSAGE_TOO_LARGE',
+  'INVALID_RECORD',
+  'MSG_SIZE_TOO_LARGE',
+  'ERR_MSG_SIZE_TOO_LARGE',
+  'ERR_INVALID_RECORD',
+  'ERR__MSG_SIZE_TOO_LARGE',
+]);
 /** Kafka protocol / librdkafka codes of the same: 10 MESSAGE_TOO_LARGE, 87 INVALID_RECORD. */
 const REFUSED_CODES = new Set([10, 87]);
 

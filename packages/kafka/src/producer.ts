@@ -16,7 +16,13 @@ export interface SendProducer {
  * only queues; `flush(timeout, callback)` waits until the queue is delivered.
  */
 export interface ProduceProducer {
-  produce(topic: string, partition: number | null, value: Buffer, key?: string | null, timestamp?: number | null): unknown;
+  produce(
+    topic: string,
+    partition: number | null,
+    value: Buffer,
+    key?: string | null,
+    timestamp?: number | null,
+  ): unknown;
   flush?(timeout: number, callback: (err?: Error | null) => void): unknown;
 }
 

@@ -19,7 +19,11 @@ export { upgradePermissionAuditTable } from './loggers/permission-table-upgrade.
 export type { ArchiveOptions, ArchiveProgress, ArchiveResult } from './archive/archive-events.js';
 export { sqliteKnexConfig } from './config/sqlite-config.js';
 export type { SqliteDriver, SqliteKnexOverrides } from './config/sqlite-config.js';
-export { DatabaseAuditLogger, ensurePermissionAuditTable, type DatabaseAuditLoggerOptions } from './loggers/database-audit-logger.js';
+export {
+  DatabaseAuditLogger,
+  ensurePermissionAuditTable,
+  type DatabaseAuditLoggerOptions,
+} from './loggers/database-audit-logger.js';
 // Permission-log reports computed in the database (GROUP BY), and the latest request events per type.
 export { queryReport, queryReports } from './reports/query-reports.js';
 export type { PermissionReportSource } from './reports/query-reports.js';
@@ -33,7 +37,14 @@ export { verifyEventLog, type EventLogTableOptions } from './integrity/event-log
 export { GENESIS_HASH, HASH_FORMAT } from './integrity/row-digest.js';
 export type { IntegrityOption, IntegrityOptions } from './integrity/integrity-options.js';
 // Keyed chains (HMAC-SHA256 under writer keys with ids and rotation).
-export { KeySet, keySetFromEnv, keySetFromFile, parseKeySet, generateKeyEntry, DEFAULT_KEYS_ENV } from './integrity/keys/key-set.js';
+export {
+  KeySet,
+  keySetFromEnv,
+  keySetFromFile,
+  parseKeySet,
+  generateKeyEntry,
+  DEFAULT_KEYS_ENV,
+} from './integrity/keys/key-set.js';
 export { MIN_KEY_BYTES, type ChainKey, type KeyProvider } from './integrity/keys/chain-key.js';
 export { SigningKeyError } from './integrity/keys/keyring.js';
 // Signed checkpoints: chain heads signed with Ed25519, kept outside the database.
@@ -54,4 +65,10 @@ export {
   type CheckpointHead,
   type CheckpointPayload,
 } from './integrity/checkpoint/checkpoint-file.js';
-export type { ChainHead, ChainVerification, IntegrityFailure, VerifyOptions, VerifyReport } from './integrity/verify-report.js';
+export type {
+  ChainHead,
+  ChainVerification,
+  IntegrityFailure,
+  VerifyOptions,
+  VerifyReport,
+} from './integrity/verify-report.js';

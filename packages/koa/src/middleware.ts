@@ -1,5 +1,10 @@
 import { runWithAuditContext, type AuditContext, type AuditContextOptions } from '@audit-events/core';
-import { bindRequestBody, createRequestContext, resolveOptions, setHeaderUnlessSent } from '@audit-events/core/internal';
+import {
+  bindRequestBody,
+  createRequestContext,
+  resolveOptions,
+  setHeaderUnlessSent,
+} from '@audit-events/core/internal';
 import type { ServerResponse } from 'node:http';
 import type { Context, Middleware, Next } from 'koa';
 import { readKoaRequest } from './request-snapshot.js';
@@ -24,7 +29,11 @@ export function auditContext(options: AuditContextOptions<Context> = {}): Middle
     }
     ctx.auditContext = context;
     ctx.state.auditContext = context;
-    if (echoHeader !== null && context.requestId !== null && setHeaderUnlessSent(ctx.res, echoHeader, context.requestId)) {
+    if (
+      echoHeader !== null &&
+      context.requestId !== null &&
+      setHeaderUnlessSent(ctx.res, echoHeader, context.requestId)
+    ) {
       keepRequestIdOnErrors(ctx.app, echoHeader);
     }
     bindRequestBody(ctx.req, snapshot.headers);

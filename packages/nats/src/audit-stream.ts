@@ -1,5 +1,12 @@
 import { ConfigurationError } from '@audit-events/core';
-import { DiscardPolicy, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig, type StreamInfo } from '@nats-io/jetstream';
+import {
+  DiscardPolicy,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamManager,
+  type StreamConfig,
+  type StreamInfo,
+} from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 
 /** Default stream name. */
@@ -30,18 +37,24 @@ export interface AuditStreamOptions {
  */
 export async function ensureAuditStream(jsm: JetStreamManager, options: AuditStreamOptions = {}): Promise<StreamInfo> {
   const name = options.name ?? DEFAULT_STREAM_NAME;
-  if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new ConfigurationError('name', `stream names are letters, digits, _ and -, got ${JSON.stringify(name)}`);
+  if (!/^[A-Za-z0-9_-]+$/.test(name))
+    throw new ConfigurationError('name', `stream names are letters, digits, _ and -, got ${JSON.stringify(name)}`);
   const subjects = [...(options.subjects ?? DEFAULT_STREAM_SUBJECTS)];
   if (subjects.length === 0 || subjects.some((s) => typeof s !== 'string' || s.length === 0)) {
     throw new ConfigurationError('subjects', 'must be a non-empty list of subjects');
   }
   const replicas = options.replicas ?? 1;
-  if (!Number.isInteger(replicas) || replicas < 1 || replicas > 5) throw new ConfigurationError('replicas', 'must be an integer from 1 to 5');
+  if (!Number.isInteger(replicas) || replicas < 1 || replicas > 5)
+    throw new ConfigurationError('replicas', 'must be an integer from 1 to 5');
   const maxAge = options.maxAge ?? DEFAULT_MAX_AGE_MS;
-  if (!Number.isInteger(maxAge) || maxAge < 0) throw new ConfigurationError('maxAge', 'must be a non-negative integer (ms)');
+  if (!Number.isInteger(maxAge) || maxAge < 0)
+    throw new ConfigurationError('maxAge', 'must be a non-negative integer (ms)');
   const window = options.duplicateWindow ?? DEFAULT_DUPLICATE_WINDOW_MS;
   if (!Number.isInteger(window) || window < DEFAULT_DUPLICATE_WINDOW_MS) {
-    throw new ConfigurationError('duplicateWindow', `must be at least ${DEFAULT_DUPLICATE_WINDOW_MS} ms, got ${String(window)}`);
+    throw new ConfigurationError(
+      'duplicateWindow',
+      `must be at least ${DEFAULT_DUPLICATE_WINDOW_MS} ms, got ${String(window)}`,
+    );
   }
   // The duplicate window may not exceed max_age (a server rule); 0 means no age limit.
   const duplicateWindow = maxAge > 0 ? Math.min(window, maxAge) : window;

@@ -28,7 +28,8 @@ export const CONNECT_DEFAULTS = { maxReconnectAttempts: -1, reconnectTimeWait: 2
  */
 export async function openConnection(option: ConnectionOption, name: string): Promise<OpenedConnection> {
   if (option.nc !== undefined) return { nc: option.nc, owned: false };
-  if (option.servers === undefined) throw new ConfigurationError('servers', 'give either nc (a NATS connection) or servers');
+  if (option.servers === undefined)
+    throw new ConfigurationError('servers', 'give either nc (a NATS connection) or servers');
   const nc = await connect({ servers: option.servers, name, ...CONNECT_DEFAULTS });
   return { nc, owned: true };
 }

@@ -17,5 +17,8 @@ export async function deadLetter(js: JetStreamClient, subject: string, poison: P
   h.set(REASON_HEADER, poison.reason.replace(/[\r\n]+/g, ' ').slice(0, 1000));
   h.set(ORIGINAL_SUBJECT_HEADER, poison.msg.subject);
   h.set(ORIGINAL_SEQUENCE_HEADER, String(poison.msg.seq));
-  await js.publish(subject, poison.msg.data, { headers: h, msgID: `dead-letter-${poison.msg.info.stream}-${poison.msg.seq}` });
+  await js.publish(subject, poison.msg.data, {
+    headers: h,
+    msgID: `dead-letter-${poison.msg.info.stream}-${poison.msg.seq}`,
+  });
 }

@@ -1,5 +1,12 @@
 import { isEventId, type AuditEvent } from '@audit-events/core';
-import { checkAction, checkActorType, checkOutcome, checkReason, checkTenantId, defaultActorType } from '@audit-events/core/internal';
+import {
+  checkAction,
+  checkActorType,
+  checkOutcome,
+  checkReason,
+  checkTenantId,
+  defaultActorType,
+} from '@audit-events/core/internal';
 
 /** Event JSON on the wire: the AuditEvent with `createdAt` as ISO 8601 text. */
 export function encodeEvent(event: AuditEvent): Uint8Array {
@@ -29,17 +36,24 @@ export function decodeEvent(data: Uint8Array): DecodedEvent {
   if (!isPlainObject(value)) return { ok: false, reason: 'schema: an event must be a JSON object' };
   if (!isEventId(value.id)) return { ok: false, reason: 'schema: id must be a lowercase UUID' };
   const createdAt = typeof value.createdAt === 'string' ? new Date(value.createdAt) : null;
-  if (createdAt === null || Number.isNaN(createdAt.getTime())) return { ok: false, reason: 'schema: createdAt must be an ISO 8601 date' };
-  if (typeof value.contentType !== 'string' || value.contentType.length === 0) return { ok: false, reason: 'schema: contentType must be a non-empty string' };
-  if (typeof value.objectId !== 'string' || value.objectId.length === 0) return { ok: false, reason: 'schema: objectId must be a non-empty string' };
+  if (createdAt === null || Number.isNaN(createdAt.getTime()))
+    return { ok: false, reason: 'schema: createdAt must be an ISO 8601 date' };
+  if (typeof value.contentType !== 'string' || value.contentType.length === 0)
+    return { ok: false, reason: 'schema: contentType must be a non-empty string' };
+  if (typeof value.objectId !== 'string' || value.objectId.length === 0)
+    return { ok: false, reason: 'schema: objectId must be a non-empty string' };
   if (!isPlainObject(value.content)) return { ok: false, reason: 'schema: content must be an object' };
   for (const field of NULLABLE_STRINGS) {
     const v = value[field];
-    if (v !== undefined && v !== null && typeof v !== 'string') return { ok: false, reason: `schema: ${field} must be a string or null` };
+    if (v !== undefined && v !== null && typeof v !== 'string')
+      return { ok: false, reason: `schema: ${field} must be a string or null` };
   }
-  if (value.queryParams != null && !isPlainObject(value.queryParams)) return { ok: false, reason: 'schema: queryParams must be an object or null' };
-  if (value.headers != null && !isPlainObject(value.headers)) return { ok: false, reason: 'schema: headers must be an object or null' };
-  if (value.extra !== undefined && !isPlainObject(value.extra)) return { ok: false, reason: 'schema: extra must be an object' };
+  if (value.queryParams != null && !isPlainObject(value.queryParams))
+    return { ok: false, reason: 'schema: queryParams must be an object or null' };
+  if (value.headers != null && !isPlainObject(value.headers))
+    return { ok: false, reason: 'schema: headers must be an object or null' };
+  if (value.extra !== undefined && !isPlainObject(value.extra))
+    return { ok: false, reason: 'schema: extra must be an object' };
   const model = auditModelFields(value);
   if ('error' in model) return { ok: false, reason: model.error };
   const event: AuditEvent = {
@@ -77,7 +91,10 @@ function auditModelFields(value: Record<string, unknown>): { fields: AuditModelF
     return {
       fields: {
         tenantId: checkTenantId(value.tenantId),
-        actorType: value.actorType === undefined || value.actorType === null ? defaultActorType(userId) : checkActorType(value.actorType),
+        actorType:
+          value.actorType === undefined || value.actorType === null
+            ? defaultActorType(userId)
+            : checkActorType(value.actorType),
         action: checkAction(value.action),
         outcome: checkOutcome(value.outcome),
         reason: checkReason(value.reason),

@@ -1,4 +1,7 @@
-/** Header naming what a message carries, for readers of the stream and of dead letters (ingest routes by subject, which its consumers filter on). */
+/**
+ * Header naming what a message carries, for readers of the stream and of dead letters (ingest routes
+ * by subject, which its consumers filter on).
+ */
 export const KIND_HEADER = 'Audit-Kind';
 export type MessageKind = 'event' | 'permission';
 /** JetStream's de-duplication header: a second publish with the same id within the window is dropped. */

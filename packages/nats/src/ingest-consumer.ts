@@ -1,5 +1,11 @@
 import { ConfigurationError } from '@audit-events/core';
-import { AckPolicy, DeliverPolicy, type Consumer, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  type Consumer,
+  type JetStreamClient,
+  type JetStreamManager,
+} from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 import { DEFAULT_EVENT_SUBJECT_PREFIX } from './jetstream-event-store.js';
 
@@ -29,9 +35,11 @@ export async function ensureIngestConsumer(
   options: IngestConsumerOptions = {},
 ): Promise<Consumer> {
   const name = options.name ?? DEFAULT_INGEST_CONSUMER;
-  if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new ConfigurationError('consumer', `names are letters, digits, _ and -, got ${JSON.stringify(name)}`);
+  if (!/^[A-Za-z0-9_-]+$/.test(name))
+    throw new ConfigurationError('consumer', `names are letters, digits, _ and -, got ${JSON.stringify(name)}`);
   const ackWaitMs = options.ackWaitMs ?? DEFAULT_ACK_WAIT_MS;
-  if (!Number.isInteger(ackWaitMs) || ackWaitMs < 100) throw new ConfigurationError('ackWaitMs', 'must be an integer ≥ 100 (ms)');
+  if (!Number.isInteger(ackWaitMs) || ackWaitMs < 100)
+    throw new ConfigurationError('ackWaitMs', 'must be an integer ≥ 100 (ms)');
   try {
     await jsm.consumers.info(stream, name);
   } catch (err) {

@@ -13,7 +13,10 @@ export interface IngestBatch {
   messages: number;
   /** Rows handed to the store in one write (one transaction), duplicates in the batch removed. */
   stored: number;
-  /** Messages that were delivered before (a crashed or slow worker): their ids are skipped by the store if already stored. */
+  /**
+   * Messages that were delivered before (a crashed or slow worker): their ids are skipped by the store
+   * if already stored.
+   */
   redelivered: number;
   deadLettered: number;
   /** Messages of the consumer not yet delivered after this batch (the lag). */
@@ -87,10 +90,20 @@ export interface IngestSink<T> {
 export async function runIngest<T>(options: IngestLoopOptions, sink: IngestSink<T>): Promise<IngestTotals> {
   const { js, consumer, signal, onBatch, onError } = options;
   const batchSize = options.batchSize ?? DEFAULT_INGEST_BATCH_SIZE;
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw new ConfigurationError('batchSize', 'must be an integer from 1 to 10 000');
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000)
+    throw new ConfigurationError('batchSize', 'must be an integer from 1 to 10 000');
   const deadLetterSubject = options.deadLetterSubject ?? DEFAULT_DEAD_LETTER_SUBJECT;
   const retryDelayMs = options.retryDelayMs ?? 1000;
-  const totals: IngestTotals = { batches: 0, messages: 0, stored: 0, redelivered: 0, deadLettered: 0, failedBatches: 0, fetchErrors: 0, pending: 0 };
+  const totals: IngestTotals = {
+    batches: 0,
+    messages: 0,
+    stored: 0,
+    redelivered: 0,
+    deadLettered: 0,
+    failedBatches: 0,
+    fetchErrors: 0,
+    pending: 0,
+  };
   // A function, not `signal.aborted` inline: TypeScript would narrow it to false inside the loop.
   const stopped = (): boolean => signal?.aborted === true;
   if (stopped()) return totals;
@@ -130,7 +143,9 @@ export async function runIngest<T>(options: IngestLoopOptions, sink: IngestSink<
     }
     // The server's confirmation of the acks is awaited apart (before the worker stops), so the
     // batch's slot goes to the next batch as soon as the acks are sent.
-    const confirmed: Promise<void> = acknowledge(batch.toAck, batch.toNak, retryDelayMs).finally(() => confirming.delete(confirmed));
+    const confirmed: Promise<void> = acknowledge(batch.toAck, batch.toNak, retryDelayMs).finally(() =>
+      confirming.delete(confirmed),
+    );
     confirming.add(confirmed);
     let redelivered = 0;
     for (const m of msgs) if (m.info.deliveryCount > 1) redelivered++;
@@ -142,7 +157,14 @@ export async function runIngest<T>(options: IngestLoopOptions, sink: IngestSink<
     totals.redelivered += redelivered;
     totals.deadLettered += batch.deadLettered;
     totals.pending = pending;
-    onBatch?.({ messages: msgs.length, stored: batch.stored, redelivered, deadLettered: batch.deadLettered, pending, ms: Date.now() - started });
+    onBatch?.({
+      messages: msgs.length,
+      stored: batch.stored,
+      redelivered,
+      deadLettered: batch.deadLettered,
+      pending,
+      ms: Date.now() - started,
+    });
   };
   try {
     while (!stopped()) {
@@ -181,7 +203,12 @@ interface BatchOutcome {
   error?: unknown;
 }
 
-async function handleBatch<T>(msgs: readonly JsMsg[], sink: IngestSink<T>, js: JetStreamClient, deadLetterSubject: string): Promise<BatchOutcome> {
+async function handleBatch<T>(
+  msgs: readonly JsMsg[],
+  sink: IngestSink<T>,
+  js: JetStreamClient,
+  deadLetterSubject: string,
+): Promise<BatchOutcome> {
   const poison: Poison[] = [];
   const items: T[] = [];
   const ids: string[] = [];
@@ -216,7 +243,8 @@ async function handleBatch<T>(msgs: readonly JsMsg[], sink: IngestSink<T>, js: J
       if (!sink.isContentRefusal(err)) return { toAck: [], toNak: [], stored: 0, deadLettered: 0, error: err };
       // The store refused an item for what it holds: find it by writing one at a time.
       const isolated = await writeOneByOne(items, ids, sink);
-      if (isolated.error !== undefined) return { toAck: [], toNak: [], stored: 0, deadLettered: 0, error: isolated.error };
+      if (isolated.error !== undefined)
+        return { toAck: [], toNak: [], stored: 0, deadLettered: 0, error: isolated.error };
       stored = items.length - isolated.refused.length;
       for (const refusal of isolated.refused) {
         for (let i = carriers.length - 1; i >= 0; i--) {

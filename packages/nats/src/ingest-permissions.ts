@@ -28,7 +28,10 @@ const SUFFIX = `.${PERMISSION_TOKEN}`;
 export function ingestPermissionDecisions(options: PermissionIngestOptions): Promise<IngestTotals> {
   const { write } = options;
   const sink: IngestSink<PermissionAuditEvent> = {
-    refuseSubject: (subject) => (subject.endsWith(SUFFIX) ? null : 'not a permission decision subject: the decisions consumer takes <prefix>._permissions only'),
+    refuseSubject: (subject) =>
+      subject.endsWith(SUFFIX)
+        ? null
+        : 'not a permission decision subject: the decisions consumer takes <prefix>._permissions only',
     decode: (data) => {
       const decoded = decodeDecision(data);
       return decoded.ok ? { ok: true, item: decoded.event, id: decoded.id } : decoded;

@@ -1,7 +1,10 @@
 import type { Consumer, JsMsg } from '@nats-io/jetstream';
 
 export interface ReaderOptions {
-  /** Most messages buffered here (fetched, not yet taken): one batch; with the two being written, at most three batches per worker are unacknowledged. */
+  /**
+   * Most messages buffered here (fetched, not yet taken): one batch; with the two being written, at
+   * most three batches per worker are unacknowledged.
+   */
   maxBuffered: number;
   /** How long one pull request waits for messages, in ms. */
   expires: number;

@@ -24,7 +24,9 @@ export function ingestAuditEvents(options: IngestOptions): Promise<IngestTotals>
   const { store } = options;
   const sink: IngestSink<AuditEvent> = {
     refuseSubject: (subject) =>
-      subject.endsWith(PERMISSION_SUFFIX) ? 'a permission decision on the events consumer: ingest decisions through a consumer of their own' : null,
+      subject.endsWith(PERMISSION_SUFFIX)
+        ? 'a permission decision on the events consumer: ingest decisions through a consumer of their own'
+        : null,
     decode: (data) => {
       const decoded = decodeEvent(data);
       return decoded.ok ? { ok: true, item: decoded.event, id: decoded.event.id } : decoded;

@@ -39,18 +39,24 @@ export class JetStreamAuditLogger extends BufferedAuditLogger {
   readonly #connecting: Promise<{ nc: NatsConnection; owned: boolean; js: JetStreamClient }>;
 
   constructor(options: JetStreamAuditLoggerOptions) {
-    if (options === null || typeof options !== 'object') throw new ConfigurationError('options', 'JetStreamAuditLogger needs { nc | servers, stream }');
+    if (options === null || typeof options !== 'object')
+      throw new ConfigurationError('options', 'JetStreamAuditLogger needs { nc | servers, stream }');
     const { nc, servers, stream, subjectPrefix, publishTimeoutMs = 10_000, ...buffered } = options;
-    if (typeof stream !== 'string' || stream.length === 0) throw new ConfigurationError('stream', 'must be a non-empty string');
+    if (typeof stream !== 'string' || stream.length === 0)
+      throw new ConfigurationError('stream', 'must be a non-empty string');
     if (nc === undefined && servers === undefined) throw new ConfigurationError('servers', 'give either nc or servers');
-    if (!Number.isInteger(publishTimeoutMs) || publishTimeoutMs < 1) throw new ConfigurationError('publishTimeoutMs', 'must be a positive integer');
+    if (!Number.isInteger(publishTimeoutMs) || publishTimeoutMs < 1)
+      throw new ConfigurationError('publishTimeoutMs', 'must be a positive integer');
     const prefix = checkSubjectPrefix(subjectPrefix ?? DEFAULT_PERMISSION_SUBJECT_PREFIX);
     super(buffered);
     this.stream = stream;
     this.subject = permissionSubject(prefix);
     this.#publishTimeoutMs = publishTimeoutMs;
     const connection: ConnectionOption = nc !== undefined ? { nc } : { servers: servers as string | string[] };
-    this.#connecting = openConnection(connection, 'audit-events permission logger').then((c) => ({ ...c, js: jetstream(c.nc) }));
+    this.#connecting = openConnection(connection, 'audit-events permission logger').then((c) => ({
+      ...c,
+      js: jetstream(c.nc),
+    }));
     this.#connecting.catch(() => {});
   }
 
@@ -75,11 +81,22 @@ export class JetStreamAuditLogger extends BufferedAuditLogger {
       h.set(KIND_HEADER, 'permission');
       sends.push(
         js
-          .publish(this.subject, data, { msgID: this.eventIdOf(event), headers: h, timeout: this.#publishTimeoutMs, expect: { streamName: this.stream } })
+          .publish(this.subject, data, {
+            msgID: this.eventIdOf(event),
+            headers: h,
+            timeout: this.#publishTimeoutMs,
+            expect: { streamName: this.stream },
+          })
           .catch((err: unknown) => {
             // Too large for the server: no retry can help, report this one alone.
             if (isCertainRefusal(err) && /payload/i.test((err as Error).message)) {
-              context.reject(event, new EventRejectedError(`JetStream refused the decision: ${(err as Error).message}`, { cause: err, event }));
+              context.reject(
+                event,
+                new EventRejectedError(`JetStream refused the decision: ${(err as Error).message}`, {
+                  cause: err,
+                  event,
+                }),
+              );
               return;
             }
             throw err;

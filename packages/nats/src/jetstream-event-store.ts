@@ -1,4 +1,15 @@
-import { ConfigurationError, InvalidEventError, InvalidQueryError, StoreClosedError, StoreWriteError, isEventId, type AuditEvent, type EventPage, type EventQuery, type EventStore } from '@audit-events/core';
+import {
+  ConfigurationError,
+  InvalidEventError,
+  InvalidQueryError,
+  StoreClosedError,
+  StoreWriteError,
+  isEventId,
+  type AuditEvent,
+  type EventPage,
+  type EventQuery,
+  type EventStore,
+} from '@audit-events/core';
 import { rejectUnknownOptions } from '@audit-events/core/internal';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
@@ -54,12 +65,16 @@ export class JetStreamEventStore implements EventStore {
   readonly #stats: JetStreamStoreStats = { published: 0, duplicates: 0, failed: 0, inFlight: 0 };
 
   constructor(options: JetStreamEventStoreOptions) {
-    if (options === null || typeof options !== 'object') throw new ConfigurationError('options', 'JetStreamEventStore needs { nc | servers, stream }');
+    if (options === null || typeof options !== 'object')
+      throw new ConfigurationError('options', 'JetStreamEventStore needs { nc | servers, stream }');
     rejectUnknownOptions(options, KNOWN);
-    if (typeof options.stream !== 'string' || options.stream.length === 0) throw new ConfigurationError('stream', 'must be a non-empty string');
-    if (options.nc === undefined && options.servers === undefined) throw new ConfigurationError('servers', 'give either nc or servers');
+    if (typeof options.stream !== 'string' || options.stream.length === 0)
+      throw new ConfigurationError('stream', 'must be a non-empty string');
+    if (options.nc === undefined && options.servers === undefined)
+      throw new ConfigurationError('servers', 'give either nc or servers');
     const timeout = options.publishTimeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS;
-    if (!Number.isInteger(timeout) || timeout < 1) throw new ConfigurationError('publishTimeoutMs', 'must be a positive integer');
+    if (!Number.isInteger(timeout) || timeout < 1)
+      throw new ConfigurationError('publishTimeoutMs', 'must be a positive integer');
     this.stream = options.stream;
     this.subjectPrefix = checkSubjectPrefix(options.subjectPrefix ?? DEFAULT_EVENT_SUBJECT_PREFIX);
     this.publishTimeoutMs = timeout;
@@ -116,17 +131,25 @@ export class JetStreamEventStore implements EventStore {
                 ? 'contentType must be a non-empty string'
                 : null;
       if (reason !== null) {
-        throw new StoreWriteError(`None of ${events.length} audit event(s) was stored: event ${i} is invalid: ${reason}`, events.length, {
-          cause: new InvalidEventError(reason),
-        });
+        throw new StoreWriteError(
+          `None of ${events.length} audit event(s) was stored: event ${i} is invalid: ${reason}`,
+          events.length,
+          {
+            cause: new InvalidEventError(reason),
+          },
+        );
       }
       let data: Uint8Array;
       try {
         data = encodeEvent(event);
       } catch (err) {
-        throw new StoreWriteError(`None of ${events.length} audit event(s) was stored: event ${i} is not JSON: ${(err as Error).message}`, events.length, {
-          cause: new InvalidEventError((err as Error).message),
-        });
+        throw new StoreWriteError(
+          `None of ${events.length} audit event(s) was stored: event ${i} is not JSON: ${(err as Error).message}`,
+          events.length,
+          {
+            cause: new InvalidEventError((err as Error).message),
+          },
+        );
       }
       return { subject: eventSubject(this.subjectPrefix, event.contentType), data, id: event.id };
     });
@@ -134,7 +157,11 @@ export class JetStreamEventStore implements EventStore {
 
   async #publish(messages: ReadonlyArray<{ subject: string; data: Uint8Array; id: string }>): Promise<void> {
     const { js } = await this.#connecting.catch((err: unknown) => {
-      throw new StoreWriteError(`None of ${messages.length} audit event(s) was stored: cannot connect to NATS: ${(err as Error).message}`, messages.length, { cause: err });
+      throw new StoreWriteError(
+        `None of ${messages.length} audit event(s) was stored: cannot connect to NATS: ${(err as Error).message}`,
+        messages.length,
+        { cause: err },
+      );
     });
     // The saves of one event-loop turn (the requests whose sockets were ready together) publish
     // together: the client writes what is queued in one socket write, instead of one write
@@ -181,7 +208,9 @@ export class JetStreamEventStore implements EventStore {
   /** Reads through `readFrom` (the SQL store ingest fills); a stream cannot be queried by field. */
   async find(query?: EventQuery): Promise<EventPage> {
     if (this.#readFrom === undefined) {
-      throw new InvalidQueryError('JetStreamEventStore cannot be queried: pass readFrom (the KnexEventStore ingest writes to)');
+      throw new InvalidQueryError(
+        'JetStreamEventStore cannot be queried: pass readFrom (the KnexEventStore ingest writes to)',
+      );
     }
     return this.#readFrom.find(query);
   }

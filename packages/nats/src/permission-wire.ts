@@ -1,4 +1,10 @@
-import { createPermissionAuditEvent, isEventId, PERMISSION_ACTIONS, type PermissionAuditEvent, type PermissionAuditEventInit } from '@audit-events/core';
+import {
+  createPermissionAuditEvent,
+  isEventId,
+  PERMISSION_ACTIONS,
+  type PermissionAuditEvent,
+  type PermissionAuditEventInit,
+} from '@audit-events/core';
 
 export type DecodedDecision = { ok: true; event: PermissionAuditEvent; id: string } | { ok: false; reason: string };
 
@@ -24,9 +30,11 @@ export function decodeDecision(data: Uint8Array): DecodedDecision {
   if (!isPlainObject(value)) return { ok: false, reason: 'schema: a decision must be a JSON object' };
   const id = value.event_id;
   if (!isEventId(id)) return { ok: false, reason: 'schema: event_id must be a lowercase UUID' };
-  if (typeof value.timestamp !== 'string' || !ISO_WITH_OFFSET.test(value.timestamp)) return { ok: false, reason: 'schema: timestamp must be an ISO 8601 date with an offset' };
+  if (typeof value.timestamp !== 'string' || !ISO_WITH_OFFSET.test(value.timestamp))
+    return { ok: false, reason: 'schema: timestamp must be an ISO 8601 date with an offset' };
   const timestamp = new Date(value.timestamp);
-  if (Number.isNaN(timestamp.getTime())) return { ok: false, reason: 'schema: timestamp must be an ISO 8601 date with an offset' };
+  if (Number.isNaN(timestamp.getTime()))
+    return { ok: false, reason: 'schema: timestamp must be an ISO 8601 date with an offset' };
   if (typeof value.action !== 'string' || !(PERMISSION_ACTIONS as readonly string[]).includes(value.action)) {
     return { ok: false, reason: `schema: action must be one of ${PERMISSION_ACTIONS.join(', ')}` };
   }
@@ -35,13 +43,16 @@ export function decodeDecision(data: Uint8Array): DecodedDecision {
   }
   for (const field of ['attributes', 'permissions'] as const) {
     const list = value[field];
-    if (!Array.isArray(list) || !list.every((v) => typeof v === 'string')) return { ok: false, reason: `schema: ${field} must be a list of strings` };
+    if (!Array.isArray(list) || !list.every((v) => typeof v === 'string'))
+      return { ok: false, reason: `schema: ${field} must be a list of strings` };
   }
   for (const field of ['manager', 'user_id', 'user_repr', 'tenant_id', 'actor_type'] as const) {
     const v = value[field];
-    if (v !== null && v !== undefined && typeof v !== 'string') return { ok: false, reason: `schema: ${field} must be a string or null` };
+    if (v !== null && v !== undefined && typeof v !== 'string')
+      return { ok: false, reason: `schema: ${field} must be a string or null` };
   }
-  if (value.metadata != null && !isPlainObject(value.metadata)) return { ok: false, reason: 'schema: metadata must be an object or null' };
+  if (value.metadata != null && !isPlainObject(value.metadata))
+    return { ok: false, reason: 'schema: metadata must be an object or null' };
   const userId = (value.user_id as string | null | undefined) ?? null;
   const userRepr = (value.user_repr as string | null | undefined) ?? null;
   const init: PermissionAuditEventInit = {

@@ -47,6 +47,9 @@ export function publishFailure(err: unknown, total: number, acked: number, timeo
     );
   }
   const unknown = acked > 0 || !isCertainRefusal(err);
-  const head = acked > 0 ? `${acked} of ${total} audit event(s) were acknowledged, the others failed` : `None of ${total} audit event(s) was acknowledged`;
+  const head =
+    acked > 0
+      ? `${acked} of ${total} audit event(s) were acknowledged, the others failed`
+      : `None of ${total} audit event(s) was acknowledged`;
   return new StoreWriteError(`${head}: ${first}`, total, { cause: err, outcomeUnknown: unknown });
 }

@@ -31,7 +31,10 @@ export function decodeSubjectToken(token: string): string {
 /** Checks a subject prefix: dot-separated tokens without wildcards or whitespace. */
 export function checkSubjectPrefix(prefix: unknown, setting = 'subjectPrefix'): string {
   if (typeof prefix !== 'string' || !/^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/.test(prefix)) {
-    throw new ConfigurationError(setting, `must be dot-separated tokens of letters, digits, _ $ -, got ${JSON.stringify(prefix)}`);
+    throw new ConfigurationError(
+      setting,
+      `must be dot-separated tokens of letters, digits, _ $ -, got ${JSON.stringify(prefix)}`,
+    );
   }
   return prefix;
 }

@@ -19,14 +19,18 @@ export function auditModelSuite(adapter) {
     // The framework's request object as the getters receive it: Express req, Koa ctx.
     const userOf = (req) => (adapter.framework === 'koa' ? req.state.user : req.user);
     const headerOf = (req, name) => (adapter.framework === 'koa' ? req.get(name) : req.headers[name]) || undefined;
-    const user = (headers) => (headers['x-user'] ? { id: Number(headers['x-user']), username: `user${headers['x-user']}`, org: headers['x-org'] } : undefined);
+    const user = (headers) =>
+      headers['x-user']
+        ? { id: Number(headers['x-user']), username: `user${headers['x-user']}`, org: headers['x-org'] }
+        : undefined;
 
     it('reads the tenant and the actor lazily, from an auth middleware registered after the audit one', async () => {
       const app = adapter.build({
         audit: {
           store,
           getTenant: (req) => userOf(req)?.org ?? null,
-          getActor: (req) => (headerOf(req, 'x-api-key') ? { type: 'api_key', id: headerOf(req, 'x-api-key'), repr: 'CI key' } : null),
+          getActor: (req) =>
+            headerOf(req, 'x-api-key') ? { type: 'api_key', id: headerOf(req, 'x-api-key'), repr: 'CI key' } : null,
         },
         user,
         handler: ({ audit }) => audit.createEvent(order, { n: 1 }, { action: 'order.created' }).then((e) => e.id),
@@ -35,7 +39,15 @@ export function auditModelSuite(adapter) {
       await request(app).get('/').set('X-User', '6').set('X-Org', 'globex').set('X-Api-Key', 'key-9').expect(200);
       await request(app).get('/').expect(200);
       const [person, key, anonymous] = store.all();
-      expect(person).to.include({ tenantId: 'acme', actorType: 'user', userId: '5', userRepr: 'user5', action: 'order.created', outcome: 'success', reason: null });
+      expect(person).to.include({
+        tenantId: 'acme',
+        actorType: 'user',
+        userId: '5',
+        userRepr: 'user5',
+        action: 'order.created',
+        outcome: 'success',
+        reason: null,
+      });
       // getActor wins over the user for userId/userRepr/actorType; the tenant still comes from getTenant.
       expect(key).to.include({ tenantId: 'globex', actorType: 'api_key', userId: 'key-9', userRepr: 'CI key' });
       expect(anonymous).to.include({ tenantId: null, actorType: 'anonymous', userId: null, userRepr: null });
@@ -47,8 +59,17 @@ export function auditModelSuite(adapter) {
       const app = adapter.build({
         audit: { store, getTenant: () => 'acme' },
         handler: async ({ audit }) => {
-          await audit.createEvent(order, {}, { action: 'order.refund', outcome: 'denied', reason: `token ${JWT} expired; password=hunter2` });
-          await audit.createFieldsEvent({ ...order, total: 5 }, ['total'], {}, { action: 'order.updated', tenantId: 'globex' });
+          await audit.createEvent(
+            order,
+            {},
+            { action: 'order.refund', outcome: 'denied', reason: `token ${JWT} expired; password=hunter2` },
+          );
+          await audit.createFieldsEvent(
+            { ...order, total: 5 },
+            ['total'],
+            {},
+            { action: 'order.updated', tenantId: 'globex' },
+          );
           const draft = audit.newEvent({ outcome: 'failure' }).setContentObject(order);
           draft.reason = 'card 4111 1111 1111 1111 declined';
           draft.actorType = 'system';
@@ -59,10 +80,20 @@ export function auditModelSuite(adapter) {
       const res = await request(app).get('/').expect(200);
       expect(res.body).to.equal('acme');
       const [refund, updated, failed] = store.all();
-      expect(refund).to.include({ tenantId: 'acme', action: 'order.refund', outcome: 'denied', reason: 'token ******** expired; password=********' });
+      expect(refund).to.include({
+        tenantId: 'acme',
+        action: 'order.refund',
+        outcome: 'denied',
+        reason: 'token ******** expired; password=********',
+      });
       expect(updated).to.include({ tenantId: 'globex', action: 'order.updated', outcome: 'success' });
       expect(updated.content).to.deep.equal({ total: 5 });
-      expect(failed).to.include({ tenantId: 'acme', outcome: 'failure', actorType: 'system', reason: 'card ******** declined' });
+      expect(failed).to.include({
+        tenantId: 'acme',
+        outcome: 'failure',
+        actorType: 'system',
+        reason: 'card ******** declined',
+      });
     });
 
     it('a getter that throws or returns a wrong type fails only the event that needed it, with a typed error', async () => {
@@ -86,7 +117,9 @@ export function auditModelSuite(adapter) {
       });
       // No event created: the getters never run, whatever they would do.
       for (const mode of ['throw', 'number', 'robot']) {
-        expect((await request(app).get('/').set('X-Mode', mode).set('X-Create', 'no').expect(200)).body).to.equal('no event');
+        expect((await request(app).get('/').set('X-Mode', mode).set('X-Create', 'no').expect(200)).body).to.equal(
+          'no event',
+        );
       }
       const answer = async (mode) => (await request(app).get('/').set('X-Mode', mode).expect(200)).body;
       expect(await answer('throw')).to.include({ name: 'Error', message: 'tenant lookup down' });
@@ -100,7 +133,10 @@ export function auditModelSuite(adapter) {
 
     it('checks getTenant and getActor when the middleware is created', () => {
       for (const bad of [{ getTenant: 'tenant' }, { getActor: { type: 'user' } }]) {
-        expect(() => adapter.build({ audit: { store, ...bad }, handler: () => null })).to.throw(ConfigurationError, /must be a function/);
+        expect(() => adapter.build({ audit: { store, ...bad }, handler: () => null })).to.throw(
+          ConfigurationError,
+          /must be a function/,
+        );
       }
     });
   });

@@ -79,7 +79,11 @@ export function captureOptionsSuite(adapter) {
     });
 
     it('includePostData captures a JSON body with secrets masked case-insensitively at any depth', async () => {
-      const app = adapter.build({ audit: { store, includePostData: true }, parsers: ['json'], handler: recordingHandler() });
+      const app = adapter.build({
+        audit: { store, includePostData: true },
+        parsers: ['json'],
+        handler: recordingHandler(),
+      });
       await request(app)
         .post('/users')
         .send({
@@ -101,7 +105,11 @@ export function captureOptionsSuite(adapter) {
     });
 
     it('includePostData masks urlencoded (extended) fields at depth', async () => {
-      const app = adapter.build({ audit: { store, includePostData: true }, parsers: ['urlencoded'], handler: recordingHandler() });
+      const app = adapter.build({
+        audit: { store, includePostData: true },
+        parsers: ['urlencoded'],
+        handler: recordingHandler(),
+      });
       await request(app)
         .post('/login')
         .type('form')
@@ -116,7 +124,11 @@ export function captureOptionsSuite(adapter) {
     });
 
     it('includePostData masks multipart fields at depth', async () => {
-      const app = adapter.build({ audit: { store, includePostData: true }, parsers: ['multipart'], handler: recordingHandler() });
+      const app = adapter.build({
+        audit: { store, includePostData: true },
+        parsers: ['multipart'],
+        handler: recordingHandler(),
+      });
       await request(app)
         .post('/upload')
         .field('title', 'report')
@@ -152,7 +164,15 @@ export function captureOptionsSuite(adapter) {
       const app = adapter.build({
         audit: {
           store,
-          includeHeaders: ['X-Team', 'authorization', 'Cookie', 'proxy-authorization', 'set-cookie', 'x-api-key', 'x-absent'],
+          includeHeaders: [
+            'X-Team',
+            'authorization',
+            'Cookie',
+            'proxy-authorization',
+            'set-cookie',
+            'x-api-key',
+            'x-absent',
+          ],
         },
         handler: recordingHandler(),
       });

@@ -13,7 +13,18 @@ class Order {
 
 /** A tiny "table": what a route loads, changes and saves. */
 function ordersTable() {
-  const rows = new Map([[5, { id: 5, status: 'new', total: 10, items: [{ sku: 'A', qty: 1 }], payment: { iban: 'CH93 0076 2011 6238 5295 7', holder: 'Ann' } }]]);
+  const rows = new Map([
+    [
+      5,
+      {
+        id: 5,
+        status: 'new',
+        total: 10,
+        items: [{ sku: 'A', qty: 1 }],
+        payment: { iban: 'CH93 0076 2011 6238 5295 7', holder: 'Ann' },
+      },
+    ],
+  ]);
   return {
     load: (id) => structuredClone(rows.get(id)),
     save: (row) => rows.set(row.id, structuredClone(row)),
@@ -50,13 +61,32 @@ export function changeEventsSuite(adapter) {
       const res = await request(app())
         .patch('/orders/5')
         .set('X-Request-Id', 'chg-1')
-        .send({ status: 'paid', items: [{ sku: 'A', qty: 2 }, { sku: 'B', qty: 1 }], payment: { iban: 'DE89 3704 0044 0532 0130 00', holder: 'Ann' } })
+        .send({
+          status: 'paid',
+          items: [
+            { sku: 'A', qty: 2 },
+            { sku: 'B', qty: 1 },
+          ],
+          payment: { iban: 'DE89 3704 0044 0532 0130 00', holder: 'Ann' },
+        })
         .expect(200);
       expect(res.body.same).to.equal(true);
       expect(store.size).to.equal(1);
       const [event] = store.all();
-      expect(event).to.include({ contentType: 'shop.order', objectId: '5', userId: '9', userRepr: 'grace', requestId: 'chg-1', method: 'PATCH' });
-      expect(event).to.include({ action: 'shop.order.updated', outcome: 'success', tenantId: 'tenant-7', actorType: 'user' });
+      expect(event).to.include({
+        contentType: 'shop.order',
+        objectId: '5',
+        userId: '9',
+        userRepr: 'grace',
+        requestId: 'chg-1',
+        method: 'PATCH',
+      });
+      expect(event).to.include({
+        action: 'shop.order.updated',
+        outcome: 'success',
+        tenantId: 'tenant-7',
+        actorType: 'user',
+      });
       expect(event.content.via).to.equal('api');
       expect(event.content[CHANGES_KEY]).to.have.deep.members([
         { op: 'replace', path: '/status', value: 'paid', old: 'new' },
@@ -68,8 +98,13 @@ export function changeEventsSuite(adapter) {
     });
 
     it("the middleware's maskPostFields mask the patch too", async () => {
-      await request(app({ maskPostFields: ['status'] })).patch('/orders/5').send({ status: 'paid' }).expect(200);
-      expect(store.all()[0].content[CHANGES_KEY]).to.deep.equal([{ op: 'replace', path: '/status', value: MASK, old: MASK }]);
+      await request(app({ maskPostFields: ['status'] }))
+        .patch('/orders/5')
+        .send({ status: 'paid' })
+        .expect(200);
+      expect(store.all()[0].content[CHANGES_KEY]).to.deep.equal([
+        { op: 'replace', path: '/status', value: MASK, old: MASK },
+      ]);
     });
 
     it('a save that changed nothing stores no event and the handler gets null', async () => {

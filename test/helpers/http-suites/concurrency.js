@@ -13,7 +13,11 @@ function post(url, agent, path, headers, body) {
     const payload = JSON.stringify(body);
     const req = httpRequest(
       `${url}${path}`,
-      { method: 'POST', agent, headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
+      {
+        method: 'POST',
+        agent,
+        headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+      },
       (res) => {
         let text = '';
         res.setEncoding('utf8');
@@ -59,7 +63,14 @@ export function concurrencySuite(adapter) {
           await yieldSomehow(i + 1);
           const event = await getAuditContext().createEvent({ type: 'probe', id: i }, { i });
           await yieldSomehow(i + 2);
-          return { i, own: audit.requestId, before, after: getAuditContext().requestId, user: audit.user, eventRequestId: event.requestId };
+          return {
+            i,
+            own: audit.requestId,
+            before,
+            after: getAuditContext().requestId,
+            user: audit.user,
+            eventRequestId: event.requestId,
+          };
         },
       });
       server = await listen(app);
@@ -74,7 +85,13 @@ export function concurrencySuite(adapter) {
     it(`keeps ${COUNT} interleaved requests apart`, async () => {
       const responses = await Promise.all(
         Array.from({ length: COUNT }, (_, i) =>
-          post(server.url, agent, `/work/${i}`, { 'x-request-id': `conc-${i}`, 'x-user': String(i) }, { i, password: `pw-${i}` }),
+          post(
+            server.url,
+            agent,
+            `/work/${i}`,
+            { 'x-request-id': `conc-${i}`, 'x-user': String(i) },
+            { i, password: `pw-${i}` },
+          ),
         ),
       );
       for (const [i, res] of responses.entries()) {

@@ -34,7 +34,8 @@ export function contentMaskingSuite(adapter) {
       const app = adapter.build({
         audit: { store, includePostData: true },
         parsers: ['json'],
-        handler: async ({ audit, body }) => audit.createEvent(order, { password: body.password, session: 'sess-1', auth: BEARER, status: 'paid' }),
+        handler: async ({ audit, body }) =>
+          audit.createEvent(order, { password: body.password, session: 'sess-1', auth: BEARER, status: 'paid' }),
       });
       const res = await request(app).post('/orders/7').send({ password: 'hunter2' }).expect(200);
       const [event] = store.all();
@@ -66,7 +67,11 @@ export function contentMaskingSuite(adapter) {
       expect(logger.events).to.have.length(1);
       // Masked in the event itself (what a custom logger sees), and in every serialised form.
       expect(logger.events[0].metadata).to.include({ internal_note: MASK, ticket: 'T-1' });
-      expect(serializeEvent(logger.events[0]).metadata).to.include({ internal_note: MASK, ticket: 'T-1', method: 'POST' });
+      expect(serializeEvent(logger.events[0]).metadata).to.include({
+        internal_note: MASK,
+        ticket: 'T-1',
+        method: 'POST',
+      });
       expect(JSON.stringify(serializeEvent(logger.events[0]))).not.to.include('fraud');
     });
 

@@ -15,7 +15,10 @@ export const ERROR_CASES = [
   { what: 'a thrown plain object', make: () => ({ key: 'value' }) },
   { what: 'a thrown number', make: () => 42 },
   { what: 'a plain Error', make: () => new Error('plain') },
-  { what: 'an exposed 422', make: () => Object.assign(new Error('Unprocessable thing'), { status: 422, expose: true }) },
+  {
+    what: 'an exposed 422',
+    make: () => Object.assign(new Error('Unprocessable thing'), { status: 422, expose: true }),
+  },
   ...[400, 401, 403, 404, 409, 503].map((status) => ({
     what: `status ${status}`,
     make: () => Object.assign(new Error(`failed with ${status}`), { status, statusCode: status, expose: status < 500 }),
@@ -23,9 +26,17 @@ export const ERROR_CASES = [
   { what: 'a non-number status', make: () => Object.assign(new Error('odd status'), { status: '418' }) },
   {
     what: 'err.headers set by the app',
-    make: () => Object.assign(new Error('Slow down'), { status: 429, expose: true, headers: { 'Retry-After': '7', 'X-App': 'mine' } }),
+    make: () =>
+      Object.assign(new Error('Slow down'), {
+        status: 429,
+        expose: true,
+        headers: { 'Retry-After': '7', 'X-App': 'mine' },
+      }),
   },
-  { what: 'err.headers naming the request id header', make: () => Object.assign(new Error('own id'), { headers: { 'X-Request-Id': 'app-chosen' } }) },
+  {
+    what: 'err.headers naming the request id header',
+    make: () => Object.assign(new Error('own id'), { headers: { 'X-Request-Id': 'app-chosen' } }),
+  },
   {
     what: 'err.headers naming the request id header, with a status',
     make: () => Object.assign(new Error('own id'), { status: 502, headers: { 'X-Request-Id': 'app-chosen' } }),
@@ -33,12 +44,23 @@ export const ERROR_CASES = [
   { what: 'err.headers null', make: () => Object.assign(new Error('null headers'), { headers: null }) },
   {
     what: 'err.headers as a getter',
-    make: () => Object.defineProperty(new Error('getter'), 'headers', { get: () => ({ 'X-App': 'from-getter' }), enumerable: true }),
+    make: () =>
+      Object.defineProperty(new Error('getter'), 'headers', {
+        get: () => ({ 'X-App': 'from-getter' }),
+        enumerable: true,
+      }),
   },
-  { what: 'a sealed Error with headers', make: () => Object.seal(Object.assign(new Error('sealed'), { status: 400, headers: { 'X-App': 'sealed' } })) },
+  {
+    what: 'a sealed Error with headers',
+    make: () => Object.seal(Object.assign(new Error('sealed'), { status: 400, headers: { 'X-App': 'sealed' } })),
+  },
   // Koa's own onerror assigns err.status, which throws on a frozen error whether or not we are
   // mounted: frozen errors are an app error handler's business there.
-  { what: 'a frozen Error with headers', make: () => Object.freeze(Object.assign(new Error('frozen'), { status: 409, headers: { 'X-App': 'frozen' } })), modes: ['app'] },
+  {
+    what: 'a frozen Error with headers',
+    make: () => Object.freeze(Object.assign(new Error('frozen'), { status: 409, headers: { 'X-App': 'frozen' } })),
+    modes: ['app'],
+  },
 ];
 
 function describeValue(value) {
@@ -48,13 +70,24 @@ function describeValue(value) {
     name: value.name,
     message: value.message,
     ownKeys: Reflect.ownKeys(value).map(String),
-    own: Object.fromEntries(Reflect.ownKeys(value).filter((k) => k !== 'stack').map((k) => [String(k), structuredClone(Reflect.getOwnPropertyDescriptor(value, k).get ? 'getter' : value[k])])),
+    own: Object.fromEntries(
+      Reflect.ownKeys(value)
+        .filter((k) => k !== 'stack')
+        .map((k) => [String(k), structuredClone(Reflect.getOwnPropertyDescriptor(value, k).get ? 'getter' : value[k])]),
+    ),
   };
 }
 
 function appHeaders(res) {
   // content-length follows the body, compared on its own (minus stack frames).
-  const { date: _date, connection: _connection, 'keep-alive': _keepAlive, 'x-request-id': _id, 'content-length': _length, ...rest } = res.headers;
+  const {
+    date: _date,
+    connection: _connection,
+    'keep-alive': _keepAlive,
+    'x-request-id': _id,
+    'content-length': _length,
+    ...rest
+  } = res.headers;
   return rest;
 }
 
@@ -94,7 +127,9 @@ export function errorPathSuite(framework) {
         thrownIsError: thrown instanceof Error,
         keysWhenThrown: state.thrownKeys,
         headersIdentity:
-          thrown === null || typeof thrown !== 'object' || Reflect.getOwnPropertyDescriptor(thrown, 'headers')?.value === state.thrownHeaders,
+          thrown === null ||
+          typeof thrown !== 'object' ||
+          Reflect.getOwnPropertyDescriptor(thrown, 'headers')?.value === state.thrownHeaders,
       };
     }
 

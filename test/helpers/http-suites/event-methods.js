@@ -56,7 +56,10 @@ export function eventMethodsSuite(adapter) {
       const app = adapter.build({
         audit: { store },
         handler: async ({ audit }) =>
-          audit.createFieldsEvent(new Order(4, 'paid', 25), ['status', 'total'], { status: 'refunded', reason: 'duplicate' }),
+          audit.createFieldsEvent(new Order(4, 'paid', 25), ['status', 'total'], {
+            status: 'refunded',
+            reason: 'duplicate',
+          }),
       });
       await request(app).patch('/orders/4').expect(200);
       expect(store.all()[0].content).to.deep.equal({ status: 'refunded', total: 25, reason: 'duplicate' });

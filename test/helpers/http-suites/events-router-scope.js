@@ -24,7 +24,11 @@ async function seed(store) {
   let minute = 0;
   for (const tenantId of tenants) {
     for (let i = 0; i < 3; i++) {
-      const draft = new AuditContext({ store, user: { id: `u${i}`, repr: `user ${i}` }, requestId: `r-${i}` }).newEvent();
+      const draft = new AuditContext({
+        store,
+        user: { id: `u${i}`, repr: `user ${i}` },
+        requestId: `r-${i}`,
+      }).newEvent();
       draft.setContentObject({ type: i === 2 ? 'invoice' : 'order', id: i });
       draft.createdAt = new Date(T0 + minute++ * 60_000);
       draft.content = { tenant: tenantId, i };
@@ -88,7 +92,11 @@ function scopeCases(adapters, makeStore) {
     describe(adapter.name, () => {
       const reader = (extra = {}) => adapter.router({ store, authorize: () => true, scope: readerScope, ...extra });
       const asA = (app, path) => request(app).get(path).set('Authorization', 'Bearer reader-a');
-      const aIds = () => byTenant.get(A).map((e) => e.id).reverse();
+      const aIds = () =>
+        byTenant
+          .get(A)
+          .map((e) => e.id)
+          .reverse();
 
       it("lists exactly its own tenant's events; a scoped key with another value is an empty page", async () => {
         const app = reader();
@@ -105,12 +113,18 @@ function scopeCases(adapters, makeStore) {
 
       it('narrows with the new filters inside the scope: action, outcome, actorType', async () => {
         const app = reader();
-        const ids = async (query) => (await asA(app, `/audit-events?${query}`).expect(200)).body.events.map((e) => e.content.i);
+        const ids = async (query) =>
+          (await asA(app, `/audit-events?${query}`).expect(200)).body.events.map((e) => e.content.i);
         expect(await ids('action=order.created')).to.deep.equal([0]);
         expect(await ids('outcome=denied')).to.deep.equal([1]);
         expect(await ids('actorType=api_key')).to.deep.equal([2]);
         expect(await ids('action=order.updated&outcome=success')).to.deep.equal([2]);
-        for (const bad of ['outcome=ok', 'actorType=robot', `action=${'a'.repeat(201)}`, `tenantId=${'t'.repeat(256)}`]) {
+        for (const bad of [
+          'outcome=ok',
+          'actorType=robot',
+          `action=${'a'.repeat(201)}`,
+          `tenantId=${'t'.repeat(256)}`,
+        ]) {
           expect((await asA(app, `/audit-events?${bad}`).expect(400)).body.error.code, bad).to.equal('AUDIT_BAD_QUERY');
         }
       });
@@ -166,9 +180,10 @@ function scopeCases(adapters, makeStore) {
           () => ({ tenantId: A, limit: 1000 }),
           () => ({ outcome: 'maybe' }),
           async () => ({ actorType: 'robot' }),
-          () => new (class Scope {
-            tenantId = A;
-          })(),
+          () =>
+            new (class Scope {
+              tenantId = A;
+            })(),
         ];
         for (const [i, scope] of bad.entries()) {
           const app = adapter.router({ store: counting, authorize: () => true, scope });
@@ -188,19 +203,29 @@ function scopeCases(adapters, makeStore) {
         const tenantOf = (headers) => headers['x-tenant'] ?? null;
         const app = adapter.build({
           audit: { store, getTenant: (req) => tenantOf(req.headers) },
-          handler: async ({ audit }) => (await audit.createEvent({ type: 'order', id: 7 }, {}, { action: 'order.created' })).id,
+          handler: async ({ audit }) =>
+            (await audit.createEvent({ type: 'order', id: 7 }, {}, { action: 'order.created' })).id,
         });
         const tenants = [`acme-${adapter.name}`, `globex-${adapter.name}`];
         const made = {};
         for (const tenant of tenants) {
           made[tenant] = [];
-          for (let i = 0; i < 2; i++) made[tenant].push((await request(app).post('/orders').set('x-tenant', tenant).expect(200)).body);
+          for (let i = 0; i < 2; i++)
+            made[tenant].push((await request(app).post('/orders').set('x-tenant', tenant).expect(200)).body);
         }
-        const router = adapter.router({ store, authorize: () => true, scope: (req) => ({ tenantId: tenantOf(req.headers) }) });
+        const router = adapter.router({
+          store,
+          authorize: () => true,
+          scope: (req) => ({ tenantId: tenantOf(req.headers) }),
+        });
         for (const tenant of tenants) {
-          const res = await request(router).get('/audit-events?action=order.created').set('x-tenant', tenant).expect(200);
+          const res = await request(router)
+            .get('/audit-events?action=order.created')
+            .set('x-tenant', tenant)
+            .expect(200);
           expect(res.body.events.map((e) => e.id).sort()).to.deep.equal([...made[tenant]].sort());
-          for (const event of res.body.events) expect(event).to.include({ tenantId: tenant, action: 'order.created', outcome: 'success' });
+          for (const event of res.body.events)
+            expect(event).to.include({ tenantId: tenant, action: 'order.created', outcome: 'success' });
           const other = tenants.find((t) => t !== tenant);
           await request(router).get(`/audit-events/${made[other][0]}`).set('x-tenant', tenant).expect(404);
         }
@@ -217,30 +242,85 @@ function scopeCases(adapters, makeStore) {
           {
             weight: 3,
             arbitrary: fc.constantFrom(
-              'userId', 'contentType', 'objectId', 'requestId', 'action', 'outcome', 'actorType', 'since', 'until', 'limit', 'cursor',
-              'tenantId[]', 'tenantId[0]', 'tenantId[$ne]', 'TenantId', 'tenantid', 'tenant_id', 'tenantId ', '%74enantId', 'tenantId%00',
-              '__proto__', '__proto__[tenantId]', 'constructor[prototype][tenantId]', 'hasOwnProperty', 'scope', 'id',
+              'userId',
+              'contentType',
+              'objectId',
+              'requestId',
+              'action',
+              'outcome',
+              'actorType',
+              'since',
+              'until',
+              'limit',
+              'cursor',
+              'tenantId[]',
+              'tenantId[0]',
+              'tenantId[$ne]',
+              'TenantId',
+              'tenantid',
+              'tenant_id',
+              'tenantId ',
+              '%74enantId',
+              'tenantId%00',
+              '__proto__',
+              '__proto__[tenantId]',
+              'constructor[prototype][tenantId]',
+              'hasOwnProperty',
+              'scope',
+              'id',
             ),
           },
         );
         const value = fc.oneof(
           { weight: 4, arbitrary: fc.constantFrom(A, ...OTHERS) },
-          { weight: 2, arbitrary: fc.constantFrom(...foreign.ids, ...byTenant.get(A).map((e) => e.id), ...foreign.cursors) },
+          {
+            weight: 2,
+            arbitrary: fc.constantFrom(...foreign.ids, ...byTenant.get(A).map((e) => e.id), ...foreign.cursors),
+          },
           {
             weight: 2,
             arbitrary: fc.constantFrom(
-              '', '*', '%', '_', 'null', 'undefined', "' OR 1=1 --", 'u0', 'u1', 'order', 'invoice', '1', '0',
-              'order.created', 'denied', 'success', 'api_key', 'user', '7d', '2024-05-01', '2024-05-01T10:05Z', '50',
+              '',
+              '*',
+              '%',
+              '_',
+              'null',
+              'undefined',
+              "' OR 1=1 --",
+              'u0',
+              'u1',
+              'order',
+              'invoice',
+              '1',
+              '0',
+              'order.created',
+              'denied',
+              'success',
+              'api_key',
+              'user',
+              '7d',
+              '2024-05-01',
+              '2024-05-01T10:05Z',
+              '50',
             ),
           },
         );
         const encode = fc.constantFrom('raw', 'encoded', 'double');
         const spell = (text, how) =>
-          how === 'raw' ? text.replace(/[&#\s]/g, encodeURIComponent) : how === 'encoded' ? encodeURIComponent(text) : encodeURIComponent(encodeURIComponent(text));
+          how === 'raw'
+            ? text.replace(/[&#\s]/g, encodeURIComponent)
+            : how === 'encoded'
+              ? encodeURIComponent(text)
+              : encodeURIComponent(encodeURIComponent(text));
         const pair = fc.tuple(key, value, encode);
         const path = fc.oneof(
           { weight: 4, arbitrary: fc.constant('/audit-events') },
-          { weight: 2, arbitrary: fc.constantFrom(...foreign.ids, ...byTenant.get(A).map((e) => e.id)).map((id) => `/audit-events/${id}`) },
+          {
+            weight: 2,
+            arbitrary: fc
+              .constantFrom(...foreign.ids, ...byTenant.get(A).map((e) => e.id))
+              .map((id) => `/audit-events/${id}`),
+          },
           { weight: 1, arbitrary: fc.constantFrom(...OTHERS).map((t) => `/audit-events/${encodeURIComponent(t)}`) },
         );
         let answered = 0;

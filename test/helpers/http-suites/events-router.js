@@ -55,14 +55,20 @@ export function eventsRouterSuite(adapter) {
         [{ store, authorize: () => true, ...all, fields: { exclude: ['password'] } }, 'fields'],
       ];
       for (const [options, setting] of cases) {
-        expect(() => adapter.router(options), setting).to.throw(ConfigurationError).with.property('setting', setting);
+        expect(() => adapter.router(options), setting)
+          .to.throw(ConfigurationError)
+          .with.property('setting', setting);
       }
     });
 
     it('answers 403 unless authorize returns exactly true, sync or async', async () => {
       for (const authorize of [() => false, async () => false, () => 'yes', () => undefined, async () => {}]) {
-        const res = await request(adapter.router({ store, authorize, scope: 'all' })).get('/audit-events').expect(403);
-        expect(res.body).to.deep.equal({ error: { code: 'AUDIT_FORBIDDEN', message: 'Not allowed to read audit events' } });
+        const res = await request(adapter.router({ store, authorize, scope: 'all' }))
+          .get('/audit-events')
+          .expect(403);
+        expect(res.body).to.deep.equal({
+          error: { code: 'AUDIT_FORBIDDEN', message: 'Not allowed to read audit events' },
+        });
       }
     });
 
@@ -112,7 +118,9 @@ export function eventsRouterSuite(adapter) {
       expect(minutes(await get({ contentType: 'order', objectId: '1' }))).to.deep.equal([4, 1, 0]);
       expect(minutes(await get({ userId: 'u2' }))).to.deep.equal([3, 1]);
       expect(minutes(await get({ requestId: 'r-b' }))).to.deep.equal([2, 1]);
-      expect(minutes(await get({ since: '2024-05-01T10:01:00Z', until: '2024-05-01T10:03:00Z' }))).to.deep.equal([2, 1]);
+      expect(minutes(await get({ since: '2024-05-01T10:01:00Z', until: '2024-05-01T10:03:00Z' }))).to.deep.equal([
+        2, 1,
+      ]);
       expect(minutes(await get({ contentType: 'order', userId: '' }))).to.deep.equal([4, 2, 1, 0]); // empty = absent
     });
 
@@ -168,13 +176,36 @@ export function eventsRouterSuite(adapter) {
       const [first] = (await store.find({ limit: 1 })).events;
       const res = await request(app).get(`/audit-events/${first.id}`).expect(200).expect('Content-Type', /json/);
       expect(res.headers['cache-control']).to.equal('no-store');
-      expect(res.body).to.include({ id: first.id, contentType: 'order', objectId: '1', userId: 'u1', createdAt: '2024-05-01T10:04:00.000Z' });
+      expect(res.body).to.include({
+        id: first.id,
+        contentType: 'order',
+        objectId: '1',
+        userId: 'u1',
+        createdAt: '2024-05-01T10:04:00.000Z',
+      });
       await request(app).get(`/audit-events/${first.id}/`).expect(200);
-      await request(app).get(`/audit-events/${encodeURIComponent(first.id).replace('-', '%2D')}`).expect(200);
-      expect((await request(app).get(`/audit-events/${first.id.toUpperCase()}`).expect(200)).body.id).to.equal(first.id);
+      await request(app)
+        .get(`/audit-events/${encodeURIComponent(first.id).replace('-', '%2D')}`)
+        .expect(200);
+      expect((await request(app).get(`/audit-events/${first.id.toUpperCase()}`).expect(200)).body.id).to.equal(
+        first.id,
+      );
       const missing = '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b';
       const expected = { error: { code: 'AUDIT_NOT_FOUND', message: 'No such audit event' } };
-      for (const id of [missing, `${first.id}0`, first.id.slice(1), ` ${first.id}`, 'x', '%E0%A4%A', `${first.id}%00`, '..', '%2e%2e', 'constructor', '__proto__', 'x'.repeat(300)]) {
+      for (const id of [
+        missing,
+        `${first.id}0`,
+        first.id.slice(1),
+        ` ${first.id}`,
+        'x',
+        '%E0%A4%A',
+        `${first.id}%00`,
+        '..',
+        '%2e%2e',
+        'constructor',
+        '__proto__',
+        'x'.repeat(300),
+      ]) {
         const miss = await request(app).get(`/audit-events/${id}`);
         expect(miss.status, id).to.equal(404);
         expect(miss.body, id).to.deep.equal(expected);
@@ -182,7 +213,9 @@ export function eventsRouterSuite(adapter) {
       }
       const withQuery = await request(app).get(`/audit-events/${first.id}?userId=u1`).expect(400);
       expect(withQuery.body.error.code).to.equal('AUDIT_BAD_QUERY');
-      await request(adapter.router({ store, authorize: () => false, scope: 'all' })).get(`/audit-events/${first.id}`).expect(403);
+      await request(adapter.router({ store, authorize: () => false, scope: 'all' }))
+        .get(`/audit-events/${first.id}`)
+        .expect(403);
       const post = await request(app).post(`/audit-events/${first.id}`).send({}).expect(405);
       expect(post.headers.allow).to.equal('GET, HEAD');
     });
@@ -193,7 +226,9 @@ export function eventsRouterSuite(adapter) {
         const listed = await request(app).get('/audit-events').set('x-user', 'u2').expect(200);
         expect(minutes(listed)).to.deep.equal([3, 1]);
         const [own] = listed.body.events;
-        expect((await request(app).get(`/audit-events/${own.id}`).set('x-user', 'u2').expect(200)).body.id).to.equal(own.id);
+        expect((await request(app).get(`/audit-events/${own.id}`).set('x-user', 'u2').expect(200)).body.id).to.equal(
+          own.id,
+        );
         const missing = await request(app).get(`/audit-events/${own.id}`).set('x-user', 'u1').expect(404);
         expect(missing.body.error.code).to.equal('AUDIT_NOT_FOUND');
         const unscoped = await request(app).get('/audit-events').expect(500); // no x-user: { userId: undefined }
@@ -203,8 +238,12 @@ export function eventsRouterSuite(adapter) {
 
     it('since/until take the CLI forms: ages like 7d, 24h, 30m and ISO dates', async () => {
       const app = open();
-      const recent = await new AuditContext({ store, requestId: 'r-now' }).createEvent({ type: 'order', id: 9 }, { minute: 'now' });
-      const ids = async (query) => (await request(app).get('/audit-events').query(query).expect(200)).body.events.map((e) => e.id);
+      const recent = await new AuditContext({ store, requestId: 'r-now' }).createEvent(
+        { type: 'order', id: 9 },
+        { minute: 'now' },
+      );
+      const ids = async (query) =>
+        (await request(app).get('/audit-events').query(query).expect(200)).body.events.map((e) => e.id);
       expect(await ids({ since: '7d' })).to.deep.equal([recent.id]);
       expect(await ids({ since: '30m', contentType: 'order' })).to.deep.equal([recent.id]);
       expect(await ids({ until: '24h' })).to.have.length(5);
@@ -214,7 +253,13 @@ export function eventsRouterSuite(adapter) {
     });
 
     it('fields: { exclude } leaves fields out of the listing and of /:id, and hidden fields cannot be filtered on', async () => {
-      const draft = new AuditContext({ store, user: { id: 'u3', repr: 'cy' }, requestId: 'r-d', ip: '203.0.113.9', userAgent: 'curl' }).newEvent();
+      const draft = new AuditContext({
+        store,
+        user: { id: 'u3', repr: 'cy' },
+        requestId: 'r-d',
+        ip: '203.0.113.9',
+        userAgent: 'curl',
+      }).newEvent();
       draft.setContentObject({ type: 'order', id: 3 });
       draft.postData = { card: 'x' };
       const saved = await draft.save();
@@ -223,7 +268,8 @@ export function eventsRouterSuite(adapter) {
       expect(res.body.events).to.have.length(1);
       const [listed] = res.body.events;
       expect(listed).to.include({ id: saved.id, contentType: 'order', objectId: '3', requestId: 'r-d' });
-      for (const hidden of ['postData', 'headers', 'ip', 'userAgent', 'userId', 'userRepr']) expect(listed, hidden).to.not.have.property(hidden);
+      for (const hidden of ['postData', 'headers', 'ip', 'userAgent', 'userId', 'userRepr'])
+        expect(listed, hidden).to.not.have.property(hidden);
       const one = await request(app).get(`/audit-events/${saved.id}`).expect(200);
       expect(one.body).to.deep.equal(listed);
       const probe = await request(app).get('/audit-events').query({ userId: 'u3' }).expect(400);
@@ -234,7 +280,8 @@ export function eventsRouterSuite(adapter) {
     it('fields: { include } answers only those fields plus id and createdAt', async () => {
       const app = open({ fields: { include: ['contentType', 'objectId'] } });
       const res = await request(app).get('/audit-events').query({ limit: 2 }).expect(200);
-      for (const event of res.body.events) expect(Object.keys(event).sort()).to.deep.equal(['contentType', 'createdAt', 'id', 'objectId']);
+      for (const event of res.body.events)
+        expect(Object.keys(event).sort()).to.deep.equal(['contentType', 'createdAt', 'id', 'objectId']);
       expect(res.body.nextCursor).to.be.a('string');
       await request(app).get('/audit-events').query({ requestId: 'r-a' }).expect(400);
     });

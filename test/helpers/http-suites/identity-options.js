@@ -20,7 +20,8 @@ export function identityOptionsSuite(adapter) {
     it('reads the user lazily from an auth middleware registered after the audit middleware', async () => {
       const app = adapter.build({
         audit: { store },
-        user: (headers) => (headers['x-user'] ? { id: Number(headers['x-user']), username: `user${headers['x-user']}` } : undefined),
+        user: (headers) =>
+          headers['x-user'] ? { id: Number(headers['x-user']), username: `user${headers['x-user']}` } : undefined,
         handler: record,
       });
       await request(app).get('/').set('X-User', '5').expect(200);
@@ -60,7 +61,13 @@ export function identityOptionsSuite(adapter) {
     it('still knows the client address when an event is created after the socket closed', async () => {
       // The address is worked out lazily, on the first event: it must not depend on the socket.
       let captured;
-      const app = adapter.build({ audit: { store }, handler: ({ audit }) => { captured = audit; return null; } });
+      const app = adapter.build({
+        audit: { store },
+        handler: ({ audit }) => {
+          captured = audit;
+          return null;
+        },
+      });
       await request(app).get('/').set('Connection', 'close').expect(200);
       await new Promise((resolve) => setTimeout(resolve, 20));
       await captured.createEvent(order);
@@ -156,7 +163,7 @@ export function identityOptionsSuite(adapter) {
       return { requestId: audit.requestId, clientRequestId: audit.clientRequestId, content: event.content };
     };
 
-    it('does not adopt a client X-Request-Id without a trusted proxy: our own id is used and echoed, the client\'s kept apart', async () => {
+    it("does not adopt a client X-Request-Id without a trusted proxy: our own id is used and echoed, the client's kept apart", async () => {
       const app = adapter.build({ audit: { store }, handler: echoIds });
       const res = await request(app).get('/').set('X-Request-Id', 'req-abc.123').expect(200);
       expect(res.headers['x-request-id']).to.match(UUID7);
@@ -219,7 +226,8 @@ export function identityOptionsSuite(adapter) {
       const app = adapter.build({ audit: { store }, handler: record });
       const ids = [];
       for (let i = 0; i < 5; i++) ids.push((await request(app).get('/').expect(200)).headers['x-request-id']);
-      for (const id of ids) expect(id).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      for (const id of ids)
+        expect(id).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
       // Later requests sort after earlier ones: new ids land at the end of the request_id index.
       expect([...ids].sort()).to.deep.equal(ids);
       expect(new Set(ids).size).to.equal(5);
@@ -234,7 +242,11 @@ export function identityOptionsSuite(adapter) {
         trustProxy: true,
         handler: record,
       });
-      const kept = await request(custom).get('/').set('X-Correlation-Id', 'corr-1').set('X-Request-Id', 'ignored').expect(200);
+      const kept = await request(custom)
+        .get('/')
+        .set('X-Correlation-Id', 'corr-1')
+        .set('X-Request-Id', 'ignored')
+        .expect(200);
       expect(kept.headers['x-correlation-id']).to.equal('corr-1');
       const generated = await request(custom).get('/').expect(200);
       expect(generated.headers['x-correlation-id']).to.equal('gen-1');

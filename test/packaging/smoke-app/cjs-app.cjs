@@ -27,7 +27,9 @@ async function main() {
     const posted = await fetch(`${base}/orders/cjs-1`, { method: 'POST', headers: { 'x-team': 'green' } });
     const requestId = posted.headers.get('x-request-id');
     const listed = await (await fetch(`${base}/audit-events?requestId=${encodeURIComponent(requestId)}`)).json();
-    const rows = await db('audit_events').where({ request_id: requestId }).select('content_type', 'object_id', 'content', 'method', 'headers');
+    const rows = await db('audit_events')
+      .where({ request_id: requestId })
+      .select('content_type', 'object_id', 'content', 'method', 'headers');
     const resolved = { core: require.resolve('@audit-events/core'), knex: require.resolve('@audit-events/knex') };
     console.log(JSON.stringify({ status: posted.status, requestId, listed, rows, resolved }));
   } finally {

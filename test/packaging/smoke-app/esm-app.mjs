@@ -28,7 +28,9 @@ try {
   const posted = await fetch(`${base}/orders/esm-1`, { method: 'POST', headers: { 'x-team': 'blue' } });
   const requestId = posted.headers.get('x-request-id');
   const listed = await (await fetch(`${base}/audit-events?requestId=${encodeURIComponent(requestId)}`)).json();
-  const rows = await db('audit_events').where({ request_id: requestId }).select('content_type', 'object_id', 'content', 'method', 'headers');
+  const rows = await db('audit_events')
+    .where({ request_id: requestId })
+    .select('content_type', 'object_id', 'content', 'method', 'headers');
   // rfc6902 (core's one dependency) resolves from the installed app too.
   const patch = computeChangePatch({ status: 'new' }, { status: 'paid' }, null).operations;
   const resolved = { core: import.meta.resolve('@audit-events/core'), knex: import.meta.resolve('@audit-events/knex') };

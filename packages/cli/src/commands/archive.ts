@@ -30,7 +30,11 @@ export function registerArchive(program: Command, ctx: CommandContext): void {
       'move events older than a cutoff to the archive table, one transaction per batch; ' +
         'safe to interrupt, re-run, or run twice at once',
     )
-    .requiredOption('--older-than <days>', 'archive events created more than this many days ago (e.g. 90, or 0.5)', parseDays)
+    .requiredOption(
+      '--older-than <days>',
+      'archive events created more than this many days ago (e.g. 90, or 0.5)',
+      parseDays,
+    )
     .option('--batch-size <n>', "events per batch, each batch one transaction (default: the store's)", parseBatchSize)
     .option('--dry-run', 'count the events that would be archived; move nothing');
   addDatabaseOptions(command).action(async (values: ArchiveOptionValues) => {
@@ -45,15 +49,25 @@ async function archive(values: ArchiveOptionValues, ctx: CommandContext): Promis
   return withStore(values, ctx, async (opened, settings) => {
     await requireTables(opened.knex, [opened.table, opened.archiveTable], settings.target.display);
     const base = baseReport(values, opened, settings, cutoff);
-    const report = values.dryRun ? await dryRun(opened, base, cutoff) : await moveBatches(values, ctx, opened, base, cutoff);
+    const report = values.dryRun
+      ? await dryRun(opened, base, cutoff)
+      : await moveBatches(values, ctx, opened, base, cutoff);
     ctx.out(values.json ? JSON.stringify(report) : archiveSummaryLine(report));
     return report.interrupted ? exitCodeOf(report.interrupted) : ExitCode.OK;
   });
 }
 
-type BaseReport = Pick<ArchiveReport, 'command' | 'cutoff' | 'olderThanDays' | 'batchSize' | 'table' | 'archiveTable' | 'database'>;
+type BaseReport = Pick<
+  ArchiveReport,
+  'command' | 'cutoff' | 'olderThanDays' | 'batchSize' | 'table' | 'archiveTable' | 'database'
+>;
 
-function baseReport(values: ArchiveOptionValues, opened: OpenedStore, settings: ResolvedSettings, cutoff: Date): BaseReport {
+function baseReport(
+  values: ArchiveOptionValues,
+  opened: OpenedStore,
+  settings: ResolvedSettings,
+  cutoff: Date,
+): BaseReport {
   return {
     command: 'archive',
     cutoff: cutoff.toISOString(),

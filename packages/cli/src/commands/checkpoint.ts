@@ -22,7 +22,9 @@ export async function readKeyFile(path: string, setting: string): Promise<string
   try {
     return await readFile(path, 'utf8');
   } catch (err) {
-    throw new ConfigurationError(setting, `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, { cause: err });
+    throw new ConfigurationError(setting, `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, {
+      cause: err,
+    });
   }
 }
 
@@ -44,12 +46,24 @@ export function registerCheckpoint(program: Command, ctx: CommandContext): void 
     const dir = resolve(ctx.io.cwd, values.out);
     ctx.finish(
       await withStore(values, ctx, async (opened, settings) => {
-        await requireTables(opened.knex, [opened.table, ...(values.permissionTable === undefined ? [] : [values.permissionTable])], settings.target.display);
-        const logs: CheckpointLog[] = [{ name: opened.table, tables: await eventLogTables(opened.knex, opened.table, opened.archiveTable) }];
-        if (values.permissionTable !== undefined) logs.push({ name: values.permissionTable, tables: [values.permissionTable], kind: 'permissions' });
+        await requireTables(
+          opened.knex,
+          [opened.table, ...(values.permissionTable === undefined ? [] : [values.permissionTable])],
+          settings.target.display,
+        );
+        const logs: CheckpointLog[] = [
+          { name: opened.table, tables: await eventLogTables(opened.knex, opened.table, opened.archiveTable) },
+        ];
+        if (values.permissionTable !== undefined)
+          logs.push({ name: values.permissionTable, tables: [values.permissionTable], kind: 'permissions' });
         const written = await takeCheckpoint(opened.knex, logs, { dir, privateKey });
         if (values.json) ctx.out(JSON.stringify({ command: 'checkpoint', ok: true, ...written }));
-        else ctx.out(safeText(`checkpoint ${written.sequence} written to ${written.file}: ${written.chains} chain head(s), digest ${written.digest}`));
+        else
+          ctx.out(
+            safeText(
+              `checkpoint ${written.sequence} written to ${written.file}: ${written.chains} chain head(s), digest ${written.digest}`,
+            ),
+          );
         return ExitCode.OK;
       }),
     );

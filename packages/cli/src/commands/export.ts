@@ -47,7 +47,11 @@ export function registerExport(program: Command, ctx: CommandContext): void {
   const command = program
     .command('export')
     .description('write matching events, oldest first, as NDJSON or CSV (streamed: memory stays flat however many)')
-    .addOption(new Option('--format <format>', 'ndjson (one JSON event per line) or csv').choices(['ndjson', 'csv']).default('ndjson'))
+    .addOption(
+      new Option('--format <format>', 'ndjson (one JSON event per line) or csv')
+        .choices(['ndjson', 'csv'])
+        .default('ndjson'),
+    )
     .option('--out <file>', 'write to this file (mode 0600, put in place when complete) instead of stdout', nonEmpty)
     .option('--force', 'replace --out when it exists')
     .option('--since <time>', 'events at or after this time (2025-03-01, 2025-03-01T12:00Z, 7d)', (v) => parseTime(v))
@@ -58,7 +62,16 @@ export function registerExport(program: Command, ctx: CommandContext): void {
     .option('--user-id <id>', 'only this user', nonEmpty)
     .option('--action <action>', 'only this action (order.created)', nonEmpty)
     .addOption(new Option('--outcome <outcome>', 'only this outcome').choices(['success', 'failure', 'denied']))
-    .addOption(new Option('--actor-type <type>', 'only this kind of actor').choices(['user', 'service', 'api_key', 'system', 'agent', 'anonymous']))
+    .addOption(
+      new Option('--actor-type <type>', 'only this kind of actor').choices([
+        'user',
+        'service',
+        'api_key',
+        'system',
+        'agent',
+        'anonymous',
+      ]),
+    )
     .option('--include-archive', 'also read the archive table, merged in order');
   addDatabaseOptions(command).action(async (values: ExportValues, self: Command) => {
     // With the events on stdout, a JSON error document there would corrupt them: only with --out.
@@ -68,7 +81,8 @@ export function registerExport(program: Command, ctx: CommandContext): void {
       // The store's own checks (lengths, since before until), before any connection is opened.
       normalizeExportQuery(query);
     } catch (err) {
-      if (err instanceof InvalidQueryError) self.error(`error: ${err.message}`, { exitCode: ExitCode.USAGE, code: 'commander.invalidArgument' });
+      if (err instanceof InvalidQueryError)
+        self.error(`error: ${err.message}`, { exitCode: ExitCode.USAGE, code: 'commander.invalidArgument' });
       throw err;
     }
     ctx.finish(await exportEvents(values, query, ctx));
@@ -81,7 +95,8 @@ async function exportEvents(values: ExportValues, query: ExportQuery, ctx: Comma
     const tables = values.includeArchive ? [opened.table, opened.archiveTable] : [opened.table];
     await requireTables(opened.knex, tables, settings.target.display);
     const events = opened.store.export(query);
-    const output: ExportOutput = out === undefined ? streamOutput(ctx.io.stdout) : await fileOutput(out, values.force === true);
+    const output: ExportOutput =
+      out === undefined ? streamOutput(ctx.io.stdout) : await fileOutput(out, values.force === true);
     const showBar = ctx.io.stderr.isTTY === true;
     const interrupts = watchInterrupts(ctx.io, (line) => ctx.err(showBar ? `\n${line}` : line));
     const progress = createExportProgress(ctx.io.stderr, showBar);
@@ -111,8 +126,17 @@ async function exportEvents(values: ExportValues, query: ExportQuery, ctx: Comma
       progress.stop();
       interrupts.dispose();
     }
-    const summary = { ok: true, command: 'export', format: values.format, events: exported, out: out ?? null, includeArchive: values.includeArchive === true };
-    const line = values.json ? JSON.stringify(summary) : `exported ${count(exported, 'event')}${out === undefined ? '' : ` to ${out}`}`;
+    const summary = {
+      ok: true,
+      command: 'export',
+      format: values.format,
+      events: exported,
+      out: out ?? null,
+      includeArchive: values.includeArchive === true,
+    };
+    const line = values.json
+      ? JSON.stringify(summary)
+      : `exported ${count(exported, 'event')}${out === undefined ? '' : ` to ${out}`}`;
     // Without --out, stdout carries the events: the summary goes to stderr.
     if (out === undefined) ctx.err(line);
     else ctx.out(line);

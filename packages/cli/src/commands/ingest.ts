@@ -44,7 +44,16 @@ interface IngestOptionValues extends DatabaseOptionValues {
   permissionConsumer: string;
 }
 
-const ZERO: IngestTotals = { batches: 0, messages: 0, stored: 0, redelivered: 0, deadLettered: 0, failedBatches: 0, fetchErrors: 0, pending: 0 };
+const ZERO: IngestTotals = {
+  batches: 0,
+  messages: 0,
+  stored: 0,
+  redelivered: 0,
+  deadLettered: 0,
+  failedBatches: 0,
+  fetchErrors: 0,
+  pending: 0,
+};
 
 function addBatch(t: IngestTotals, b: IngestBatch): IngestTotals {
   return {
@@ -67,28 +76,72 @@ export function registerIngest(program: Command, ctx: CommandContext): void {
   const command = program
     .command('ingest')
     .description('write events from a NATS JetStream stream into the events table exactly once; runs until SIGTERM')
-    .option('--nats <url>', 'NATS server URL(s), comma-separated (default: $AUDIT_EVENTS_NATS or nats://127.0.0.1:4222)')
+    .option(
+      '--nats <url>',
+      'NATS server URL(s), comma-separated (default: $AUDIT_EVENTS_NATS or nats://127.0.0.1:4222)',
+    )
     .option('--stream <name>', 'JetStream stream', DEFAULT_STREAM_NAME)
-    .option('--consumer <name>', 'durable consumer shared by every worker (created if missing)', DEFAULT_INGEST_CONSUMER)
-    .option('--subject-prefix <prefix>', "the event store's subject prefix (the new consumer's filter)", DEFAULT_EVENT_SUBJECT_PREFIX)
-    .option('--dead-letter-subject <subject>', 'where poison messages go, with their reason', DEFAULT_DEAD_LETTER_SUBJECT)
-    .option('--ack-wait <seconds>', 'redeliver a batch not acknowledged within this long (new consumer only)', parseSeconds, DEFAULT_ACK_WAIT_MS / 1000)
-    .option('--batch-size <n>', 'messages per batch, each batch one transaction', parseBatchSize, DEFAULT_INGEST_BATCH_SIZE)
-    .option('--integrity [chainId]', 'hash-chain what this worker writes (its own chain per table; a fixed id resumes it after a restart)')
+    .option(
+      '--consumer <name>',
+      'durable consumer shared by every worker (created if missing)',
+      DEFAULT_INGEST_CONSUMER,
+    )
+    .option(
+      '--subject-prefix <prefix>',
+      "the event store's subject prefix (the new consumer's filter)",
+      DEFAULT_EVENT_SUBJECT_PREFIX,
+    )
+    .option(
+      '--dead-letter-subject <subject>',
+      'where poison messages go, with their reason',
+      DEFAULT_DEAD_LETTER_SUBJECT,
+    )
+    .option(
+      '--ack-wait <seconds>',
+      'redeliver a batch not acknowledged within this long (new consumer only)',
+      parseSeconds,
+      DEFAULT_ACK_WAIT_MS / 1000,
+    )
+    .option(
+      '--batch-size <n>',
+      'messages per batch, each batch one transaction',
+      parseBatchSize,
+      DEFAULT_INGEST_BATCH_SIZE,
+    )
+    .option(
+      '--integrity [chainId]',
+      'hash-chain what this worker writes (its own chain per table; a fixed id resumes it after a restart)',
+    )
     .option('--no-permissions', 'ingest request events only, not permission decisions')
-    .option('--permission-table <name>', 'table permission decisions are written to (created if missing)', DEFAULT_PERMISSION_AUDIT_TABLE)
-    .option('--permission-subject-prefix <prefix>', "the permission logger's subject prefix (decisions on <prefix>._permissions)", DEFAULT_PERMISSION_SUBJECT_PREFIX)
-    .option('--permission-consumer <name>', 'durable consumer for permission decisions (created if missing)', DEFAULT_PERMISSION_INGEST_CONSUMER);
+    .option(
+      '--permission-table <name>',
+      'table permission decisions are written to (created if missing)',
+      DEFAULT_PERMISSION_AUDIT_TABLE,
+    )
+    .option(
+      '--permission-subject-prefix <prefix>',
+      "the permission logger's subject prefix (decisions on <prefix>._permissions)",
+      DEFAULT_PERMISSION_SUBJECT_PREFIX,
+    )
+    .option(
+      '--permission-consumer <name>',
+      'durable consumer for permission decisions (created if missing)',
+      DEFAULT_PERMISSION_INGEST_CONSUMER,
+    );
   addDatabaseOptions(command).action(async (values: IngestOptionValues) => {
     ctx.useJson(values.json === true);
     // Asked for by name: a stream without the decisions' subject is then an error, not a note.
-    const decisionsNamed = ['permissionTable', 'permissionSubjectPrefix', 'permissionConsumer'].some((o) => command.getOptionValueSource(o) === 'cli');
+    const decisionsNamed = ['permissionTable', 'permissionSubjectPrefix', 'permissionConsumer'].some(
+      (o) => command.getOptionValueSource(o) === 'cli',
+    );
     ctx.finish(await ingest(values, ctx, decisionsNamed));
   });
 }
 
 async function ingest(values: IngestOptionValues, ctx: CommandContext, decisionsNamed: boolean): Promise<number> {
-  const servers = (values.nats ?? ctx.io.env.AUDIT_EVENTS_NATS ?? 'nats://127.0.0.1:4222').split(',').map((s) => s.trim());
+  const servers = (values.nats ?? ctx.io.env.AUDIT_EVENTS_NATS ?? 'nats://127.0.0.1:4222')
+    .split(',')
+    .map((s) => s.trim());
   for (const server of servers) {
     try {
       const password = new URL(server).password;
@@ -104,11 +157,24 @@ async function ingest(values: IngestOptionValues, ctx: CommandContext, decisions
       archiveTableName: opened.archiveTable,
       duplicateIds: 'ignore',
       batchSize: values.batchSize,
-      ...(values.integrity === undefined ? {} : { integrity: typeof values.integrity === 'string' ? { chainId: values.integrity } : true }),
+      ...(values.integrity === undefined
+        ? {}
+        : { integrity: typeof values.integrity === 'string' ? { chainId: values.integrity } : true }),
     });
-    const integrity = values.integrity === undefined ? undefined : typeof values.integrity === 'string' ? { chainId: values.integrity } : true;
+    const integrity =
+      values.integrity === undefined
+        ? undefined
+        : typeof values.integrity === 'string'
+          ? { chainId: values.integrity }
+          : true;
     // Reconnects forever; no async stack traces per request (see CONNECT_DEFAULTS in @audit-events/nats).
-    const nc = await connect({ servers, name: 'audit-events ingest', maxReconnectAttempts: -1, reconnectTimeWait: 250, noAsyncTraces: true });
+    const nc = await connect({
+      servers,
+      name: 'audit-events ingest',
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      noAsyncTraces: true,
+    });
     const interrupts = watchInterrupts(ctx.io, (line) => ctx.err(line));
     // One stop for both loops: a signal, or one loop ending with an error (the other then stops too).
     const stop = new AbortController();
@@ -116,7 +182,10 @@ async function ingest(values: IngestOptionValues, ctx: CommandContext, decisions
     interrupts.signal.addEventListener('abort', onInterrupt, { once: true });
     const started = Date.now();
     let last = 0;
-    let decisions: { consumer: Awaited<ReturnType<typeof ensureIngestConsumer>>; writer: PermissionBatchWriter } | null = null;
+    let decisions: {
+      consumer: Awaited<ReturnType<typeof ensureIngestConsumer>>;
+      writer: PermissionBatchWriter;
+    } | null = null;
     try {
       const js = jetstream(nc);
       const jsm = await jetstreamManager(nc);
@@ -131,17 +200,38 @@ async function ingest(values: IngestOptionValues, ctx: CommandContext, decisions
         const subject = permissionSubject(values.permissionSubjectPrefix);
         if (await streamCovers(jsm, values.stream, subject)) {
           const writer = new PermissionBatchWriter(opened.knex, values.permissionTable, integrity);
-          decisions = { writer, consumer: await ensureIngestConsumer(jsm, js, values.stream, { name: values.permissionConsumer, filterSubject: subject, ackWaitMs }) };
+          decisions = {
+            writer,
+            consumer: await ensureIngestConsumer(jsm, js, values.stream, {
+              name: values.permissionConsumer,
+              filterSubject: subject,
+              ackWaitMs,
+            }),
+          };
         } else if (decisionsNamed) {
-          throw new ConfigurationError('permission-subject-prefix', `stream ${values.stream} has no subject covering ${subject}`);
+          throw new ConfigurationError(
+            'permission-subject-prefix',
+            `stream ${values.stream} has no subject covering ${subject}`,
+          );
         } else {
-          ctx.err(`note: stream ${values.stream} has no subject covering ${subject}: ingesting request events only (--no-permissions says so explicitly)`);
+          ctx.err(
+            `note: stream ${values.stream} has no subject covering ${subject}: ingesting request events only (--no-permissions says so explicitly)`,
+          );
         }
       }
       let running = ZERO;
       let runningDecisions = ZERO;
       const report = (): void => {
-        if (values.json) ctx.out(JSON.stringify({ command: 'ingest', type: 'stats', ...running, ...(decisions ? { permissions: runningDecisions } : {}), elapsedMs: Date.now() - started }));
+        if (values.json)
+          ctx.out(
+            JSON.stringify({
+              command: 'ingest',
+              type: 'stats',
+              ...running,
+              ...(decisions ? { permissions: runningDecisions } : {}),
+              elapsedMs: Date.now() - started,
+            }),
+          );
         else if (ctx.io.stderr.isTTY) ctx.err(statsLine(running, decisions ? runningDecisions : null));
       };
       const tick = (): void => {
@@ -149,14 +239,26 @@ async function ingest(values: IngestOptionValues, ctx: CommandContext, decisions
         last = Date.now();
         report();
       };
-      const onError = (what: string) => (err: unknown, kind: 'store' | 'fetch'): void => {
-        const message = err instanceof Error ? err.message : String(err);
-        const bump = (t: IngestTotals): IngestTotals => (kind === 'fetch' ? { ...t, fetchErrors: t.fetchErrors + 1 } : { ...t, failedBatches: t.failedBatches + 1 });
-        if (what === 'events') running = bump(running);
-        else runningDecisions = bump(runningDecisions);
-        ctx.err(kind === 'fetch' ? `warning: fetching ${what} from the stream failed, retrying: ${message}` : `warning: a batch of ${what} was not stored and will be redelivered: ${message}`);
+      const onError =
+        (what: string) =>
+        (err: unknown, kind: 'store' | 'fetch'): void => {
+          const message = err instanceof Error ? err.message : String(err);
+          const bump = (t: IngestTotals): IngestTotals =>
+            kind === 'fetch' ? { ...t, fetchErrors: t.fetchErrors + 1 } : { ...t, failedBatches: t.failedBatches + 1 };
+          if (what === 'events') running = bump(running);
+          else runningDecisions = bump(runningDecisions);
+          ctx.err(
+            kind === 'fetch'
+              ? `warning: fetching ${what} from the stream failed, retrying: ${message}`
+              : `warning: a batch of ${what} was not stored and will be redelivered: ${message}`,
+          );
+        };
+      const common = {
+        js,
+        signal: stop.signal,
+        batchSize: values.batchSize,
+        deadLetterSubject: values.deadLetterSubject,
       };
-      const common = { js, signal: stop.signal, batchSize: values.batchSize, deadLetterSubject: values.deadLetterSubject };
       const stopOnFailure = <T>(p: Promise<T>): Promise<T> =>
         p.catch((err: unknown) => {
           stop.abort();
@@ -213,5 +315,7 @@ async function ingest(values: IngestOptionValues, ctx: CommandContext, decisions
 
 function statsLine(t: IngestTotals, d: IngestTotals | null): string {
   const events = `ingested ${t.stored} events in ${t.batches} batches (${t.redelivered} redelivered, ${t.deadLettered} dead-lettered), lag ${t.pending}`;
-  return d === null ? events : `${events}; ${d.stored} permission decisions (${d.redelivered} redelivered, ${d.deadLettered} dead-lettered), lag ${d.pending}`;
+  return d === null
+    ? events
+    : `${events}; ${d.stored} permission decisions (${d.redelivered} redelivered, ${d.deadLettered} dead-lettered), lag ${d.pending}`;
 }

@@ -26,8 +26,13 @@ export function registerKeys(program: Command, ctx: CommandContext): void {
     });
   keys
     .command('signing-pair')
-    .description('write a new Ed25519 key pair for checkpoints: the private key (mode 0600) signs, the public key verifies')
-    .requiredOption('--private <file>', 'where to write the private key (PEM); keep it away from the database and its writers')
+    .description(
+      'write a new Ed25519 key pair for checkpoints: the private key (mode 0600) signs, the public key verifies',
+    )
+    .requiredOption(
+      '--private <file>',
+      'where to write the private key (PEM); keep it away from the database and its writers',
+    )
     .requiredOption('--public <file>', 'where to write the public key (PEM); auditors verify with it')
     .action(async (values: { private: string; public: string }) => {
       const { privateKey, publicKey } = generateKeyPairSync('ed25519');
@@ -35,10 +40,26 @@ export function registerKeys(program: Command, ctx: CommandContext): void {
       const publicPath = resolve(ctx.io.cwd, values.public);
       const warn = (line: string): void => ctx.err(`warning: ${line}`);
       try {
-        await writeFileWithMode(privatePath, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), PRIVATE_MODE, 'private key', warn);
-        await writeFileWithMode(publicPath, publicKey.export({ type: 'spki', format: 'pem' }).toString(), 0o644, 'public key', warn);
+        await writeFileWithMode(
+          privatePath,
+          privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+          PRIVATE_MODE,
+          'private key',
+          warn,
+        );
+        await writeFileWithMode(
+          publicPath,
+          publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+          0o644,
+          'public key',
+          warn,
+        );
       } catch (err) {
-        throw new ConfigurationError('keys signing-pair', `cannot write the key files: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, { cause: err });
+        throw new ConfigurationError(
+          'keys signing-pair',
+          `cannot write the key files: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+          { cause: err },
+        );
       }
       ctx.out(`private key written to ${privatePath} (mode 0600)`);
       ctx.out(`public key written to ${publicPath}`);

@@ -12,14 +12,20 @@ export function registerMigrate(program: Command, ctx: CommandContext): void {
   const command = program
     .command('migrate')
     .description('create or update the events table and the archive table (idempotent)')
-    .option('--permission-table <name>', 'also upgrade this permission audit table: event_id, tenant_id, actor_type, and key_id when chained');
+    .option(
+      '--permission-table <name>',
+      'also upgrade this permission audit table: event_id, tenant_id, actor_type, and key_id when chained',
+    );
   addDatabaseOptions(command).action(async (values: DatabaseOptionValues & { permissionTable?: string }) => {
     ctx.useJson(values.json === true);
     ctx.finish(await migrate(values, ctx));
   });
 }
 
-async function migrate(values: DatabaseOptionValues & { permissionTable?: string }, ctx: CommandContext): Promise<number> {
+async function migrate(
+  values: DatabaseOptionValues & { permissionTable?: string },
+  ctx: CommandContext,
+): Promise<number> {
   if (values.permissionTable !== undefined) checkTableName(values.permissionTable);
   return withStore(values, ctx, async (opened, settings) => {
     // store.migrate() adds missing columns (key_id included) to the event and archive tables.
@@ -30,7 +36,15 @@ async function migrate(values: DatabaseOptionValues & { permissionTable?: string
     }
     const database = settings.target.display;
     if (values.json) {
-      ctx.out(JSON.stringify({ command: 'migrate', ok: true, table: opened.table, archiveTable: opened.archiveTable, database }));
+      ctx.out(
+        JSON.stringify({
+          command: 'migrate',
+          ok: true,
+          table: opened.table,
+          archiveTable: opened.archiveTable,
+          database,
+        }),
+      );
     } else {
       ctx.out(`migrated ${opened.table} and ${opened.archiveTable} on ${database}`);
     }

@@ -6,7 +6,14 @@ import { parseGroupKeys, parseTime } from '../config/parse-options.js';
 import { countColumns } from '../report/report-columns.js';
 import { reportExit } from '../report/report-errors.js';
 import { printReport, windowText } from '../report/print-report.js';
-import { addFormatOptions, addReportSourceOptions, addTenantOption, formatOf, windowed, type CountReportValues } from '../report/report-flags.js';
+import {
+  addFormatOptions,
+  addReportSourceOptions,
+  addTenantOption,
+  formatOf,
+  windowed,
+  type CountReportValues,
+} from '../report/report-flags.js';
 import { loadReports } from '../report/report-source.js';
 
 /** What differs between the counting reports (denied, bypasses): everything else is shared here. */
@@ -15,7 +22,12 @@ export interface CountReportCommand {
   description: string;
   groupKeys: readonly string[];
   defaultBy: readonly string[];
-  define: (options: { by?: GroupKey[]; since?: Date; until?: Date; tenantId?: string }) => ReportDefinition<CountReport>;
+  define: (options: {
+    by?: GroupKey[];
+    since?: Date;
+    until?: Date;
+    tenantId?: string;
+  }) => ReportDefinition<CountReport>;
   /** What is counted, for the title line: "denied decisions", "superuser bypasses". */
   counted: string;
 }
@@ -25,7 +37,11 @@ export function registerCountReport(report: Command, ctx: CommandContext, spec: 
   const command = report
     .command(spec.name)
     .description(spec.description)
-    .option('--by <keys>', `group by: ${spec.groupKeys.join(', ')} (default: ${spec.defaultBy.join(',')})`, parseGroupKeys)
+    .option(
+      '--by <keys>',
+      `group by: ${spec.groupKeys.join(', ')} (default: ${spec.defaultBy.join(',')})`,
+      parseGroupKeys,
+    )
     .option('--since <time>', 'decisions at or after this time', (v) => parseTime(v))
     .option('--until <time>', 'decisions before this time', (v) => parseTime(v));
   addFormatOptions(addReportSourceOptions(addTenantOption(command))).action(async (values: CountReportValues) => {
@@ -42,7 +58,9 @@ export function registerCountReport(report: Command, ctx: CommandContext, spec: 
           origin,
           columns: countColumns(result),
           rows: result.rows,
-          title: [`${spec.counted} by ${result.by.join(', ')}: ${result.total} in ${windowText(result.since, result.until, result.tenantId)}`],
+          title: [
+            `${spec.counted} by ${result.by.join(', ')}: ${result.total} in ${windowText(result.since, result.until, result.tenantId)}`,
+          ],
         });
         return ExitCode.OK;
       }),

@@ -22,9 +22,20 @@ import { renderHtmlReport, type HtmlReportData } from '../report/html/html-page.
 import { parseTime, positiveInteger } from '../config/parse-options.js';
 import { describeOrigin } from '../report/print-report.js';
 import { reportExit } from '../report/report-errors.js';
-import { addReportSourceOptions, addTenantOption, PERMISSION_TABLE_ENV, type ReportSourceValues } from '../report/report-flags.js';
+import {
+  addReportSourceOptions,
+  addTenantOption,
+  PERMISSION_TABLE_ENV,
+  type ReportSourceValues,
+} from '../report/report-flags.js';
 import type { RequestSummaryData } from '../report/html/request-summary-section.js';
-import { fromFiles, MissingPermissionTableError, openDatabase, tableExists, type ReportOrigin } from '../report/report-source.js';
+import {
+  fromFiles,
+  MissingPermissionTableError,
+  openDatabase,
+  tableExists,
+  type ReportOrigin,
+} from '../report/report-source.js';
 
 interface HtmlValues extends ReportSourceValues {
   out: string;
@@ -51,8 +62,15 @@ export function registerReportHtml(report: Command, ctx: CommandContext): void {
     .command('html')
     .description('write a self-contained HTML report (charts, tables, the data; opens offline)')
     .requiredOption('--out <file>', 'the HTML file to write (replaced atomically)', nonEmptyPath)
-    .addOption(new Option('--bucket <size>', 'timeline bars per hour or day (auto: hours up to two days)').choices(['auto', 'hour', 'day']).default('auto'))
-    .option('--events-table <name>', 'request events table for the latest events (default: $AUDIT_EVENTS_TABLE, the config file, or audit_events)')
+    .addOption(
+      new Option('--bucket <size>', 'timeline bars per hour or day (auto: hours up to two days)')
+        .choices(['auto', 'hour', 'day'])
+        .default('auto'),
+    )
+    .option(
+      '--events-table <name>',
+      'request events table for the latest events (default: $AUDIT_EVENTS_TABLE, the config file, or audit_events)',
+    )
     .option('--events-per-type <n>', 'latest request events shown per content type', positiveInteger(100), 5)
     .option('--since <time>', 'decisions and request events at or after this time', (v) => parseTime(v))
     .option('--until <time>', 'decisions and request events before this time', (v) => parseTime(v))
@@ -114,8 +132,10 @@ async function html(values: HtmlValues, ctx: CommandContext): Promise<number> {
         ? 'no permission decisions'
         : `${count(totals.decisions, 'decision')} (${totals.denied} denied, ${count(totals.bypassed, 'bypass', 'bypasses')})`,
     ];
-    if (!('note' in data.requestSummary) && data.requestSummary.total > 0) parts.push(count(data.requestSummary.total, 'request event'));
-    if (types !== null) parts.push(types === 0 ? 'no request events' : `latest request events of ${count(types, 'content type')}`);
+    if (!('note' in data.requestSummary) && data.requestSummary.total > 0)
+      parts.push(count(data.requestSummary.total, 'request event'));
+    if (types !== null)
+      parts.push(types === 0 ? 'no request events' : `latest request events of ${count(types, 'content type')}`);
     ctx.out(`wrote ${out}: ${parts.join(', ')}`);
   }
   return ExitCode.OK;
@@ -146,9 +166,15 @@ async function load(
       return { results, origin, events: { note }, requestSummary: { note } };
     }
     // The decisions come from the file: the database needs no permission table.
-    const events = await openDatabase(values, ctx, values.eventsTable, (knex, _db, _table, eventsTable) => requestEvents(knex, eventsTable, values, ctx), {
-      requirePermissionTable: false,
-    });
+    const events = await openDatabase(
+      values,
+      ctx,
+      values.eventsTable,
+      (knex, _db, _table, eventsTable) => requestEvents(knex, eventsTable, values, ctx),
+      {
+        requirePermissionTable: false,
+      },
+    );
     return { results, origin, ...events };
   }
   const named = values.table !== undefined || (ctx.io.env[PERMISSION_TABLE_ENV] ?? '').trim() !== '';
@@ -159,9 +185,14 @@ async function load(
     async (knex, database, table, eventsTable) => {
       const origin: ReportOrigin = { kind: 'database', database, table };
       if (await tableExists(knex, table)) {
-        return { results: await queryReports(knex, definitions, { tableName: table }), origin, ...(await requestEvents(knex, eventsTable, values, ctx)) };
+        return {
+          results: await queryReports(knex, definitions, { tableName: table }),
+          origin,
+          ...(await requestEvents(knex, eventsTable, values, ctx)),
+        };
       }
-      if (named || !(await tableExists(knex, eventsTable))) throw new MissingPermissionTableError(table, database, named ? undefined : eventsTable);
+      if (named || !(await tableExists(knex, eventsTable)))
+        throw new MissingPermissionTableError(table, database, named ? undefined : eventsTable);
       ctx.err(`warning: ${table} does not exist; the report has request events only`);
       const note = `No permission decisions: ${table} does not exist (DatabaseAuditLogger creates it on its first write).`;
       return { results: { note }, origin, ...(await requestEvents(knex, eventsTable, values, ctx)) };
@@ -175,7 +206,12 @@ async function load(
  * content type. A missing events table is a note in the page, not a failure: apps may log
  * permissions only.
  */
-async function requestEvents(knex: Knex, eventsTable: string, values: HtmlValues, ctx: CommandContext): Promise<RequestEvents> {
+async function requestEvents(
+  knex: Knex,
+  eventsTable: string,
+  values: HtmlValues,
+  ctx: CommandContext,
+): Promise<RequestEvents> {
   if (!(await tableExists(knex, eventsTable))) {
     ctx.err(`warning: ${eventsTable} does not exist; the report has no request events`);
     const note = `The request events table ${eventsTable} does not exist.`;
@@ -186,7 +222,11 @@ async function requestEvents(knex: Knex, eventsTable: string, values: HtmlValues
   if (values.until !== undefined) scope.until = values.until;
   if (values.tenantId !== undefined) scope.tenantId = values.tenantId;
   const summary = await summarizeRequestEvents(knex, { tableName: eventsTable, ...scope });
-  const types = await latestEventsByContentType(knex, { tableName: eventsTable, perType: values.eventsPerType, ...scope });
+  const types = await latestEventsByContentType(knex, {
+    tableName: eventsTable,
+    perType: values.eventsPerType,
+    ...scope,
+  });
   return { events: { table: eventsTable, types }, requestSummary: { table: eventsTable, ...summary } };
 }
 
@@ -195,7 +235,11 @@ async function writeAtomically(path: string, text: string, ctx: CommandContext):
     // Audit data: readable by the owner and group only, like FileAuditLogger's files.
     await writeFileWithMode(path, text, GROUP_READABLE_MODE, 'report', (line) => ctx.err(`warning: ${line}`));
   } catch (err) {
-    throw new ConfigurationError('out', `cannot write ${path} (${systemReason(err, 'error')}); does ${dirname(path)} exist and is it writable?`, { cause: err });
+    throw new ConfigurationError(
+      'out',
+      `cannot write ${path} (${systemReason(err, 'error')}); does ${dirname(path)} exist and is it writable?`,
+      { cause: err },
+    );
   }
 }
 

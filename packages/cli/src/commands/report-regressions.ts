@@ -7,7 +7,14 @@ import { count } from '../output/plural.js';
 import { parseDeployment, parseThreshold, parseTime } from '../config/parse-options.js';
 import { percent, regressionColumnsFor } from '../report/report-columns.js';
 import { reportExit } from '../report/report-errors.js';
-import { addFormatOptions, addReportSourceOptions, addTenantOption, formatOf, windowed, type ReportSourceValues } from '../report/report-flags.js';
+import {
+  addFormatOptions,
+  addReportSourceOptions,
+  addTenantOption,
+  formatOf,
+  windowed,
+  type ReportSourceValues,
+} from '../report/report-flags.js';
 import { printReport, windowText, type ReportFormat } from '../report/print-report.js';
 import { loadReports } from '../report/report-source.js';
 
@@ -34,7 +41,11 @@ export function registerReportRegressions(report: Command, ctx: CommandContext):
   const command = report
     .command('regressions')
     .description('compare denied rates per manager/attribute between two deployments; exit 1 when one regressed')
-    .requiredOption('--baseline <deployment>', 'the deployment to compare against (metadata.deployment)', parseDeployment)
+    .requiredOption(
+      '--baseline <deployment>',
+      'the deployment to compare against (metadata.deployment)',
+      parseDeployment,
+    )
     .requiredOption('--candidate <deployment>', 'the deployment under test', parseDeployment)
     .option(
       '--threshold <rise>',
@@ -65,7 +76,8 @@ async function regressions(values: RegressionValues, format: ReportFormat, ctx: 
     // A typo in a deployment name must not pass as "no regression".
     const message = `no decisions for ${missing.join(' or ')} in ${windowText(result.since, result.until, result.tenantId)}: check the deployment name (metadata.deployment)`;
     ctx.err(`error: ${message}`);
-    if (format === 'json') ctx.out(JSON.stringify({ ok: false, error: { code: null, message, exitCode: ExitCode.USAGE } }));
+    if (format === 'json')
+      ctx.out(JSON.stringify({ ok: false, error: { code: null, message, exitCode: ExitCode.USAGE } }));
     return ExitCode.USAGE;
   }
   printReport(ctx, {

@@ -17,7 +17,9 @@ deployment with no decisions; 3 bad configuration or unreadable --file; 4 databa
 export function registerReport(program: Command, ctx: CommandContext): void {
   const report = program
     .command('report')
-    .description('reports on the permission audit log (denied decisions, bypasses, regressions) and an HTML overview with the latest request events')
+    .description(
+      'reports on the permission audit log (denied decisions, bypasses, regressions) and an HTML overview with the latest request events',
+    )
     .addHelpText('after', REPORT_HELP);
   registerReportDenied(report, ctx);
   registerReportBypasses(report, ctx);

@@ -3,7 +3,20 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Knex } from 'knex';
 import { ConfigurationError } from '@audit-events/core';
-import { checkpointPublicKey, keySetFromEnv, keySetFromFile, readCheckpoints, recordedHeads, verifyEventLog, type KeySet, type VerifiedCheckpoint, verifyPermissionLog, type ChainHead, type ChainVerification, type VerifyReport } from '@audit-events/knex';
+import {
+  checkpointPublicKey,
+  keySetFromEnv,
+  keySetFromFile,
+  readCheckpoints,
+  recordedHeads,
+  verifyEventLog,
+  type KeySet,
+  type VerifiedCheckpoint,
+  verifyPermissionLog,
+  type ChainHead,
+  type ChainVerification,
+  type VerifyReport,
+} from '@audit-events/knex';
 import { checkTableName } from '@audit-events/knex/internal';
 import type { CommandContext } from '../command-context.js';
 import { addDatabaseOptions } from '../config/database-options.js';
@@ -57,10 +70,16 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
       '--strict',
       'a closed period: with --expect-heads or --checkpoints, rows past the recorded heads and chains absent from them fail (exit 1)',
     )
-    .option('--keys <file>', 'JSON key set of keyed chains ({ "current", "keys": [{ "id", "secret" }] }): each row is checked under the key its key_id names')
+    .option(
+      '--keys <file>',
+      'JSON key set of keyed chains ({ "current", "keys": [{ "id", "secret" }] }): each row is checked under the key its key_id names',
+    )
     .option('--keys-env <var>', 'read the JSON key set from this environment variable (e.g. AUDIT_EVENTS_KEYS)')
     .option('--allow-unkeyed', 'with keys: accept chains hashed without a key (written before keys were used)')
-    .option('--checkpoints <dir>', 'directory of signed checkpoints (audit-events checkpoint): every one is verified and every recorded head checked')
+    .option(
+      '--checkpoints <dir>',
+      'directory of signed checkpoints (audit-events checkpoint): every one is verified and every recorded head checked',
+    )
     .option('--public-key <file>', 'Ed25519 public key (PEM) the checkpoints are signed with')
     .option('--allow-empty', 'exit 0 when there are no hash chains at all (integrity was never on)')
     .option(
@@ -70,12 +89,15 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
   addDatabaseOptions(command).action(async (values: VerifyOptionValues) => {
     ctx.useJson(values.json === true);
     if (values.strict === true && values.expectHeads === undefined && values.checkpoints === undefined) {
-      command.error('error: --strict needs --expect-heads <file> or --checkpoints <dir> (the checkpoint the period is closed against)');
+      command.error(
+        'error: --strict needs --expect-heads <file> or --checkpoints <dir> (the checkpoint the period is closed against)',
+      );
     }
     if ((values.checkpoints === undefined) !== (values.publicKey === undefined)) {
       command.error('error: --checkpoints <dir> and --public-key <file> go together');
     }
-    if (values.keys !== undefined && values.keysEnv !== undefined) command.error('error: give --keys or --keys-env, not both');
+    if (values.keys !== undefined && values.keysEnv !== undefined)
+      command.error('error: give --keys or --keys-env, not both');
     ctx.finish(await verify(values, ctx));
   });
 }
@@ -83,14 +105,20 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
 async function verify(values: VerifyOptionValues, ctx: CommandContext): Promise<number> {
   if (values.permissionTable !== undefined) checkTableName(values.permissionTable);
   const warn = (line: string): void => ctx.err(`warning: ${line}`);
-  const expected = values.expectHeads === undefined ? undefined : await readHeads(resolve(ctx.io.cwd, values.expectHeads), warn);
+  const expected =
+    values.expectHeads === undefined ? undefined : await readHeads(resolve(ctx.io.cwd, values.expectHeads), warn);
   const checkpoints = await loadCheckpoints(values, ctx);
   const keys = loadKeys(values, ctx);
   // With a heads file or checkpoints, a table they do not name has an empty checkpoint: all its rows are uncovered.
   const headsOf = (table: string): { expectedHeads?: ChainHead[] } =>
     expected === undefined && checkpoints === undefined
       ? {}
-      : { expectedHeads: [...(expected?.[table] ?? []), ...(checkpoints === undefined ? [] : recordedHeads(checkpoints, table))] };
+      : {
+          expectedHeads: [
+            ...(expected?.[table] ?? []),
+            ...(checkpoints === undefined ? [] : recordedHeads(checkpoints, table)),
+          ],
+        };
   const checks = {
     strict: values.strict === true,
     allowUnchainedRows: values.allowUnchained === true,
@@ -101,7 +129,8 @@ async function verify(values: VerifyOptionValues, ctx: CommandContext): Promise<
     const database = settings.target.display;
     const namedEvents = values.table !== undefined || settings.table !== undefined;
     // With only --permission-table, a database without event tables is fine; a named one must exist.
-    const events = values.permissionTable === undefined || namedEvents || (await exists(opened.knex, opened.table, database));
+    const events =
+      values.permissionTable === undefined || namedEvents || (await exists(opened.knex, opened.table, database));
     if (events) await requireTables(opened.knex, [opened.table], database);
     if (values.permissionTable !== undefined) await requireTables(opened.knex, [values.permissionTable], database);
 
@@ -160,7 +189,10 @@ async function verify(values: VerifyOptionValues, ctx: CommandContext): Promise<
           logs: sections.map((s) => ({ kind: s.kind, table: s.table, ...s.report })),
           recordedHeads: recorded,
           noChains: total === 0,
-          checkpoints: checkpoints === undefined ? null : { verified: checkpoints.length, latest: checkpoints[checkpoints.length - 1]?.file ?? null },
+          checkpoints:
+            checkpoints === undefined
+              ? null
+              : { verified: checkpoints.length, latest: checkpoints[checkpoints.length - 1]?.file ?? null },
         }),
       );
     } else {
@@ -168,7 +200,11 @@ async function verify(values: VerifyOptionValues, ctx: CommandContext): Promise<
       for (const section of sections) for (const line of sectionLines(section)) ctx.out(safeText(line));
       if (checkpoints !== undefined) {
         const latest = checkpoints[checkpoints.length - 1];
-        ctx.out(safeText(`${checkpoints.length} signed checkpoint(s) verified${latest === undefined ? ' (the directory has none)' : `, latest ${latest.file}`}`));
+        ctx.out(
+          safeText(
+            `${checkpoints.length} signed checkpoint(s) verified${latest === undefined ? ' (the directory has none)' : `, latest ${latest.file}`}`,
+          ),
+        );
       }
       ctx.out(summaryLine(sections, valid, total));
       if (empty) ctx.err('no hash chains found: nothing was written with integrity on (--allow-empty accepts this)');
@@ -183,7 +219,8 @@ function sectionLines({ kind, report }: Section): string[] {
   const lines = [kind === 'events' ? report.tables.join(' + ') : `${report.tables.join(' + ')} (permission audit log)`];
   if (report.chains.length === 0) lines.push('  no hash chains (nothing was written with integrity on)');
   for (const chain of report.chains) lines.push(`  ${chain.chainId}: ${status(chain)}`);
-  if (report.unchainedRows > 0) lines.push(`  ${report.unchainedRows} row(s) without a hash chain: ${unchainedVerdict(report)}`);
+  if (report.unchainedRows > 0)
+    lines.push(`  ${report.unchainedRows} row(s) without a hash chain: ${unchainedVerdict(report)}`);
   return lines;
 }
 
@@ -232,9 +269,15 @@ function summaryLine(sections: readonly Section[], valid: number, total: number)
   return [`${valid}/${total} chains valid`, ...notes].join('; ');
 }
 
-async function loadCheckpoints(values: VerifyOptionValues, ctx: CommandContext): Promise<VerifiedCheckpoint[] | undefined> {
+async function loadCheckpoints(
+  values: VerifyOptionValues,
+  ctx: CommandContext,
+): Promise<VerifiedCheckpoint[] | undefined> {
   if (values.checkpoints === undefined || values.publicKey === undefined) return undefined;
-  const publicKey = checkpointPublicKey(await readKeyFile(resolve(ctx.io.cwd, values.publicKey), 'public-key'), 'public-key');
+  const publicKey = checkpointPublicKey(
+    await readKeyFile(resolve(ctx.io.cwd, values.publicKey), 'public-key'),
+    'public-key',
+  );
   // A CheckpointError (exit 1) names the file that does not parse, verify or follow its predecessor.
   return readCheckpoints(resolve(ctx.io.cwd, values.checkpoints), publicKey);
 }
@@ -260,15 +303,23 @@ async function readHeads(path: string, warn: (line: string) => void): Promise<He
   try {
     parsed = JSON.parse(await readFile(path, 'utf8'));
   } catch (err) {
-    throw new ConfigurationError('expect-heads', `cannot read ${path} as JSON: ${(err as Error).message.split('\n')[0]}`, { cause: err });
+    throw new ConfigurationError(
+      'expect-heads',
+      `cannot read ${path} as JSON: ${(err as Error).message.split('\n')[0]}`,
+      { cause: err },
+    );
   }
   // A checkpoint others can rewrite proves nothing: say so (the check still runs).
   await warnIfLooser(path, PRIVATE_MODE, 'heads file', warn);
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new ConfigurationError('expect-heads', `${path} must hold an object mapping table names to arrays of { chainId, seq, hash }`);
+    throw new ConfigurationError(
+      'expect-heads',
+      `${path} must hold an object mapping table names to arrays of { chainId, seq, hash }`,
+    );
   }
   for (const [table, heads] of Object.entries(parsed)) {
-    if (!Array.isArray(heads)) throw new ConfigurationError('expect-heads', `${path}: "${safeText(table)}" must be an array`);
+    if (!Array.isArray(heads))
+      throw new ConfigurationError('expect-heads', `${path}: "${safeText(table)}" must be an array`);
   }
   // Each head is validated by the verifier (a ConfigurationError naming expectedHeads[i]).
   return parsed as HeadsFile;

@@ -25,10 +25,15 @@ export function addDatabaseOptions(command: Command): Command {
     .option('--table <name>', 'live events table (default: $AUDIT_EVENTS_TABLE, the config file, or audit_events)')
     .option(
       '--archive-table <name>',
-      'archive table (default: $AUDIT_EVENTS_ARCHIVE_TABLE, the config file, or the live table\'s name + _archive: ' +
+      "archive table (default: $AUDIT_EVENTS_ARCHIVE_TABLE, the config file, or the live table's name + _archive: " +
         'audit_events_archive)',
     )
-    .option('--connect-timeout <seconds>', 'give up connecting after this long', parseSeconds, DEFAULT_CONNECT_TIMEOUT_MS / 1000)
+    .option(
+      '--connect-timeout <seconds>',
+      'give up connecting after this long',
+      parseSeconds,
+      DEFAULT_CONNECT_TIMEOUT_MS / 1000,
+    )
     .option('--json', 'print one JSON document on stdout instead of a summary line');
 }
 

@@ -97,7 +97,12 @@ function sqliteTarget(url: string, options: DatabaseUrlOptions): DatabaseTarget 
     throw new ConfigurationError('db', `a sqlite: URL needs a file path, e.g. sqlite:./audit.db (got "sqlite:${url}")`);
   }
   const filename = isAbsolute(path) ? path : resolve(options.baseDir ?? process.cwd(), path);
-  return { dialect: 'sqlite', knexConfig: sqliteKnexConfig(filename, { driver }), display: `sqlite:${filename}`, secrets: [] };
+  return {
+    dialect: 'sqlite',
+    knexConfig: sqliteKnexConfig(filename, { driver }),
+    display: `sqlite:${filename}`,
+    secrets: [],
+  };
 }
 
 /** `driver=` of a sqlite: URL (the only parameter it takes): which package knex loads. */
@@ -105,12 +110,18 @@ function sqliteDriver(search: string, url: string): SqliteDriver {
   const params = new URLSearchParams(search);
   for (const key of params.keys()) {
     if (key !== 'driver') {
-      throw new ConfigurationError('db', `unknown parameter "${key}" in "sqlite:${url}"; a sqlite: URL takes only driver=sqlite3|better-sqlite3`);
+      throw new ConfigurationError(
+        'db',
+        `unknown parameter "${key}" in "sqlite:${url}"; a sqlite: URL takes only driver=sqlite3|better-sqlite3`,
+      );
     }
   }
   const driver = params.get('driver') ?? 'sqlite3';
   if (!(SQLITE_DRIVERS as readonly string[]).includes(driver)) {
-    throw new ConfigurationError('db', `driver=${driver} in "sqlite:${url}": use driver=sqlite3 or driver=better-sqlite3`);
+    throw new ConfigurationError(
+      'db',
+      `driver=${driver} in "sqlite:${url}": use driver=sqlite3 or driver=better-sqlite3`,
+    );
   }
   return driver as SqliteDriver;
 }

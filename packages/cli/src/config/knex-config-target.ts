@@ -9,7 +9,10 @@ import { describeUrl, encodeCredentials, passwordOfUrl } from './url-credentials
  * messages with its password masked, and given connection timeouts where it sets none, so an
  * unreachable server fails in seconds instead of knex's default minute.
  */
-export function targetFromKnexConfig(config: Knex.Config, connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS): DatabaseTarget {
+export function targetFromKnexConfig(
+  config: Knex.Config,
+  connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS,
+): DatabaseTarget {
   const client = typeof config.client === 'string' ? config.client : 'custom';
   const dialect = dialectOfClient(client);
   const secrets: string[] = [];
@@ -52,7 +55,10 @@ function describeConnection(client: string, dialect: Dialect | 'other', c: Recor
   if (typeof c.connectionString === 'string') return describeUrl(c.connectionString);
   const user = typeof c.user === 'string' ? c.user : '';
   const credentials = user || c.password ? `${user}${c.password ? `:${MASKED}` : ''}@` : '';
-  const host = typeof c.socketPath === 'string' ? c.socketPath : `${String(c.host ?? 'localhost')}:${String(c.port ?? 'default port')}`;
+  const host =
+    typeof c.socketPath === 'string'
+      ? c.socketPath
+      : `${String(c.host ?? 'localhost')}:${String(c.port ?? 'default port')}`;
   const database = c.database === undefined ? '' : String(c.database);
   return `${client}://${credentials}${host}/${database}`;
 }

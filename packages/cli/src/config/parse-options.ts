@@ -41,7 +41,9 @@ export function parseSeconds(value: string): number {
 export function parseTime(value: string, now: () => number = Date.now): Date {
   const time = parseTimeBound(value.trim(), now);
   if (time === null) {
-    throw new InvalidArgumentError('expected an ISO date or date-time (2025-03-01, 2025-03-01T12:00Z) or an age like 7d, 12h, 30m.');
+    throw new InvalidArgumentError(
+      'expected an ISO date or date-time (2025-03-01, 2025-03-01T12:00Z) or an age like 7d, 12h, 30m.',
+    );
   }
   return time;
 }
@@ -50,11 +52,16 @@ export function parseTime(value: string, now: () => number = Date.now): Date {
 export function parseGroupKeys(value: string): GroupKey[] {
   try {
     return checkGroupKeys(
-      value.split(',').map((part) => part.trim()).filter((part) => part !== ''),
+      value
+        .split(',')
+        .map((part) => part.trim())
+        .filter((part) => part !== ''),
       [],
     );
   } catch {
-    throw new InvalidArgumentError(`expected a comma-separated list of ${GROUP_KEYS.join(', ')} (e.g. manager,attribute).`);
+    throw new InvalidArgumentError(
+      `expected a comma-separated list of ${GROUP_KEYS.join(', ')} (e.g. manager,attribute).`,
+    );
   }
 }
 
@@ -64,13 +71,15 @@ export function parseThreshold(value: string): number {
   const percent = text.endsWith('%');
   const number = percent ? text.slice(0, -1) : text;
   const n = DECIMAL.test(number) ? Number(number) / (percent ? 100 : 1) : Number.NaN;
-  if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError('expected a fraction from 0 to 1 (0.05) or a percentage (5%).');
+  if (!(n >= 0 && n <= 1))
+    throw new InvalidArgumentError('expected a fraction from 0 to 1 (0.05) or a percentage (5%).');
   return n;
 }
 
 /** A deployment name (`--baseline`, `--candidate`): not blank. */
 export function parseDeployment(value: string): string {
-  if (value.trim() === '' || value.length > 255) throw new InvalidArgumentError('expected a deployment name (1 to 255 characters).');
+  if (value.trim() === '' || value.length > 255)
+    throw new InvalidArgumentError('expected a deployment name (1 to 255 characters).');
   return value;
 }
 
@@ -78,7 +87,8 @@ export function parseDeployment(value: string): string {
 export function positiveInteger(max: number): (value: string) => number {
   return (value) => {
     const n = INTEGER.test(value) ? Number(value) : Number.NaN;
-    if (!Number.isSafeInteger(n) || n < 1 || n > max) throw new InvalidArgumentError(`expected a whole number from 1 to ${max}.`);
+    if (!Number.isSafeInteger(n) || n < 1 || n > max)
+      throw new InvalidArgumentError(`expected a whole number from 1 to ${max}.`);
     return n;
   };
 }

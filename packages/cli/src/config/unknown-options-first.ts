@@ -20,7 +20,9 @@ export function reportUnknownOptionsFirst(program: Command): void {
   program.hook('preAction', (_program, action) => {
     for (const option of required.get(action) ?? []) {
       if (action.getOptionValue(option.attributeName()) === undefined) {
-        action.error(`error: required option '${option.flags}' not specified`, { code: 'commander.missingMandatoryOptionValue' });
+        action.error(`error: required option '${option.flags}' not specified`, {
+          code: 'commander.missingMandatoryOptionValue',
+        });
       }
     }
   });

@@ -99,7 +99,11 @@ export async function fileOutput(path: string, force: boolean): Promise<ExportOu
       stream.once('error', reject);
     });
   } catch (err) {
-    throw new ConfigurationError('out', `cannot write ${path} (${systemReason(err, 'error')}); does ${dirname(path)} exist and is it writable?`, { cause: err });
+    throw new ConfigurationError(
+      'out',
+      `cannot write ${path} (${systemReason(err, 'error')}); does ${dirname(path)} exist and is it writable?`,
+      { cause: err },
+    );
   }
   let failure: unknown;
   stream.on('error', (err) => (failure ??= err));
@@ -129,7 +133,8 @@ export async function fileOutput(path: string, force: boolean): Promise<ExportOu
       } catch (err) {
         await rm(temp, { force: true }).catch(() => {});
         settled = true;
-        if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new ConfigurationError('out', `${path} exists; pass --force to replace it`);
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST')
+          throw new ConfigurationError('out', `${path} exists; pass --force to replace it`);
         throw writeError(path, err);
       }
     },

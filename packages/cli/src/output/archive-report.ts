@@ -35,7 +35,8 @@ export function archiveSummaryLine(r: ArchiveReport): string {
     );
   }
   const done = `archived ${count(r.archived, 'event', 'events')} in ${count(r.batches, 'batch', 'batches')} (cutoff ${r.cutoff}, ${remaining})`;
-  if (r.interrupted) return `interrupted by ${r.interrupted}: ${done}; committed batches stay archived, run again to finish`;
+  if (r.interrupted)
+    return `interrupted by ${r.interrupted}: ${done}; committed batches stay archived, run again to finish`;
   return done;
 }
 

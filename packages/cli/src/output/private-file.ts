@@ -19,10 +19,17 @@ async function extraBits(path: string, allowed: number): Promise<{ mode: number;
 }
 
 /** Warns when an existing file is open to more than `allowed` (e.g. a heads file others can rewrite). */
-export async function warnIfLooser(path: string, allowed: number, what: string, warn: (line: string) => void): Promise<void> {
+export async function warnIfLooser(
+  path: string,
+  allowed: number,
+  what: string,
+  warn: (line: string) => void,
+): Promise<void> {
   const { mode, extra } = await extraBits(path, allowed);
   if (extra !== 0) {
-    warn(`${what} ${path} has mode ${octal(mode)}, looser than ${octal(allowed)}: others can read or change it (chmod ${octal(allowed).slice(1)} ${path})`);
+    warn(
+      `${what} ${path} has mode ${octal(mode)}, looser than ${octal(allowed)}: others can read or change it (chmod ${octal(allowed).slice(1)} ${path})`,
+    );
   }
 }
 
@@ -47,5 +54,6 @@ export async function writeFileWithMode(
     await rm(temp, { force: true }).catch(() => {});
     throw err;
   }
-  if (extra !== 0) warn(`${what} ${path} had mode ${octal(old)}, looser than ${octal(mode)}: replaced, now ${octal(mode)}`);
+  if (extra !== 0)
+    warn(`${what} ${path} had mode ${octal(old)}, looser than ${octal(mode)}: replaced, now ${octal(mode)}`);
 }

@@ -15,7 +15,8 @@ export function safeText(value: string): string {
  * line of defence, for everything the CLI writes (JSON.stringify leaves bidi controls and U+2028
  * raw; an error message may quote a value from the database).
  */
-const UNSAFE_KEEPING_LAYOUT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const UNSAFE_KEEPING_LAYOUT =
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 export function safeLayoutText(value: string): string {
   return value.replace(UNSAFE_KEEPING_LAYOUT, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);

@@ -31,7 +31,12 @@ export function countColumns(report: CountReport): Array<ReportColumn<GroupRow>>
         { key: 'user_repr', header: 'user', value: (r) => r.user_repr ?? null, display: (r) => nullable(r.user_repr) },
       );
     } else if (key === 'tenant') {
-      columns.push({ key: 'tenant_id', header: 'tenant', value: (r) => r.tenant_id ?? null, display: (r) => nullable(r.tenant_id) });
+      columns.push({
+        key: 'tenant_id',
+        header: 'tenant',
+        value: (r) => r.tenant_id ?? null,
+        display: (r) => nullable(r.tenant_id),
+      });
     } else {
       columns.push({ key, header: key, value: (r) => r[key] ?? null, display: (r) => nullable(r[key]) });
     }
@@ -62,12 +67,29 @@ export function regressionColumns(): Array<ReportColumn<RegressionRow>> {
     { key: 'attribute', header: 'attribute', value: (r) => r.attribute, display: (r) => nullable(r.attribute) },
     { key: 'baseline_total', header: 'base total', value: (r) => r.baseline_total, numeric: true },
     { key: 'baseline_denied', header: 'base denied', value: (r) => r.baseline_denied, numeric: true },
-    { key: 'baseline_rate', header: 'base rate', value: (r) => r.baseline_rate, display: (r) => percent(r.baseline_rate), numeric: true },
+    {
+      key: 'baseline_rate',
+      header: 'base rate',
+      value: (r) => r.baseline_rate,
+      display: (r) => percent(r.baseline_rate),
+      numeric: true,
+    },
     { key: 'candidate_total', header: 'cand total', value: (r) => r.candidate_total, numeric: true },
     { key: 'candidate_denied', header: 'cand denied', value: (r) => r.candidate_denied, numeric: true },
-    { key: 'candidate_rate', header: 'cand rate', value: (r) => r.candidate_rate, display: (r) => percent(r.candidate_rate), numeric: true },
+    {
+      key: 'candidate_rate',
+      header: 'cand rate',
+      value: (r) => r.candidate_rate,
+      display: (r) => percent(r.candidate_rate),
+      numeric: true,
+    },
     { key: 'change', header: 'change', value: (r) => r.change, display: (r) => points(r.change), numeric: true },
-    { key: 'reason', header: 'flag', value: (r) => r.reason, display: (r) => (r.reason === 'rate' ? 'REGRESSED' : r.reason === 'new' ? 'NEW DENIALS' : '') },
+    {
+      key: 'reason',
+      header: 'flag',
+      value: (r) => r.reason,
+      display: (r) => (r.reason === 'rate' ? 'REGRESSED' : r.reason === 'new' ? 'NEW DENIALS' : ''),
+    },
   ];
 }
 

@@ -21,13 +21,18 @@ export interface ReportSourceValues {
 export function addReportSourceOptions(command: Command): Command {
   return command
     .option('--file <path>', 'read an NDJSON permission log (FileAuditLogger); repeat for rotated files', collect)
-    .option('--db <url>', 'read DatabaseAuditLogger\'s table instead (default: $AUDIT_EVENTS_DB, then the config file)')
+    .option('--db <url>', "read DatabaseAuditLogger's table instead (default: $AUDIT_EVENTS_DB, then the config file)")
     .option('--config <file>', 'config file (default: ./audit-events.config.{json,cjs,mjs,js} when present)')
     .option(
       '--table <name>',
       `the permission audit table (default: $${PERMISSION_TABLE_ENV}, or ${DEFAULT_PERMISSION_AUDIT_TABLE})`,
     )
-    .option('--connect-timeout <seconds>', 'give up connecting after this long', parseSeconds, DEFAULT_CONNECT_TIMEOUT_MS / 1000);
+    .option(
+      '--connect-timeout <seconds>',
+      'give up connecting after this long',
+      parseSeconds,
+      DEFAULT_CONNECT_TIMEOUT_MS / 1000,
+    );
 }
 
 /** Adds --format table|json|csv (and --json, short for --format json). */
@@ -43,7 +48,8 @@ export function addTenantOption(command: Command): Command {
 }
 
 function tenantId(value: string): string {
-  if (value.length === 0 || value.length > 255) throw new InvalidArgumentError('expected a tenant id (1 to 255 characters).');
+  if (value.length === 0 || value.length > 255)
+    throw new InvalidArgumentError('expected a tenant id (1 to 255 characters).');
   return value;
 }
 
@@ -63,7 +69,10 @@ export function formatOf(values: { format: ReportFormat; json?: boolean }): Repo
 }
 
 /** Report options from the parsed flags (only the ones given). */
-export function windowed(values: { since?: Date; until?: Date; tenantId?: string }, by: GroupKey[] | undefined): {
+export function windowed(
+  values: { since?: Date; until?: Date; tenantId?: string },
+  by: GroupKey[] | undefined,
+): {
   by?: GroupKey[];
   since?: Date;
   until?: Date;

@@ -20,8 +20,7 @@ import { PERMISSION_TABLE_ENV, type ReportSourceValues } from './report-flags.js
 
 /** What the decisions were read from, for the report's header and JSON. */
 export type ReportOrigin =
-  | { kind: 'file'; files: string[]; stats: PermissionLogStats }
-  | { kind: 'database'; database: string; table: string };
+  { kind: 'file'; files: string[]; stats: PermissionLogStats } | { kind: 'database'; database: string; table: string };
 
 export interface LoadedReports<T extends readonly ReportDefinition<unknown>[]> {
   results: ReportResults<T>;
@@ -60,16 +59,27 @@ export async function fromFiles<const T extends readonly ReportDefinition<unknow
     } catch (err) {
       throw new ConfigurationError('file', `cannot read ${path} (${systemReason(err, 'unreadable')})`, { cause: err });
     }
-    if ((await stat(path)).isDirectory()) throw new ConfigurationError('file', `${path} is a directory, not a log file`);
+    if ((await stat(path)).isDirectory())
+      throw new ConfigurationError('file', `${path} is a directory, not a log file`);
   }
-  const stats: PermissionLogStats = { lines: 0, events: 0, malformed: 0, firstMalformedLine: null, tornLastLine: false };
+  const stats: PermissionLogStats = {
+    lines: 0,
+    events: 0,
+    malformed: 0,
+    firstMalformedLine: null,
+    tornLastLine: false,
+  };
   async function* all(): AsyncGenerator<Record<string, unknown>> {
     for (const path of paths) {
       const reader = readPermissionLog(path);
       yield* reader;
       const s = reader.stats;
-      if (s.malformed > 0) ctx.err(`warning: ${path}: skipped ${count(s.malformed, 'malformed line')}, the first at line ${s.firstMalformedLine}`);
-      if (s.tornLastLine) ctx.err(`warning: ${path}: the last line is incomplete (a writer was cut off or is still writing); skipped`);
+      if (s.malformed > 0)
+        ctx.err(
+          `warning: ${path}: skipped ${count(s.malformed, 'malformed line')}, the first at line ${s.firstMalformedLine}`,
+        );
+      if (s.tornLastLine)
+        ctx.err(`warning: ${path}: the last line is incomplete (a writer was cut off or is still writing); skipped`);
       stats.lines += s.lines;
       stats.events += s.events;
       stats.malformed += s.malformed;
@@ -93,13 +103,16 @@ export async function openDatabase<R>(
   { requirePermissionTable = true }: { requirePermissionTable?: boolean } = {},
 ): Promise<R> {
   // Checked before connecting: a bad name is a configuration error (3), not a missing table (4).
-  const table = checkTableName(values.table ?? nonEmpty(ctx.io.env[PERMISSION_TABLE_ENV]) ?? DEFAULT_PERMISSION_AUDIT_TABLE);
+  const table = checkTableName(
+    values.table ?? nonEmpty(ctx.io.env[PERMISSION_TABLE_ENV]) ?? DEFAULT_PERMISSION_AUDIT_TABLE,
+  );
   const dbValues: DatabaseOptionValues = { connectTimeout: values.connectTimeout };
   if (values.db !== undefined) dbValues.db = values.db;
   if (values.config !== undefined) dbValues.config = values.config;
   if (eventsTable !== undefined) dbValues.table = eventsTable;
   return withStore(dbValues, ctx, async (opened, settings) => {
-    if (requirePermissionTable && !(await tableExists(opened.knex, table))) throw new MissingPermissionTableError(table, settings.target.display);
+    if (requirePermissionTable && !(await tableExists(opened.knex, table)))
+      throw new MissingPermissionTableError(table, settings.target.display);
     return body(opened.knex, settings.target.display, table, opened.table);
   });
 }
@@ -114,7 +127,9 @@ export class MissingPermissionTableError extends Error {
     super(
       `${table} does not exist on ${database}: DatabaseAuditLogger creates it on its first write; ` +
         'pass --table if your logger uses another name, or --file to read a log file' +
-        (eventsTable === undefined ? '' : `; nor does the request events table ${eventsTable} (run \`audit-events migrate\`, or pass --events-table)`),
+        (eventsTable === undefined
+          ? ''
+          : `; nor does the request events table ${eventsTable} (run \`audit-events migrate\`, or pass --events-table)`),
     );
     this.name = 'MissingPermissionTableError';
   }

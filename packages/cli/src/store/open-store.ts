@@ -121,6 +121,7 @@ function reasonOf(err: unknown, timeoutMs: number): string {
     message = [...new Set(e.errors.map((inner) => firstLine(inner)).filter(Boolean))].join('; ');
   }
   if (message === '') message = e?.code ?? 'unknown error';
-  if (/timeout|timed out|ETIMEDOUT/i.test(message) && !/\d s\)/.test(message)) message += ` (after ${timeoutMs / 1000} s)`;
+  if (/timeout|timed out|ETIMEDOUT/i.test(message) && !/\d s\)/.test(message))
+    message += ` (after ${timeoutMs / 1000} s)`;
   return message;
 }

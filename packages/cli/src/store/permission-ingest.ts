@@ -15,7 +15,13 @@ export class PermissionBatchWriter extends DatabaseAuditLogger {
   #tail: Promise<void> = Promise.resolve();
 
   constructor(knex: Knex, tableName: string, integrity: boolean | { chainId: string } | undefined) {
-    super({ knex, tableName, flushOnExit: false, handleSignals: false, ...(integrity === undefined ? {} : { integrity }) });
+    super({
+      knex,
+      tableName,
+      flushOnExit: false,
+      handleSignals: false,
+      ...(integrity === undefined ? {} : { integrity }),
+    });
   }
 
   /**

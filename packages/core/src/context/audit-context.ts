@@ -1,5 +1,11 @@
 import { InvalidEventError, NoEventStoreError } from '../errors.js';
-import { addChanges, changeEventOptions, checkChangeContent, defaultChangeAction, type ChangeEventOptions } from '../events/change-event.js';
+import {
+  addChanges,
+  changeEventOptions,
+  checkChangeContent,
+  defaultChangeAction,
+  type ChangeEventOptions,
+} from '../events/change-event.js';
 import type { ContentDescriber } from '../events/describe.js';
 import { checkActor, checkTenantId, type ActorType, type AuditActor } from '../events/audit-model.js';
 import { EventDraft, checkEventOptions, type EventOptions } from '../events/draft.js';
@@ -177,7 +183,8 @@ export class AuditContext {
     }
     this.#user = init.user;
     // A plain value is checked now (a bad one fails where the context is made); a function when read.
-    this.#tenantId = typeof init.tenantId === 'function' || init.tenantId === undefined ? init.tenantId : checkTenantId(init.tenantId);
+    this.#tenantId =
+      typeof init.tenantId === 'function' || init.tenantId === undefined ? init.tenantId : checkTenantId(init.tenantId);
     this.#actor = typeof init.actor === 'function' || init.actor === undefined ? init.actor : checkActor(init.actor);
     this.#queryParams = init.queryParams;
     this.#postData = init.postData;
@@ -326,7 +333,8 @@ export class AuditContext {
     // Trace correlation only when there is a trace; extraData and the event's own content win.
     if (this.traceId !== null && !Object.prototype.hasOwnProperty.call(draft.content, TRACE_ID_KEY)) {
       draft.content[TRACE_ID_KEY] = this.traceId;
-      if (this.spanId !== null && !Object.prototype.hasOwnProperty.call(draft.content, SPAN_ID_KEY)) draft.content[SPAN_ID_KEY] = this.spanId;
+      if (this.spanId !== null && !Object.prototype.hasOwnProperty.call(draft.content, SPAN_ID_KEY))
+        draft.content[SPAN_ID_KEY] = this.spanId;
     }
     return draft;
   }
@@ -363,7 +371,8 @@ export class AuditContext {
       for (const field of fields as unknown[]) {
         if (typeof field !== 'string') throw new InvalidEventError('createFieldsEvent: field names must be strings');
         // A typo in a field name would otherwise store nothing for it, silently.
-        if (!(field in source)) throw new InvalidEventError(`createFieldsEvent: the content object has no field ${JSON.stringify(field)}`);
+        if (!(field in source))
+          throw new InvalidEventError(`createFieldsEvent: the content object has no field ${JSON.stringify(field)}`);
         setKey(draft.content, field, source[field]);
       }
       if (content !== undefined) assignOwn(draft.content, checkContent(content));
@@ -463,5 +472,4 @@ function copyExtraData(extraData: Record<string, unknown> | undefined): Record<s
   }
   for (const _key in extraData) return toJsonSafe(extraData, 'extraData') as Record<string, unknown>;
   return {}; // nothing to copy: the common case on every request
-
 }

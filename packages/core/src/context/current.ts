@@ -57,7 +57,11 @@ export function bindEmitter(emitter: EventEmitter): void {
   };
   const on = emitter.on as Adder;
   const prepend = emitter.prependListener as Adder;
-  const patch = (name: 'on' | 'addListener' | 'prependListener' | 'once' | 'prependOnceListener', adder: Adder, once: boolean) => {
+  const patch = (
+    name: 'on' | 'addListener' | 'prependListener' | 'once' | 'prependOnceListener',
+    adder: Adder,
+    once: boolean,
+  ) => {
     if (typeof adder !== 'function') return; // an emitter-like object without this method
     // Plain assignment, not defineProperty: every request takes the same hidden-class transitions.
     slots[name] = function (this: EventEmitter, event: string | symbol, listener: Listener) {

@@ -57,8 +57,13 @@ export function parseSerializedContext(json: unknown): SerializedAuditContext {
   out.headers = parseHeaders(record['headers']);
   out.extraData = (objectOrNull(record['extraData'], 'extraData') ?? {}) as JsonObject;
   const tenantId = record['tenantId'] ?? null;
-  if (tenantId !== null && (typeof tenantId !== 'string' || tenantId.length === 0 || tenantId.length > MAX_TENANT_ID_LENGTH)) {
-    throw new TypeError(`AuditContext.fromJSON: tenantId must be a string of 1 to ${MAX_TENANT_ID_LENGTH} characters or null`);
+  if (
+    tenantId !== null &&
+    (typeof tenantId !== 'string' || tenantId.length === 0 || tenantId.length > MAX_TENANT_ID_LENGTH)
+  ) {
+    throw new TypeError(
+      `AuditContext.fromJSON: tenantId must be a string of 1 to ${MAX_TENANT_ID_LENGTH} characters or null`,
+    );
   }
   if (tenantId !== null) out.tenantId = tenantId;
   const actor = parseActor(record['actor']);
@@ -87,8 +92,16 @@ function parseActor(value: unknown): AuditActor | null {
   const actor = value as Record<string, unknown>;
   const id = actor['id'] ?? null;
   const repr = actor['repr'] ?? null;
-  if (typeof value !== 'object' || Array.isArray(value) || !ACTOR_TYPE_SET.has(actor['type']) || !actorField(id) || !actorField(repr)) {
-    throw new TypeError(`AuditContext.fromJSON: actor must be { type: ${ACTOR_TYPES.join(' | ')}, id: string | null, repr: string | null } or null`);
+  if (
+    typeof value !== 'object' ||
+    Array.isArray(value) ||
+    !ACTOR_TYPE_SET.has(actor['type']) ||
+    !actorField(id) ||
+    !actorField(repr)
+  ) {
+    throw new TypeError(
+      `AuditContext.fromJSON: actor must be { type: ${ACTOR_TYPES.join(' | ')}, id: string | null, repr: string | null } or null`,
+    );
   }
   return { type: actor['type'] as AuditActor['type'], id, repr };
 }

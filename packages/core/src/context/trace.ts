@@ -33,7 +33,10 @@ function load(): OtelApi | null {
     // its registered tracer and context manager on a global, so any installed copy sees them.
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- synchronous optional peer
     const loaded = require('@opentelemetry/api') as Partial<OtelApi>;
-    api = typeof loaded?.trace?.getSpan === 'function' && typeof loaded.context?.active === 'function' ? (loaded as OtelApi) : null;
+    api =
+      typeof loaded?.trace?.getSpan === 'function' && typeof loaded.context?.active === 'function'
+        ? (loaded as OtelApi)
+        : null;
   } catch {
     api = null;
   }

@@ -94,8 +94,7 @@ export function checkActor(value: unknown, field = 'actor'): AuditActor | null {
   const actor = value as Record<string, unknown>;
   const type = checkActorType(actor['type'], `${field}.type`);
   const rawId = actor['id'];
-  const id =
-    (typeof rawId === 'number' && Number.isFinite(rawId)) || typeof rawId === 'bigint' ? String(rawId) : rawId;
+  const id = (typeof rawId === 'number' && Number.isFinite(rawId)) || typeof rawId === 'bigint' ? String(rawId) : rawId;
   return {
     type,
     id: nullableString(`${field}.id`, id, MAX_ACTOR_FIELD_LENGTH),

@@ -21,7 +21,8 @@ export function changeEventOptions(options: unknown): { always: boolean; eventOp
     throw new InvalidEventError('createChangeEvent: options must be an object such as { always: true }');
   }
   const { always, ...eventOptions } = options as ChangeEventOptions;
-  if (always !== undefined && typeof always !== 'boolean') throw new InvalidEventError('createChangeEvent: always must be a boolean');
+  if (always !== undefined && typeof always !== 'boolean')
+    throw new InvalidEventError('createChangeEvent: always must be a boolean');
   return { always: always === true, eventOptions };
 }
 
@@ -29,7 +30,10 @@ export function changeEventOptions(options: unknown): { always: boolean; eventOp
  * `<contentType>.updated` when the caller gave no `action` (an explicit null stays null); null when
  * that would be longer than an action may be (content types may be 255 characters, actions 200).
  */
-export function defaultChangeAction(contentType: string | null, eventOptions: EventOptions | undefined): string | null | undefined {
+export function defaultChangeAction(
+  contentType: string | null,
+  eventOptions: EventOptions | undefined,
+): string | null | undefined {
   if (eventOptions !== undefined && eventOptions.action !== undefined) return undefined;
   if (contentType === null) return null;
   const action = `${contentType}.updated`;
@@ -50,7 +54,13 @@ export function checkChangeContent(content: Record<string, unknown>): void {
  * `changesTruncated` when a limit applied); false when nothing changed and the event is not
  * wanted. Masked with `masker` unless the draft stores its content unmasked.
  */
-export function addChanges(draft: EventDraft, before: unknown, after: unknown, masker: FieldMasker, always: boolean): boolean {
+export function addChanges(
+  draft: EventDraft,
+  before: unknown,
+  after: unknown,
+  masker: FieldMasker,
+  always: boolean,
+): boolean {
   const patch = computeChangePatch(before, after, draft.maskContent ? masker : null);
   if (!patch.changed && !always) return false;
   // Over anything extraData put under the same keys: the patch is what this event is about.

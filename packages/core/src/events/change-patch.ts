@@ -80,7 +80,11 @@ export function computeChangePatch(before: unknown, after: unknown, masker: Fiel
   checkSnapshot(to.value, 'after');
   if (from.stopped || to.stopped) {
     // A prefix of each is all there is: diffing prefixes would invent removals. Recorded as changed.
-    return { operations: [], truncated: { totalOperations: 0, storedOperations: 0, coarse: false, inputTooLarge: true }, changed: true };
+    return {
+      operations: [],
+      truncated: { totalOperations: 0, storedOperations: 0, coarse: false, inputTooLarge: true },
+      changed: true,
+    };
   }
   let coarse = false;
   let patch: Operation[];
@@ -91,16 +95,22 @@ export function computeChangePatch(before: unknown, after: unknown, masker: Fiel
     coarse = true;
     patch = createPatch(from.value, to.value, coarseDiff);
   }
-  const unmask = (value: JsonValue | undefined): JsonValue => (placeholders === null ? copyJson(value) : placeholders.unmask(value));
+  const unmask = (value: JsonValue | undefined): JsonValue =>
+    placeholders === null ? copyJson(value) : placeholders.unmask(value);
   const operations = withOldValues(from.value as JsonObject, patch.slice(0, MAX_CHANGE_OPERATIONS), unmask);
   const cut = patch.length > operations.length;
-  const truncated = coarse || cut ? { totalOperations: patch.length, storedOperations: operations.length, coarse, inputTooLarge: false } : null;
+  const truncated =
+    coarse || cut
+      ? { totalOperations: patch.length, storedOperations: operations.length, coarse, inputTooLarge: false }
+      : null;
   return { operations, truncated, changed: patch.length > 0 };
 }
 
 function checkSnapshot(value: JsonValue, name: string): void {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new InvalidEventError(`createChangeEvent: ${name} must be an object (the record's fields ${name} the change)`);
+    throw new InvalidEventError(
+      `createChangeEvent: ${name} must be an object (the record's fields ${name} the change)`,
+    );
   }
 }
 
@@ -110,14 +120,19 @@ function checkSnapshot(value: JsonValue, name: string): void {
  * refer to the array as the earlier operations left it, not to `before`). The working copy is
  * `before`'s own copy, which nothing else uses; every stored value is a fresh copy.
  */
-function withOldValues(working: JsonObject, patch: Operation[], unmask: (value: JsonValue | undefined) => JsonValue): ChangeOperation[] {
+function withOldValues(
+  working: JsonObject,
+  patch: Operation[],
+  unmask: (value: JsonValue | undefined) => JsonValue,
+): ChangeOperation[] {
   const out: ChangeOperation[] = [];
   for (const operation of patch) {
     const { path } = operation;
     const tokens = Pointer.fromJSON(path).tokens.slice(1);
     const parent = locate(working, tokens.slice(0, -1));
     const key = tokens[tokens.length - 1];
-    if (parent === undefined || key === undefined) throw new Error(`rfc6902 produced an operation on a missing path ${path}`);
+    if (parent === undefined || key === undefined)
+      throw new Error(`rfc6902 produced an operation on a missing path ${path}`);
     if (operation.op === 'add') {
       out.push({ op: 'add', path, value: unmask(operation.value as JsonValue) });
       insert(parent, key, operation.value as JsonValue);
@@ -247,7 +262,12 @@ function copyJson(value: JsonValue | undefined): JsonValue {
   if (Array.isArray(value)) return value.map(copyJson);
   const out: { [key: string]: JsonValue } = {};
   for (const key of Object.keys(value)) {
-    Object.defineProperty(out, key, { value: copyJson(value[key]), enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(out, key, {
+      value: copyJson(value[key]),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return out;
 }

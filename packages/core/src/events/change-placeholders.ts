@@ -60,7 +60,12 @@ export class MaskPlaceholders {
     const out: { [key: string]: JsonValue } = {};
     for (const key of Object.keys(value)) {
       // defineProperty: a `__proto__` key of the data stays a key, never a prototype.
-      Object.defineProperty(out, key, { value: this.unmask(value[key]), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(out, key, {
+        value: this.unmask(value[key]),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
     return out;
   }

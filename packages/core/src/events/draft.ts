@@ -53,19 +53,30 @@ export interface CheckedEventOptions {
  * of leaving a default the caller did not mean.
  */
 export function checkEventOptions(options: unknown): CheckedEventOptions {
-  const checked: CheckedEventOptions = { maskContent: true, action: null, outcome: 'success', reason: null, tenantId: undefined };
+  const checked: CheckedEventOptions = {
+    maskContent: true,
+    action: null,
+    outcome: 'success',
+    reason: null,
+    tenantId: undefined,
+  };
   if (options === undefined) return checked;
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new InvalidEventError('event options must be an object such as { action, outcome, reason, tenantId, maskContent }');
+    throw new InvalidEventError(
+      'event options must be an object such as { action, outcome, reason, tenantId, maskContent }',
+    );
   }
   for (const key of Object.keys(options)) {
     if (!OPTION_KEYS.has(key)) {
-      throw new InvalidEventError(`unknown option ${key.slice(0, 64)} (the event options are { ${[...OPTION_KEYS].join(', ')} })`);
+      throw new InvalidEventError(
+        `unknown option ${key.slice(0, 64)} (the event options are { ${[...OPTION_KEYS].join(', ')} })`,
+      );
     }
   }
   const o = options as Record<string, unknown>;
   const maskContent = o['maskContent'];
-  if (maskContent !== undefined && typeof maskContent !== 'boolean') throw new InvalidEventError('maskContent must be a boolean');
+  if (maskContent !== undefined && typeof maskContent !== 'boolean')
+    throw new InvalidEventError('maskContent must be a boolean');
   checked.maskContent = maskContent !== false;
   checked.action = checkAction(o['action']);
   checked.outcome = checkOutcome(o['outcome']);

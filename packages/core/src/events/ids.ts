@@ -39,11 +39,25 @@ export function newEventId(now: number = Date.now()): string {
   // Written out byte by byte: no intermediate arrays on a path taken once per event.
   const high = Math.floor(ms / 2 ** 32);
   return (
-    HEX[(high >>> 8) & 0xff]! + HEX[high & 0xff]! + HEX[(ms >>> 24) & 0xff]! + HEX[(ms >>> 16) & 0xff]! + '-' +
-    HEX[(ms >>> 8) & 0xff]! + HEX[ms & 0xff]! + '-' +
-    HEX[0x70 | ((counter >>> 8) & 0x0f)]! + HEX[counter & 0xff]! + '-' +
-    HEX[0x80 | (pool[r]! & 0x3f)]! + HEX[pool[r + 1]!]! + '-' +
-    HEX[pool[r + 2]!]! + HEX[pool[r + 3]!]! + HEX[pool[r + 4]!]! + HEX[pool[r + 5]!]! + HEX[pool[r + 6]!]! +
+    HEX[(high >>> 8) & 0xff]! +
+    HEX[high & 0xff]! +
+    HEX[(ms >>> 24) & 0xff]! +
+    HEX[(ms >>> 16) & 0xff]! +
+    '-' +
+    HEX[(ms >>> 8) & 0xff]! +
+    HEX[ms & 0xff]! +
+    '-' +
+    HEX[0x70 | ((counter >>> 8) & 0x0f)]! +
+    HEX[counter & 0xff]! +
+    '-' +
+    HEX[0x80 | (pool[r]! & 0x3f)]! +
+    HEX[pool[r + 1]!]! +
+    '-' +
+    HEX[pool[r + 2]!]! +
+    HEX[pool[r + 3]!]! +
+    HEX[pool[r + 4]!]! +
+    HEX[pool[r + 5]!]! +
+    HEX[pool[r + 6]!]! +
     HEX[pool[r + 7]!]!
   );
 }

@@ -35,7 +35,12 @@ export async function closeAuditing(options: CloseAuditingOptions = {}): Promise
     throw new ConfigurationError('timeoutMs', `must be an integer ≥ 1, got ${String(timeoutMs)}`);
   }
   const stores = collect<EventStore>(registry().eventStore as EventStore | null, options.stores, 'stores', isStore);
-  const loggers = collect<AuditLogger>(registry().auditLogger as AuditLogger | null, options.loggers, 'loggers', isAuditLogger);
+  const loggers = collect<AuditLogger>(
+    registry().auditLogger as AuditLogger | null,
+    options.loggers,
+    'loggers',
+    isAuditLogger,
+  );
   const failures: Array<{ what: string; error: unknown }> = [];
   await stage(
     stores.map((store, i) => ({ what: `store ${i} (${nameOf(store)})`, run: () => store.close?.() })),
@@ -57,12 +62,21 @@ function isStore(value: unknown): value is EventStore {
   return typeof value === 'object' && value !== null && typeof (value as EventStore).save === 'function';
 }
 
-function collect<T>(configured: T | null, extra: readonly T[] | undefined, setting: string, check: (v: unknown) => boolean): T[] {
+function collect<T>(
+  configured: T | null,
+  extra: readonly T[] | undefined,
+  setting: string,
+  check: (v: unknown) => boolean,
+): T[] {
   if (extra !== undefined && !Array.isArray(extra)) throw new ConfigurationError(setting, 'must be an array');
   const all = new Set<T>();
   if (configured !== null && configured !== undefined) all.add(configured);
   for (const item of extra ?? []) {
-    if (!check(item)) throw new ConfigurationError(setting, `contains ${typeof item === 'object' ? 'an object' : typeof item} that is not one`);
+    if (!check(item))
+      throw new ConfigurationError(
+        setting,
+        `contains ${typeof item === 'object' ? 'an object' : typeof item} that is not one`,
+      );
     all.add(item);
   }
   return [...all];
@@ -97,7 +111,8 @@ async function stage(
   clearTimeout(timer);
   if (outcome === 'timeout') {
     steps.forEach((step, i) => {
-      if (!settled.has(i)) failures.push({ what: step.what, error: new Error(`did not finish within ${timeoutMs} ms`) });
+      if (!settled.has(i))
+        failures.push({ what: step.what, error: new Error(`did not finish within ${timeoutMs} ms`) });
     });
   }
 }

@@ -2,7 +2,11 @@ import { ConfigurationError, EventRejectedError } from '../errors.js';
 import type { AuditLogger } from '../permission/audit-logger.js';
 import type { PermissionAuditEvent } from '../permission/event.js';
 import type { AuditBatchExporter, BatchContext } from './batch-exporter.js';
-import { resolveBufferedOptions, type BufferedAuditLoggerOptions, type ResolvedBufferedOptions } from './buffered-options.js';
+import {
+  resolveBufferedOptions,
+  type BufferedAuditLoggerOptions,
+  type ResolvedBufferedOptions,
+} from './buffered-options.js';
 import { DecisionQueue, isDenied } from './decision-queue.js';
 import { checkEventFields } from './event-check.js';
 import { isProcessExiting, registerExitParticipant, reportSync, type ExitParticipant } from './exit-hooks.js';
@@ -70,7 +74,10 @@ export class BufferedAuditLogger implements AuditLogger, ExitParticipant {
     this.#opts = resolveBufferedOptions(exporter === null ? (first as BufferedAuditLoggerOptions) : (second ?? {}));
     // Subclasses implement handleBatch() (possibly as a class field, set after this constructor).
     if (exporter === null && new.target === BufferedAuditLogger) {
-      throw new ConfigurationError('exporter', 'pass an exporter ({ export(events) {…} }) or subclass and implement handleBatch()');
+      throw new ConfigurationError(
+        'exporter',
+        'pass an exporter ({ export(events) {…} }) or subclass and implement handleBatch()',
+      );
     }
     this.#exporter = exporter;
     if (exporter?.exportSync !== undefined) this.handleBatchSync = (events) => exporter.exportSync!(events);
@@ -176,7 +183,9 @@ export class BufferedAuditLogger implements AuditLogger, ExitParticipant {
     } catch (err) {
       // Only a bug here could throw; the event must still not take the caller down.
       this.#dropped++;
-      reportSync(`audit-events: ${this.constructor.name}.record failed: ${err instanceof Error ? err.message : String(err)}`);
+      reportSync(
+        `audit-events: ${this.constructor.name}.record failed: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
   }
 
@@ -362,7 +371,9 @@ export class BufferedAuditLogger implements AuditLogger, ExitParticipant {
         // #continue settles every outcome itself; a rejection here would be a bug in this class,
         // which must still not stall the logger or surface as an unhandled rejection.
         this.#inFlight = pending.then(resume, (err: unknown) => {
-          reportSync(`audit-events: ${this.constructor.name} internal error: ${err instanceof Error ? err.message : String(err)}`);
+          reportSync(
+            `audit-events: ${this.constructor.name} internal error: ${err instanceof Error ? err.message : String(err)}`,
+          );
           resume();
         });
         return;

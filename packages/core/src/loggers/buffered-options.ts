@@ -70,7 +70,12 @@ export function resolveBufferedOptions(options: BufferedAuditLoggerOptions = {})
     throw new ConfigurationError('options', 'must be an object');
   }
   const batchSize = integerOption(options.batchSize, 'batchSize', BUFFERED_DEFAULTS.batchSize, 1);
-  const maxQueueSize = integerOption(options.maxQueueSize, 'maxQueueSize', Math.max(BUFFERED_DEFAULTS.maxQueueSize, batchSize), 1);
+  const maxQueueSize = integerOption(
+    options.maxQueueSize,
+    'maxQueueSize',
+    Math.max(BUFFERED_DEFAULTS.maxQueueSize, batchSize),
+    1,
+  );
   if (maxQueueSize < batchSize) {
     throw new ConfigurationError('maxQueueSize', `must be at least batchSize (${batchSize}), got ${maxQueueSize}`);
   }
@@ -103,7 +108,10 @@ function syncOption(options: BufferedAuditLoggerOptions): boolean {
   const sync = options.sync === undefined ? undefined : booleanOption(options.sync, 'sync', false);
   const legacy = options.useWorker === undefined ? undefined : !booleanOption(options.useWorker, 'useWorker', true);
   if (sync !== undefined && legacy !== undefined && sync !== legacy) {
-    throw new ConfigurationError('sync', `contradicts useWorker: ${String(options.useWorker)} (useWorker is the deprecated name of the opposite of sync)`);
+    throw new ConfigurationError(
+      'sync',
+      `contradicts useWorker: ${String(options.useWorker)} (useWorker is the deprecated name of the opposite of sync)`,
+    );
   }
   return sync ?? legacy ?? false;
 }

@@ -10,12 +10,18 @@ import { PERMISSION_ACTIONS, type PermissionAuditEvent } from '../permission/eve
  * at write time. Throws InvalidEventError naming the field; a getter's own error is its cause.
  */
 export function checkEventFields(event: PermissionAuditEvent): void {
-  if (event === null || typeof event !== 'object') throw new InvalidEventError(`a permission audit event must be an object, got ${event === null ? 'null' : typeof event}`);
+  if (event === null || typeof event !== 'object')
+    throw new InvalidEventError(
+      `a permission audit event must be an object, got ${event === null ? 'null' : typeof event}`,
+    );
   try {
     checkFields(event);
   } catch (err) {
     if (err instanceof InvalidEventError) throw err;
-    throw new InvalidEventError(`a field of the permission audit event cannot be read: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new InvalidEventError(
+      `a field of the permission audit event cannot be read: ${err instanceof Error ? err.message : String(err)}`,
+      { cause: err },
+    );
   }
 }
 
@@ -23,7 +29,8 @@ function checkFields(event: PermissionAuditEvent): void {
   // Stored in a unique column and used as a message id: a hand-built event may leave it out.
   if (event.id !== undefined && !isEventId(event.id)) fail('id', 'a lowercase UUID or undefined');
   if (event.tenantId !== undefined) checkTenantId(event.tenantId, 'PermissionAuditEvent.tenantId');
-  if (event.actorType !== undefined && event.actorType !== null) checkActorType(event.actorType, 'PermissionAuditEvent.actorType');
+  if (event.actorType !== undefined && event.actorType !== null)
+    checkActorType(event.actorType, 'PermissionAuditEvent.actorType');
   if (!PERMISSION_ACTIONS.includes(event.action)) fail('action', 'one of create, read, update, delete, mutation');
   if (typeof event.granted !== 'boolean') fail('granted', 'a boolean');
   if (typeof event.bypassed !== 'boolean') fail('bypassed', 'a boolean');
@@ -34,7 +41,11 @@ function checkFields(event: PermissionAuditEvent): void {
   strings(event.permissions, 'permissions');
   const user = event.user;
   if (user !== null) {
-    if (typeof user !== 'object' || typeof user.repr !== 'string' || (user.id !== null && typeof user.id !== 'string')) {
+    if (
+      typeof user !== 'object' ||
+      typeof user.repr !== 'string' ||
+      (user.id !== null && typeof user.id !== 'string')
+    ) {
       fail('user', 'null or { id: string | null, repr: string }');
     }
   }

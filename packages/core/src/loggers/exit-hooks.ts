@@ -194,6 +194,8 @@ function flushSyncQuietly(p: ExitParticipant): void {
   try {
     p.flushSync();
   } catch (err) {
-    reportSync(`audit-events: flushing a permission audit logger at exit failed: ${err instanceof Error ? err.message : String(err)}`);
+    reportSync(
+      `audit-events: flushing a permission audit logger at exit failed: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
 }

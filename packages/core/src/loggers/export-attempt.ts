@@ -7,7 +7,12 @@ export type AttemptOutcome = { kind: 'ok' } | { kind: 'error'; error: unknown } 
  * Waits for `pending` at most `ms` on the logger's scheduler; on expiry calls `onTimeout` (which
  * aborts the attempt) and resolves 'timeout'. Never rejects.
  */
-export function awaitAttempt(pending: Promise<void>, scheduler: Scheduler, ms: number, onTimeout: () => void): Promise<AttemptOutcome> {
+export function awaitAttempt(
+  pending: Promise<void>,
+  scheduler: Scheduler,
+  ms: number,
+  onTimeout: () => void,
+): Promise<AttemptOutcome> {
   return new Promise<AttemptOutcome>((resolve) => {
     const handle = scheduler.setTimeout(() => {
       onTimeout();

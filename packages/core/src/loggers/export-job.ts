@@ -13,7 +13,9 @@ export function isRefusal(err: unknown): boolean {
 /** The event an EventRejectedError names, when it is one of `events`. */
 export function culpritOf(error: unknown, events: readonly PermissionAuditEvent[]): PermissionAuditEvent | undefined {
   const event = (error as { event?: unknown } | null)?.event;
-  return event !== undefined && events.includes(event as PermissionAuditEvent) ? (event as PermissionAuditEvent) : undefined;
+  return event !== undefined && events.includes(event as PermissionAuditEvent)
+    ? (event as PermissionAuditEvent)
+    : undefined;
 }
 
 /** One batch on its way to the exporter, possibly in parts: a batch refused as a whole is split. */
@@ -77,6 +79,8 @@ export class ExportJob {
 
   /** Parts not in flight (waiting for a retry, or next after a split), taken out for a synchronous write. */
   takeWaiting(): PermissionAuditEvent[] {
-    return [...(this.inAttempt ? [] : [this.batch]), ...this.rest.splice(0)].flat().filter((e) => !this.rejected.has(e));
+    return [...(this.inAttempt ? [] : [this.batch]), ...this.rest.splice(0)]
+      .flat()
+      .filter((e) => !this.rejected.has(e));
   }
 }

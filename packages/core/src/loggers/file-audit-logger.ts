@@ -48,9 +48,13 @@ export class FileAuditLogger extends BufferedAuditLogger {
     } catch (err) {
       // Fail at startup, where a wrong path is obvious, not on the first decision.
       void this.close();
-      throw new ConfigurationError('path', `cannot open ${this.path}: ${err instanceof Error ? err.message : String(err)}`, {
-        cause: err,
-      });
+      throw new ConfigurationError(
+        'path',
+        `cannot open ${this.path}: ${err instanceof Error ? err.message : String(err)}`,
+        {
+          cause: err,
+        },
+      );
     }
     if (reopen !== false) this.#unsubscribeSighup = reopenOnSighup(this);
   }
@@ -111,10 +115,13 @@ function lineOf(event: PermissionAuditEvent): string {
   try {
     return serializeEventLine(event);
   } catch (err) {
-    throw new EventRejectedError(`FileAuditLogger: a permission audit event cannot be serialised: ${err instanceof Error ? err.message : String(err)}`, {
-      cause: err,
-      event,
-    });
+    throw new EventRejectedError(
+      `FileAuditLogger: a permission audit event cannot be serialised: ${err instanceof Error ? err.message : String(err)}`,
+      {
+        cause: err,
+        event,
+      },
+    );
   }
 }
 

@@ -61,9 +61,12 @@ export class LoggerWarnings {
         onError(error, batch);
         return;
       } catch (hookError) {
-        process.emitWarning(`${this.#name}: onError threw: ${hookError instanceof Error ? hookError.message : String(hookError)}`, {
-          code: 'AUDIT_LOGGER_ON_ERROR_FAILED',
-        });
+        process.emitWarning(
+          `${this.#name}: onError threw: ${hookError instanceof Error ? hookError.message : String(hookError)}`,
+          {
+            code: 'AUDIT_LOGGER_ON_ERROR_FAILED',
+          },
+        );
       }
     }
     const now = Date.now();

@@ -16,9 +16,12 @@ function onSighup(): void {
     try {
       target.reopen();
     } catch (err) {
-      process.emitWarning(`Reopening a permission audit log on SIGHUP failed: ${err instanceof Error ? err.message : String(err)}`, {
-        code: 'AUDIT_LOGGER_REOPEN_FAILED',
-      });
+      process.emitWarning(
+        `Reopening a permission audit log on SIGHUP failed: ${err instanceof Error ? err.message : String(err)}`,
+        {
+          code: 'AUDIT_LOGGER_REOPEN_FAILED',
+        },
+      );
     }
   }
   if (members.size === 0) update();

@@ -15,7 +15,9 @@ export function maskFreeText(text: string, masker: FieldMasker): string {
     .replace(CREDENTIAL, (_match, scheme: string) => `${scheme} ${MASK}`)
     .replace(CARD_CANDIDATE, (match) => (isCardNumber(match) ? MASK : match))
     .replace(TOKEN, (match: string, token: string, dots: string) => (isJwt(token) ? MASK + dots : match))
-    .replace(PAIR, (match, name: string, separator: string) => (masker.isSensitive(name) ? `${name}${separator}${MASK}` : match));
+    .replace(PAIR, (match, name: string, separator: string) =>
+      masker.isSensitive(name) ? `${name}${separator}${MASK}` : match,
+    );
 }
 
 /** `Bearer abcdefgh…` / `Basic dXNlcjpwYXNz`: the scheme stays (it says what was there), the token goes. */

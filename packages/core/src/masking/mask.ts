@@ -86,7 +86,16 @@ export const ALWAYS_MASKED_HEADERS: readonly string[] = Object.freeze([
 ]);
 
 /** Words that make any header name a credential header: `X-Shopify-Hmac-Sha256`, `X-Foo-Jwt`. */
-const ALWAYS_MASKED_HEADER_WORDS = new Set(['hmac', 'jwt', 'assertion', 'oidc', 'token', 'signature', 'secret', 'password']);
+const ALWAYS_MASKED_HEADER_WORDS = new Set([
+  'hmac',
+  'jwt',
+  'assertion',
+  'oidc',
+  'token',
+  'signature',
+  'secret',
+  'password',
+]);
 
 export function isAlwaysMaskedHeader(name: string): boolean {
   const lower = name.toLowerCase();
@@ -107,7 +116,11 @@ const HAS_SEGMENTS = /[[\].]/;
  * also read whole, so that odd casing (`cvV`) cannot hide a name.
  */
 function words(folded: string): string[] {
-  const split = (text: string): string[] => text.toLowerCase().split(SPLIT_WORDS).filter((word) => word.length > 0);
+  const split = (text: string): string[] =>
+    text
+      .toLowerCase()
+      .split(SPLIT_WORDS)
+      .filter((word) => word.length > 0);
   return [...split(folded), ...split(folded.replace(CAMEL_BOUNDARY, '$1 $2'))];
 }
 

@@ -14,7 +14,6 @@ import { MASK } from './marker.js';
 export const MAX_JSON_DEPTH = 31;
 export const TOO_DEEP = '[nested deeper than 31 levels]';
 
-
 /** Name/value pair shapes: `{ name|key|field|param: 'password', value|val|values: '…' }`. */
 const PAIR_VALUE_KEYS = ['value', 'val', 'values'];
 /** A pair's name longer than this is prose (`{ name: 'A long product title', value: 3 }`), not a field name. */
@@ -49,7 +48,8 @@ export interface MaskedCopyOptions {
 
 /**
  * Copies `raw` into masked JSON in one walk (`masker` null: the same JSON-safe, depth-clamped,
- * budgeted copy with nothing masked, for content stored with maskContent false). It counts (a lower bound of) the JSON bytes produced
+ * budgeted copy with nothing masked, for content stored with maskContent false). It counts (a lower
+ * bound of) the JSON bytes produced
  * and stops once `maxBytes` is passed, so a huge body costs no more than the limit; what was
  * built so far is a true prefix of the whole, from which a preview is taken. Non-plain objects
  * (Date, Map, toJSON…) go through toJsonSafe first; functions, symbols and cycles throw
@@ -76,7 +76,13 @@ class Walk {
   readonly #open: Set<object> | null;
   readonly #placeholder: ((raw: unknown) => string) | null;
 
-  constructor(masker: KeyRules, secretValues: boolean, maxBytes: number, checkCycles: boolean, placeholder: ((raw: unknown) => string) | null) {
+  constructor(
+    masker: KeyRules,
+    secretValues: boolean,
+    maxBytes: number,
+    checkCycles: boolean,
+    placeholder: ((raw: unknown) => string) | null,
+  ) {
     this.#masker = masker;
     this.#secretValues = secretValues;
     this.#maxBytes = maxBytes;
@@ -135,7 +141,9 @@ class Walk {
     if (!Array.isArray(value) && !isPlainObject(value)) {
       // Dates, Maps, Sets, Buffers, toJSON(): their JSON form, then the same walk.
       const converted = toJsonSafe(value, path);
-      return converted !== null && typeof converted === 'object' ? this.#container(converted, parent, depth, path) : this.#leaf(converted);
+      return converted !== null && typeof converted === 'object'
+        ? this.#container(converted, parent, depth, path)
+        : this.#leaf(converted);
     }
     return this.#container(value, parent, depth, path);
   }
@@ -154,7 +162,9 @@ class Walk {
   }
 
   #children(value: object, parent: string | null, depth: number, path: string): JsonValue {
-    return Array.isArray(value) ? this.#array(value, parent, depth, path) : this.#object(value as Record<string, unknown>, parent, depth, path);
+    return Array.isArray(value)
+      ? this.#array(value, parent, depth, path)
+      : this.#object(value as Record<string, unknown>, parent, depth, path);
   }
 
   #array(value: readonly unknown[], parent: string | null, depth: number, path: string): JsonValue[] {
@@ -195,14 +205,20 @@ class Walk {
       const child = value[key];
       if (child === undefined) continue;
       this.#spend(key.length + 4);
-      if (pairName === undefined && typeof child === 'string' && (key === 'name' || key === 'key' || key === 'field' || key === 'param')) pairName = child;
+      if (
+        pairName === undefined &&
+        typeof child === 'string' &&
+        (key === 'name' || key === 'key' || key === 'field' || key === 'param')
+      )
+        pairName = child;
       // A flag or a null under a sensitive key (`password_changed: true`) holds no secret, and the
       // audit trail needs it.
       const keep = child === null || typeof child === 'boolean' || !masker.isSensitiveChild(parent, key);
       setKey(out, key, keep ? this.copy(child, key, depth + 1, path) : this.#masked(child));
     }
     if (pairName !== undefined && this.#isPairName(pairName)) {
-      for (const key of PAIR_VALUE_KEYS) if (Object.prototype.hasOwnProperty.call(out, key)) out[key] = this.#masked(value[key]);
+      for (const key of PAIR_VALUE_KEYS)
+        if (Object.prototype.hasOwnProperty.call(out, key)) out[key] = this.#masked(value[key]);
     }
     return out;
   }

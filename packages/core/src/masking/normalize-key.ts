@@ -20,7 +20,8 @@ const CONFUSABLE_PAIRS =
   'ıiȷjɩiƽsʋvɑa';
 
 const CONFUSABLES = new Map<string, string>();
-for (let i = 0; i + 1 < CONFUSABLE_PAIRS.length; i += 2) CONFUSABLES.set(CONFUSABLE_PAIRS[i]!, CONFUSABLE_PAIRS[i + 1]!);
+for (let i = 0; i + 1 < CONFUSABLE_PAIRS.length; i += 2)
+  CONFUSABLES.set(CONFUSABLE_PAIRS[i]!, CONFUSABLE_PAIRS[i + 1]!);
 
 const NON_ASCII = /[^\x00-\x7f]/;
 const COMBINING_MARKS = /\p{M}/gu;

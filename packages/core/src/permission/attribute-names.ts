@@ -15,7 +15,11 @@ export function foldAttributeName(name: string): string {
   // The common case, plain ASCII identifiers: NFKC, dots and trimming change nothing.
   if (PLAIN.test(name)) return name.toLowerCase();
   const normal = name.normalize('NFKC');
-  return normal.slice(normal.lastIndexOf('.') + 1).trim().toUpperCase().toLowerCase();
+  return normal
+    .slice(normal.lastIndexOf('.') + 1)
+    .trim()
+    .toUpperCase()
+    .toLowerCase();
 }
 
 /** `entries` keyed by folded name; two names for one attribute in a definition are an error. */
@@ -26,7 +30,10 @@ export function foldedMap<T>(entries: Iterable<readonly [string, T]>, setting: s
     const folded = foldAttributeName(name);
     const earlier = spelled.get(folded);
     if (earlier !== undefined) {
-      throw new ConfigurationError(`${setting}.${name}`, `names the same attribute as ${JSON.stringify(earlier)} (names are compared case-insensitively)`);
+      throw new ConfigurationError(
+        `${setting}.${name}`,
+        `names the same attribute as ${JSON.stringify(earlier)} (names are compared case-insensitively)`,
+      );
     }
     spelled.set(folded, name);
     map.set(folded, value);

@@ -28,7 +28,11 @@ export interface NameLimits {
  * the keys of a request body (create, update, mutation), where two spellings of one attribute
  * (`budget`, `Budget`) leave the stored value to the database's collation.
  */
-export function inspectAttributeNames(keys: readonly string[], fromBody: boolean, limits: NameLimits): Rejection | null {
+export function inspectAttributeNames(
+  keys: readonly string[],
+  fromBody: boolean,
+  limits: NameLimits,
+): Rejection | null {
   if (keys.length > limits.maxAttributes) {
     // Only the definition's own names go into the event: bounded, and not the client's text.
     const gated = new Set<string>();

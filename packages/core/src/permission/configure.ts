@@ -122,7 +122,9 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'function') return `a function${value.name ? ` (${value.name})` : ''}`;
   if (typeof value === 'object') {
     const name = (value as object).constructor?.name;
-    return name && name !== 'Object' ? `an instance of ${name} without a record() method` : 'an object without a record() method';
+    return name && name !== 'Object'
+      ? `an instance of ${name} without a record() method`
+      : 'an object without a record() method';
   }
   if (typeof value === 'string') return `the string ${JSON.stringify(value)}`;
   return `${typeof value} ${String(value)}`;

@@ -88,7 +88,13 @@ function outcomeMetadata(verdict: Verdict, error: unknown): Record<string, unkno
   return null;
 }
 
-function emit(request: DecisionRequest, target: string | null, granted: boolean, bypassed: boolean, extra: Record<string, unknown> | null): void {
+function emit(
+  request: DecisionRequest,
+  target: string | null,
+  granted: boolean,
+  bypassed: boolean,
+  extra: Record<string, unknown> | null,
+): void {
   const attribute = target ?? request.operationAttribute;
   let metadata = request.metadata ?? null;
   if (extra !== null) metadata = { ...(metadata ?? {}), ...extra };

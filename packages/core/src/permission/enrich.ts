@@ -6,7 +6,12 @@ import { CLIENT_REQUEST_ID_KEY } from '../request/request-id.js';
 import { getMasker } from '../masking/config.js';
 import type { FieldMasker } from '../masking/mask.js';
 import { currentDeployment, DEPLOYMENT_METADATA_KEY } from './deployment.js';
-import { isMetadataMasked, rebuildPermissionAuditEvent, withMaskedMetadata, type PermissionAuditEvent } from './event.js';
+import {
+  isMetadataMasked,
+  rebuildPermissionAuditEvent,
+  withMaskedMetadata,
+  type PermissionAuditEvent,
+} from './event.js';
 import { serializeMetadata } from './serialize.js';
 
 /**
@@ -54,13 +59,20 @@ export function enrichFromContext(event: PermissionAuditEvent, context: AuditCon
   if (user === null && !explicitAnonymous) user = contextUser(context);
   const tenantId = event.tenantId ?? contextTenant(context);
   const actorType = event.actorType ?? contextActorType(context, user, explicitAnonymous);
-  if (count === 0 && user === event.user && tenantId === (event.tenantId ?? null) && actorType === (event.actorType ?? null)) return event;
+  if (
+    count === 0 &&
+    user === event.user &&
+    tenantId === (event.tenantId ?? null) &&
+    actorType === (event.actorType ?? null)
+  )
+    return event;
   return rebuildPermissionAuditEvent(event, {
     user,
     tenantId,
     actorType,
     // Spread defines own properties, so a `__proto__` key in either stays data.
-    metadata: count === 0 ? (event.metadata as Record<string, unknown> | null) : { ...added, ...(event.metadata ?? {}) },
+    metadata:
+      count === 0 ? (event.metadata as Record<string, unknown> | null) : { ...added, ...(event.metadata ?? {}) },
   });
 }
 
@@ -120,7 +132,9 @@ function contextUser(context: AuditContext): AuditUser | null {
  * itself when there is nothing to add and no metadata to mask.
  */
 export function enrichEvent(event: PermissionAuditEvent, context: AuditContext | undefined): PermissionAuditEvent {
-  const enriched = withDeployment(withTraceIds(context === undefined ? event : enrichFromContext(event, context), context));
+  const enriched = withDeployment(
+    withTraceIds(context === undefined ? event : enrichFromContext(event, context), context),
+  );
   // `?.`: a context made by an older copy of this package has no masker.
   return maskMetadata(enriched, context?.masker ?? getMasker());
 }
@@ -142,7 +156,9 @@ function withDeployment(enriched: PermissionAuditEvent): PermissionAuditEvent {
   const metadata = enriched.metadata;
   if (metadata !== null && Object.prototype.hasOwnProperty.call(metadata, DEPLOYMENT_METADATA_KEY)) return enriched;
   // The user is already resolved; an explicit anonymous null must stay null (see explicitUser).
-  return rebuildPermissionAuditEvent(enriched, { metadata: { [DEPLOYMENT_METADATA_KEY]: deployment, ...(metadata ?? {}) } });
+  return rebuildPermissionAuditEvent(enriched, {
+    metadata: { [DEPLOYMENT_METADATA_KEY]: deployment, ...(metadata ?? {}) },
+  });
 }
 
 /**

@@ -131,7 +131,9 @@ export function createPermissionAuditEvent(init: PermissionAuditEventInit): Perm
   }
   const metadata = init.metadata ?? null;
   if (metadata !== null && (typeof metadata !== 'object' || Array.isArray(metadata))) {
-    throw new InvalidEventError(`PermissionAuditEvent.metadata must be a plain object or null, got ${describe(metadata)}`);
+    throw new InvalidEventError(
+      `PermissionAuditEvent.metadata must be a plain object or null, got ${describe(metadata)}`,
+    );
   }
   let timestamp: Date;
   if (init.timestamp === undefined) {
@@ -148,11 +150,15 @@ export function createPermissionAuditEvent(init: PermissionAuditEventInit): Perm
     // process-wide monotonic clock of newEventId() with it.
     id = newEventId();
   } else {
-    if (!isEventId(init.id)) throw new InvalidEventError(`PermissionAuditEvent.id must be a lowercase UUID, got ${describe(init.id)}`);
+    if (!isEventId(init.id))
+      throw new InvalidEventError(`PermissionAuditEvent.id must be a lowercase UUID, got ${describe(init.id)}`);
     id = init.id;
   }
   const tenantId = checkTenantId(init.tenantId, 'PermissionAuditEvent.tenantId');
-  const actorType = init.actorType === undefined || init.actorType === null ? null : checkActorType(init.actorType, 'PermissionAuditEvent.actorType');
+  const actorType =
+    init.actorType === undefined || init.actorType === null
+      ? null
+      : checkActorType(init.actorType, 'PermissionAuditEvent.actorType');
   const user = init.user;
   return new BuiltEvent(
     id,
@@ -194,7 +200,10 @@ export function withMaskedMetadata(event: PermissionAuditEvent, metadata: JsonOb
  * The same decision (same id) with some fields replaced, validated like a new one; the fields
  * not in `changes` are the event's own (its user as resolved: an explicit anonymous null stays).
  */
-export function rebuildPermissionAuditEvent(event: PermissionAuditEvent, changes: Partial<PermissionAuditEventInit>): PermissionAuditEvent {
+export function rebuildPermissionAuditEvent(
+  event: PermissionAuditEvent,
+  changes: Partial<PermissionAuditEventInit>,
+): PermissionAuditEvent {
   return createPermissionAuditEvent({
     id: permissionEventId(event),
     action: event.action,
@@ -265,7 +274,12 @@ function isAuditUser(value: unknown): value is AuditUser {
   if (value === null || typeof value !== 'object') return false;
   const u = value as AuditUser;
   const flags = value as { isAnonymous?: unknown; is_anonymous?: unknown };
-  return typeof u.repr === 'string' && (u.id === null || typeof u.id === 'string') && flags.isAnonymous !== true && flags.is_anonymous !== true;
+  return (
+    typeof u.repr === 'string' &&
+    (u.id === null || typeof u.id === 'string') &&
+    flags.isAnonymous !== true &&
+    flags.is_anonymous !== true
+  );
 }
 
 function describe(value: unknown): string {

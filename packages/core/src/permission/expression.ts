@@ -17,7 +17,10 @@ export function compileExpression(
   setting: string,
 ): CompiledExpression {
   if (typeof source !== 'string' || source.trim().length === 0) {
-    throw new ConfigurationError(setting, `permission expressions must be non-empty strings, got ${JSON.stringify(source) ?? typeof source}`);
+    throw new ConfigurationError(
+      setting,
+      `permission expressions must be non-empty strings, got ${JSON.stringify(source) ?? typeof source}`,
+    );
   }
   const terms = source.split('&').map((part) => {
     const [name, ...config] = part.trim().split(':');
@@ -29,7 +32,10 @@ export function compileExpression(
     // Unknown names fail here, at definition, not as a surprise denial in production.
     const rule = localRules.get(name) ?? getPermissionRule(name);
     if (rule === undefined) {
-      throw new ConfigurationError(setting, `${JSON.stringify(source)} uses the unknown rule ${JSON.stringify(name)}; define it in \`rules\` or registerPermissionRule()`);
+      throw new ConfigurationError(
+        setting,
+        `${JSON.stringify(source)} uses the unknown rule ${JSON.stringify(name)}; define it in \`rules\` or registerPermissionRule()`,
+      );
     }
     return { rule, config: Object.freeze(config) };
   });

@@ -89,7 +89,9 @@ async function load(moduleId: string, baseDir: string, setting: string, specifie
 }
 
 function isPathLike(id: string): boolean {
-  return id.startsWith('./') || id.startsWith('../') || id === '.' || id === '..' || isAbsolute(id) || /^\.\.?\\/.test(id);
+  return (
+    id.startsWith('./') || id.startsWith('../') || id === '.' || id === '..' || isAbsolute(id) || /^\.\.?\\/.test(id)
+  );
 }
 
 /** Resolves a package name from the app's directory; ESM-only packages fall back to import()'s own resolution. */

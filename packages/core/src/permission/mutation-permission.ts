@@ -43,7 +43,8 @@ export class MutationPermission {
   readonly #limits: NameLimits;
 
   constructor(definition: MutationPermissionDefinition) {
-    if (definition === null || typeof definition !== 'object') throw new ConfigurationError('mutationPermission', 'must be an object');
+    if (definition === null || typeof definition !== 'object')
+      throw new ConfigurationError('mutationPermission', 'must be an object');
     const { mutation } = definition;
     if (typeof mutation !== 'string' || mutation.length === 0) {
       throw new ConfigurationError('mutationPermission.mutation', 'must be a non-empty string');
@@ -57,14 +58,22 @@ export class MutationPermission {
     this.#mutate = compileList(definition.mutate ?? ['isAuthenticated'], local, `${mutation}.mutate`);
     // Keyed by folded name, as Permission's attributes: `Amount` meets amount's gate.
     this.#fields = foldedMap(
-      Object.entries(definition.fields ?? {}).map(([field, list]) => [field, compileList(list, local, `${mutation}.fields.${field}`)] as const),
+      Object.entries(definition.fields ?? {}).map(
+        ([field, list]) => [field, compileList(list, local, `${mutation}.fields.${field}`)] as const,
+      ),
       `${mutation}.fields`,
     );
     this.#isSuperuser = definition.isSuperuser ?? defaultIsSuperuser;
-    this.#limits = { maxAttributes: resolveMaxAttributes(definition.maxAttributes, `${mutation}.maxAttributes`), gated: new Set(this.#fields.keys()) };
+    this.#limits = {
+      maxAttributes: resolveMaxAttributes(definition.maxAttributes, `${mutation}.maxAttributes`),
+      gated: new Set(this.#fields.keys()),
+    };
   }
 
-  /** One decision per field of `data` (`__mutate__` when there are none); see MutationCheckOptions.instance for what rules judge. */
+  /**
+   * One decision per field of `data` (`__mutate__` when there are none); see
+   * MutationCheckOptions.instance for what rules judge.
+   */
   check(data: Record<string, unknown> = {}, options?: MutationCheckOptions): Promise<void> {
     try {
       if (data === null || typeof data !== 'object' || Array.isArray(data)) {
@@ -98,7 +107,8 @@ export class MutationPermission {
       request.evaluate = async (field) => {
         for (let index = 0; index < states.length; index++) {
           const { instance, memo } = states[index]!;
-          if (!(await this.#allows(field, user, instance, memo))) return index === 0 ? { granted: false } : { granted: false, state: 'proposed' };
+          if (!(await this.#allows(field, user, instance, memo)))
+            return index === 0 ? { granted: false } : { granted: false, state: 'proposed' };
         }
         return { granted: true };
       };

@@ -96,7 +96,8 @@ export class Permission {
   readonly #limits: NameLimits;
 
   constructor(definition: PermissionDefinition) {
-    if (definition === null || typeof definition !== 'object') throw new ConfigurationError('permission', 'must be an object');
+    if (definition === null || typeof definition !== 'object')
+      throw new ConfigurationError('permission', 'must be an object');
     const { manager } = definition;
     if (typeof manager !== 'string' || manager.length === 0) {
       throw new ConfigurationError('permission.manager', 'must be a non-empty string');
@@ -130,16 +131,27 @@ export class Permission {
       }
       const via = basedOn.via;
       if (typeof via !== 'string' && typeof via !== 'function') {
-        throw new ConfigurationError(`${manager}.basedOn.via`, 'must be a field name or a function returning the parent object');
+        throw new ConfigurationError(
+          `${manager}.basedOn.via`,
+          'must be a field name or a function returning the parent object',
+        );
       }
       this.#basedOn = {
         permission: basedOn.permission,
-        via: typeof via === 'string' ? (instance) => (instance === null || instance === undefined ? undefined : (instance as Record<string, unknown>)[via]) : via,
+        via:
+          typeof via === 'string'
+            ? (instance) =>
+                instance === null || instance === undefined ? undefined : (instance as Record<string, unknown>)[via]
+            : via,
       };
     } else {
       this.#basedOn = null;
     }
-    if (definition.attributeMode !== undefined && definition.attributeMode !== 'additive' && definition.attributeMode !== 'override') {
+    if (
+      definition.attributeMode !== undefined &&
+      definition.attributeMode !== 'additive' &&
+      definition.attributeMode !== 'override'
+    ) {
       throw new ConfigurationError(`${manager}.attributeMode`, 'must be "additive" or "override"');
     }
     this.#override = definition.attributeMode === 'override';
@@ -158,7 +170,7 @@ export class Permission {
         if (this.#basedOn !== null && !(options !== undefined && options !== null && 'parent' in options)) {
           throw new ConfigurationError(
             `${this.manager}.checkCreate`,
-            'this permission is basedOn a parent: pass the parent loaded from storage as { parent } (null for none); the payload\'s own field is the client\'s claim',
+            "this permission is basedOn a parent: pass the parent loaded from storage as { parent } (null for none); the payload's own field is the client's claim",
           );
         }
         return payloadKeys(data, 'checkCreate');
@@ -171,7 +183,13 @@ export class Permission {
 
   /** Read: one decision per attribute asked for; none → one operation-level decision. */
   checkRead(instance: unknown, attributes: readonly string[] = [], options?: CheckOptions): Promise<void> {
-    return this.#check('read', () => stringKeys(attributes, 'checkRead'), false, (user) => ({ stored: this.#evaluation(instance, user), proposed: null }), options);
+    return this.#check(
+      'read',
+      () => stringKeys(attributes, 'checkRead'),
+      false,
+      (user) => ({ stored: this.#evaluation(instance, user), proposed: null }),
+      options,
+    );
   }
 
   /**
@@ -281,7 +299,12 @@ export class Permission {
   }
 
   /** Stored state first; the proposed one (when there is one) must allow as well. */
-  async #verdict(stored: Evaluation, proposed: Evaluation | null, action: CrudAction, attribute: string | null): Promise<Verdict> {
+  async #verdict(
+    stored: Evaluation,
+    proposed: Evaluation | null,
+    action: CrudAction,
+    attribute: string | null,
+  ): Promise<Verdict> {
     const folded = attribute === null ? null : foldAttributeName(attribute);
     if (!(await this.#decision(stored, action, folded))) return DENIED;
     if (proposed === null || (folded !== null && this.#storedOnly.has(folded))) return GRANTED;
@@ -321,7 +344,10 @@ export class Permission {
   }
 
   async #allowed(evaluation: Evaluation, action: CrudAction, attribute: string | null): Promise<boolean> {
-    if (evaluation.parent !== null && !(await this.#basedOn!.permission.#allowed(evaluation.parent, action, attribute))) {
+    if (
+      evaluation.parent !== null &&
+      !(await this.#basedOn!.permission.#allowed(evaluation.parent, action, attribute))
+    ) {
       return false;
     }
     const { base, own } = this.#localLists(action, attribute, evaluation);
@@ -333,14 +359,16 @@ export class Permission {
 
   #describeFor(evaluation: Evaluation, action: CrudAction, attribute: string | null): string[] {
     const { base, own } = this.#localLists(action, attribute, evaluation);
-    const local = own === undefined ? sources(base) : this.#override ? sources(own) : [...sources(base), ...sources(own)];
+    const local =
+      own === undefined ? sources(base) : this.#override ? sources(own) : [...sources(base), ...sources(own)];
     if (evaluation.parent === null) return local;
     return [...local, ...this.#basedOn!.permission.#describeFor(evaluation.parent, action, attribute)];
   }
 
   #describe(action: CrudAction, attribute: string | null, withParent: boolean): string[] {
     const { base, own } = this.#localLists(action, attribute, null);
-    const local = own === undefined ? sources(base) : this.#override ? sources(own) : [...sources(base), ...sources(own)];
+    const local =
+      own === undefined ? sources(base) : this.#override ? sources(own) : [...sources(base), ...sources(own)];
     if (!withParent || this.#basedOn === null) return local;
     return [...local, ...this.#basedOn.permission.#describe(action, attribute, true)];
   }
@@ -368,7 +396,8 @@ function compileAttributes(
   const storedOnly = new Set<string>();
   for (const [attribute, perAction] of entries) {
     const setting = `${manager}.attributes.${attribute}`;
-    if (perAction === null || typeof perAction !== 'object') throw new ConfigurationError(setting, 'must be an object like { update: [...] }');
+    if (perAction === null || typeof perAction !== 'object')
+      throw new ConfigurationError(setting, 'must be an object like { update: [...] }');
     const compiled: AttributeLists = {};
     for (const [action, list] of Object.entries(perAction)) {
       if (action === 'checkProposed') {

@@ -11,7 +11,11 @@ import { foldAttributeName } from './attribute-names.js';
  * (a frozen one is fine), its getters run with the proposed state as `this`, a `__proto__` key is
  * just a field, and the changes read as own enumerable properties (Object.keys, `in`).
  */
-export function proposedState(stored: object, changes: Record<string, unknown>, applies: (key: string) => boolean): object {
+export function proposedState(
+  stored: object,
+  changes: Record<string, unknown>,
+  applies: (key: string) => boolean,
+): object {
   const exact = new Map<string, unknown>();
   const byFolded = new Map<string, unknown>();
   for (const key of Object.keys(changes)) {
@@ -40,7 +44,9 @@ class ChangesOver implements ProxyHandler<object> {
   }
 
   has(target: object, property: string | symbol): boolean {
-    return (typeof property === 'string' && this.#byFolded.has(foldAttributeName(property))) || Reflect.has(target, property);
+    return (
+      (typeof property === 'string' && this.#byFolded.has(foldAttributeName(property))) || Reflect.has(target, property)
+    );
   }
 
   ownKeys(target: object): Array<string | symbol> {

@@ -12,9 +12,15 @@ export function ruleErrorLabel(error: unknown): string {
     const own = error.name;
     const ctor = (error.constructor as { name?: unknown } | undefined)?.name;
     // `name` stays "Error" in subclasses that do not set it: their constructor names them better.
-    const name = typeof own === 'string' && IDENTIFIER.test(own) && own !== 'Error' ? own : typeof ctor === 'string' && IDENTIFIER.test(ctor) ? ctor : 'Error';
+    const name =
+      typeof own === 'string' && IDENTIFIER.test(own) && own !== 'Error'
+        ? own
+        : typeof ctor === 'string' && IDENTIFIER.test(ctor)
+          ? ctor
+          : 'Error';
     const code: unknown = (error as { code?: unknown }).code;
-    const codeText = typeof code === 'string' && CODE.test(code) ? code : Number.isSafeInteger(code) ? String(code) : null;
+    const codeText =
+      typeof code === 'string' && CODE.test(code) ? code : Number.isSafeInteger(code) ? String(code) : null;
     return codeText === null ? name : `${name} [${codeText}]`;
   } catch {
     return 'Error'; // a throwing getter: the decision is denied all the same

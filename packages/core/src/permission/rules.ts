@@ -6,7 +6,11 @@ import { normalizeUser } from '../events/user.js';
  * of the expression (`"isSelf:ownerId"` → `["ownerId"]`). May be async (database lookups).
  * `user` is what the check was given: the app's user object, or the audit context's `{ id, repr }`.
  */
-export type PermissionRule = (user: unknown, instance: unknown, config: readonly string[]) => boolean | Promise<boolean>;
+export type PermissionRule = (
+  user: unknown,
+  instance: unknown,
+  config: readonly string[],
+) => boolean | Promise<boolean>;
 
 const RULE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -80,8 +84,10 @@ const registry = new Map<string, PermissionRule>([
 /** Makes `name` usable in every permission's expressions. Names are unique: re-registering is an error. */
 export function registerPermissionRule(name: string, rule: PermissionRule): void {
   checkRuleName(name);
-  if (typeof rule !== 'function') throw new ConfigurationError(`rules.${name}`, 'must be a function (user, instance, config) => boolean');
-  if (registry.has(name)) throw new ConfigurationError(`rules.${name}`, 'a permission rule with this name is already registered');
+  if (typeof rule !== 'function')
+    throw new ConfigurationError(`rules.${name}`, 'must be a function (user, instance, config) => boolean');
+  if (registry.has(name))
+    throw new ConfigurationError(`rules.${name}`, 'a permission rule with this name is already registered');
   registry.set(name, rule);
 }
 

@@ -5,12 +5,19 @@ import type { JsonObject } from '../events/types.js';
 import { getMasker } from '../masking/config.js';
 import type { FieldMasker } from '../masking/mask.js';
 import type { ActorType } from '../events/audit-model.js';
-import { isMetadataMasked, permissionActorType, permissionEventId, type PermissionAction, type PermissionAuditEvent } from './event.js';
+import {
+  isMetadataMasked,
+  permissionActorType,
+  permissionEventId,
+  type PermissionAction,
+  type PermissionAuditEvent,
+} from './event.js';
 
 /**
  * The one stable JSON shape of a permission event: a line of a FileAuditLogger file, a Kafka
  * message value, a database row. Keys are snake_case and in this order, as general_manager
- * writes them (plus `event_id` first, and `tenant_id`, `actor_type` after the user), so `jq 'select(.action == "update" and (.granted == false))'`
+ * writes them (plus `event_id` first, and `tenant_id`, `actor_type` after the user), so `jq
+ * 'select(.action == "update" and (.granted == false))'`
  * works unchanged.
  *
  * `user_repr` (the issue's name, and the database column) is the user's string form whenever
@@ -64,7 +71,10 @@ export interface SerializeOptions {
  * where passwords are kept. Events emitted through emitPermissionAuditEvent arrive masked already
  * (see enrichEvent).
  */
-export function serializeEvent(event: PermissionAuditEvent, options: SerializeOptions = {}): SerializedPermissionAuditEvent {
+export function serializeEvent(
+  event: PermissionAuditEvent,
+  options: SerializeOptions = {},
+): SerializedPermissionAuditEvent {
   return shape(event, options.strict === true, true, options.masker);
 }
 
@@ -75,7 +85,12 @@ export function serializeEventLine(event: PermissionAuditEvent): string {
 }
 
 /** `masker` undefined: the default described at SerializeOptions.masker. */
-function shape(event: PermissionAuditEvent, strict: boolean, copy: boolean, masker: FieldMasker | null | undefined): SerializedPermissionAuditEvent {
+function shape(
+  event: PermissionAuditEvent,
+  strict: boolean,
+  copy: boolean,
+  masker: FieldMasker | null | undefined,
+): SerializedPermissionAuditEvent {
   const user = event.user;
   return {
     event_id: permissionEventId(event),
@@ -116,7 +131,11 @@ export function formatTimestamp(date: Date): string {
  * Metadata as stored: converted to JSON (salvaged key by key unless `strict`), then masked unless
  * `masker` is null. Also what enrichEvent applies when a decision is emitted.
  */
-export function serializeMetadata(metadata: PermissionAuditEvent['metadata'], strict: boolean, masker: FieldMasker | null): JsonObject | null {
+export function serializeMetadata(
+  metadata: PermissionAuditEvent['metadata'],
+  strict: boolean,
+  masker: FieldMasker | null,
+): JsonObject | null {
   if (metadata === null) return null;
   try {
     // Already JSON (nearly always): the masker copies it, and examines values too, not only keys.

@@ -66,7 +66,10 @@ export async function resolveAuditLoggerSetting(
     let target = mapping['class'];
     if (typeof target === 'string') target = await importExport(target, baseDir, `${setting}.class`);
     if (typeof target !== 'function' && !isAuditLogger(target)) {
-      throw new ConfigurationError(`${setting}.class`, `must be a class, a factory function or a "module#Export" string, got ${describeValue(target)}`);
+      throw new ConfigurationError(
+        `${setting}.class`,
+        `must be a class, a factory function or a "module#Export" string, got ${describeValue(target)}`,
+      );
     }
     return instantiate(target, opts as Record<string, unknown> | undefined, `${setting}.class`, undefined);
   }
@@ -100,7 +103,10 @@ async function instantiate(
     return target;
   }
   if (typeof target !== 'function') {
-    throw new ConfigurationError(setting, `expected a logger, a class or a factory${from}, got ${describeValue(target)}`);
+    throw new ConfigurationError(
+      setting,
+      `expected a logger, a class or a factory${from}, got ${describeValue(target)}`,
+    );
   }
   const args = options === undefined ? [] : [options];
   let result: unknown;

@@ -31,7 +31,14 @@ export function finishCountReport(
       const id = JSON.stringify(keyValues(keys, by));
       const found = rows.get(id);
       if (found === undefined) {
-        rows.set(id, { ...keys, count: tally.count, first_at: '', last_at: '', _first: tally.first, _last: tally.last });
+        rows.set(id, {
+          ...keys,
+          count: tally.count,
+          first_at: '',
+          last_at: '',
+          _first: tally.first,
+          _last: tally.last,
+        });
       } else {
         found.count += tally.count;
         found._first = Math.min(found._first, tally.first);

@@ -38,7 +38,13 @@ const NEWLINE = 0x0a;
  */
 export class PermissionLogReader implements AsyncIterable<Record<string, unknown>> {
   readonly path: string;
-  readonly stats: PermissionLogStats = { lines: 0, events: 0, malformed: 0, firstMalformedLine: null, tornLastLine: false };
+  readonly stats: PermissionLogStats = {
+    lines: 0,
+    events: 0,
+    malformed: 0,
+    firstMalformedLine: null,
+    tornLastLine: false,
+  };
   readonly #highWaterMark: number;
   readonly #maxLineBytes: number;
 

@@ -82,7 +82,9 @@ export function defineRegressionReport(options: RegressionReportOptions): Report
 
 function deployment(value: unknown, name: string): string {
   if (typeof value !== 'string' || value.trim() === '' || value.length > MAX_DEPLOYMENT_LENGTH) {
-    throw new InvalidQueryError(`${name} must name a deployment (a non-empty string of at most ${MAX_DEPLOYMENT_LENGTH} characters)`);
+    throw new InvalidQueryError(
+      `${name} must name a deployment (a non-empty string of at most ${MAX_DEPLOYMENT_LENGTH} characters)`,
+    );
   }
   return value;
 }

@@ -30,7 +30,8 @@ export function checkWindow(window: TimeWindow): TimeWindow {
   for (const name of ['since', 'until'] as const) {
     const value = window[name];
     if (value === undefined || value === null) continue;
-    if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw new InvalidQueryError(`${name} must be a valid Date`);
+    if (!(value instanceof Date) || Number.isNaN(value.getTime()))
+      throw new InvalidQueryError(`${name} must be a valid Date`);
     out[name] = new Date(value.getTime());
   }
   if (out.since !== undefined && out.until !== undefined && out.since.getTime() >= out.until.getTime()) {

@@ -28,7 +28,10 @@ export async function runReports<const T extends readonly ReportDefinition<unkno
   return { results, invalid };
 }
 
-/** Runs one report over serialised permission events, e.g. `runReport(defineDeniedReport(), readPermissionLog(path))`. */
+/**
+ * Runs one report over serialised permission events, e.g. `runReport(defineDeniedReport(),
+ * readPermissionLog(path))`.
+ */
 export async function runReport<R>(definition: ReportDefinition<R>, events: EventSource): Promise<R> {
   const { tallies } = await tallyEvents(events, [definition.query]);
   return definition.finish(tallies[0] ?? []);

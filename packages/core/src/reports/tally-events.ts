@@ -39,7 +39,8 @@ function matches(event: ReportableEvent, query: TallyQuery): boolean {
   if (w.since !== undefined && event.time < w.since.getTime()) return false;
   if (w.until !== undefined && event.time >= w.until.getTime()) return false;
   if (w.tenantId !== undefined && event.tenant_id !== w.tenantId) return false;
-  if (w.deployments !== undefined && (event.deployment === null || !w.deployments.includes(event.deployment))) return false;
+  if (w.deployments !== undefined && (event.deployment === null || !w.deployments.includes(event.deployment)))
+    return false;
   return true;
 }
 

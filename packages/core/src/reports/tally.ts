@@ -8,15 +8,7 @@
 
 /** Columns a report can group by: fields of the serialised event (`deployment` is metadata.deployment). */
 export type TallyColumn =
-  | 'action'
-  | 'manager'
-  | 'attributes'
-  | 'user_id'
-  | 'user_repr'
-  | 'tenant_id'
-  | 'granted'
-  | 'bypassed'
-  | 'deployment';
+  'action' | 'manager' | 'attributes' | 'user_id' | 'user_repr' | 'tenant_id' | 'granted' | 'bypassed' | 'deployment';
 
 /** Time buckets, in UTC: `2025-01-31` (day) or `2025-01-31T12` (hour). */
 export type TimeBucket = 'hour' | 'day';

@@ -22,9 +22,15 @@ export interface RequestSnapshot {
   /** Absolute URL including the query string (read lazily: readers may define it as a getter). */
   readonly url: string;
   readonly path: string;
-  /** The framework's client address (honours its own trust-proxy setting; read lazily: readers may define it as a getter). */
+  /**
+   * The framework's client address (honours its own trust-proxy setting; read lazily: readers may
+   * define it as a getter).
+   */
   readonly ip: string | null | undefined;
-  /** Whether the peer is a proxy the app trusts (Express `trust proxy`, Koa `app.proxy`); only then is an incoming request id adopted. */
+  /**
+   * Whether the peer is a proxy the app trusts (Express `trust proxy`, Koa `app.proxy`); only then is
+   * an incoming request id adopted.
+   */
   readonly fromTrustedProxy?: boolean;
   headers: Record<string, string | string[] | undefined>;
   query: () => unknown;
@@ -127,7 +133,13 @@ class RequestSource<Req> implements AuditContextSource {
     if (!this.#options.includeQueryParams) return null;
     const raw = this.#snapshot.query();
     if (this.#query === undefined || raw !== this.#rawQuery) {
-      this.#query = capture(raw, 'queryParams', this.#options.masker, this.#options.maxBodyBytes, null) as JsonObject | null;
+      this.#query = capture(
+        raw,
+        'queryParams',
+        this.#options.masker,
+        this.#options.maxBodyBytes,
+        null,
+      ) as JsonObject | null;
       this.#rawQuery = raw;
     }
     return this.#query;
@@ -137,7 +149,13 @@ class RequestSource<Req> implements AuditContextSource {
     if (!this.#options.includePostData) return null;
     const raw = this.#snapshot.body();
     if (this.#body === undefined || raw !== this.#rawBody) {
-      this.#body = capture(raw, 'postData', this.#options.masker, this.#options.maxBodyBytes, declaredLength(this.#snapshot.headers));
+      this.#body = capture(
+        raw,
+        'postData',
+        this.#options.masker,
+        this.#options.maxBodyBytes,
+        declaredLength(this.#snapshot.headers),
+      );
       this.#rawBody = raw;
     }
     return this.#body;
@@ -157,7 +175,13 @@ function resolveExtraData<Req>(options: ResolvedOptions<Req>, req: Req): Record<
 }
 
 /** Raw body or query → masked JSON, walked within the byte budget → bounded. Never throws. */
-function capture(raw: unknown, path: string, masker: FieldMasker, maxBytes: number, declaredBytes: number | null): JsonValue | null {
+function capture(
+  raw: unknown,
+  path: string,
+  masker: FieldMasker,
+  maxBytes: number,
+  declaredBytes: number | null,
+): JsonValue | null {
   if (raw === undefined || raw === null) return null;
   if (Buffer.isBuffer(raw)) return { _binary: true, bytes: raw.length };
   if (typeof raw === 'string') return captureText(raw, path, masker, maxBytes, declaredBytes);
@@ -187,7 +211,13 @@ function capture(raw: unknown, path: string, masker: FieldMasker, maxBytes: numb
  * and form-encoded text are parsed and masked like any body; anything else, and text over the
  * limit, is stored as a length marker, since free text cannot be masked.
  */
-function captureText(text: string, path: string, masker: FieldMasker, maxBytes: number, declaredBytes: number | null): JsonValue | null {
+function captureText(
+  text: string,
+  path: string,
+  masker: FieldMasker,
+  maxBytes: number,
+  declaredBytes: number | null,
+): JsonValue | null {
   if (text.length === 0) return null;
   const textMarker = { _text: true, bytes: Buffer.byteLength(text, 'utf8') };
   if (text.length > maxBytes) return textMarker;
@@ -212,7 +242,11 @@ function parseText(text: string): unknown {
     const out: Record<string, string | string[]> = {};
     for (const [key, value] of new URLSearchParams(trimmed)) {
       const existing = Object.prototype.hasOwnProperty.call(out, key) ? out[key] : undefined;
-      setKey(out, key, existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value]);
+      setKey(
+        out,
+        key,
+        existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value],
+      );
     }
     return out;
   }

@@ -3,9 +3,22 @@ import { toJsonSafe } from '../events/json-safe.js';
 import type { AuditEvent, JsonValue } from '../events/types.js';
 import type { EventQuery, EventStore } from '../store/event-store.js';
 import { MAX_PAGE_SIZE } from '../store/query.js';
-import { isVisible, pickFields, resolveFieldsOption, type EventFieldsOption, type FieldVisibility } from './listing-fields.js';
+import {
+  isVisible,
+  pickFields,
+  resolveFieldsOption,
+  type EventFieldsOption,
+  type FieldVisibility,
+} from './listing-fields.js';
 import { DEFAULT_MAX_LIMIT, FIELD_FILTERS, parseListingQuery } from './listing-query.js';
-import { applyScope, inScope, resolveScopeOption, scopeFor, type ScopeFilters, type ScopeOption } from './listing-scope.js';
+import {
+  applyScope,
+  inScope,
+  resolveScopeOption,
+  scopeFor,
+  type ScopeFilters,
+  type ScopeOption,
+} from './listing-scope.js';
 
 export { DEFAULT_MAX_LIMIT, parseListingQuery } from './listing-query.js';
 
@@ -64,7 +77,10 @@ export function resolveRouterOptions<Req>(
     throw new ConfigurationError('store', 'must be an EventStore with find()');
   }
   if (typeof authorize !== 'function') {
-    throw new ConfigurationError('authorize', 'is required: a function (req) => boolean deciding who may read audit events');
+    throw new ConfigurationError(
+      'authorize',
+      'is required: a function (req) => boolean deciding who may read audit events',
+    );
   }
   const scope = resolveScopeOption<Req>(input.scope);
   const fields = resolveFieldsOption(input.fields);
@@ -77,7 +93,12 @@ export function resolveRouterOptions<Req>(
 
 const NO_STORE = { 'cache-control': 'no-store' };
 
-function errorResponse(status: number, code: string, message: string, headers: Record<string, string> = {}): ListingResponse {
+function errorResponse(
+  status: number,
+  code: string,
+  message: string,
+  headers: Record<string, string> = {},
+): ListingResponse {
   return { status, headers: { ...NO_STORE, ...headers }, body: { error: { code, message } } };
 }
 
@@ -85,9 +106,15 @@ function errorResponse(status: number, code: string, message: string, headers: R
 const NOT_FOUND = (): ListingResponse => errorResponse(404, 'AUDIT_NOT_FOUND', 'No such audit event');
 
 /** 405 for writes, 403 unless authorized, else the request's scope (a bad one throws: 500). */
-async function admit<Req>(options: ResolvedRouterOptions<Req>, req: Req, method: string): Promise<ListingResponse | { scope: ScopeFilters | null }> {
+async function admit<Req>(
+  options: ResolvedRouterOptions<Req>,
+  req: Req,
+  method: string,
+): Promise<ListingResponse | { scope: ScopeFilters | null }> {
   if (method !== 'GET' && method !== 'HEAD') {
-    return errorResponse(405, 'AUDIT_METHOD_NOT_ALLOWED', 'Audit events are read-only: use GET', { allow: 'GET, HEAD' });
+    return errorResponse(405, 'AUDIT_METHOD_NOT_ALLOWED', 'Audit events are read-only: use GET', {
+      allow: 'GET, HEAD',
+    });
   }
   const allowed: unknown = await options.authorize(req);
   if (allowed !== true) return errorResponse(403, 'AUDIT_FORBIDDEN', 'Not allowed to read audit events');
@@ -134,7 +161,10 @@ export async function respondToListing<Req>(
   return {
     status: 200,
     headers: { ...NO_STORE },
-    body: { events: events.map((event, i) => present(event, `events[${i}]`, options.fields)), nextCursor: page.nextCursor },
+    body: {
+      events: events.map((event, i) => present(event, `events[${i}]`, options.fields)),
+      nextCursor: page.nextCursor,
+    },
   };
 }
 
@@ -157,7 +187,11 @@ export async function respondToEvent<Req>(
   if ('status' in admitted) return admitted;
   const names = rawQuery !== null && typeof rawQuery === 'object' ? Object.keys(rawQuery) : ['?'];
   if (names.length > 0) {
-    return errorResponse(400, 'AUDIT_BAD_QUERY', `Unknown parameter ${JSON.stringify(names[0]!.slice(0, 64))}; GET <mount>/:id takes none`);
+    return errorResponse(
+      400,
+      'AUDIT_BAD_QUERY',
+      `Unknown parameter ${JSON.stringify(names[0]!.slice(0, 64))}; GET <mount>/:id takes none`,
+    );
   }
   if (typeof id !== 'string' || !EVENT_ID.test(id)) return NOT_FOUND();
   id = id.toLowerCase();

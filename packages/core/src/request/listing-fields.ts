@@ -41,7 +41,10 @@ function fieldList(kind: string, value: unknown): EventField[] {
   if (!Array.isArray(value)) throw new ConfigurationError('fields', `${kind} must be an array of field names`);
   for (const name of value) {
     if (typeof name !== 'string' || !(EVENT_FIELDS as readonly string[]).includes(name)) {
-      throw new ConfigurationError('fields', `${kind}: unknown field ${JSON.stringify(String(name).slice(0, 64))}; known: ${EVENT_FIELDS.join(', ')}`);
+      throw new ConfigurationError(
+        'fields',
+        `${kind}: unknown field ${JSON.stringify(String(name).slice(0, 64))}; known: ${EVENT_FIELDS.join(', ')}`,
+      );
     }
   }
   return value as EventField[];
@@ -71,7 +74,8 @@ export function resolveFieldsOption(value: unknown): FieldVisibility | null {
   const names = fieldList(mode, (value as Record<string, unknown>)[mode]);
   if (mode === 'include') return { mode, names: new Set<string>([...ALWAYS, ...names]) };
   for (const name of names) {
-    if (ALWAYS.includes(name)) throw new ConfigurationError('fields', `${name} is always answered and cannot be excluded`);
+    if (ALWAYS.includes(name))
+      throw new ConfigurationError('fields', `${name} is always answered and cannot be excluded`);
   }
   return { mode, names: new Set(names) };
 }

@@ -24,7 +24,16 @@ export const LISTING_PARAMETERS = [
 export type ListingParameter = (typeof LISTING_PARAMETERS)[number];
 
 /** The parameters that filter by an event field of the same name (hidden fields cannot be filtered on). */
-export const FIELD_FILTERS = ['contentType', 'objectId', 'userId', 'requestId', 'tenantId', 'action', 'outcome', 'actorType'] as const;
+export const FIELD_FILTERS = [
+  'contentType',
+  'objectId',
+  'userId',
+  'requestId',
+  'tenantId',
+  'action',
+  'outcome',
+  'actorType',
+] as const;
 
 /**
  * Turns a parsed query string into an EventQuery, or throws InvalidQueryError. Unknown or repeated
@@ -33,12 +42,19 @@ export const FIELD_FILTERS = ['contentType', 'objectId', 'userId', 'requestId', 
  * (parseTimeBound: strict ISO 8601 or an age such as `7d`). Messages name the parameter and echo
  * at most a short prefix of what the client sent.
  */
-export function parseListingQuery(raw: Record<string, unknown>, maxLimit: number = DEFAULT_MAX_LIMIT, now: () => number = Date.now): EventQuery {
+export function parseListingQuery(
+  raw: Record<string, unknown>,
+  maxLimit: number = DEFAULT_MAX_LIMIT,
+  now: () => number = Date.now,
+): EventQuery {
   const values: Partial<Record<ListingParameter, string>> = {};
-  if (raw !== undefined && raw !== null && typeof raw !== 'object') throw new InvalidQueryError('the query string could not be read');
+  if (raw !== undefined && raw !== null && typeof raw !== 'object')
+    throw new InvalidQueryError('the query string could not be read');
   for (const key of Object.keys(raw ?? {})) {
     if (!(LISTING_PARAMETERS as readonly string[]).includes(key)) {
-      throw new InvalidQueryError(`Unknown parameter ${JSON.stringify(key.slice(0, 64))}; expected one of ${LISTING_PARAMETERS.join(', ')}`);
+      throw new InvalidQueryError(
+        `Unknown parameter ${JSON.stringify(key.slice(0, 64))}; expected one of ${LISTING_PARAMETERS.join(', ')}`,
+      );
     }
     const value = raw[key];
     if (typeof value !== 'string') throw new InvalidQueryError(`${key} must be given once, as a plain value`);
@@ -47,7 +63,8 @@ export function parseListingQuery(raw: Record<string, unknown>, maxLimit: number
   const query: EventQuery = { limit: Math.min(DEFAULT_PAGE_SIZE, maxLimit) };
   if (values.limit !== undefined) {
     const limit = /^\d{1,4}$/.test(values.limit) ? Number(values.limit) : NaN;
-    if (!(limit >= 1 && limit <= maxLimit)) throw new InvalidQueryError(`limit must be an integer from 1 to ${maxLimit}`);
+    if (!(limit >= 1 && limit <= maxLimit))
+      throw new InvalidQueryError(`limit must be an integer from 1 to ${maxLimit}`);
     query.limit = limit;
   }
   for (const key of ['since', 'until'] as const) {

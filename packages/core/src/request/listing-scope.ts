@@ -17,7 +17,17 @@ export type EventScope = Omit<EventQuery, 'limit' | 'cursor'>;
 export type ScopeOption<Req> = 'all' | ((req: Req) => EventScope | Promise<EventScope>);
 
 /** Filters compared by equality; the router refuses to widen them and re-checks every event. */
-const EQUALITY_KEYS = ['tenantId', 'userId', 'contentType', 'objectId', 'requestId', 'action', 'outcome', 'actorType', 'id'] as const;
+const EQUALITY_KEYS = [
+  'tenantId',
+  'userId',
+  'contentType',
+  'objectId',
+  'requestId',
+  'action',
+  'outcome',
+  'actorType',
+  'id',
+] as const;
 type EqualityKey = (typeof EQUALITY_KEYS)[number];
 const SCOPE_KEYS: ReadonlySet<string> = new Set([...EQUALITY_KEYS, 'since', 'until']);
 
@@ -51,7 +61,11 @@ function shown(value: unknown): string {
  * propagates unchanged; an answer that is not a scope is an InvalidScopeError. Either way the
  * request fails (500 through the app's error handler) and nothing unscoped is listed.
  */
-export async function scopeFor<Req>(scope: ScopeOption<Req>, req: Req, now: () => number = Date.now): Promise<ScopeFilters | null> {
+export async function scopeFor<Req>(
+  scope: ScopeOption<Req>,
+  req: Req,
+  now: () => number = Date.now,
+): Promise<ScopeFilters | null> {
   if (scope === 'all') return null;
   return checkScope(await scope(req), now);
 }
@@ -63,7 +77,9 @@ export async function scopeFor<Req>(scope: ScopeOption<Req>, req: Req, now: () =
  */
 export function checkScope(value: unknown, now: () => number = Date.now): ScopeFilters {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new InvalidScopeError(`scope(req) must return an object of filters such as { tenantId }, not ${shown(value)}`);
+    throw new InvalidScopeError(
+      `scope(req) must return an object of filters such as { tenantId }, not ${shown(value)}`,
+    );
   }
   const proto: unknown = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) {
@@ -71,20 +87,27 @@ export function checkScope(value: unknown, now: () => number = Date.now): ScopeF
   }
   const keys = Reflect.ownKeys(value);
   if (keys.length === 0) {
-    throw new InvalidScopeError("scope(req) returned {}: a scope names at least one filter (mount a router with scope: 'all' for an unscoped view)");
+    throw new InvalidScopeError(
+      "scope(req) returned {}: a scope names at least one filter (mount a router with scope: 'all' for an unscoped view)",
+    );
   }
   const query: Record<string, unknown> = {};
   for (const key of keys) {
     if (typeof key !== 'string' || !SCOPE_KEYS.has(key)) {
-      throw new InvalidScopeError(`scope(req) returned the unknown filter ${JSON.stringify(String(key).slice(0, 64))}; known: ${[...SCOPE_KEYS].join(', ')}`);
+      throw new InvalidScopeError(
+        `scope(req) returned the unknown filter ${JSON.stringify(String(key).slice(0, 64))}; known: ${[...SCOPE_KEYS].join(', ')}`,
+      );
     }
     const item: unknown = (value as Record<string, unknown>)[key];
     if (item === undefined || item === null) {
-      throw new InvalidScopeError(`scope(req) returned ${key}: ${String(item)}; a scope filter needs a value (refusing rather than reading unscoped)`);
+      throw new InvalidScopeError(
+        `scope(req) returned ${key}: ${String(item)}; a scope filter needs a value (refusing rather than reading unscoped)`,
+      );
     }
     if ((key === 'since' || key === 'until') && typeof item === 'string') {
       const date = parseTimeBound(item, now);
-      if (date === null) throw new InvalidScopeError(`scope(req) returned ${key}: ${shown(item)}, not a date or an age such as 90d`);
+      if (date === null)
+        throw new InvalidScopeError(`scope(req) returned ${key}: ${shown(item)}, not a date or an age such as 90d`);
       query[key] = date;
     } else {
       query[key] = item;
@@ -94,7 +117,8 @@ export function checkScope(value: unknown, now: () => number = Date.now): ScopeF
   try {
     normalized = normalizeQuery(query as EventQuery) as unknown as Record<string, unknown>;
   } catch (err) {
-    if (err instanceof InvalidQueryError) throw new InvalidScopeError(`scope(req) returned a bad filter: ${err.message}`, { cause: err });
+    if (err instanceof InvalidQueryError)
+      throw new InvalidScopeError(`scope(req) returned a bad filter: ${err.message}`, { cause: err });
     throw err;
   }
   const filters: ScopeFilters = { equal: {} };
@@ -121,8 +145,10 @@ export function applyScope(query: EventQuery, filters: ScopeFilters | null): Eve
     merged[key] = value;
   }
   const scoped = merged as EventQuery;
-  if (filters.since !== undefined && (query.since === undefined || query.since < filters.since)) scoped.since = filters.since;
-  if (filters.until !== undefined && (query.until === undefined || query.until > filters.until)) scoped.until = filters.until;
+  if (filters.since !== undefined && (query.since === undefined || query.since < filters.since))
+    scoped.since = filters.since;
+  if (filters.until !== undefined && (query.until === undefined || query.until > filters.until))
+    scoped.until = filters.until;
   if (scoped.since !== undefined && scoped.until !== undefined && scoped.since >= scoped.until) return null;
   return scoped;
 }

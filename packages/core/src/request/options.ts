@@ -49,7 +49,10 @@ export interface AuditContextOptions<Req = unknown> {
   requestIdHeader?: string;
   /** Echo the request id in the response under requestIdHeader. Default true. */
   setRequestIdHeader?: boolean;
-  /** Generates request ids when none (or a malformed one) comes in. Default a time-ordered UUID version 7 (newRequestId). */
+  /**
+   * Generates request ids when none (or a malformed one) comes in. Default a time-ordered UUID version
+   * 7 (newRequestId).
+   */
   generateRequestId?: () => string;
   /** Captured POST data or query params larger than this (JSON bytes) are truncated. Default 64 KiB. */
   maxBodyBytes?: number;

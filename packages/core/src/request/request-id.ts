@@ -63,7 +63,8 @@ export function resolveRequestIds(
 ): RequestIds {
   if (incoming === undefined) return { requestId: generatedId(generate), clientRequestId: null };
   const value = Array.isArray(incoming) ? incoming.join(', ') : incoming;
-  if (peer.fromTrustedProxy === true && isWellFormedRequestId(value)) return { requestId: value, clientRequestId: null };
+  if (peer.fromTrustedProxy === true && isWellFormedRequestId(value))
+    return { requestId: value, clientRequestId: null };
   return {
     requestId: generatedId(generate),
     clientRequestId: typeof value === 'string' && KEEPABLE.test(value) ? value : null,

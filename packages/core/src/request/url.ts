@@ -3,7 +3,8 @@
  * (or X-Forwarded-Host under a trusted proxy) is client input: anything that is not a plain
  * host[:port] is replaced by a marker, so a forged header cannot inject text into stored URLs.
  */
-const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))*\.?|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
+const HOST =
+  /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))*\.?|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
 
 const UPPER = /[A-Z]/;
 
@@ -13,7 +14,8 @@ export const INVALID_HOST = 'invalid-host';
 export function safeHost(host: unknown): string {
   if (typeof host !== 'string') return INVALID_HOST;
   // The usual case, one plain host: no split (an array), trim or lower-casing copy per event.
-  if (host.length <= 260 && host.indexOf(',') === -1 && HOST.test(host)) return UPPER.test(host) ? host.toLowerCase() : host;
+  if (host.length <= 260 && host.indexOf(',') === -1 && HOST.test(host))
+    return UPPER.test(host) ? host.toLowerCase() : host;
   const first = host.split(',', 1)[0]!.trim();
   return first.length <= 260 && HOST.test(first) ? first.toLowerCase() : INVALID_HOST;
 }

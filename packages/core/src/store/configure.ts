@@ -4,7 +4,10 @@ import type { EventStore } from './event-store.js';
 
 /** Sets the process-wide store used by contexts that were not given one; null removes it. */
 export function configureEventStore(store: EventStore | null): void {
-  if (store !== null && (typeof store !== 'object' || typeof store.save !== 'function' || typeof store.find !== 'function')) {
+  if (
+    store !== null &&
+    (typeof store !== 'object' || typeof store.save !== 'function' || typeof store.find !== 'function')
+  ) {
     throw new ConfigurationError('store', 'expected an EventStore with save() and find()');
   }
   registry().eventStore = store;

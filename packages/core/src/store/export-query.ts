@@ -45,7 +45,11 @@ export function normalizeExportQuery(query: ExportQuery = {}): NormalizedExportQ
     throw new InvalidQueryError(`pageSize must be an integer from 1 to ${MAX_EXPORT_PAGE_SIZE}`);
   }
   const { limit: _limit, after: _after, ...filters } = normalizeQuery(rest as EventQuery);
-  if (filters.since !== undefined && filters.until !== undefined && filters.since.getTime() >= filters.until.getTime()) {
+  if (
+    filters.since !== undefined &&
+    filters.until !== undefined &&
+    filters.since.getTime() >= filters.until.getTime()
+  ) {
     throw new InvalidQueryError('since must be before until');
   }
   return { filters, includeArchive: includeArchive ?? false, pageSize: size };

@@ -69,7 +69,11 @@ export class MemoryEventStore implements EventStore {
     const newestFirst: AuditEvent[] = [];
     let cursor: string | null = null;
     do {
-      const page: EventPage = await this.find({ ...filters, limit: MAX_PAGE_SIZE, ...(cursor === null ? {} : { cursor }) });
+      const page: EventPage = await this.find({
+        ...filters,
+        limit: MAX_PAGE_SIZE,
+        ...(cursor === null ? {} : { cursor }),
+      });
       newestFirst.push(...page.events);
       cursor = page.nextCursor;
     } while (cursor !== null);

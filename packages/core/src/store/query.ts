@@ -1,5 +1,12 @@
 import { InvalidQueryError } from '../errors.js';
-import { ACTOR_TYPES, MAX_ACTION_LENGTH, MAX_TENANT_ID_LENGTH, OUTCOMES, type ActorType, type Outcome } from '../events/audit-model.js';
+import {
+  ACTOR_TYPES,
+  MAX_ACTION_LENGTH,
+  MAX_TENANT_ID_LENGTH,
+  OUTCOMES,
+  type ActorType,
+  type Outcome,
+} from '../events/audit-model.js';
 import { decodeCursor, type CursorPosition } from './cursor.js';
 import type { EventQuery } from './event-store.js';
 import { checkQueryDate } from './query-date.js';
@@ -121,10 +128,7 @@ export function normalizeQuery(query: EventQuery = {}): NormalizedQuery {
 }
 
 /** Newest-first order used by every store: createdAt descending, then id descending. */
-export function compareNewestFirst(
-  a: { createdAt: Date; id: string },
-  b: { createdAt: Date; id: string },
-): number {
+export function compareNewestFirst(a: { createdAt: Date; id: string }, b: { createdAt: Date; id: string }): number {
   const byTime = b.createdAt.getTime() - a.createdAt.getTime();
   if (byTime !== 0) return byTime;
   return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;

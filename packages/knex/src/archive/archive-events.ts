@@ -77,7 +77,10 @@ export function checkArchiveOptions(options: ArchiveOptions): CheckedOptions {
   const cutoff = resolveCutoff(options.olderThan);
   const batchSize = options.batchSize ?? DEFAULT_ARCHIVE_BATCH_SIZE;
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_ARCHIVE_BATCH_SIZE) {
-    throw new ConfigurationError('batchSize', `must be an integer from 1 to ${MAX_ARCHIVE_BATCH_SIZE}, got ${String(batchSize)}`);
+    throw new ConfigurationError(
+      'batchSize',
+      `must be an integer from 1 to ${MAX_ARCHIVE_BATCH_SIZE}, got ${String(batchSize)}`,
+    );
   }
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
     throw new ConfigurationError('onProgress', 'must be a function');
@@ -87,7 +90,8 @@ export function checkArchiveOptions(options: ArchiveOptions): CheckedOptions {
     throw new ConfigurationError('signal', 'must be an AbortSignal');
   }
   for (const key of ['dryRun', 'countTotal'] as const) {
-    if (options[key] !== undefined && typeof options[key] !== 'boolean') throw new ConfigurationError(key, 'must be a boolean');
+    if (options[key] !== undefined && typeof options[key] !== 'boolean')
+      throw new ConfigurationError(key, 'must be a boolean');
   }
   return {
     cutoff,
@@ -131,7 +135,10 @@ async function planFor(target: ArchiveTarget): Promise<ArchivePlan> {
   const columns = [...live].filter((name) => name !== 'archived_at');
   for (const required of ['id', 'created_at']) {
     if (!columns.includes(required)) {
-      throw new ConfigurationError('tableName', `${target.tableName} and ${target.archiveTableName} must both have ${required}`);
+      throw new ConfigurationError(
+        'tableName',
+        `${target.tableName} and ${target.archiveTableName} must both have ${required}`,
+      );
     }
   }
   for (const name of columns) checkColumnName(name);

@@ -68,7 +68,9 @@ export async function moveBatch(
     dialect,
   );
   if (Number(copied?.n) !== ids.length) {
-    throw new Error(`only ${Number(copied?.n)} of ${ids.length} events reached ${plan.archiveTableName}; batch rolled back`);
+    throw new Error(
+      `only ${Number(copied?.n)} of ${ids.length} events reached ${plan.archiveTableName}; batch rolled back`,
+    );
   }
   const moved = await trx(plan.tableName).whereIn('id', ids).del();
   return { selected: ids.length, moved: Number(moved) };
@@ -116,7 +118,9 @@ async function movePostgresBatch(
       'postgres',
     );
     if (Number(present?.n) !== skipped.length) {
-      throw new Error(`only ${moved - skipped.length + Number(present?.n)} of ${moved} events reached ${plan.archiveTableName}; batch rolled back`);
+      throw new Error(
+        `only ${moved - skipped.length + Number(present?.n)} of ${moved} events reached ${plan.archiveTableName}; batch rolled back`,
+      );
     }
   }
   return { selected: moved, moved };

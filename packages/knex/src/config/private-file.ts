@@ -15,7 +15,9 @@ const warned = new Set<string>();
  */
 export function createPrivateFile(path: string, mode: number): void {
   try {
-    closeSync(openSync(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | (constants.O_NOFOLLOW ?? 0), mode));
+    closeSync(
+      openSync(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | (constants.O_NOFOLLOW ?? 0), mode),
+    );
   } catch {
     // Exists already (checked by warnIfLoose), or the driver will say why it cannot be opened.
   }

@@ -35,7 +35,12 @@ type AfterCreate = (conn: unknown, done: (err: Error | null, conn: unknown) => v
 /** Every SqliteDriver, for callers that validate a driver name of their own (the CLI's URLs). */
 export const SQLITE_DRIVERS: readonly SqliteDriver[] = ['sqlite3', 'better-sqlite3'];
 
-function runPragmas(driver: SqliteDriver, conn: unknown, pragmas: readonly string[], done: (err: Error | null) => void): void {
+function runPragmas(
+  driver: SqliteDriver,
+  conn: unknown,
+  pragmas: readonly string[],
+  done: (err: Error | null) => void,
+): void {
   if (driver === 'better-sqlite3') {
     try {
       for (const pragma of pragmas) (conn as SyncConnection).exec(pragma);
@@ -87,7 +92,10 @@ export function sqliteKnexConfig(filename: string, overrides: SqliteKnexOverride
     // with the machine.
     'PRAGMA synchronous = FULL',
   ];
-  const settings: Record<string, unknown> = { filename, ...(connection !== null && typeof connection === 'object' ? connection : {}) };
+  const settings: Record<string, unknown> = {
+    filename,
+    ...(connection !== null && typeof connection === 'object' ? connection : {}),
+  };
   const file = privateFileOf(settings);
   const afterCreate: AfterCreate = (conn, done) =>
     runPragmas(driver, conn, pragmas, (err) => {

@@ -20,7 +20,14 @@ export class ChainCursor {
   #after: unknown = undefined;
   #exhausted = false;
 
-  constructor(trx: Knex.Transaction, plan: TablePlan, dialect: DialectName, chainId: string, pageSize: number, afterSeq?: number) {
+  constructor(
+    trx: Knex.Transaction,
+    plan: TablePlan,
+    dialect: DialectName,
+    chainId: string,
+    pageSize: number,
+    afterSeq?: number,
+  ) {
     this.#after = afterSeq;
     this.#trx = trx;
     this.#plan = plan;
@@ -61,7 +68,9 @@ export class ChainCursor {
 }
 
 /** Merges the cursors of several tables by seq; equal seqs come out one after the other. */
-export async function nextBySeq(cursors: readonly ChainCursor[]): Promise<{ row: ReadRow; cursor: ChainCursor } | undefined> {
+export async function nextBySeq(
+  cursors: readonly ChainCursor[],
+): Promise<{ row: ReadRow; cursor: ChainCursor } | undefined> {
   let best: ChainCursor | undefined;
   let bestRow: ReadRow | undefined;
   for (const cursor of cursors) {

@@ -10,7 +10,11 @@ import type { ChainHead } from './verify-report.js';
  * a chain were deleted, since a chain cut short is otherwise consistent. Read the heads from a
  * verified database (verify() reports lastSeq/lastHash per chain too).
  */
-export async function listChainHeads(knex: Knex, dialect: DialectName, tables: readonly string[]): Promise<ChainHead[]> {
+export async function listChainHeads(
+  knex: Knex,
+  dialect: DialectName,
+  tables: readonly string[],
+): Promise<ChainHead[]> {
   const q = (name: string): string => quoteIdentifier(name, dialect);
   const heads = new Map<string, ChainHead>();
   for (const table of tables) {

@@ -156,7 +156,10 @@ export class HashChain {
  */
 export class ChainHeadError extends Error {
   constructor(chainId: string, cause: unknown) {
-    super(`could not read the head of hash chain ${chainId}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super(
+      `could not read the head of hash chain ${chainId}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
     this.name = 'ChainHeadError';
   }
 }

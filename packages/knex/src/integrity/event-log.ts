@@ -47,7 +47,10 @@ export async function verifyEventTables(
  * KnexEventStore#verify without a store: for tools (the CLI) that know only the table names.
  * Checks every hash chain across the live and archive tables; see VerifyReport.
  */
-export async function verifyEventLog(knex: Knex, options: EventLogTableOptions & VerifyOptions = {}): Promise<VerifyReport> {
+export async function verifyEventLog(
+  knex: Knex,
+  options: EventLogTableOptions & VerifyOptions = {},
+): Promise<VerifyReport> {
   const { tableName, archiveTableName } = namesOf(options);
   const traits = await probeDialect(knex, dialectOf(knex));
   return verifyEventTables(knex, traits, tableName, archiveTableName, options);

@@ -30,15 +30,22 @@ async function columnTypes(knex: Knex, tableName: string): Promise<Map<string, s
  * Reads the table's columns and decides how each is selected and hashed; null for a table that
  * has no chain columns at all (created before them, never written with integrity).
  */
-export async function planTable(knex: Knex, dialect: DialectName, table: string, layout: RowLayout): Promise<TablePlan | null> {
+export async function planTable(
+  knex: Knex,
+  dialect: DialectName,
+  table: string,
+  layout: RowLayout,
+): Promise<TablePlan | null> {
   const types = await columnTypes(knex, table);
   const q = (name: string): string => quoteIdentifier(name, dialect);
-  const asText = (name: string): string =>
-    `cast(${q(name)} as ${dialect === 'mysql' ? 'char' : 'text'}) as ${q(name)}`;
+  const asText = (name: string): string => `cast(${q(name)} as ${dialect === 'mysql' ? 'char' : 'text'}) as ${q(name)}`;
   if (!types.has('chain_id')) return null;
   for (const required of ['seq', 'prev_hash', 'hash']) {
     if (!types.has(required)) {
-      throw new ConfigurationError('tableName', `${table} has chain_id but no ${required} column: run migrate (or let the logger create it)`);
+      throw new ConfigurationError(
+        'tableName',
+        `${table} has chain_id but no ${required} column: run migrate (or let the logger create it)`,
+      );
     }
   }
   const layoutNames = new Set(layout.columns.map((c) => c.name));
@@ -59,7 +66,8 @@ export async function planTable(knex: Knex, dialect: DialectName, table: string,
     // node-sqlite3 and mysql2 round 64-bit integers to doubles: read them as text, exactly.
     // MariaDB's JSON is longtext to information_schema, yet mysql2 parses it (a JSON string value
     // would come back unquoted): read text columns as text, which is what the writer hashed.
-    const textual = (kind === 'int' && dialect !== 'postgres') || ((kind === 'string' || kind === 'json') && dialect === 'mysql');
+    const textual =
+      (kind === 'int' && dialect !== 'postgres') || ((kind === 'string' || kind === 'json') && dialect === 'mysql');
     if (kind === 'json' && dialect === 'mysql') jsonAsText.add(name);
     select.push(textual ? asText(name) : q(name));
   }

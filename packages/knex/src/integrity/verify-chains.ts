@@ -50,7 +50,8 @@ function checkOptions(options: VerifyOptions): CheckedOptions {
     throw new ConfigurationError('onChain', 'must be a function');
   }
   for (const flag of ['strict', 'allowUnchainedRows', 'allowUnkeyed'] as const) {
-    if (options[flag] !== undefined && typeof options[flag] !== 'boolean') throw new ConfigurationError(flag, 'must be a boolean');
+    if (options[flag] !== undefined && typeof options[flag] !== 'boolean')
+      throw new ConfigurationError(flag, 'must be a boolean');
   }
   if (options.strict === true && options.expectedHeads === undefined) {
     throw new ConfigurationError('strict', 'needs expectedHeads: strict fails rows no recorded head covers');
@@ -58,7 +59,8 @@ function checkOptions(options: VerifyOptions): CheckedOptions {
   const expected = new Map<string, ChainHead>();
   const pins = new Map<string, Map<number, ChainHead>>();
   const heads = options.expectedHeads ?? [];
-  if (!Array.isArray(heads)) throw new ConfigurationError('expectedHeads', 'must be an array of { chainId, seq, hash }');
+  if (!Array.isArray(heads))
+    throw new ConfigurationError('expectedHeads', 'must be an array of { chainId, seq, hash }');
   heads.forEach((head: unknown, i) => {
     const h = head as Partial<ChainHead> | null;
     if (
@@ -70,7 +72,10 @@ function checkOptions(options: VerifyOptions): CheckedOptions {
       typeof h.hash !== 'string' ||
       !HEX64.test(h.hash)
     ) {
-      throw new ConfigurationError(`expectedHeads[${i}]`, 'must be { chainId: string, seq: integer >= 1, hash: 64 hex digits }');
+      throw new ConfigurationError(
+        `expectedHeads[${i}]`,
+        'must be { chainId: string, seq: integer >= 1, hash: 64 hex digits }',
+      );
     }
     if (h.keyId !== undefined && h.keyId !== null) checkKeyId(h.keyId, `expectedHeads[${i}].keyId`);
     if (h.contentDigest !== undefined && (typeof h.contentDigest !== 'string' || !HEX64.test(h.contentDigest))) {
@@ -79,7 +84,10 @@ function checkOptions(options: VerifyOptions): CheckedOptions {
     const atSeq = pins.get(h.chainId) ?? new Map<number, ChainHead>();
     const pinned = atSeq.get(h.seq as number);
     if (pinned !== undefined && (pinned.hash !== h.hash || (pinned.keyId ?? null) !== (h.keyId ?? null))) {
-      throw new ConfigurationError(`expectedHeads[${i}]`, `contradicts another recorded head of chain ${h.chainId} at seq ${h.seq}`);
+      throw new ConfigurationError(
+        `expectedHeads[${i}]`,
+        `contradicts another recorded head of chain ${h.chainId} at seq ${h.seq}`,
+      );
     }
     atSeq.set(h.seq as number, h as ChainHead);
     pins.set(h.chainId, atSeq);
@@ -144,7 +152,8 @@ export async function verifyChains(target: VerifyTarget, options: VerifyOptions 
       ),
       dialect,
     );
-    for (const row of loose) unpositioned.set(String(row.chain_id), (unpositioned.get(String(row.chain_id)) ?? 0) + Number(row.n));
+    for (const row of loose)
+      unpositioned.set(String(row.chain_id), (unpositioned.get(String(row.chain_id)) ?? 0) + Number(row.n));
   }
 
   const chains: ChainVerification[] = [];
@@ -261,7 +270,9 @@ async function verifyChain(
     return result;
   };
   // SQLite's transaction is a snapshot already (and ignores isolation levels with a warning).
-  return traits.name === 'sqlite' ? knex.transaction(read) : knex.transaction(read, { isolationLevel: 'repeatable read' });
+  return traits.name === 'sqlite'
+    ? knex.transaction(read)
+    : knex.transaction(read, { isolationLevel: 'repeatable read' });
 }
 
 async function nextRow(
@@ -347,7 +358,13 @@ function duplicateKeyIn(row: ReadRow, plan: TablePlan, layout: RowLayout): { col
 }
 
 /** The hash the row should have, from the values the driver returned. */
-export function recompute(row: ReadRow, plan: TablePlan, layout: RowLayout, traits: DialectTraits, secret: KeyObject | null = null): string {
+export function recompute(
+  row: ReadRow,
+  plan: TablePlan,
+  layout: RowLayout,
+  traits: DialectTraits,
+  secret: KeyObject | null = null,
+): string {
   const canonical = canonicalOf(row, plan, layout, traits);
   return secret === null ? digest(canonical) : keyedDigest(canonical, secret);
 }

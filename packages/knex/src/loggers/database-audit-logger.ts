@@ -1,4 +1,10 @@
-import { BufferedAuditLogger, ConfigurationError, EventRejectedError, type BufferedAuditLoggerOptions, type PermissionAuditEvent } from '@audit-events/core';
+import {
+  BufferedAuditLogger,
+  ConfigurationError,
+  EventRejectedError,
+  type BufferedAuditLoggerOptions,
+  type PermissionAuditEvent,
+} from '@audit-events/core';
 import type { Knex } from 'knex';
 import { checkTableName } from '../sql/identifiers.js';
 import { DEFAULT_PERMISSION_AUDIT_TABLE, ensurePermissionAuditTable } from './permission-audit-table.js';
@@ -9,7 +15,12 @@ import { planStatements, runStatements } from '../writer/insert-rows.js';
 import { HashChain, type ChainedWriteTarget } from '../integrity/chain-writer.js';
 import { resolveIntegrity, type IntegrityOption } from '../integrity/integrity-options.js';
 import type { ChainHead, VerifyOptions, VerifyReport } from '../integrity/verify-report.js';
-import { chainedCreatedAt, permissionChainTarget, permissionLogChainHeads, verifyPermissionLog } from './permission-chain.js';
+import {
+  chainedCreatedAt,
+  permissionChainTarget,
+  permissionLogChainHeads,
+  verifyPermissionLog,
+} from './permission-chain.js';
 import { dialectOf, probeDialect, type DialectName, type DialectTraits } from '../sql/dialect.js';
 
 type Row = Record<string, unknown>;
@@ -33,7 +44,8 @@ export interface DatabaseAuditLoggerOptions extends BufferedAuditLoggerOptions {
  * Writes permission decisions to a SQL table (SQLite, MySQL/MariaDB, PostgreSQL) through knex:
  * one multi-row INSERT per batch (split only to respect bind-parameter and packet limits, inside
  * one transaction so a retried batch is never half-stored). Each row carries its decision's
- * unique `event_id`, so a batch retried after its COMMIT's answer was lost is stored once. A row the database refuses for its
+ * unique `event_id`, so a batch retried after its COMMIT's answer was lost is stored once. A row the
+ * database refuses for its
  * content is isolated (see handleBatch) instead of failing its batch. The table is created on demand.
  * Batching, retries, bounded queue and exit flushing come from BufferedAuditLogger. At
  * `process.exit()` nothing asynchronous can run, so events still queued then are counted as
@@ -195,14 +207,20 @@ export class DatabaseAuditLogger extends BufferedAuditLogger {
     try {
       return toPermissionAuditRow(event, this.#dialect);
     } catch (err) {
-      throw new EventRejectedError(`DatabaseAuditLogger: a permission audit event cannot be made a row: ${err instanceof Error ? err.message : String(err)}`, {
-        cause: err,
-        event,
-      });
+      throw new EventRejectedError(
+        `DatabaseAuditLogger: a permission audit event cannot be made a row: ${err instanceof Error ? err.message : String(err)}`,
+        {
+          cause: err,
+          event,
+        },
+      );
     }
   }
 
-  async #insert(rows: ReadonlyArray<PermissionAuditRow | Row>, onDuplicateId: 'reject' | 'ignore' = 'reject'): Promise<void> {
+  async #insert(
+    rows: ReadonlyArray<PermissionAuditRow | Row>,
+    onDuplicateId: 'reject' | 'ignore' = 'reject',
+  ): Promise<void> {
     // A failed probe leaves the limit unknown and fails this attempt; the batch is retried as usual.
     this.#traits ??= await probeDialect(this.#knex, this.#dialect);
     // Plain multi-row VALUES (not knex's SQLite `select … union all`, capped at 500 rows and

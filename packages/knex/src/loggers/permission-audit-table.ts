@@ -2,7 +2,11 @@ import { checkTableName } from '../sql/identifiers.js';
 import type { Knex } from 'knex';
 import { listIndexes } from '../sql/column-types.js';
 import { indexName } from './permission-index-name.js';
-import { addPermissionModelColumns, addPermissionModelIndexes, upgradePermissionAuditTable } from './permission-table-upgrade.js';
+import {
+  addPermissionModelColumns,
+  addPermissionModelIndexes,
+  upgradePermissionAuditTable,
+} from './permission-table-upgrade.js';
 import { dialectOf, type DialectName } from '../sql/dialect.js';
 
 export { indexName } from './permission-index-name.js';
@@ -62,7 +66,13 @@ function exists(knex: Knex, tableName: string): Promise<boolean> {
   return knex.schema.withSchema(tableName.slice(0, dot)).hasTable(tableName.slice(dot + 1));
 }
 
-function define(t: Knex.CreateTableBuilder, knex: Knex, dialect: DialectName, tableName: string, chained: boolean): void {
+function define(
+  t: Knex.CreateTableBuilder,
+  knex: Knex,
+  dialect: DialectName,
+  tableName: string,
+  chained: boolean,
+): void {
   t.bigIncrements('id').primary();
   // SQLite has no CURRENT_TIMESTAMP(3); its CURRENT_TIMESTAMP is UTC text, like our timestamps.
   t.datetime('created_at', { precision: 3 })

@@ -64,7 +64,10 @@ export async function verifyPermissionLog(
 }
 
 /** The newest row of every chain in a permission audit table (see KnexEventStore#chainHeads). */
-export async function permissionLogChainHeads(knex: Knex, options: PermissionLogTableOptions = {}): Promise<ChainHead[]> {
+export async function permissionLogChainHeads(
+  knex: Knex,
+  options: PermissionLogTableOptions = {},
+): Promise<ChainHead[]> {
   const tableName = tableOf(options);
   return listChainHeads(knex, dialectOf(knex), [tableName]);
 }

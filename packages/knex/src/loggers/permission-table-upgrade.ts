@@ -16,7 +16,10 @@ import { dialectOf } from '../sql/dialect.js';
  */
 export const PERMISSION_MODEL_COLUMNS = ['event_id', 'tenant_id', 'actor_type'] as const;
 
-export function addPermissionModelColumns(t: Knex.TableBuilder, only: ReadonlySet<string> = new Set(PERMISSION_MODEL_COLUMNS)): void {
+export function addPermissionModelColumns(
+  t: Knex.TableBuilder,
+  only: ReadonlySet<string> = new Set(PERMISSION_MODEL_COLUMNS),
+): void {
   if (only.has('event_id')) t.string('event_id', 36).nullable();
   if (only.has('tenant_id')) t.string('tenant_id', 255).nullable();
   if (only.has('actor_type')) t.string('actor_type', 16).nullable();
@@ -77,7 +80,8 @@ export async function upgradePermissionAuditTable(knex: Knex, tableName: string)
   const present = await permissionTableColumns(knex, tableName);
   if (present === null) return false;
   const { schema, table } = splitTableName(tableName);
-  const alter = (change: (t: Knex.AlterTableBuilder) => void): Promise<void> => schemaBuilder(knex, schema).alterTable(table, change);
+  const alter = (change: (t: Knex.AlterTableBuilder) => void): Promise<void> =>
+    schemaBuilder(knex, schema).alterTable(table, change);
   let changed = false;
   const missing = new Set<string>(PERMISSION_MODEL_COLUMNS.filter((name) => !present.has(name)));
   if (missing.size > 0) {
@@ -129,7 +133,10 @@ export async function downgradePermissionAuditTables(knex: Knex, tableNames: rea
       .count({ n: '*' })) as Array<{ n: unknown }>;
     const n = Number(row?.n ?? 0);
     if (n > 0) {
-      throw new ConfigurationError('migrate:down', `refusing to drop ${model.join(', ')} from ${tableName}: ${n} row(s) hold values in them`);
+      throw new ConfigurationError(
+        'migrate:down',
+        `refusing to drop ${model.join(', ')} from ${tableName}: ${n} row(s) hold values in them`,
+      );
     }
     present.push({ tableName, columns: model });
   }

@@ -18,7 +18,9 @@ export function isRowContentError(err: unknown, dialect: DialectName, chained: b
   if (dialect === 'sqlite') {
     const code = String(e.code ?? '');
     if (!SQLITE_CONTENT.test(code)) return false;
-    return !chained || !(code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed/.test(String(e.message ?? '')));
+    return (
+      !chained || !(code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed/.test(String(e.message ?? '')))
+    );
   }
   let state: string;
   if (dialect === 'mysql') {

@@ -39,7 +39,10 @@ export interface ContentTypeEvents {
  * (most recently active first), then one keyset-ordered read per type through the store's own
  * row mapping. Reads `maxTypes × perType` events at most, whatever the table's size.
  */
-export async function latestEventsByContentType(knex: Knex, options: LatestEventsOptions = {}): Promise<ContentTypeEvents[]> {
+export async function latestEventsByContentType(
+  knex: Knex,
+  options: LatestEventsOptions = {},
+): Promise<ContentTypeEvents[]> {
   const tableName = checkTableName(options.tableName ?? DEFAULT_TABLE_NAME);
   const perType = limit(options.perType, 5, 100, 'perType');
   const maxTypes = limit(options.maxTypes, 20, 200, 'maxTypes');
@@ -83,8 +86,18 @@ export async function latestEventsByContentType(knex: Knex, options: LatestEvent
     const { limit: _limit, after: _after, ...checked } = normalizeQuery({ ...filters, contentType });
     const builder = knex(tableName).select('*');
     applyEventFilters(builder, checked, traits);
-    const found = (await builder.orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(perType)) as EventRow[];
-    out.push({ contentType, total: Number(type['n']), lastAt: fromDbTimestamp(type['last_at']), events: found.map((row) => rowToEvent(row, rows, traits)) });
+    const found = (await builder
+      .orderBy([
+        { column: 'created_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .limit(perType)) as EventRow[];
+    out.push({
+      contentType,
+      total: Number(type['n']),
+      lastAt: fromDbTimestamp(type['last_at']),
+      events: found.map((row) => rowToEvent(row, rows, traits)),
+    });
   }
   return out;
 }

@@ -14,7 +14,11 @@ export interface PermissionReportSource {
  * table: the grouping runs in the database, and the same finishing code as for a log file turns
  * the groups into the report, so both give the same numbers for the same decisions.
  */
-export async function queryReport<R>(knex: Knex, definition: ReportDefinition<R>, source: PermissionReportSource = {}): Promise<R> {
+export async function queryReport<R>(
+  knex: Knex,
+  definition: ReportDefinition<R>,
+  source: PermissionReportSource = {},
+): Promise<R> {
   const table = checkTableName(source.tableName ?? DEFAULT_PERMISSION_AUDIT_TABLE);
   return definition.finish(await queryTallies(knex, table, definition.query));
 }
@@ -27,6 +31,7 @@ export async function queryReports<const T extends readonly ReportDefinition<unk
 ): Promise<ReportResults<T>> {
   const table = checkTableName(source.tableName ?? DEFAULT_PERMISSION_AUDIT_TABLE);
   const results: unknown[] = [];
-  for (const definition of definitions) results.push(definition.finish(await queryTallies(knex, table, definition.query)));
+  for (const definition of definitions)
+    results.push(definition.finish(await queryTallies(knex, table, definition.query)));
   return results as ReportResults<T>;
 }

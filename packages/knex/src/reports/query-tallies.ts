@@ -18,10 +18,17 @@ export async function queryTallies(knex: Knex, tableName: string, query: TallyQu
 }
 
 /** The statement for a query; exported for tests and EXPLAIN. */
-export function tallySql(tableName: string, query: TallyQuery, dialect: DialectName): { sql: string; bindings: Knex.RawBinding[] } {
+export function tallySql(
+  tableName: string,
+  query: TallyQuery,
+  dialect: DialectName,
+): { sql: string; bindings: Knex.RawBinding[] } {
   const table = quoteIdentifier(checkTableName(tableName), dialect);
-  const selected: string[] = query.columns.map((c) => `${columnExpression(c, dialect)} as ${quoteIdentifier(c, dialect)}`);
-  if (query.bucket !== undefined) selected.push(`${bucketExpression(query.bucket, dialect)} as ${quoteIdentifier('bucket', dialect)}`);
+  const selected: string[] = query.columns.map(
+    (c) => `${columnExpression(c, dialect)} as ${quoteIdentifier(c, dialect)}`,
+  );
+  if (query.bucket !== undefined)
+    selected.push(`${bucketExpression(query.bucket, dialect)} as ${quoteIdentifier('bucket', dialect)}`);
   const grouped = selected.length;
   selected.push(
     `count(*) as ${quoteIdentifier('n', dialect)}`,

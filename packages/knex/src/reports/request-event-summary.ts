@@ -52,7 +52,10 @@ type Dimension = 'byContentType' | 'byAction' | 'byOutcome' | 'byTenant' | 'byAc
  * written before the audit-model columns existed count as the readers default them: outcome
  * `success`, actor `user` with a user id and `anonymous` without, no action, no tenant.
  */
-export async function summarizeRequestEvents(knex: Knex, options: RequestEventSummaryOptions = {}): Promise<RequestEventSummary> {
+export async function summarizeRequestEvents(
+  knex: Knex,
+  options: RequestEventSummaryOptions = {},
+): Promise<RequestEventSummary> {
   const tableName = checkTableName(options.tableName ?? DEFAULT_TABLE_NAME);
   const maxGroups = limit(options.maxGroups, 20, 200, 'maxGroups');
   const maxListed = limit(options.maxListed, 50, 1000, 'maxListed');
@@ -84,7 +87,10 @@ export async function summarizeRequestEvents(knex: Knex, options: RequestEventSu
     return all.length === 0 ? '' : ` where ${all.join(' and ')}`;
   };
   const table = q(tableName);
-  const [totalRow] = rawRows<{ n: unknown }>(await knex.raw(`select count(*) as ${q('n')} from ${table}${filter()}`, bindings), dialect);
+  const [totalRow] = rawRows<{ n: unknown }>(
+    await knex.raw(`select count(*) as ${q('n')} from ${table}${filter()}`, bindings),
+    dialect,
+  );
   const total = Number(totalRow?.n ?? 0);
 
   const expressions = dimensionExpressions(columns, dialect);
@@ -119,11 +125,17 @@ export async function summarizeRequestEvents(knex: Knex, options: RequestEventSu
   }
   if (total > 0 && columns.has('outcome')) {
     const unsuccessful = `${q('outcome')} in ('denied', 'failure')`;
-    const [n] = rawRows<{ n: unknown }>(await knex.raw(`select count(*) as ${q('n')} from ${table}${filter(unsuccessful)}`, bindings), dialect);
+    const [n] = rawRows<{ n: unknown }>(
+      await knex.raw(`select count(*) as ${q('n')} from ${table}${filter(unsuccessful)}`, bindings),
+      dialect,
+    );
     summary.unsuccessfulTotal = Number(n?.n ?? 0);
     if (summary.unsuccessfulTotal > 0) {
       const rows = rawRows<EventRow>(
-        await knex.raw(`select * from ${table}${filter(unsuccessful)} order by ${q('created_at')} desc, ${q('id')} desc limit ?`, [...bindings, maxListed]),
+        await knex.raw(
+          `select * from ${table}${filter(unsuccessful)} order by ${q('created_at')} desc, ${q('id')} desc limit ?`,
+          [...bindings, maxListed],
+        ),
         dialect,
       );
       const traits = await probeDialect(knex, dialect);
@@ -135,7 +147,10 @@ export async function summarizeRequestEvents(knex: Knex, options: RequestEventSu
 }
 
 /** The SQL expression of each dimension, or the constant every row has when its column is missing. */
-function dimensionExpressions(columns: ReadonlySet<string>, dialect: DialectName): Array<[Dimension, string | { constant: string | null }]> {
+function dimensionExpressions(
+  columns: ReadonlySet<string>,
+  dialect: DialectName,
+): Array<[Dimension, string | { constant: string | null }]> {
   const q = (name: string): string => quoteIdentifier(name, dialect);
   const derivedActor = `(case when ${q('user_id')} is null then 'anonymous' else 'user' end)`;
   return [
@@ -160,7 +175,8 @@ function compareValues(a: string | null, b: string | null): number {
 }
 
 function checkDate(value: unknown, name: string): Date {
-  if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw new InvalidQueryError(`${name} must be a valid Date`);
+  if (!(value instanceof Date) || Number.isNaN(value.getTime()))
+    throw new InvalidQueryError(`${name} must be a valid Date`);
   return value;
 }
 

@@ -50,7 +50,8 @@ export async function addAuditModelColumns(knex: Knex, tableName: string): Promi
     );
   }
   let changed = missing.length > 0;
-  const indexes = async (): Promise<Set<string>> => new Set([...(await listIndexes(knex, tableName, dialect))].map((n) => n.toLowerCase()));
+  const indexes = async (): Promise<Set<string>> =>
+    new Set([...(await listIndexes(knex, tableName, dialect))].map((n) => n.toLowerCase()));
   const existing = await indexes();
   for (const index of auditModelIndexes(tableName)) {
     if (existing.has(index.name.toLowerCase())) continue;

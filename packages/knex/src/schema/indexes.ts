@@ -28,7 +28,11 @@ export function indexName(tableName: string, suffix: string): string {
 export function indexesFor(tableName: string, extraColumns: readonly ResolvedExtraColumn[]): IndexSpec[] {
   return [
     { name: indexName(tableName, 'created_at_idx'), columns: ['created_at'], unique: false },
-    { name: indexName(tableName, 'content_object_idx'), columns: ['content_type', 'object_id', 'created_at'], unique: false },
+    {
+      name: indexName(tableName, 'content_object_idx'),
+      columns: ['content_type', 'object_id', 'created_at'],
+      unique: false,
+    },
     { name: indexName(tableName, 'user_id_idx'), columns: ['user_id', 'created_at'], unique: false },
     { name: indexName(tableName, 'request_id_idx'), columns: ['request_id'], unique: false },
     { name: indexName(tableName, 'chain_seq_uq'), columns: ['chain_id', 'seq'], unique: true },

@@ -50,7 +50,10 @@ export async function dropKeyIdColumns(knex: Knex, tableNames: readonly string[]
     const [row] = (await knex(tableName).whereNotNull(KEY_ID_COLUMN).count({ n: '*' })) as Array<{ n: unknown }>;
     const n = Number(row?.n ?? 0);
     if (n > 0) {
-      throw new ConfigurationError('migrate:down', `refusing to drop ${tableName}.${KEY_ID_COLUMN}: ${n} keyed row(s) would become unverifiable`);
+      throw new ConfigurationError(
+        'migrate:down',
+        `refusing to drop ${tableName}.${KEY_ID_COLUMN}: ${n} keyed row(s) would become unverifiable`,
+      );
     }
     present.push(tableName);
   }

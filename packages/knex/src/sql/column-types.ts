@@ -85,7 +85,10 @@ export async function listIndexes(knex: Knex, tableName: string, dialect: Dialec
     );
   } else {
     const master = schema ? `${quoteIdentifier(schema, dialect)}.sqlite_master` : 'sqlite_master';
-    rows = rawRows(await knex.raw(`select name from ${master} where type = 'index' and tbl_name = ?`, [table]), dialect);
+    rows = rawRows(
+      await knex.raw(`select name from ${master} where type = 'index' and tbl_name = ?`, [table]),
+      dialect,
+    );
   }
   return new Set(rows.map((row) => String(row.name ?? (row as Record<string, unknown>).NAME)));
 }

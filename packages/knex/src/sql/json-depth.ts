@@ -30,7 +30,12 @@ export function clampJsonDepth(value: unknown, limit: number): unknown {
   if (Array.isArray(value)) return value.map((item) => clampJsonDepth(item, limit - 1));
   const out: Record<string, unknown> = {};
   for (const [key, child] of Object.entries(value)) {
-    Object.defineProperty(out, key, { value: clampJsonDepth(child, limit - 1), enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(out, key, {
+      value: clampJsonDepth(child, limit - 1),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return out;
 }

@@ -14,7 +14,14 @@ const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHO
 export function failedBeforeCommit(err: unknown, dialect: DialectName): boolean {
   if (dialect === 'sqlite') return true;
   if (err === null || typeof err !== 'object') return false;
-  const e = err as { name?: unknown; message?: unknown; code?: unknown; syscall?: unknown; sqlState?: unknown; severity?: unknown };
+  const e = err as {
+    name?: unknown;
+    message?: unknown;
+    code?: unknown;
+    syscall?: unknown;
+    sqlState?: unknown;
+    severity?: unknown;
+  };
   if (e.name === 'KnexTimeoutError' && /acquiring a connection/i.test(String(e.message))) return true;
   if (CONNECT_FAILURES.has(String(e.code)) && (e.syscall === 'connect' || e.syscall === 'getaddrinfo')) return true;
   // An error packet from the server: mysql2 gives it a SQLSTATE, pg a severity.

@@ -1,4 +1,13 @@
-import { ACTOR_TYPES, OUTCOMES, isEventId, type ActorType, type AuditEvent, type JsonObject, type JsonValue, type Outcome } from '@audit-events/core';
+import {
+  ACTOR_TYPES,
+  OUTCOMES,
+  isEventId,
+  type ActorType,
+  type AuditEvent,
+  type JsonObject,
+  type JsonValue,
+  type Outcome,
+} from '@audit-events/core';
 import { DEFAULT_OUTCOME, MAX_REASON_LENGTH, defaultActorType } from '@audit-events/core/internal';
 import { type DialectName, type DialectTraits } from '../sql/dialect.js';
 import { jsonDepth, maxJsonDepth } from '../sql/json-depth.js';
@@ -60,7 +69,12 @@ function json(event: AuditEvent, field: keyof AuditEvent, ctx: RowContext): stri
  * A value of a closed set, or the default when the event has none (an event built by hand before
  * the field existed); anything else fails that event alone.
  */
-function oneOf(event: AuditEvent, field: 'actorType' | 'outcome', allowed: readonly string[], fallback: string): string {
+function oneOf(
+  event: AuditEvent,
+  field: 'actorType' | 'outcome',
+  allowed: readonly string[],
+  fallback: string,
+): string {
   const value: unknown = event[field];
   if (value === undefined || value === null) return fallback;
   if (typeof value !== 'string' || !allowed.includes(value)) fail(`${field} must be one of ${allowed.join(', ')}`);
@@ -73,8 +87,10 @@ const checkedColumns = new Set<string>();
 export function eventToRow(event: AuditEvent, ctx: RowContext): EventRow {
   if (event === null || typeof event !== 'object') fail('an event must be an object');
   if (!isEventId(event.id)) fail(`id must be a lowercase UUID, got ${JSON.stringify(String(event.id))}`);
-  if (!(event.createdAt instanceof Date) || Number.isNaN(event.createdAt.getTime())) fail('createdAt must be a valid Date');
-  if (typeof event.contentType !== 'string' || event.contentType.length === 0) fail('contentType must be a non-empty string');
+  if (!(event.createdAt instanceof Date) || Number.isNaN(event.createdAt.getTime()))
+    fail('createdAt must be a valid Date');
+  if (typeof event.contentType !== 'string' || event.contentType.length === 0)
+    fail('contentType must be a non-empty string');
   if (typeof event.objectId !== 'string' || event.objectId.length === 0) fail('objectId must be a non-empty string');
   const content = event.content as unknown;
   if (content === null || typeof content !== 'object' || Array.isArray(content)) fail('content must be a plain object');
@@ -101,7 +117,8 @@ export function eventToRow(event: AuditEvent, ctx: RowContext): EventRow {
     outcome: oneOf(event, 'outcome', OUTCOMES, DEFAULT_OUTCOME),
     reason: text(event, 'reason', 'reason', ctx),
   };
-  if (typeof row.reason === 'string' && row.reason.length > MAX_REASON_LENGTH) fail(`reason is longer than ${MAX_REASON_LENGTH} characters`);
+  if (typeof row.reason === 'string' && row.reason.length > MAX_REASON_LENGTH)
+    fail(`reason is longer than ${MAX_REASON_LENGTH} characters`);
   const extra = event.extra ?? {};
   for (const column of ctx.extraColumns) {
     const converted = extraToDb(extra[column.name], column, ctx.dialect);
@@ -111,7 +128,8 @@ export function eventToRow(event: AuditEvent, ctx: RowContext): EventRow {
   if (!ctx.mapRow?.toRow) return row;
 
   const mapped: unknown = ctx.mapRow.toRow(event, row);
-  if (mapped === null || typeof mapped !== 'object' || Array.isArray(mapped)) fail('mapRow.toRow must return an object');
+  if (mapped === null || typeof mapped !== 'object' || Array.isArray(mapped))
+    fail('mapRow.toRow must return an object');
   // Keys of a mapped row become SQL identifiers: check each name once per process.
   for (const key of Object.keys(mapped)) {
     if (!checkedColumns.has(key)) {

@@ -53,7 +53,8 @@ async function* pages(source: ExportSource, q: NormalizedExportQuery): AsyncGene
     if (q.includeArchive) {
       const archived = await readPage(source, source.archiveTableName, q, traits, after);
       const archiveLast = archived.length === q.pageSize ? archived[archived.length - 1] : undefined;
-      if (archiveLast !== undefined && (bound === undefined || compareOldestFirst(archiveLast, bound) < 0)) bound = archiveLast;
+      if (archiveLast !== undefined && (bound === undefined || compareOldestFirst(archiveLast, bound) < 0))
+        bound = archiveLast;
       page = merge(live, archived, bound);
     }
     for (const keyed of page) {
@@ -107,7 +108,9 @@ async function readPage(
   if (traits.name !== 'postgres') {
     ctx.extraColumns.forEach((column, i) => {
       if (column.type === 'bigint') {
-        builder.select(knex.raw(`cast(?? as ${traits.name === 'mysql' ? 'char' : 'text'}) as ??`, [column.name, bigintAlias(i)]));
+        builder.select(
+          knex.raw(`cast(?? as ${traits.name === 'mysql' ? 'char' : 'text'}) as ??`, [column.name, bigintAlias(i)]),
+        );
       }
     });
   }
@@ -115,11 +118,9 @@ async function readPage(
   if (after !== undefined) {
     const time = toDbTimestamp(after.createdAt, traits.name);
     // `>=` first: a range on the created_at index, then the tie on the same millisecond by id.
-    builder
-      .where('created_at', '>=', time)
-      .andWhere((b) => {
-        b.where('created_at', '>', time).orWhere('id', '>', after.id);
-      });
+    builder.where('created_at', '>=', time).andWhere((b) => {
+      b.where('created_at', '>', time).orWhere('id', '>', after.id);
+    });
   }
   builder.orderBy([
     { column: 'created_at', order: 'asc' },

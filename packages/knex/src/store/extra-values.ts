@@ -1,5 +1,14 @@
 import { type DialectName, type DialectTraits } from '../sql/dialect.js';
-import { fromDbBigint, fromDbBoolean, fromDbJson, fromDbTimestamp, toDbBoolean, toDbJson, toDbString, toDbTimestamp } from '../sql/values.js';
+import {
+  fromDbBigint,
+  fromDbBoolean,
+  fromDbJson,
+  fromDbTimestamp,
+  toDbBoolean,
+  toDbJson,
+  toDbString,
+  toDbTimestamp,
+} from '../sql/values.js';
 import type { ResolvedExtraColumn } from '../schema/schema-options.js';
 
 const INT32_MIN = -(2 ** 31);
@@ -51,7 +60,8 @@ export function extraToDb(
     case 'boolean':
       return typeof value === 'boolean' ? { value: toDbBoolean(value, dialect) } : { error: 'must be a boolean' };
     case 'timestamp': {
-      const date = value instanceof Date ? value : typeof value === 'string' || typeof value === 'number' ? new Date(value) : null;
+      const date =
+        value instanceof Date ? value : typeof value === 'string' || typeof value === 'number' ? new Date(value) : null;
       if (!date || Number.isNaN(date.getTime())) return { error: 'must be a Date or a date string' };
       return { value: toDbTimestamp(date, dialect) };
     }

@@ -26,7 +26,9 @@ export async function findEvents(
   if (traits.name !== 'postgres') {
     ctx.extraColumns.forEach((column, i) => {
       if (column.type === 'bigint') {
-        builder.select(knex.raw(`cast(?? as ${traits.name === 'mysql' ? 'char' : 'text'}) as ??`, [column.name, bigintAlias(i)]));
+        builder.select(
+          knex.raw(`cast(?? as ${traits.name === 'mysql' ? 'char' : 'text'}) as ??`, [column.name, bigintAlias(i)]),
+        );
       }
     });
   }

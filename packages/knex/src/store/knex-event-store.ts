@@ -82,7 +82,11 @@ export class KnexEventStore implements EventStore {
         .filter((c) => c.nullable !== false)
         .map((c) => c.name),
     );
-    this.#rows = { dialect: this.dialect, extraColumns: this.#options.schema.extraColumns, mapRow: this.#options.mapRow };
+    this.#rows = {
+      dialect: this.dialect,
+      extraColumns: this.#options.schema.extraColumns,
+      mapRow: this.#options.mapRow,
+    };
     this.#writer = new GroupCommitWriter<EventRow>({
       write: (rows) => this.#writeBatch(rows),
       batchSize: this.#options.batchSize,
@@ -101,7 +105,8 @@ export class KnexEventStore implements EventStore {
         : {
             layout: EVENT_LAYOUT,
             extraKinds: new Map(this.#options.schema.extraColumns.map((c) => [c.name, kindOfExtra(c.type)])),
-            readHead: (chainId) => readChainHead(this.knex, this.dialect, [this.tableName, this.archiveTableName], chainId),
+            readHead: (chainId) =>
+              readChainHead(this.knex, this.dialect, [this.tableName, this.archiveTableName], chainId),
             write: (rows) => this.#insert(rows),
             failedBeforeCommit: (err) => failedBeforeCommit(err, this.dialect),
             isUniqueViolation: (err) => isUniqueViolation(err, this.dialect),
@@ -181,7 +186,12 @@ export class KnexEventStore implements EventStore {
 
   /** Every matching event, oldest first, in keyset pages; `includeArchive` merges the archive (see exportEvents). */
   export(query?: ExportQuery): AsyncIterableIterator<AuditEvent> {
-    const source = { knex: this.knex, tableName: this.tableName, archiveTableName: this.archiveTableName, rows: this.#rows };
+    const source = {
+      knex: this.knex,
+      tableName: this.tableName,
+      archiveTableName: this.archiveTableName,
+      rows: this.#rows,
+    };
     return exportEvents({ ...source, traits: () => this.#probe() }, query);
   }
 
@@ -218,7 +228,11 @@ export class KnexEventStore implements EventStore {
 
   /** The newest row of every chain (live and archive): record them to detect a deleted tail later. */
   async chainHeads(): Promise<ChainHead[]> {
-    return listChainHeads(this.knex, this.dialect, await eventLogTables(this.knex, this.tableName, this.archiveTableName));
+    return listChainHeads(
+      this.knex,
+      this.dialect,
+      await eventLogTables(this.knex, this.tableName, this.archiveTableName),
+    );
   }
 
   /**
@@ -271,7 +285,8 @@ export class KnexEventStore implements EventStore {
     const stored = new Set<string>();
     for (let i = 0; i < rows.length; i += 500) {
       const ids = rows.slice(i, i + 500).map((r) => r.id as string);
-      for (const r of await this.knex(this.tableName).whereIn('id', ids).select('id')) stored.add(String((r as { id: unknown }).id));
+      for (const r of await this.knex(this.tableName).whereIn('id', ids).select('id'))
+        stored.add(String((r as { id: unknown }).id));
     }
     return stored.size === 0 ? rows : rows.filter((r) => !stored.has(r.id as string));
   }

@@ -88,7 +88,10 @@ export function resolveStoreOptions(options: KnexEventStoreOptions = {}): Resolv
   }
   const integrity = resolveIntegrity(options.integrity);
   if (integrity !== null && mapRow?.toRow !== undefined) {
-    throw new ConfigurationError('integrity', 'cannot be combined with mapRow.toRow: the verifier hashes the rows the store itself builds');
+    throw new ConfigurationError(
+      'integrity',
+      'cannot be combined with mapRow.toRow: the verifier hashes the rows the store itself builds',
+    );
   }
   const duplicateIds = options.duplicateIds ?? 'reject';
   if (duplicateIds !== 'reject' && duplicateIds !== 'ignore') {

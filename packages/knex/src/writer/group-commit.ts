@@ -30,7 +30,10 @@ export interface GroupCommitOptions<R> {
   writeTimeoutMs: number;
   /** Names the destination in error messages. */
   target: string;
-  /** True when a failed write is known not to have committed; otherwise callers learn `outcomeUnknown`. Default: always known. */
+  /**
+   * True when a failed write is known not to have committed; otherwise callers learn `outcomeUnknown`.
+   * Default: always known.
+   */
   failedBeforeCommit?(err: unknown): boolean;
 }
 
@@ -121,7 +124,8 @@ export class GroupCommitWriter<R> {
     }
     if (this.#linger !== null) return;
     // A linger of 0 still lets the saves of the current tick join one batch.
-    this.#linger = this.#options.lingerMs > 0 ? setTimeout(this.#fire, this.#options.lingerMs) : setImmediate(this.#fire);
+    this.#linger =
+      this.#options.lingerMs > 0 ? setTimeout(this.#fire, this.#options.lingerMs) : setImmediate(this.#fire);
   }
 
   readonly #fire = (): void => {

@@ -110,7 +110,9 @@ function decisionsHeader(data: HtmlReportData, d: DecisionReports): string[] {
 }
 
 function absentDecisionsHeader(data: HtmlReportData): string[] {
-  return [`<p class="meta">Source: ${escapeHtml(data.source)}${tenantNote(data)} · generated ${time(data.generatedAt)} · times in UTC</p>`];
+  return [
+    `<p class="meta">Source: ${escapeHtml(data.source)}${tenantNote(data)} · generated ${time(data.generatedAt)} · times in UTC</p>`,
+  ];
 }
 
 /** ` · tenant X` when the report is limited to one tenant. */
@@ -147,7 +149,12 @@ function decisionSections(d: DecisionReports): string[] {
 
 /** One section saying why the decisions' charts are not there, so nobody reads "0 denied" into it. */
 function absentDecisionsSection(note: string): string[] {
-  return ['<section id="permission-decisions">', '<h2>Permission decisions</h2>', `<p class="note">${escapeHtml(note)}</p>`, '</section>'];
+  return [
+    '<section id="permission-decisions">',
+    '<h2>Permission decisions</h2>',
+    `<p class="note">${escapeHtml(note)}</p>`,
+    '</section>',
+  ];
 }
 
 function sha256(text: string): string {
@@ -193,4 +200,3 @@ function eventSummary(e: AuditEvent): object {
     content: e.content,
   };
 }
-

@@ -14,7 +14,12 @@ const CONTENT_CHARS = 160;
 /** A `<time>` element: ISO in `datetime` (the script adds local time on hover), UTC text shown. */
 export function time(iso: string | null): string {
   if (iso === null) return '-';
-  return `<time datetime="${escapeHtml(iso)}">${escapeHtml(iso.replace('T', ' ').replace(/\.\d+Z$/, '').replace(/Z$/, ''))}</time>`;
+  return `<time datetime="${escapeHtml(iso)}">${escapeHtml(
+    iso
+      .replace('T', ' ')
+      .replace(/\.\d+Z$/, '')
+      .replace(/Z$/, ''),
+  )}</time>`;
 }
 
 /** ` (window: … – …)` when --since/--until narrowed the report. */
@@ -36,7 +41,9 @@ export function managerLabel(row: GroupRow): string {
 export function userLabel(row: GroupRow): string {
   if (row.user_repr === null && row.user_id === null) return '(anonymous)';
   if (row.user_id === null || row.user_id === undefined) return row.user_repr ?? '(anonymous)';
-  return row.user_repr === null || row.user_repr === undefined ? `id ${row.user_id}` : `${row.user_repr} (id ${row.user_id})`;
+  return row.user_repr === null || row.user_repr === undefined
+    ? `id ${row.user_id}`
+    : `${row.user_repr} (id ${row.user_id})`;
 }
 
 /** The first MAX_RANKED_ROWS rows of a count report as bars. */

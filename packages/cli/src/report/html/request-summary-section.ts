@@ -6,7 +6,9 @@ import { time } from './html-sections.js';
 /** The request-events summary, or why there is none (no events table). */
 export type RequestSummaryData = (RequestEventSummary & { table: string }) | { note: string };
 
-const DIMENSIONS: ReadonlyArray<readonly [key: keyof RequestEventSummary & `by${string}`, title: string, none: string]> = [
+const DIMENSIONS: ReadonlyArray<
+  readonly [key: keyof RequestEventSummary & `by${string}`, title: string, none: string]
+> = [
   ['byOutcome', 'outcome', '(none)'],
   ['byAction', 'action', '(no action)'],
   ['byTenant', 'tenant', '(no tenant)'],
@@ -29,7 +31,8 @@ export function requestSummarySection(summary: RequestSummaryData): string[] {
     requestTotal('denied', 'Denied or failed', unsuccessful),
     '</ul>',
   );
-  if (summary.total === 0) return [...out, `<p class="empty">${escapeHtml(summary.table)} holds no events in this window.</p>`, '</section>'];
+  if (summary.total === 0)
+    return [...out, `<p class="empty">${escapeHtml(summary.table)} holds no events in this window.</p>`, '</section>'];
   out.push('<div class="groups">');
   for (const [key, title, none] of DIMENSIONS) out.push(countTable(key, title, none, summary[key]));
   out.push('</div>', '<h3>Denied and failed request events</h3>');
@@ -73,7 +76,10 @@ function unsuccessfulTable(events: readonly AuditEvent[], all: number): string {
         `<td>${escapeHtml(e.contentType)} ${escapeHtml(e.objectId)}</td><td>${escapeHtml(field(e, 'reason'))}</td></tr>`,
     )
     .join('');
-  const more = all > events.length ? `<p class="note">…and ${all - events.length} older ones (export them with audit-events export --outcome denied).</p>` : '';
+  const more =
+    all > events.length
+      ? `<p class="note">…and ${all - events.length} older ones (export them with audit-events export --outcome denied).</p>`
+      : '';
   return (
     '<table class="sortable events" id="request-unsuccessful"><thead><tr><th>time</th><th>outcome</th><th>action</th><th>tenant</th>' +
     '<th>actor</th><th>user</th><th>object</th><th>reason</th></tr></thead>' +

@@ -61,7 +61,9 @@ export function timelineChart(timeline: TimelineReport): string {
     );
     if (i % every === 0) {
       const label = timeline.bucket === 'day' ? r.bucket.slice(5) : `${r.bucket.slice(5, 10)} ${r.bucket.slice(11)}h`;
-      parts.push(`<text class="axis" x="${fmt(x + barW / 2)}" y="${height - bottom + 16}" text-anchor="middle">${escapeHtml(label)}</text>`);
+      parts.push(
+        `<text class="axis" x="${fmt(x + barW / 2)}" y="${height - bottom + 16}" text-anchor="middle">${escapeHtml(label)}</text>`,
+      );
     }
   });
   parts.push(`<line class="baseline" x1="${left}" x2="${width - right}" y1="${top + plotH}" y2="${top + plotH}"/>`);

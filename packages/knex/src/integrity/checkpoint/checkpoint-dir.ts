@@ -3,7 +3,14 @@ import { link, open, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { ConfigurationError } from '@audit-events/core';
-import { CHECKPOINT_FORMAT, CheckpointError, openCheckpoint, signCheckpoint, type CheckpointHead, type CheckpointPayload } from './checkpoint-file.js';
+import {
+  CHECKPOINT_FORMAT,
+  CheckpointError,
+  openCheckpoint,
+  signCheckpoint,
+  type CheckpointHead,
+  type CheckpointPayload,
+} from './checkpoint-file.js';
 
 const FILE_NAME = /^checkpoint-(\d{8,})\.json$/;
 
@@ -23,7 +30,11 @@ async function listNames(dir: string): Promise<Array<{ name: string; sequence: n
   try {
     names = await readdir(dir);
   } catch (err) {
-    throw new ConfigurationError('checkpoints', `cannot read directory ${dir}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, { cause: err });
+    throw new ConfigurationError(
+      'checkpoints',
+      `cannot read directory ${dir}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+      { cause: err },
+    );
   }
   return names
     .map((name) => ({ name, match: FILE_NAME.exec(name) }))
@@ -46,10 +57,16 @@ export async function readCheckpoints(dir: string, publicKey: KeyObject): Promis
       throw new CheckpointError(file, `checkpoint ${checkpointFileName(expected)} is missing before it (deleted?)`);
     }
     const { payload, digest } = openCheckpoint(await readFile(file, 'utf8'), file, publicKey);
-    if (payload.sequence !== sequence) throw new CheckpointError(file, `signed sequence ${payload.sequence} does not match its file name`);
+    if (payload.sequence !== sequence)
+      throw new CheckpointError(file, `signed sequence ${payload.sequence} does not match its file name`);
     const previous = out[out.length - 1];
     if ((previous?.digest ?? null) !== payload.previous) {
-      throw new CheckpointError(file, previous === undefined ? 'the first checkpoint names a previous one' : `does not name the digest of ${previous.file}`);
+      throw new CheckpointError(
+        file,
+        previous === undefined
+          ? 'the first checkpoint names a previous one'
+          : `does not name the digest of ${previous.file}`,
+      );
     }
     out.push({ file, payload, digest });
   }

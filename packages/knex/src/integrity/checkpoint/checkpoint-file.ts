@@ -50,7 +50,10 @@ export function checkpointDigest(payloadText: string): string {
 
 function ed25519(key: KeyObject, kind: 'private' | 'public', setting: string): KeyObject {
   if (key.type !== kind || key.asymmetricKeyType !== 'ed25519') {
-    throw new ConfigurationError(setting, `must be an Ed25519 ${kind} key, got a ${key.asymmetricKeyType ?? key.type} ${key.type} key`);
+    throw new ConfigurationError(
+      setting,
+      `must be an Ed25519 ${kind} key, got a ${key.asymmetricKeyType ?? key.type} ${key.type} key`,
+    );
   }
   return key;
 }
@@ -68,7 +71,8 @@ export function checkpointPrivateKey(value: unknown, setting = 'privateKey'): Ke
 
 /** An Ed25519 public key from PEM text/bytes or a KeyObject (a private key yields its public half). */
 export function checkpointPublicKey(value: unknown, setting = 'publicKey'): KeyObject {
-  if (value instanceof KeyObject) return ed25519(value.type === 'private' ? createPublicKey(value) : value, 'public', setting);
+  if (value instanceof KeyObject)
+    return ed25519(value.type === 'private' ? createPublicKey(value) : value, 'public', setting);
   try {
     return ed25519(createPublicKey(value as string | Buffer), 'public', setting);
   } catch (err) {
@@ -81,13 +85,20 @@ export function checkpointPublicKey(value: unknown, setting = 'publicKey'): KeyO
 export function signCheckpoint(payload: CheckpointPayload, privateKey: KeyObject): { text: string; digest: string } {
   const payloadText = JSON.stringify(payload);
   const signature = sign(null, Buffer.from(payloadText, 'utf8'), privateKey).toString('base64');
-  return { text: `${JSON.stringify({ format: CHECKPOINT_FORMAT, payload: payloadText, signature }, null, 2)}\n`, digest: checkpointDigest(payloadText) };
+  return {
+    text: `${JSON.stringify({ format: CHECKPOINT_FORMAT, payload: payloadText, signature }, null, 2)}\n`,
+    digest: checkpointDigest(payloadText),
+  };
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
 
 /** Parses a checkpoint file, checks its signature and the shape of what it signs. */
-export function openCheckpoint(text: string, file: string, publicKey: KeyObject): { payload: CheckpointPayload; digest: string } {
+export function openCheckpoint(
+  text: string,
+  file: string,
+  publicKey: KeyObject,
+): { payload: CheckpointPayload; digest: string } {
   let outer: unknown;
   try {
     outer = JSON.parse(text);
@@ -95,12 +106,21 @@ export function openCheckpoint(text: string, file: string, publicKey: KeyObject)
     throw new CheckpointError(file, 'is not valid JSON');
   }
   const o = outer as { format?: unknown; payload?: unknown; signature?: unknown } | null;
-  if (o === null || typeof o !== 'object' || o.format !== CHECKPOINT_FORMAT || typeof o.payload !== 'string' || typeof o.signature !== 'string') {
+  if (
+    o === null ||
+    typeof o !== 'object' ||
+    o.format !== CHECKPOINT_FORMAT ||
+    typeof o.payload !== 'string' ||
+    typeof o.signature !== 'string'
+  ) {
     throw new CheckpointError(file, `is not an ${CHECKPOINT_FORMAT} file ({ format, payload, signature })`);
   }
   const signature = Buffer.from(o.signature, 'base64');
   if (signature.length !== 64 || !verify(null, Buffer.from(o.payload, 'utf8'), publicKey, signature)) {
-    throw new CheckpointError(file, 'signature does not verify with the public key (forged, altered, or signed with another key)');
+    throw new CheckpointError(
+      file,
+      'signature does not verify with the public key (forged, altered, or signed with another key)',
+    );
   }
   let payload: CheckpointPayload;
   try {
@@ -119,12 +139,21 @@ function checkPayload(p: CheckpointPayload, file: string): void {
   };
   if (p === null || typeof p !== 'object' || p.format !== CHECKPOINT_FORMAT) bad('wrong format');
   if (!Number.isSafeInteger(p.sequence) || p.sequence < 1) bad('sequence must be an integer >= 1');
-  if (p.previous !== null && (typeof p.previous !== 'string' || !HEX64.test(p.previous))) bad('previous must be null or 64 hex digits');
+  if (p.previous !== null && (typeof p.previous !== 'string' || !HEX64.test(p.previous)))
+    bad('previous must be null or 64 hex digits');
   if (p.tables === null || typeof p.tables !== 'object' || Array.isArray(p.tables)) bad('tables must be an object');
   for (const [table, heads] of Object.entries(p.tables)) {
     if (!Array.isArray(heads)) bad(`tables.${table} must be an array`);
     for (const h of heads) {
-      if (h === null || typeof h !== 'object' || typeof h.chainId !== 'string' || !Number.isSafeInteger(h.seq) || h.seq < 1 || typeof h.hash !== 'string' || !HEX64.test(h.hash)) {
+      if (
+        h === null ||
+        typeof h !== 'object' ||
+        typeof h.chainId !== 'string' ||
+        !Number.isSafeInteger(h.seq) ||
+        h.seq < 1 ||
+        typeof h.hash !== 'string' ||
+        !HEX64.test(h.hash)
+      ) {
         bad(`a head of ${table} is not { chainId, seq, hash, keyId, time }`);
       }
       if (h.contentDigest !== undefined && (typeof h.contentDigest !== 'string' || !HEX64.test(h.contentDigest))) {

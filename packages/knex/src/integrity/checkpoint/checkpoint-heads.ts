@@ -7,7 +7,8 @@ import type { CheckpointHead } from './checkpoint-file.js';
 function timeText(value: unknown): string | null {
   if (value === null || value === undefined) return null;
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
-  if (typeof value === 'number' || (typeof value === 'string' && /^\d+$/.test(value))) return new Date(Number(value)).toISOString();
+  if (typeof value === 'number' || (typeof value === 'string' && /^\d+$/.test(value)))
+    return new Date(Number(value)).toISOString();
   return String(value);
 }
 
@@ -15,7 +16,11 @@ function timeText(value: unknown): string | null {
  * The newest row of every chain across `tables` (live then archive) with its key id and time:
  * what a checkpoint records.
  */
-export async function checkpointHeads(knex: Knex, dialect: DialectName, tables: readonly string[]): Promise<CheckpointHead[]> {
+export async function checkpointHeads(
+  knex: Knex,
+  dialect: DialectName,
+  tables: readonly string[],
+): Promise<CheckpointHead[]> {
   const q = (name: string): string => quoteIdentifier(name, dialect);
   const heads = new Map<string, CheckpointHead>();
   for (const table of tables) {

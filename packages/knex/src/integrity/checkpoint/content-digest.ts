@@ -17,7 +17,12 @@ export interface ContentPosition {
 export const CONTENT_GENESIS: ContentPosition = Object.freeze({ seq: 0, digest: GENESIS_HASH });
 
 /** The table plans of a log (tables without chain columns are skipped). */
-export async function plansOf(knex: Knex, traits: DialectTraits, tables: readonly string[], layout: RowLayout): Promise<TablePlan[]> {
+export async function plansOf(
+  knex: Knex,
+  traits: DialectTraits,
+  tables: readonly string[],
+  layout: RowLayout,
+): Promise<TablePlan[]> {
   const plans: TablePlan[] = [];
   for (const table of tables) {
     const plan = await planTable(knex, traits.name, table, layout);
@@ -51,5 +56,7 @@ export async function contentDigestAt(
     }
     return digest;
   };
-  return traits.name === 'sqlite' ? knex.transaction(read) : knex.transaction(read, { isolationLevel: 'repeatable read' });
+  return traits.name === 'sqlite'
+    ? knex.transaction(read)
+    : knex.transaction(read, { isolationLevel: 'repeatable read' });
 }

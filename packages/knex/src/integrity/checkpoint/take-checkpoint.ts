@@ -26,7 +26,11 @@ export interface CheckpointLog {
 }
 
 /** Reads every chain head of `logs` and writes them as the next signed checkpoint of `dir`. */
-export async function takeCheckpoint(knex: Knex, logs: readonly CheckpointLog[], options: CheckpointOptions): Promise<WrittenCheckpoint> {
+export async function takeCheckpoint(
+  knex: Knex,
+  logs: readonly CheckpointLog[],
+  options: CheckpointOptions,
+): Promise<WrittenCheckpoint> {
   if (options === null || typeof options !== 'object' || typeof options.dir !== 'string' || options.dir === '') {
     throw new ConfigurationError('dir', 'checkpoint() needs { dir, privateKey }');
   }
@@ -43,7 +47,10 @@ export async function takeCheckpoint(knex: Knex, logs: readonly CheckpointLog[],
     for (const head of heads) {
       // Continue the content digest from the previous checkpoint: only new rows are read.
       const before = (previous[log.name] ?? []).find((h) => h.chainId === head.chainId);
-      const from = before?.contentDigest !== undefined && before.seq <= head.seq ? { seq: before.seq, digest: before.contentDigest } : CONTENT_GENESIS;
+      const from =
+        before?.contentDigest !== undefined && before.seq <= head.seq
+          ? { seq: before.seq, digest: before.contentDigest }
+          : CONTENT_GENESIS;
       head.contentDigest = await contentDigestAt(knex, traits, plans, layout, head.chainId, from, head.seq);
     }
     tables[log.name] = heads;

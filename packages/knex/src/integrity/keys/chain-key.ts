@@ -62,7 +62,10 @@ function secretKey(secret: unknown, setting: string): KeyObject {
     if (!BASE64.test(text)) throw new ConfigurationError(setting, 'secret must be base64 text (or bytes); it is not');
     key = createSecretKey(Buffer.from(text, text.includes('-') || text.includes('_') ? 'base64url' : 'base64'));
   } else {
-    throw new ConfigurationError(setting, `secret must be base64 text, bytes or a KeyObject, got ${secret === null ? 'null' : typeof secret}`);
+    throw new ConfigurationError(
+      setting,
+      `secret must be base64 text, bytes or a KeyObject, got ${secret === null ? 'null' : typeof secret}`,
+    );
   }
   const size = key.symmetricKeySize ?? 0;
   if (size < MIN_KEY_BYTES) {
@@ -78,6 +81,7 @@ export function resolveKey(value: unknown, setting: string): ResolvedKey {
   }
   const { id, secret, retired } = value as Record<string, unknown>;
   const checkedId = checkKeyId(id, `${setting}.id`);
-  if (retired !== undefined && typeof retired !== 'boolean') throw new ConfigurationError(`${setting}.retired`, 'must be a boolean');
+  if (retired !== undefined && typeof retired !== 'boolean')
+    throw new ConfigurationError(`${setting}.retired`, 'must be a boolean');
   return { id: checkedId, secret: secretKey(secret, `${setting} "${checkedId}"`), retired: retired === true };
 }

@@ -35,7 +35,8 @@ export class Keyring {
 
   #resolve(given: ChainKey, setting: string): ResolvedKey {
     const cached = this.#resolved.get(given.id);
-    if (cached !== undefined && cached.from === given && cached.key.retired === (given.retired === true)) return cached.key;
+    if (cached !== undefined && cached.from === given && cached.key.retired === (given.retired === true))
+      return cached.key;
     const key = resolveKey(given, setting);
     this.#resolved.set(key.id, { from: given, key });
     return key;
@@ -68,7 +69,11 @@ export class Keyring {
       throw new ConfigurationError('keys', `the key provider's get() failed: ${describe(err)}`);
     }
     if (given === undefined || given === null) return undefined;
-    if (given.id !== id) throw new ConfigurationError('keys', `the key provider's get(${JSON.stringify(id)}) returned key "${String(given.id)}"`);
+    if (given.id !== id)
+      throw new ConfigurationError(
+        'keys',
+        `the key provider's get(${JSON.stringify(id)}) returned key "${String(given.id)}"`,
+      );
     return this.#resolve(given, `keys.get(${JSON.stringify(id)})`);
   }
 }
