@@ -184,6 +184,20 @@ forEachDialect('DatabaseAuditLogger', (ctx, dialect) => {
       InvalidIdentifierError,
     );
     expect(() => new DatabaseAuditLogger({ knex: {}, flushOnExit: false })).to.throw(ConfigurationError, /knex/);
+    expect(() => new DatabaseAuditLogger(ctx.knex, 'permission_audit_log')).to.throw(ConfigurationError, /options/);
+    expect(() => new DatabaseAuditLogger(ctx.knex, { tableName: 'bad name; drop' })).to.throw(InvalidIdentifierError);
+  });
+
+  it('takes knex first and options second, like every store and logger (the object form is deprecated)', async () => {
+    const tableName = uniqueTable('perm_ctor');
+    tables.push(tableName);
+    const logger = new DatabaseAuditLogger(ctx.knex, { tableName, flushOnExit: false });
+    expect(logger.tableName).to.equal(tableName);
+    logger.record(createPermissionAuditEvent({ action: 'read', granted: true, manager: 'Doc', attributes: ['title'] }));
+    await logger.close();
+    expect(logger.writtenCount).to.equal(1);
+    const rows = await ctx.knex(tableName).select('manager', 'granted');
+    expect(rows.map((r) => r.manager)).to.deep.equal(['Doc']);
   });
 });
 

@@ -70,9 +70,23 @@ export class DatabaseAuditLogger extends BufferedAuditLogger {
   /** Probed on the first write, as the store probes them: bind and statement-size limits. */
   #traits: DialectTraits | null = null;
 
-  constructor(options: DatabaseAuditLoggerOptions) {
-    if (options === null || typeof options !== 'object') {
-      throw new ConfigurationError('options', 'DatabaseAuditLogger needs { knex, tableName?, ... }');
+  /**
+   * `new DatabaseAuditLogger(knex, options)`, the shape of every store and logger (the target,
+   * then options: KnexEventStore(knex, …), FileAuditLogger(path, …), KafkaAuditLogger(producer, …)).
+   * `new DatabaseAuditLogger({ knex, ...options })` is the deprecated older form.
+   */
+  constructor(knex: Knex, options?: Omit<DatabaseAuditLoggerOptions, 'knex'>);
+  /** @deprecated since 0.2: pass knex first, `new DatabaseAuditLogger(knex, options)`. */
+  constructor(options: DatabaseAuditLoggerOptions);
+  constructor(first: Knex | DatabaseAuditLoggerOptions, second?: Omit<DatabaseAuditLoggerOptions, 'knex'>) {
+    const options: DatabaseAuditLoggerOptions | null =
+      typeof first === 'function'
+        ? { ...(second ?? {}), knex: first }
+        : first !== null && typeof first === 'object'
+          ? first
+          : null;
+    if (options === null || (second !== undefined && (second === null || typeof second !== 'object'))) {
+      throw new ConfigurationError('options', 'DatabaseAuditLogger needs (knex, { tableName?, ... })');
     }
     const { knex, tableName = DEFAULT_PERMISSION_AUDIT_TABLE, createTable = true, integrity, ...buffered } = options;
     if (typeof knex !== 'function' || typeof (knex as { schema?: unknown }).schema !== 'object') {
