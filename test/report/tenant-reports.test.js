@@ -173,7 +173,7 @@ forEachDialect('reports by tenant in the database', (ctx) => {
   after(() => dropTables(ctx, table));
 
   it('equal the NDJSON reports of the same decisions, field for field', async () => {
-    const fromDb = await queryReports(ctx.knex, DEFINITIONS, { tableName: table });
+    const { results: fromDb } = await queryReports(ctx.knex, DEFINITIONS, { tableName: table });
     const { results } = await runReports(DEFINITIONS, decisions().map(line));
     expect(fromDb).to.deep.equal(results);
     expect(fromDb[0].rows.map((r) => [r.tenant_id, r.count])).to.deep.equal([

@@ -186,7 +186,7 @@ async function load(
       const origin: ReportOrigin = { kind: 'database', database, table };
       if (await tableExists(knex, table)) {
         return {
-          results: await queryReports(knex, definitions, { tableName: table }),
+          results: (await queryReports(knex, definitions, { tableName: table })).results,
           origin,
           ...(await requestEvents(knex, eventsTable, values, ctx)),
         };

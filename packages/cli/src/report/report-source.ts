@@ -41,7 +41,7 @@ export async function loadReports<const T extends readonly ReportDefinition<unkn
     return fromFiles(values.file, ctx, definitions);
   }
   return openDatabase(values, ctx, undefined, async (knex, database, table) => ({
-    results: await queryReports(knex, definitions, { tableName: table }),
+    results: (await queryReports(knex, definitions, { tableName: table })).results,
     origin: { kind: 'database', database, table },
   }));
 }

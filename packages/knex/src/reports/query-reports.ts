@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { ReportDefinition, ReportResults } from '@audit-events/core';
+import type { ReportDefinition, ReportResults, RunReportsResult } from '@audit-events/core';
 import { DEFAULT_PERMISSION_AUDIT_TABLE } from '../loggers/permission-audit-table.js';
 import { checkTableName } from '../sql/identifiers.js';
 import { queryTallies } from './query-tallies.js';
@@ -23,15 +23,18 @@ export async function queryReport<R>(
   return definition.finish(await queryTallies(knex, table, definition.query));
 }
 
-/** Several reports, one GROUP BY each, in order (one connection at a time). */
+/**
+ * Several reports, one GROUP BY each, in order (one connection at a time). Same shape as core's
+ * runReports(): `{ results, invalid }`, `invalid` always 0 (the table holds only decisions).
+ */
 export async function queryReports<const T extends readonly ReportDefinition<unknown>[]>(
   knex: Knex,
   definitions: T,
   source: PermissionReportSource = {},
-): Promise<ReportResults<T>> {
+): Promise<RunReportsResult<T>> {
   const table = checkTableName(source.tableName ?? DEFAULT_PERMISSION_AUDIT_TABLE);
   const results: unknown[] = [];
   for (const definition of definitions)
     results.push(definition.finish(await queryTallies(knex, table, definition.query)));
-  return results as ReportResults<T>;
+  return { results: results as ReportResults<T>, invalid: 0 };
 }
