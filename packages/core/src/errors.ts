@@ -1,3 +1,4 @@
+// Over 300 lines on purpose: every error class and code in one file, mirrored by docs/errors.md.
 /**
  * Every error this project throws is an AuditEventsError with a stable `code`, so callers can
  * branch on `err.code` without parsing messages. Subclasses exist where callers branch on type.

@@ -1,3 +1,6 @@
+// Over 300 lines on purpose: AuditContext is the one object apps hold, so its whole surface (lazy
+// request fields, tenant and actor, event creation, serialisation) is here; the work behind each
+// part lives in events/ (draft, change-patch), serialized.ts and request/.
 import { InvalidEventError, NoEventStoreError } from '../errors.js';
 import {
   addChanges,
@@ -224,12 +227,12 @@ export class AuditContext {
     return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
   }
 
-  /** The user, normalised (a raw `{ id, username }` given to the constructor becomes `{ id, repr }`). */
   /** Absolute URL of the request, sensitive query values masked. */
   get url(): string | null {
     return (this.#url = settle(this.#url, this.#source, 'url'));
   }
 
+  /** The request path, without query string. */
   get path(): string | null {
     return (this.#path = settle(this.#path, this.#source, 'path'));
   }
@@ -244,6 +247,7 @@ export class AuditContext {
     return (this.#headers = settle(this.#headers, this.#source, 'headers'));
   }
 
+  /** The user, normalised (a raw `{ id, username }` given to the constructor becomes `{ id, repr }`). */
   get user(): AuditUser | null {
     if (this.#user === undefined && this.#source !== undefined) return this.#source.user();
     return normalizeUser(resolve(this.#user, null));

@@ -1,3 +1,6 @@
+// Over 300 lines on purpose: the Permission class is the public check API (read, create, update,
+// delete, per attribute); what each check does is delegated to decide.ts, check-input.ts,
+// proposed-state.ts and rules.ts.
 import { ConfigurationError, InvalidInputError } from '../errors.js';
 import { defaultIsSuperuser, resolveCheckUser, type CheckOptions, type CreateCheckOptions } from './check-user.js';
 import { foldAttributeName, foldedMap } from './attribute-names.js';

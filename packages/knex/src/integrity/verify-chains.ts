@@ -1,3 +1,6 @@
+// Over 300 lines on purpose: one pass over every chain of a table (paged reads, per-chain state,
+// keyed and unkeyed digests, the report) shares its running state; splitting it would pass that
+// state between files.
 import type { KeyObject } from 'node:crypto';
 import type { Knex } from 'knex';
 import { AbortedError, ConfigurationError } from '@audit-events/core';

@@ -64,10 +64,10 @@ export class KnexEventStore implements EventStore {
   readonly #chain: HashChain | null;
   readonly #chained: ChainedWriteTarget<EventRow> | null;
 
-  /** Validates everything before any SQL: InvalidIdentifierError for bad names, ConfigurationError otherwise. */
   /** Columns created without a default, so a batch that has no value for them need not bind them. */
   readonly #omitWhenNull: ReadonlySet<string>;
 
+  /** Validates everything before any SQL: InvalidIdentifierError for bad names, ConfigurationError otherwise. */
   constructor(knex: Knex, options: KnexEventStoreOptions = {}) {
     if (typeof knex !== 'function' || typeof (knex as { client?: unknown }).client !== 'object') {
       throw new ConfigurationError('knex', 'must be a knex instance');
