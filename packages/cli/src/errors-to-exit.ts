@@ -1,6 +1,7 @@
 import { AuditEventsError } from '@audit-events/core';
 import { ExitCode } from './exit-codes.js';
 import { MissingTablesError } from './store/require-tables.js';
+import { MissingPermissionTableError } from './report/report-source.js';
 import { firstLine } from './output/error-text.js';
 
 /** How a failed command ends: the exit code and the one line printed after `error: `. */
@@ -11,7 +12,11 @@ export interface Failure {
   code?: string;
 }
 
+// Never 1 (FAILURE) for what a command knows: `report regressions` exits 1 for "regression found".
 const BY_CODE: Readonly<Record<string, number>> = {
+  // A query or report option the library refused: the user's input.
+  AUDIT_BAD_QUERY: ExitCode.USAGE,
+  AUDIT_BAD_EVENT: ExitCode.USAGE,
   AUDIT_BAD_CONFIG: ExitCode.CONFIG,
   AUDIT_BAD_IDENTIFIER: ExitCode.CONFIG,
   AUDIT_DB_UNREACHABLE: ExitCode.DATABASE,
@@ -29,6 +34,7 @@ const MIGRATE_HINT = 'run `audit-events migrate` first (with the same --table/--
 
 /** Maps anything a command throws to an exit code and a message (not yet redacted). */
 export function failureOf(err: unknown): Failure {
+  if (err instanceof MissingPermissionTableError) return { exitCode: ExitCode.DATABASE, message: err.message };
   if (err instanceof MissingTablesError)
     return { exitCode: ExitCode.DATABASE, message: `${err.message}; ${MIGRATE_HINT}` };
   const missingTable = causes(err).some(isMissingTable);

@@ -4,7 +4,6 @@ import type { CommandContext } from '../command-context.js';
 import { ExitCode } from '../exit-codes.js';
 import { parseGroupKeys, parseTime } from '../config/parse-options.js';
 import { countColumns } from '../report/report-columns.js';
-import { reportExit } from '../report/report-errors.js';
 import { printReport, windowText } from '../report/print-report.js';
 import {
   addFormatOptions,
@@ -48,7 +47,7 @@ export function registerCountReport(report: Command, ctx: CommandContext, spec: 
     const format = formatOf(values);
     ctx.useJson(format === 'json');
     ctx.finish(
-      await reportExit(ctx, format === 'json', async () => {
+      await (async () => {
         const definition = spec.define(windowed(values, values.by));
         const { results, origin } = await loadReports(values, ctx, [definition] as const);
         const [result] = results;
@@ -63,7 +62,7 @@ export function registerCountReport(report: Command, ctx: CommandContext, spec: 
           ],
         });
         return ExitCode.OK;
-      }),
+      })(),
     );
   });
 }

@@ -21,7 +21,6 @@ import { GROUP_READABLE_MODE, writeFileWithMode } from '../output/private-file.j
 import { renderHtmlReport, type HtmlReportData } from '../report/html/html-page.js';
 import { parseTime, positiveInteger } from '../config/parse-options.js';
 import { describeOrigin } from '../report/print-report.js';
-import { reportExit } from '../report/report-errors.js';
 import {
   addReportSourceOptions,
   addTenantOption,
@@ -77,7 +76,7 @@ export function registerReportHtml(report: Command, ctx: CommandContext): void {
     .option('--json', 'print one JSON summary instead of a line');
   addReportSourceOptions(addTenantOption(command)).action(async (values: HtmlValues) => {
     ctx.useJson(values.json === true);
-    ctx.finish(await reportExit(ctx, values.json === true, () => html(values, ctx)));
+    ctx.finish(await html(values, ctx));
   });
 }
 

@@ -6,7 +6,6 @@ import { ExitCode } from '../exit-codes.js';
 import { count } from '../output/plural.js';
 import { parseDeployment, parseThreshold, parseTime } from '../config/parse-options.js';
 import { percent, regressionColumnsFor } from '../report/report-columns.js';
-import { reportExit } from '../report/report-errors.js';
 import {
   addFormatOptions,
   addReportSourceOptions,
@@ -58,7 +57,7 @@ export function registerReportRegressions(report: Command, ctx: CommandContext):
   addFormatOptions(addReportSourceOptions(addTenantOption(command))).action(async (values: RegressionValues) => {
     const format = formatOf(values);
     ctx.useJson(format === 'json');
-    ctx.finish(await reportExit(ctx, format === 'json', () => regressions(values, format, ctx)));
+    ctx.finish(await regressions(values, format, ctx));
   });
 }
 
