@@ -38,7 +38,7 @@ export type { WithAuditContext } from './context/mixin.js';
 export type { AuditEvent, AuditUser, ContentRef, JsonObject, JsonPrimitive, JsonValue } from './events/types.js';
 export { EventDraft } from './events/draft.js';
 export type { EventOptions } from './events/draft.js';
-// The audit model (issue 17): tenant, actor type, action, outcome, reason.
+// The audit model: tenant, actor type, action, outcome, reason.
 export { ACTOR_TYPES, OUTCOMES } from './events/audit-model.js';
 export type { ActorType, Outcome, AuditActor } from './events/audit-model.js';
 export { defaultDescriber } from './events/describe.js';

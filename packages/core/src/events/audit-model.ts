@@ -1,7 +1,7 @@
 import { InvalidEventError } from '../errors.js';
 
 /**
- * The audit model's own fields (issue 17): which tenant, which kind of actor, what action, did it
+ * The audit model's own fields: which tenant, which kind of actor, what action, did it
  * succeed, and why. Every value comes from app code or a request, so each has a validator that
  * throws an InvalidEventError naming the field before anything is written.
  */

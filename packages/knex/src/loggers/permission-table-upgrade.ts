@@ -7,7 +7,7 @@ import { indexName } from './permission-index-name.js';
 import { dialectOf } from '../sql/dialect.js';
 
 /**
- * Columns of the permission audit table added after its first release (issues 17 and 18), all
+ * Columns of the permission audit table added after its first release, all
  * nullable: rows written before them keep null there, and null columns outside the hash layout are
  * not hashed, so chains written before still verify while every value written since is covered.
  * - `event_id`: the decision's UUID, unique, so a retried batch is never stored twice (null is no

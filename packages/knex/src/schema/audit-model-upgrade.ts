@@ -8,7 +8,7 @@ import { columnNames, idempotent } from './ensure-schema.js';
 import { auditModelIndexes } from './indexes.js';
 
 /**
- * The audit-model upgrade (issue 17) of an existing event or archive table: the tenant_id,
+ * The audit-model upgrade of an existing event or archive table: the tenant_id,
  * actor_type, action, outcome and reason columns, then the (tenant_id, created_at) and
  * (action, created_at) indexes. The columns are nullable, so existing rows keep their values and
  * their hashes (a null column outside the hash layout is not hashed). Tables created since already

@@ -14,7 +14,7 @@ export interface ExtraColumn {
 }
 
 /**
- * The audit model's columns (issue 17): tenant, actor type, action, outcome, reason. Nullable, so
+ * The audit model's columns: tenant, actor type, action, outcome, reason. Nullable, so
  * the upgrade migration can add them to tables that hold rows, and so a hash chain's older rows
  * (where they are null, hence not hashed: see row-layout.ts) keep verifying, while every value a
  * newer row stores in them is hashed. Widths match core's limits.
@@ -49,7 +49,7 @@ export const EVENT_COLUMNS: readonly ColumnSpec[] = [
 ];
 
 /**
- * Tamper-evidence columns (hash chains, see issue 7). Created now, null until integrity is
+ * Tamper-evidence columns (hash chains). Created now, null until integrity is
  * enabled, so turning it on later needs no migration. The archive copies them unchanged, which
  * keeps the chains verifiable across both tables.
  */
@@ -58,7 +58,7 @@ export const INTEGRITY_COLUMNS: readonly ColumnSpec[] = [
   { name: 'seq', type: 'bigint', nullable: true },
   { name: 'prev_hash', type: 'string', length: 64, nullable: true },
   { name: 'hash', type: 'string', length: 64, nullable: true },
-  // The writer key of a keyed row (issue 22); null for rows hashed without a key.
+  // The writer key of a keyed row; null for rows hashed without a key.
   { name: 'key_id', type: 'string', length: 64, nullable: true },
 ];
 

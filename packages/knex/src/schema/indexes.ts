@@ -44,7 +44,7 @@ export function indexesFor(tableName: string, extraColumns: readonly ResolvedExt
 }
 
 /**
- * The audit model's indexes (issue 17): a tenant's or an action's events over time, newest first,
+ * The audit model's indexes: a tenant's or an action's events over time, newest first,
  * are one index range; shared by ensure-schema and the upgrade migration.
  */
 export function auditModelIndexes(tableName: string): IndexSpec[] {

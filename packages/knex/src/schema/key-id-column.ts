@@ -3,7 +3,7 @@ import { ConfigurationError } from '@audit-events/core';
 import { splitTableName } from '../sql/identifiers.js';
 import { columnNames } from './ensure-schema.js';
 
-/** The writer-key column of keyed hash chains (issue 22): as long as chain_id. */
+/** The writer-key column of keyed hash chains: as long as chain_id. */
 export const KEY_ID_COLUMN = 'key_id';
 
 function schemaBuilder(knex: Knex, schemaName: string | undefined): Knex.SchemaBuilder {

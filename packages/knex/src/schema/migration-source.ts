@@ -20,13 +20,13 @@ import {
  */
 export const AUDIT_EVENTS_MIGRATION_NAME = '20250601000000_audit_events_create_tables.js';
 
-/** The second migration (issue 22): key_id on tables created before keyed chains. */
+/** The second migration: key_id on tables created before keyed chains. */
 export const KEY_ID_MIGRATION_NAME = '20261203000000_audit_events_add_key_id.js';
 
-/** The third (issue 17): the audit-model columns and indexes on tables created before them. */
+/** The third: the audit-model columns and indexes on tables created before them. */
 export const AUDIT_MODEL_MIGRATION_NAME = '20261204000000_audit_events_audit_model.js';
 
-/** The fourth (issues 17, 18): permission tables get event_id (unique), tenant_id, actor_type and their indexes. */
+/** The fourth: permission tables get event_id (unique), tenant_id, actor_type and their indexes. */
 export const PERMISSION_MODEL_MIGRATION_NAME = '20261204000100_audit_events_permission_model.js';
 
 export function migrationNameFor(schema: ResolvedSchema, base = AUDIT_EVENTS_MIGRATION_NAME): string {

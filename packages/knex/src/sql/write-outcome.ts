@@ -8,8 +8,7 @@ const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHO
  * COMMIT, failed and rolled back), no connection could be had (acquire timeout, refused, unknown
  * host), or SQLite (in-process: no answer can be lost). Everything else — a connection reset
  * or closed while the INSERT or COMMIT was on the wire, a query timeout — may have committed
- * with its acknowledgement lost, so the outcome is unknown. Found by the outage tests: cutting the
- * connection mid-batch stored events whose callers had been told they were not.
+ * with its acknowledgement lost, so the outcome is unknown.
  */
 export function failedBeforeCommit(err: unknown, dialect: DialectName): boolean {
   if (dialect === 'sqlite') return true;
