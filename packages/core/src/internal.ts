@@ -29,7 +29,8 @@ export {
   MAX_PAGE_SIZE,
 } from './store/query.js';
 export { parseQueryDate } from './store/query-date.js';
-export { createRequestContext, maskUrl } from './request/capture.js';
+export { createRequestContext } from './request/capture.js';
+export { maskUrl } from './masking/url.js';
 export { resolveOptions } from './request/options.js';
 export {
   resolveRequestId,

@@ -263,5 +263,3 @@ function declaredLength(headers: Record<string, string | string[] | undefined>):
   if (typeof value !== 'string' || !/^\d{1,15}$/.test(value)) return null;
   return Number(value);
 }
-
-export { maskUrl } from '../masking/url.js';
