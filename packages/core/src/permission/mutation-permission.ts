@@ -81,7 +81,7 @@ export class MutationPermission {
       }
       const keys = Object.keys(data);
       const user = resolveCheckUser(options);
-      // One object, completed below rather than spread (a spread cost ~20 µs per check).
+      // One object, completed below rather than spread (a spread is costly on every check).
       const request: DecisionRequest = {
         action: 'mutation',
         manager: this.mutation,

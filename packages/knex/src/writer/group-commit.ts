@@ -56,8 +56,8 @@ interface PendingWrite<R> {
  * A caller's events are never split across batches, so a save() is stored whole or not at all.
  *
  * Write timeouts share one timer: every save() has the same timeout, so deadlines fall in
- * submission order and the oldest unsettled write is always the next to expire. (A timer per
- * save() cost ~1 µs on the request path where AsyncLocalStorage hooks every Timeout.)
+ * submission order and the oldest unsettled write is always the next to expire; a timer per save()
+ * would cost every request an AsyncLocalStorage-hooked Timeout.
  */
 export class GroupCommitWriter<R> {
   readonly #options: GroupCommitOptions<R>;
