@@ -259,12 +259,15 @@ forEachDialect('KnexEventStore.export', (ctx, dialect) => {
       }
       await store.close();
       // A heap cap below the table's size: an export that kept the rows it read would die of it,
-      // and the cap keeps V8 from growing its heap lazily into RSS that nothing retains.
+      // and the caps (old and young generation) keep V8 from growing its heap lazily into RSS that
+      // nothing retains (Node 24's larger default young generation did, with better-sqlite3).
       const worker = startNode(
         WORKER,
         [JSON.stringify({ dialect, driver: ctx.driver, filename, tableName, pageSize: 1000 })],
         {
-          env: { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=96`.trim() },
+          env: {
+            NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=96 --max-semi-space-size=8`.trim(),
+          },
         },
       );
       const { code } = await worker.exited;
@@ -273,6 +276,11 @@ forEachDialect('KnexEventStore.export', (ctx, dialect) => {
       const result = JSON.parse(line.slice(5));
       expect(result.count).to.equal(rows);
       expect(result.ordered).to.equal(true);
+      // What the process holds (heap + external) stays far below the 100 MB the rows add up to.
+      expect(
+        result.peakHeldMB - result.baseHeldMB,
+        `held ${result.baseHeldMB.toFixed(0)} → ${result.peakHeldMB.toFixed(0)} MB`,
+      ).to.be.below(60);
       expect(
         result.peakMB - result.baseMB,
         `RSS ${result.baseMB.toFixed(0)} MB → peak ${result.peakMB.toFixed(0)} MB (${result.samples.join(', ')})`,
