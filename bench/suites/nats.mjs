@@ -247,10 +247,15 @@ export async function natsRequest(opts) {
         ...summarize(cpu[v]),
         ...(v === 'bare' ? {} : { baseline: 'bare CPU/request', higherIsBetter: false }),
       });
-    return finishSuite('nats-request', rows, [
-      `${opts.runs} interleaved runs of ${opts.duration}s, 50 connections, autocannon in a separate process (${pinning}); servers on Node ${serverNode}; each request creates one event (createEvent awaited: stored in SQLite / acknowledged by the stream at ${NATS_URL}, R1 file storage)`,
-      `the target is 'JetStream vs SQLite store' ≥ 1×: the JetStream store's ratio to bare at least the SQLite store's (per-round SQLite ratios: ${sqliteRatios.map((r) => r.toFixed(2)).join(', ')})`,
-    ]);
+    return finishSuite(
+      'nats-request',
+      rows,
+      [
+        `${opts.runs} interleaved runs of ${opts.duration}s, 50 connections, autocannon in a separate process (${pinning}); servers on Node ${serverNode}; each request creates one event (createEvent awaited: stored in SQLite / acknowledged by the stream at ${NATS_URL}, R1 file storage)`,
+        `the target is 'JetStream vs SQLite store' ≥ 1×: the JetStream store's ratio to bare at least the SQLite store's (per-round SQLite ratios: ${sqliteRatios.map((r) => r.toFixed(2)).join(', ')})`,
+      ],
+      { runtime: serverNode },
+    );
   } finally {
     await jsm.streams.delete(stream).catch(() => {});
     await nc.close();

@@ -21,6 +21,7 @@ describe('npm run bench: arguments', () => {
     [['--suite'], '--suite needs a value'],
     [['--runs', '0'], '--runs needs a positive number, got "0"'],
     [['--duration=abc'], '--duration needs a positive number, got "abc"'],
+    [['--node', 'latest'], '--node needs a major version such as 24, got "latest"'],
   ]) {
     it(`refuses ${args.join(' ')} before measuring anything`, () => {
       const { status, stderr, stdout } = bench(...args);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
-const { canonicalJson } = require('../../packages/knex/dist/cjs/integrity/canonical-json.js');
+const { canonicalJson, canonicalJsonText } = require('../../packages/knex/dist/cjs/integrity/canonical-json.js');
 
 /** IEEE 754 double from its 16 hex digits, as Appendix B lists them. */
 function fromHex(hex) {
@@ -94,5 +94,42 @@ describe('canonicalJson (RFC 8785 compatible)', () => {
   it('drops undefined members as the stored JSON text does, and keeps undefined array items as null', () => {
     assert.equal(canonicalJson({ a: undefined, b: 1 }), '{"b":1}');
     assert.equal(canonicalJson([undefined, 1]), '[null,1]');
+  });
+
+  describe('canonicalJsonText (the writer serialises a hashed row once)', () => {
+    class Money {
+      constructor(cents) {
+        this.cents = cents;
+      }
+      toJSON() {
+        return { amount: this.cents / 100, currency: 'EUR' };
+      }
+    }
+    const values = [
+      { b: 1, a: [1, 'x', null, true, { d: undefined, c: 2.5 }], '\u00e9': 'é', z: -0 },
+      { when: new Date(Date.UTC(2026, 11, 4)), price: new Money(1999), tag: new String('boxed'), n: new Number(3) },
+      { nested: { deep: [[[{ y: 'y', x: 'x' }]]] }, big: 1e21, tiny: 5e-324, nan: NaN, inf: -Infinity },
+      { lone: '\ud800', nul: 'a\u0000b', empty: {}, list: [] },
+      ['top', 'level', 'array'],
+    ];
+
+    it('is what JSON.stringify then canonicalJson give, without the second pass', () => {
+      for (const value of values) {
+        const once = canonicalJsonText(value);
+        assert.equal(once, canonicalJson(JSON.parse(JSON.stringify(value))), JSON.stringify(value));
+        assert.equal(canonicalJson(JSON.parse(once)), once, 'reads back to the same text');
+      }
+    });
+
+    it('applies toJSON() and unboxes primitives as JSON.stringify does; canonicalJson (the reader) does not need to', () => {
+      assert.equal(canonicalJsonText({ m: new Money(250) }), '{"m":{"amount":2.5,"currency":"EUR"}}');
+      assert.equal(canonicalJsonText([new String('s'), new Boolean(false)]), '["s",false]');
+    });
+
+    it('refuses a bigint with the TypeError JSON.stringify throws, where the reader writes its digits', () => {
+      assert.throws(() => canonicalJsonText({ n: 1n }), TypeError);
+      assert.throws(() => JSON.stringify({ n: 1n }), TypeError);
+      assert.equal(canonicalJson({ n: 1n }), '{"n":1}');
+    });
   });
 });

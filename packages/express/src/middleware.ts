@@ -6,6 +6,7 @@ import {
   setHeaderUnlessSent,
 } from '@audit-events/core/internal';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { setRequestContext } from './request-context-property.js';
 import { readExpressRequest } from './request-snapshot.js';
 import './request-type.js';
 
@@ -31,7 +32,7 @@ export function auditContext(options: AuditContextOptions<Request> = {}): Reques
       next(err);
       return;
     }
-    req.auditContext = context;
+    setRequestContext(req, context);
     if (echoHeader !== null && context.requestId !== null) setHeaderUnlessSent(res, echoHeader, context.requestId);
     // A body's 'data'/'end' events fire from the socket's async context; binding the request's
     // listeners keeps body parsers and everything after them in this request's context.

@@ -11,6 +11,20 @@
  * the decimal digits JSON.stringify wrote, which parse back to the same double).
  */
 export function canonicalJson(value: unknown): string {
+  return write(value, false);
+}
+
+/**
+ * The canonical text of a value about to be stored, with JSON.stringify's meaning for everything
+ * JSON has no word for (toJSON() applied, boxed primitives unboxed, a bigint a TypeError), so a
+ * writer can serialise an event once, canonically, instead of stringifying, parsing and
+ * canonicalising again: canonicalJson(JSON.parse(canonicalJsonText(v))) === canonicalJsonText(v).
+ */
+export function canonicalJsonText(value: unknown): string {
+  return write(value, true);
+}
+
+function write(value: unknown, strict: boolean): string {
   if (value === null || value === undefined) return 'null';
   switch (typeof value) {
     case 'string':
@@ -20,6 +34,7 @@ export function canonicalJson(value: unknown): string {
       // Non-finite numbers are stored as null by JSON.stringify; keep the same meaning here.
       return Number.isFinite(value) ? JSON.stringify(value) : 'null';
     case 'bigint':
+      if (strict) throw new TypeError('Do not know how to serialize a BigInt');
       return value.toString();
     case 'object':
       break;
@@ -30,11 +45,17 @@ export function canonicalJson(value: unknown): string {
     let out = '[';
     for (let i = 0; i < value.length; i++) {
       if (i > 0) out += ',';
-      out += canonicalJson(value[i]);
+      out += write(value[i], strict);
     }
     return `${out}]`;
   }
   if (value instanceof Date) return JSON.stringify(value);
+  if (strict) {
+    const toJSON = (value as { toJSON?: unknown }).toJSON;
+    if (typeof toJSON === 'function') return write(toJSON.call(value, ''), strict);
+    if (value instanceof String || value instanceof Number || value instanceof Boolean)
+      return write(value.valueOf(), strict);
+  }
   const record = value as Record<string, unknown>;
   const keys = Object.keys(record).sort();
   let out = '{';
@@ -45,7 +66,7 @@ export function canonicalJson(value: unknown): string {
     if (item === undefined || typeof item === 'function' || typeof item === 'symbol') continue;
     if (!first) out += ',';
     first = false;
-    out += `${JSON.stringify(key)}:${canonicalJson(item)}`;
+    out += `${JSON.stringify(key)}:${write(item, strict)}`;
   }
   return `${out}}`;
 }

@@ -38,7 +38,9 @@ function canonicalJsonColumn(row: Row, name: string): string | null {
 /**
  * Fills chain_id, seq, prev_hash and hash of `rows`, in order, continuing from `from`; returns
  * the position after the last row. Pure apart from the rows it stamps: the caller decides when
- * the position becomes the chain's head (only once the rows are committed).
+ * the position becomes the chain's head (only once the rows are committed). With
+ * `jsonIsCanonical`, the layout's JSON columns hold canonical text already (the writer built them
+ * with canonicalJsonText) and are hashed as they are.
  */
 export function stampRows(
   rows: Row[],
@@ -47,8 +49,10 @@ export function stampRows(
   layout: RowLayout,
   extraKinds: ReadonlyMap<string, ValueKind>,
   key: ResolvedKey | null = null,
+  jsonIsCanonical = false,
 ): ChainPosition {
   const names = namesOf(layout);
+  const columns = layout.columns;
   let seq = from.seq;
   let prev = from.hash;
   for (const row of rows) {
@@ -58,9 +62,15 @@ export function stampRows(
     row['prev_hash'] = prev;
     // key_id is hashed like any other non-null column outside the layout: under its own key.
     if (key !== null) row['key_id'] = key.id;
-    const fixed = layout.columns.map((column) =>
-      column.kind === 'json' ? canonicalJsonColumn(row, column.name) : canonicalBound(column.kind, row[column.name]),
-    );
+    const fixed = new Array<string | null>(columns.length);
+    for (let i = 0; i < columns.length; i++) {
+      const { kind, name } = columns[i]!;
+      const value = row[name];
+      if (kind !== 'json') fixed[i] = canonicalBound(kind, value);
+      else if (jsonIsCanonical && (typeof value === 'string' || value === null || value === undefined))
+        fixed[i] = value ?? null;
+      else fixed[i] = canonicalJsonColumn(row, name);
+    }
     const others: Array<[string, string]> = [];
     for (const name of Object.keys(row)) {
       if (names.has(name) || layout.excluded.has(name)) continue;
@@ -84,6 +94,8 @@ export interface ChainedWriteTarget<R extends Row> {
   extraKinds: ReadonlyMap<string, ValueKind>;
   /** The chain's last row in the database (live and archive), or null when it has none. */
   readHead(chainId: string): Promise<ChainPosition | null>;
+  /** The layout's JSON columns are bound as canonical JSON text (see stampRows). */
+  jsonIsCanonical?: boolean;
   /** Inserts the stamped rows atomically. */
   write(rows: R[]): Promise<void>;
   /** True when a failed write is known not to have stored anything. */
@@ -120,7 +132,7 @@ export class HashChain {
       const key = this.#keys === null ? null : this.#keys.signingKey();
       const from = this.#head ?? (await this.#readHead(target)) ?? GENESIS;
       this.#head = from;
-      const to = stampRows(rows, this.chainId, from, target.layout, target.extraKinds, key);
+      const to = stampRows(rows, this.chainId, from, target.layout, target.extraKinds, key, target.jsonIsCanonical);
       try {
         await target.write(rows);
       } catch (err) {

@@ -1,4 +1,4 @@
-import { createHash, createHmac, type KeyObject } from 'node:crypto';
+import crypto, { createHash, createHmac, type KeyObject } from 'node:crypto';
 import type { RowLayout } from './row-layout.js';
 
 /** Names the serialisation below; a future change of it gets a new tag, never a silent change. */
@@ -46,8 +46,13 @@ function columnHeads(layout: RowLayout): string[] {
 
 /** SHA-256 of the canonical serialisation, as 64 lowercase hex digits. */
 export function digest(canonical: string): string {
-  return createHash('sha256').update(canonical, 'utf8').digest('hex');
+  return oneShotHash === undefined
+    ? createHash('sha256').update(canonical, 'utf8').digest('hex')
+    : oneShotHash('sha256', canonical, 'hex');
 }
+
+// crypto.hash() (Node 20.12+, 21.7+): one native call, without a Hash object per row.
+const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
 
 /**
  * HMAC-SHA256 of the canonical serialisation under a writer key, as 64 lowercase hex digits: the

@@ -41,13 +41,20 @@ function cleanJson(value: unknown, dialect: DialectName): unknown {
   return value;
 }
 
-/** JSON text for a JSON column (bound as a string on every dialect: pg would turn arrays into SQL arrays). */
-export function toDbJson(value: unknown, dialect: DialectName): string | null {
+/**
+ * JSON text for a JSON column (bound as a string on every dialect: pg would turn arrays into SQL
+ * arrays). `stringify` is JSON.stringify, or the canonical serialiser when the row is hashed.
+ */
+export function toDbJson(
+  value: unknown,
+  dialect: DialectName,
+  stringify: (value: unknown) => string = JSON.stringify,
+): string | null {
   if (value === undefined || value === null) return null;
-  let text = JSON.stringify(value);
+  let text = stringify(value);
   // JSON.stringify escapes exactly the characters toDbString replaces, so the slow deep walk runs
   // only when the text shows one of them (or an escaped backslash that looks like one).
-  if (NEEDS_JSON_CLEANUP.test(text)) text = JSON.stringify(cleanJson(value, dialect));
+  if (NEEDS_JSON_CLEANUP.test(text)) text = stringify(cleanJson(value, dialect));
   return text;
 }
 

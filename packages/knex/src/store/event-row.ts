@@ -16,6 +16,7 @@ import { checkColumnName } from '../sql/identifiers.js';
 import { STRING_LIMITS } from '../schema/columns.js';
 import type { ResolvedExtraColumn } from '../schema/schema-options.js';
 import { extraFromDb, extraToDb } from './extra-values.js';
+import { canonicalJsonText } from '../integrity/canonical-json.js';
 
 /** A database row: column name → value as bound / as returned by the driver. */
 export type EventRow = Record<string, unknown>;
@@ -35,6 +36,11 @@ export interface RowContext {
   dialect: DialectName;
   extraColumns: readonly ResolvedExtraColumn[];
   mapRow: RowMapper | undefined;
+  /**
+   * JSON columns are written as canonical JSON (integrity on): the hash chain then takes the
+   * bound text as it is instead of parsing and re-serialising it.
+   */
+  canonicalJson?: boolean;
 }
 
 /** Why an event cannot be stored; the store turns it into a StoreWriteError for that caller only. */
@@ -59,7 +65,7 @@ function json(event: AuditEvent, field: keyof AuditEvent, ctx: RowContext): stri
     fail(`${field} is nested deeper than ${limit} levels, the most this database stores`);
   }
   try {
-    return toDbJson(event[field], ctx.dialect);
+    return toDbJson(event[field], ctx.dialect, ctx.canonicalJson === true ? canonicalJsonText : JSON.stringify);
   } catch (err) {
     return fail(`${field} cannot be stored as JSON: ${(err as Error).message}`);
   }

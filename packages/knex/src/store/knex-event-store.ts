@@ -86,6 +86,8 @@ export class KnexEventStore implements EventStore {
       dialect: this.dialect,
       extraColumns: this.#options.schema.extraColumns,
       mapRow: this.#options.mapRow,
+      // With integrity on, rows are serialised canonically once, so hashing needs no second pass.
+      canonicalJson: this.#options.integrity !== null,
     };
     this.#writer = new GroupCommitWriter<EventRow>({
       write: (rows) => this.#writeBatch(rows),
@@ -105,6 +107,8 @@ export class KnexEventStore implements EventStore {
         : {
             layout: EVENT_LAYOUT,
             extraKinds: new Map(this.#options.schema.extraColumns.map((c) => [c.name, kindOfExtra(c.type)])),
+            // A toRow mapper may rewrite the JSON text: then it is parsed and canonicalised again.
+            jsonIsCanonical: this.#options.mapRow?.toRow === undefined,
             readHead: (chainId) =>
               readChainHead(this.knex, this.dialect, [this.tableName, this.archiveTableName], chainId),
             write: (rows) => this.#insert(rows),
