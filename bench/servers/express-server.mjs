@@ -12,10 +12,25 @@ let cleanup = async () => {};
 switch (variant) {
   case 'bare':
     break;
-  case 'audit-context': {
+  case 'audit-context':
+  case 'audit-context/no-echo': {
     const { auditContext } = await import('@audit-events/express');
     const { MemoryEventStore } = await import('@audit-events/core');
-    app.use(auditContext({ store: new MemoryEventStore() }));
+    // no-echo: the same middleware without the X-Request-Id response header (setRequestIdHeader: false).
+    const setRequestIdHeader = variant === 'audit-context';
+    app.use(auditContext({ store: new MemoryEventStore(), setRequestIdHeader }));
+    break;
+  }
+  case 'als+id': {
+    // The least any request-id middleware does: an AsyncLocalStorage run, a UUIDv7 and its header.
+    const { AsyncLocalStorage } = await import('node:async_hooks');
+    const { newEventId } = await import('@audit-events/core');
+    const storage = new AsyncLocalStorage();
+    app.use((req, res, next) => {
+      const id = newEventId();
+      res.setHeader('X-Request-Id', id);
+      storage.run(id, next);
+    });
     break;
   }
   case 'als': {
@@ -34,6 +49,15 @@ switch (variant) {
         next();
       }),
     );
+    break;
+  }
+  case 'express-http-context': {
+    const httpContext = (await import('express-http-context')).default;
+    app.use(httpContext.middleware);
+    app.use((req, res, next) => {
+      httpContext.set('req', req);
+      next();
+    });
     break;
   }
   case 'cls-rtracer': {

@@ -51,10 +51,24 @@ export async function expressOverhead(opts) {
   return measure(
     'express-overhead',
     'express-server.mjs',
-    ['bare', 'als', 'audit-context', 'cls-hooked', 'cls-rtracer', 'pino-http'],
+    [
+      'bare',
+      'als',
+      'als+id',
+      'audit-context',
+      'audit-context/no-echo',
+      'cls-hooked',
+      'cls-rtracer',
+      'pino-http',
+      'express-http-context',
+    ],
     opts,
-    (v) => (v === 'bare' ? {} : v === 'audit-context' ? { baseline: 'bare', target: 0.95 } : { baseline: 'bare' }),
-    [{ variant: 'audit-context', baseline: 'als' }],
+    (v) => (v === 'bare' ? {} : { baseline: 'bare' }),
+    [
+      { variant: 'audit-context', baseline: 'als', target: 0.97 },
+      { variant: 'audit-context/no-echo', baseline: 'als' },
+      { variant: 'als+id', baseline: 'als' },
+    ],
   );
 }
 
@@ -62,10 +76,14 @@ export async function koaOverhead(opts) {
   return measure(
     'koa-overhead',
     'koa-server.mjs',
-    ['bare', 'koa-als', 'audit-context'],
+    ['bare', 'koa-als', 'als+id', 'audit-context', 'audit-context/no-echo'],
     opts,
-    (v) => (v === 'bare' ? {} : v === 'audit-context' ? { baseline: 'bare', target: 0.95 } : { baseline: 'bare' }),
-    [{ variant: 'audit-context', baseline: 'koa-als' }],
+    (v) => (v === 'bare' ? {} : { baseline: 'bare' }),
+    [
+      { variant: 'audit-context', baseline: 'koa-als', target: 0.97 },
+      { variant: 'audit-context/no-echo', baseline: 'koa-als' },
+      { variant: 'als+id', baseline: 'koa-als' },
+    ],
   );
 }
 

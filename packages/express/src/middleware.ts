@@ -6,7 +6,6 @@ import {
   setHeaderUnlessSent,
 } from '@audit-events/core/internal';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { setRequestContext } from './request-context-property.js';
 import { readExpressRequest } from './request-snapshot.js';
 import './request-type.js';
 
@@ -32,7 +31,7 @@ export function auditContext(options: AuditContextOptions<Request> = {}): Reques
       next(err);
       return;
     }
-    setRequestContext(req, context);
+    req.auditContext = context;
     if (echoHeader !== null && context.requestId !== null) setHeaderUnlessSent(res, echoHeader, context.requestId);
     // A body's 'data'/'end' events fire from the socket's async context; binding the request's
     // listeners keeps body parsers and everything after them in this request's context.
