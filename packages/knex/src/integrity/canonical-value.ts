@@ -75,6 +75,13 @@ export function canonicalRead(kind: ValueKind, value: unknown, traits: DialectTr
 }
 
 function canonicalScalar(kind: Exclude<ValueKind, 'json'>, value: unknown): string {
+  // The values a writer binds, answered without the general conversions below (same text): every
+  // row of a chain goes through here about twenty times.
+  if (typeof value === 'string' && kind === 'string') return value;
+  if (typeof value === 'number' && Number.isSafeInteger(value)) {
+    if (kind === 'int') return String(value);
+    if (kind === 'timestamp' && Math.abs(value) <= 8.64e15) return new Date(value).toISOString();
+  }
   switch (kind) {
     case 'string':
       // Only a JSON column comes back as an object; hash it as the JSON text it was bound as.
