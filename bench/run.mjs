@@ -2,10 +2,10 @@
 // npm run bench [-- --quick] [-- --suite name[,name]] [-- --runs N] [-- --duration S] [-- --node MAJOR] [-- --update-readme]
 // Every suite measures its baselines in the same run and reports ratios, never absolute targets.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { markdownTable, resultFile, RESULTS_DIR, saveResult } from './lib/report.mjs';
+import { markdownTable, RESULTS_DIR, saveResult } from './lib/report.mjs';
 import { CONTENDED_STEAL_PERCENT, measureSteal } from './lib/steal.mjs';
 import { expressOverhead, expressEvent, koaOverhead } from './suites/http-overhead.mjs';
 
@@ -146,11 +146,10 @@ if (!quick && results.length > 0) {
 }
 // The summary covers every suite's latest result on each runtime, so re-running one suite
 // refreshes just its rows, and a Node 24 run fills its own columns beside Node 20's.
-const runtimes = ['v20', 'v22', 'v24', 'v26', process.version];
+const resultFiles = existsSync(RESULTS_DIR) ? readdirSync(RESULTS_DIR) : [];
 const latest = Object.keys(suites)
-  .flatMap((name) => [...new Set(runtimes.map((v) => resultFile(name, v)))])
-  .filter((file) => existsSync(file))
-  .map((file) => JSON.parse(readFileSync(file, 'utf8')));
+  .flatMap((name) => resultFiles.filter((file) => file.startsWith(`${name}.node`) && file.endsWith('.json')))
+  .map((file) => JSON.parse(readFileSync(join(RESULTS_DIR, file), 'utf8')));
 const table = markdownTable(latest);
 const dates = latest.map((r) => r.date.slice(0, 16).replace('T', ' ')).sort();
 const steals = latest.map((r) => r.machine.stealPercent).filter((v) => typeof v === 'number');

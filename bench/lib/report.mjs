@@ -71,7 +71,7 @@ export function runtimeTag(version) {
 }
 
 /** The latest result file of `suite` measured on `runtime`. */
-export function resultFile(suite, runtime) {
+function resultFile(suite, runtime) {
   return join(RESULTS_DIR, `${suite}.${runtimeTag(runtime)}.json`);
 }
 

@@ -1,4 +1,4 @@
-import crypto, { createHash, createHmac, type KeyObject } from 'node:crypto';
+import { createHmac, hash, type KeyObject } from 'node:crypto';
 import type { RowLayout } from './row-layout.js';
 
 /** Names the serialisation below; a future change of it gets a new tag, never a silent change. */
@@ -46,13 +46,9 @@ function columnHeads(layout: RowLayout): string[] {
 
 /** SHA-256 of the canonical serialisation, as 64 lowercase hex digits. */
 export function digest(canonical: string): string {
-  return oneShotHash === undefined
-    ? createHash('sha256').update(canonical, 'utf8').digest('hex')
-    : oneShotHash('sha256', canonical, 'hex');
+  // crypto.hash() (in every Node the engines field allows): one native call, no Hash object per row.
+  return hash('sha256', canonical, 'hex');
 }
-
-// crypto.hash() (Node 20.12+, 21.7+): one native call, without a Hash object per row.
-const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
 
 /**
  * HMAC-SHA256 of the canonical serialisation under a writer key, as 64 lowercase hex digits: the
