@@ -145,11 +145,10 @@ if (!quick && results.length > 0) {
   );
 }
 // The summary covers every suite's latest result on each runtime, so re-running one suite
-// refreshes just its rows, and a Node 24 run fills its own columns beside Node 20's.
-const resultFiles = existsSync(RESULTS_DIR) ? readdirSync(RESULTS_DIR) : [];
-const latest = Object.keys(suites)
-  .flatMap((name) => resultFiles.filter((file) => file.startsWith(`${name}.node`) && file.endsWith('.json')))
-  .map((file) => JSON.parse(readFileSync(join(RESULTS_DIR, file), 'utf8')));
+// refreshes just its rows, and a Node 24 run fills its own columns beside Node 20's. The latest
+// result files are not committed, so the kept runs count too: a fresh clone that re-runs one
+// suite must not lose every other suite's rows.
+const latest = latestResults();
 const table = markdownTable(latest);
 const dates = latest.map((r) => r.date.slice(0, 16).replace('T', ' ')).sort();
 const steals = latest.map((r) => r.machine.stealPercent).filter((v) => typeof v === 'number');
@@ -179,3 +178,36 @@ console.log(
 // bench/results/ is ignored by git: a run never dirties the working tree (--update-readme aside).
 console.log(`results: ${relative(process.cwd(), RESULTS_DIR) || '.'}/SUMMARY.md and one JSON file per suite`);
 process.exitCode = failed ? 1 : 0;
+
+/** Per suite and Node major, the newest result among the latest-result files and the kept runs. */
+function latestResults() {
+  const candidates = [];
+  const read = (path) => {
+    try {
+      return JSON.parse(readFileSync(path, 'utf8'));
+    } catch {
+      return null; // a half-written or hand-edited file is no result
+    }
+  };
+  const files = existsSync(RESULTS_DIR) ? readdirSync(RESULTS_DIR) : [];
+  for (const file of files) {
+    if (!/\.node\d+\.json$/.test(file)) continue;
+    const result = read(join(RESULTS_DIR, file));
+    if (result?.suite) candidates.push(result);
+  }
+  const runsDir = join(RESULTS_DIR, 'runs');
+  for (const file of existsSync(runsDir) ? readdirSync(runsDir) : []) {
+    if (!file.endsWith('.json')) continue;
+    for (const result of read(join(runsDir, file))?.results ?? []) if (result?.suite) candidates.push(result);
+  }
+  const newest = new Map();
+  for (const result of candidates) {
+    if (!(result.suite in suites)) continue;
+    const major = String(result.runtime ?? result.machine?.node ?? '').match(/^v?(\d+)/)?.[1] ?? '?';
+    const key = `${result.suite}@${major}`;
+    const seen = newest.get(key);
+    if (seen === undefined || String(result.date) > String(seen.date)) newest.set(key, result);
+  }
+  const order = Object.keys(suites);
+  return [...newest.values()].sort((a, b) => order.indexOf(a.suite) - order.indexOf(b.suite));
+}

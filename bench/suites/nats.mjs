@@ -142,11 +142,13 @@ export async function natsIngest({ quick }) {
           // Timed to the commit (and acks) of the last batch: a worker runs on, so its wind-down
           // (waiting out the pull request in flight) is no part of the throughput.
           let finished = 0n;
+          // As audit-events ingest builds it without --integrity.
           const store = new KnexEventStore(knex, {
             tableName: ours,
             archiveTableName: `${ours}_a`,
             duplicateIds: 'ignore',
             batchSize: BATCH,
+            concurrentBatches: 2,
           });
           const totals = await ingestAuditEvents({
             js,

@@ -77,6 +77,7 @@ describe('@audit-events/nats faults (live nats-server)', function () {
           await waitUntil(async () => (await client.jsm.consumers.info(stream, 'audit-ingest')).num_ack_pending === 0, {
             what: 'acks',
           });
+          await last.started;
           last.child.kill('SIGTERM');
           const exit = await last.done;
           expect(exit.code, exit.stderr).to.equal(0);

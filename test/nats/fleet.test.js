@@ -124,6 +124,7 @@ describe('@audit-events/nats fleet (live nats-server, app and ingest processes)'
           );
           const drainMs = Date.now() - started;
 
+          await Promise.all(workers.map((w) => w.started));
           for (const w of workers) w.child.kill('SIGTERM');
           const totals = [];
           for (const w of workers) {

@@ -60,6 +60,69 @@ forEachDialect('KnexEventStore duplicateIds', (ctx) => {
     }
   });
 
+  it('concurrentBatches: 2 writes two batches at once (one at a time on SQLite), each event once, replays included', async () => {
+    const table = uniqueTable('idemp');
+    const store = new KnexEventStore(ctx.knex, {
+      tableName: table,
+      archiveTableName: `${table}_a`,
+      duplicateIds: 'ignore',
+      batchSize: 100,
+      concurrentBatches: 2,
+    });
+    await store.migrate();
+    // Inserts on the wire at once, watched through knex's own query events.
+    let running = 0;
+    let most = 0;
+    const started = new Set();
+    const onQuery = (q) => {
+      if (!/^insert into/i.test(q.sql)) return;
+      started.add(q.__knexQueryUid);
+      most = Math.max(most, ++running);
+    };
+    const onEnd = (_response, q) => {
+      if (started.delete(q.__knexQueryUid)) running--;
+    };
+    const onError = (_err, q) => onEnd(null, q);
+    ctx.knex.on('query', onQuery).on('query-response', onEnd).on('query-error', onError);
+    try {
+      const events = Array.from({ length: 1200 }, (_, i) => makeEvent({ objectId: String(i) }));
+      // Saves of 100 (a batch each), every third one replaying the batch before it while that
+      // one may still be in flight; not awaited one by one, then close() writes the rest.
+      const saves = [];
+      for (let i = 0; i < events.length; i += 100) {
+        saves.push(store.save(events.slice(i, i + 100)));
+        if (i > 0 && (i / 100) % 3 === 0) saves.push(store.save(events.slice(i - 100, i)));
+      }
+      await store.close();
+      const outcomes = await Promise.allSettled(saves);
+      expect(outcomes.filter((o) => o.status === 'rejected').map((o) => o.reason.message)).to.deep.equal([]);
+      expect(await rowCounts(ctx.knex, table)).to.deep.equal({ rows: 1200, duplicates: 0 });
+      expect(store.stats).to.include({ events: 1200 + 300, failedBatches: 0, pendingEvents: 0 });
+      expect(most).to.equal(ctx.dialect === 'sqlite' ? 1 : 2);
+    } finally {
+      ctx.knex.off('query', onQuery).off('query-response', onEnd).off('query-error', onError);
+      await ctx.knex.schema.dropTableIfExists(table);
+      await ctx.knex.schema.dropTableIfExists(`${table}_a`);
+    }
+  });
+
+  it('concurrentBatches is refused with integrity (a chain is written in order) and outside 1 to 16', () => {
+    const base = { tableName: 't_conc', archiveTableName: 't_conc_a' };
+    for (const bad of [
+      { concurrentBatches: 2, integrity: true },
+      { concurrentBatches: 0 },
+      { concurrentBatches: 17 },
+      { concurrentBatches: 1.5 },
+      { concurrentBatches: '2' },
+    ]) {
+      expect(() => new KnexEventStore(ctx.knex, { ...base, ...bad }), JSON.stringify(bad))
+        .to.throw(ConfigurationError)
+        .with.property('message')
+        .that.matches(/concurrentBatches/);
+    }
+    expect(() => new KnexEventStore(ctx.knex, { ...base, concurrentBatches: 1, integrity: true })).to.not.throw();
+  });
+
   it("the default ('reject') still fails a batch holding a stored id", async () => {
     const table = uniqueTable('idem');
     const store = new KnexEventStore(ctx.knex, { tableName: table, archiveTableName: `${table}_a` });

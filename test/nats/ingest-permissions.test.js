@@ -151,6 +151,7 @@ describe('@audit-events/nats ingest of permission decisions (live nats-server, C
           async () => (await client.jsm.consumers.info(stream, 'audit-ingest-permissions')).num_ack_pending === 0,
           { what: 'acks' },
         );
+        await survivor.started;
         survivor.child.kill('SIGTERM');
         const exit = await survivor.done;
         expect(exit.code, exit.stderr).to.equal(0);
@@ -240,6 +241,7 @@ describe('@audit-events/nats ingest of permission decisions (live nats-server, C
           timeoutMs: 90_000,
           what: 'ingest',
         });
+        await Promise.all(workers.map((w) => w.started));
         for (const w of workers) w.child.kill('SIGTERM');
         for (const exit of await Promise.all(workers.map((w) => w.done))) expect(exit.code, exit.stderr).to.equal(0);
         expect(await decisionCounts(ctx.knex, table)).to.deep.equal({ rows: TOTAL, duplicates: 0 });

@@ -87,12 +87,20 @@ describe('@audit-events/nats ingest pipeline into SQLite (live nats-server, CLI 
             { what: 'dead letters' },
           );
           expect(dead).to.not.equal(null);
+          await Promise.all(workers.map((w) => w.started));
           for (const w of workers) w.child.kill('SIGTERM');
           const exits = await Promise.all(workers.map((w) => w.done));
           for (const exit of exits) {
             expect(exit.code, exit.stderr).to.equal(0);
             const done = JSON.parse(exit.stdout.trim().split('\n').at(-1));
             expect(done).to.include({ command: 'ingest', type: 'done', ok: true, stoppedBy: 'SIGTERM' });
+            // The first line says the worker is ready, before any stats line.
+            expect(JSON.parse(exit.stdout.split('\n')[0])).to.deep.equal({
+              command: 'ingest',
+              type: 'started',
+              stream,
+              consumer: 'audit-ingest',
+            });
           }
           const totals = exits.map((e) => JSON.parse(e.stdout.trim().split('\n').at(-1)));
           expect(totals.reduce((n, t) => n + t.deadLettered, 0)).to.equal(2);

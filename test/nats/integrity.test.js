@@ -56,6 +56,7 @@ describe('@audit-events/nats ingest with integrity (live nats-server)', function
           await waitUntil(async () => (await client.jsm.consumers.info(stream, 'audit-ingest')).num_ack_pending === 0, {
             what: 'acks',
           });
+          await Promise.all(workers.map((w) => w.started));
           for (const w of workers) w.child.kill('SIGTERM');
           for (const exit of await Promise.all(workers.map((w) => w.done))) expect(exit.code, exit.stderr).to.equal(0);
           expect(await rowCounts(ctx.knex, table)).to.deep.equal({ rows: total, duplicates: 0 });

@@ -141,6 +141,10 @@ export async function runIngest<T>(options: IngestLoopOptions, sink: IngestSink<
       });
       return;
     }
+    // One turn of the event loop first: the store starts the next queued batch's INSERT on
+    // setImmediate, and these acks, then the next batch's decoding, would otherwise run before
+    // it while the database sits idle (measured: 8.6 ms of idle database per batch, 2.5 without).
+    await nextTurn();
     // The server's confirmation of the acks is awaited apart (before the worker stops), so the
     // batch's slot goes to the next batch as soon as the acks are sent.
     const confirmed: Promise<void> = acknowledge(batch.toAck, batch.toNak, retryDelayMs).finally(() =>
@@ -307,6 +311,10 @@ async function pendingOf(consumer: Consumer, previous: number): Promise<number> 
   } catch {
     return previous;
   }
+}
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {

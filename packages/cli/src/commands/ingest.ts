@@ -157,8 +157,10 @@ async function ingest(values: IngestOptionValues, ctx: CommandContext, decisions
       archiveTableName: opened.archiveTable,
       duplicateIds: 'ignore',
       batchSize: values.batchSize,
+      // Batches need no order without a chain: two transactions at once keep the database busy
+      // while a commit waits for its flush (see docs/scaling-out.md). A chain is written in order.
       ...(values.integrity === undefined
-        ? {}
+        ? { concurrentBatches: 2 }
         : { integrity: typeof values.integrity === 'string' ? { chainId: values.integrity } : true }),
     });
     const integrity =
@@ -264,6 +266,19 @@ async function ingest(values: IngestOptionValues, ctx: CommandContext, decisions
           stop.abort();
           throw err;
         });
+      // Ready (consumers in place, signals handled): a supervisor or a test waits for this line
+      // before it counts on SIGTERM finishing cleanly.
+      if (values.json)
+        ctx.out(
+          JSON.stringify({
+            command: 'ingest',
+            type: 'started',
+            stream: values.stream,
+            consumer: values.consumer,
+            ...(decisions ? { permissionConsumer: values.permissionConsumer } : {}),
+          }),
+        );
+      else if (ctx.io.stderr.isTTY) ctx.err(`ingesting from stream ${values.stream} (consumer ${values.consumer})`);
       const [totals, decisionTotals] = await Promise.all([
         stopOnFailure(
           ingestAuditEvents({

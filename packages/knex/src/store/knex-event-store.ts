@@ -93,6 +93,7 @@ export class KnexEventStore implements EventStore {
       write: (rows) => this.#writeBatch(rows),
       batchSize: this.#options.batchSize,
       lingerMs: this.#options.lingerMs,
+      concurrentBatches: this.#options.concurrentBatches,
       writeTimeoutMs: this.#options.writeTimeoutMs,
       target: this.tableName,
       // A batch that failed while reading its chain's head never reached the INSERT.

@@ -26,6 +26,12 @@ export interface GroupCommitOptions<R> {
   batchSize: number;
   /** How long the first event of a batch waits for company while no batch is in flight. */
   lingerMs: number;
+  /**
+   * Most batches being written at once; default 1. Above 1 batches may commit out of order, so
+   * only for rows that need no order (no hash chain); a saturated writer then keeps several
+   * transactions (connections) busy instead of waiting out each commit's flush.
+   */
+  concurrentBatches?: number;
   /** Per save(): time from the call to its commit before it rejects with StoreTimeoutError. */
   writeTimeoutMs: number;
   /** Names the destination in error messages. */
@@ -50,9 +56,10 @@ interface PendingWrite<R> {
 /**
  * Group commit: save() calls that arrive while a batch is being written (or within the linger
  * time) are written together by the next batch, one atomic write per batch. One batch is in
- * flight at a time, so the writer holds at most one pool connection and batches grow exactly
- * when the database is the bottleneck. Every caller learns its own outcome: resolved after its
- * batch commits, StoreWriteError when its batch fails, StoreTimeoutError after writeTimeoutMs.
+ * flight at a time (`concurrentBatches` raises that), so the writer holds at most that many pool
+ * connections and batches grow exactly when the database is the bottleneck. Every caller learns
+ * its own outcome: resolved after its batch commits, StoreWriteError when its batch fails,
+ * StoreTimeoutError after writeTimeoutMs.
  * A caller's events are never split across batches, so a save() is stored whole or not at all.
  *
  * Write timeouts share one timer: every save() has the same timeout, so deadlines fall in
@@ -62,10 +69,12 @@ interface PendingWrite<R> {
 export class GroupCommitWriter<R> {
   readonly #options: GroupCommitOptions<R>;
   readonly #queue = new FifoQueue<PendingWrite<R>>();
-  #inFlight = false;
+  /** Batches being written now. */
+  #writing = 0;
+  readonly #concurrency: number;
   #linger: NodeJS.Timeout | NodeJS.Immediate | null = null;
-  /** The batch being written, oldest write first. */
-  #batch: PendingWrite<R>[] = [];
+  /** The batches being written, in the order they started (so their writes in submission order). */
+  readonly #batches = new Set<PendingWrite<R>[]>();
   #deadlineTimer: NodeJS.Timeout | null = null;
   #closed = false;
   #idleWaiters: Array<() => void> = [];
@@ -81,6 +90,7 @@ export class GroupCommitWriter<R> {
 
   constructor(options: GroupCommitOptions<R>) {
     this.#options = options;
+    this.#concurrency = options.concurrentBatches ?? 1;
   }
 
   get stats(): WriterStats {
@@ -117,7 +127,7 @@ export class GroupCommitWriter<R> {
   }
 
   #schedule(): void {
-    if (this.#inFlight || this.#queue.length === 0) return;
+    if (this.#writing >= this.#concurrency || this.#queue.length === 0) return;
     if (this.#closed || this.#stats.pendingEvents >= this.#options.batchSize) {
       this.#startNow();
       return;
@@ -145,11 +155,16 @@ export class GroupCommitWriter<R> {
     this.#linger = null;
   }
 
+  /** Starts batches while there is room (one, unless `concurrentBatches` allows more). */
   #startBatch(): void {
-    if (this.#inFlight || this.#queue.length === 0) {
-      if (!this.#inFlight) this.#notifyIdle();
+    if (this.#writing === 0 && this.#queue.length === 0) {
+      this.#notifyIdle();
       return;
     }
+    while (this.#writing < this.#concurrency && this.#queue.length > 0) this.#writeNextBatch();
+  }
+
+  #writeNextBatch(): void {
     const batch: PendingWrite<R>[] = [];
     let count = 0;
     while (this.#queue.length > 0) {
@@ -161,8 +176,8 @@ export class GroupCommitWriter<R> {
       count += next.rows.length;
     }
     this.#stats.pendingEvents -= count;
-    this.#inFlight = true;
-    this.#batch = batch;
+    this.#writing++;
+    this.#batches.add(batch);
     const rows = batch.length === 1 ? (batch[0] as PendingWrite<R>).rows : batch.flatMap((w) => w.rows);
     Promise.resolve()
       .then(() => this.#options.write(rows))
@@ -192,8 +207,8 @@ export class GroupCommitWriter<R> {
         },
       )
       .finally(() => {
-        this.#inFlight = false;
-        this.#batch = [];
+        this.#writing--;
+        this.#batches.delete(batch);
         // Whatever queued meanwhile has waited long enough: no linger before the next batch, but
         // a fresh turn of the event loop. With a driver that answers synchronously (better-sqlite3)
         // batch after batch would otherwise run on microtasks alone while saves keep coming,
@@ -223,10 +238,12 @@ export class GroupCommitWriter<R> {
   #expire(): void {
     this.#deadlineTimer = null;
     const now = performance.now();
-    for (const write of this.#batch) {
-      if (write.settled) continue;
-      if (write.deadline > now) return this.#armDeadline(write.deadline);
-      this.#timeOut(write);
+    for (const batch of this.#batches) {
+      for (const write of batch) {
+        if (write.settled) continue;
+        if (write.deadline > now) return this.#armDeadline(write.deadline);
+        this.#timeOut(write);
+      }
     }
     while (this.#queue.length > 0) {
       const write = this.#queue.peek() as PendingWrite<R>;
@@ -234,7 +251,7 @@ export class GroupCommitWriter<R> {
       this.#queue.shift();
       this.#timeOut(write);
     }
-    if (!this.#inFlight) this.#notifyIdle();
+    if (this.#writing === 0) this.#notifyIdle();
   }
 
   #timeOut(write: PendingWrite<R>): void {
@@ -260,12 +277,12 @@ export class GroupCommitWriter<R> {
   }
 
   #idle(): Promise<void> {
-    if (!this.#inFlight && this.#queue.length === 0) return Promise.resolve();
+    if (this.#writing === 0 && this.#queue.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
   #notifyIdle(): void {
-    if (this.#inFlight || this.#queue.length > 0) return;
+    if (this.#writing > 0 || this.#queue.length > 0) return;
     this.#clearLinger();
     // Nothing left to time out: no timer may keep the process alive.
     if (this.#deadlineTimer !== null) {
