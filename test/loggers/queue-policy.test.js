@@ -2,6 +2,7 @@
 // noise (issue 16, item 2, asked of the buffered logger): a denied decision evicts the oldest
 // queued granted one, and denied decisions that are dropped anyway are counted apart and warned about.
 import { expect } from 'chai';
+import { configureAuditLogger, emitFailureCount, emitPermissionAuditEvent } from '@audit-events/core';
 import { ManualClock, settle } from './manual-clock.js';
 import { captureOutput } from '../helpers/output-capture.js';
 import { RecordingLogger, deferred, ev, warningsDuring } from './helpers.js';
@@ -77,6 +78,58 @@ describe('BufferedAuditLogger: queue policy when full', () => {
     );
     expect(warnings.map((w) => w.code).sort()).to.deep.equal(['AUDIT_LOGGER_CLOSED', 'AUDIT_LOGGER_DENIED_DROPPED']);
     expect(logger.droppedDeniedCount).to.equal(2);
+  });
+
+  it('emitPermissionAuditEvent builds no decision a full or closed logger would drop, and counts it the same', async () => {
+    const gate = deferred();
+    const logger = new RecordingLogger(
+      { batchSize: 2, maxQueueSize: 2, scheduler: new ManualClock() },
+      () => gate.promise,
+    );
+    await configureAuditLogger(logger, { closePrevious: false });
+    // An init whose fields count their reads: building the event reads `action`.
+    let built = 0;
+    const init = (name, granted) => ({
+      granted,
+      get action() {
+        built++;
+        return 'update';
+      },
+      attributes: [name],
+      manager: 'Doc',
+    });
+    try {
+      for (const name of ['g0', 'g1']) emitPermissionAuditEvent(() => init(name, true));
+      await settle(); // g0, g1 in flight
+      for (const name of ['g2', 'g3']) emitPermissionAuditEvent(() => init(name, true));
+      expect(built).to.equal(4);
+      const failuresBefore = emitFailureCount();
+      await warningsDuring(['AUDIT_LOGGER_QUEUE_FULL', 'AUDIT_LOGGER_DENIED_DROPPED'], () => {
+        emitPermissionAuditEvent(() => init('g4', true)); // full: dropped unbuilt
+        // A malformed decision on a full queue is a drop, not an emit failure: it is never built.
+        emitPermissionAuditEvent(() => ({ granted: true, action: 'not-an-action' }));
+        emitPermissionAuditEvent(() => init('d5', false)); // built: evicts g2
+        emitPermissionAuditEvent(() => init('d6', false)); // built: evicts g3
+        emitPermissionAuditEvent(() => init('d7', false)); // only denials queued: dropped unbuilt
+      });
+      expect(built).to.equal(6);
+      expect(emitFailureCount()).to.equal(failuresBefore);
+      expect(logger.droppedCount).to.equal(5);
+      expect(logger.droppedDeniedCount).to.equal(1);
+      gate.resolve();
+      await logger.flush();
+      expect(logger.batches.flat()).to.deep.equal(['g0', 'g1', 'd5', 'd6']);
+      balanced(logger, 9);
+      await logger.close();
+      await warningsDuring(['AUDIT_LOGGER_CLOSED', 'AUDIT_LOGGER_DENIED_DROPPED'], () =>
+        emitPermissionAuditEvent(() => init('d8', false)),
+      );
+      expect(built).to.equal(6);
+      expect(logger.droppedCount).to.equal(6);
+      expect(logger.droppedDeniedCount).to.equal(2);
+    } finally {
+      await configureAuditLogger(null, { closePrevious: false });
+    }
   });
 
   it('a flood of denied decisions on a full queue stays cheap (no rescans of an all-denied queue)', async () => {

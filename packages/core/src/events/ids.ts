@@ -7,8 +7,10 @@ let poolOffset = pool.length;
 let lastMs = -1;
 let counter = 0;
 
-const HEX: string[] = [];
-for (let i = 0; i < 256; i++) HEX.push(i.toString(16).padStart(2, '0'));
+/** Character codes of the hex digits, by value. */
+const HEX = new Uint8Array(16);
+for (let i = 0; i < 16; i++) HEX[i] = '0123456789abcdef'.charCodeAt(i);
+const DASH = 0x2d;
 
 /** Offset of 8 fresh random bytes in `pool` (read in place: a subarray per id costs more than the id). */
 function random8(): number {
@@ -36,29 +38,48 @@ export function newEventId(now: number = Date.now()): string {
   }
   lastMs = ms;
   const r = random8(); // rand_b: the variant bits, then 62 random bits
-  // Written out byte by byte: no intermediate arrays on a path taken once per event.
-  const high = Math.floor(ms / 2 ** 32);
-  return (
-    HEX[(high >>> 8) & 0xff]! +
-    HEX[high & 0xff]! +
-    HEX[(ms >>> 24) & 0xff]! +
-    HEX[(ms >>> 16) & 0xff]! +
-    '-' +
-    HEX[(ms >>> 8) & 0xff]! +
-    HEX[ms & 0xff]! +
-    '-' +
-    HEX[0x70 | ((counter >>> 8) & 0x0f)]! +
-    HEX[counter & 0xff]! +
-    '-' +
-    HEX[0x80 | (pool[r]! & 0x3f)]! +
-    HEX[pool[r + 1]!]! +
-    '-' +
-    HEX[pool[r + 2]!]! +
-    HEX[pool[r + 3]!]! +
-    HEX[pool[r + 4]!]! +
-    HEX[pool[r + 5]!]! +
-    HEX[pool[r + 6]!]! +
-    HEX[pool[r + 7]!]!
+  const high = Math.floor(ms / 2 ** 32); // the top 16 of the 48 timestamp bits
+  const low = ms >>> 0;
+  const variant = 0x80 | (pool[r]! & 0x3f);
+  // One call with the 36 character codes: V8 allocates the flat string once. Concatenating two-digit
+  // pieces built a rope of ~20 cons strings per id (twice the time, ~600 bytes of garbage).
+  return String.fromCharCode(
+    HEX[(high >>> 12) & 15]!,
+    HEX[(high >>> 8) & 15]!,
+    HEX[(high >>> 4) & 15]!,
+    HEX[high & 15]!,
+    HEX[low >>> 28]!,
+    HEX[(low >>> 24) & 15]!,
+    HEX[(low >>> 20) & 15]!,
+    HEX[(low >>> 16) & 15]!,
+    DASH,
+    HEX[(low >>> 12) & 15]!,
+    HEX[(low >>> 8) & 15]!,
+    HEX[(low >>> 4) & 15]!,
+    HEX[low & 15]!,
+    DASH,
+    HEX[7]!, // version 7
+    HEX[(counter >>> 8) & 15]!,
+    HEX[(counter >>> 4) & 15]!,
+    HEX[counter & 15]!,
+    DASH,
+    HEX[variant >>> 4]!,
+    HEX[variant & 15]!,
+    HEX[pool[r + 1]! >>> 4]!,
+    HEX[pool[r + 1]! & 15]!,
+    DASH,
+    HEX[pool[r + 2]! >>> 4]!,
+    HEX[pool[r + 2]! & 15]!,
+    HEX[pool[r + 3]! >>> 4]!,
+    HEX[pool[r + 3]! & 15]!,
+    HEX[pool[r + 4]! >>> 4]!,
+    HEX[pool[r + 4]! & 15]!,
+    HEX[pool[r + 5]! >>> 4]!,
+    HEX[pool[r + 5]! & 15]!,
+    HEX[pool[r + 6]! >>> 4]!,
+    HEX[pool[r + 6]! & 15]!,
+    HEX[pool[r + 7]! >>> 4]!,
+    HEX[pool[r + 7]! & 15]!,
   );
 }
 

@@ -1,5 +1,5 @@
 import { ConfigurationError, EventRejectedError } from '../errors.js';
-import type { AuditLogger } from '../permission/audit-logger.js';
+import { ADMITS_DECISION, type AdmissionCheck, type AuditLogger } from '../permission/audit-logger.js';
 import type { PermissionAuditEvent } from '../permission/event.js';
 import type { AuditBatchExporter, BatchContext } from './batch-exporter.js';
 import {
@@ -40,7 +40,7 @@ export type { BatchContext } from './batch-exporter.js';
  * export-runner.ts runs one batch (attempts, timeout and backoff on the injectable Scheduler,
  * splitting: export-job.ts); logger-warnings.ts says what was lost.
  */
-export class BufferedAuditLogger implements AuditLogger, ExitParticipant {
+export class BufferedAuditLogger implements AuditLogger, AdmissionCheck, ExitParticipant {
   readonly #opts: ResolvedBufferedOptions;
   readonly #exporter: AuditBatchExporter | null;
   readonly #queue = new DecisionQueue();
@@ -148,6 +148,18 @@ export class BufferedAuditLogger implements AuditLogger, ExitParticipant {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /**
+   * Whether record() would keep a decision with this outcome now; when not, the drop is counted
+   * here, as record() would count it (see ADMITS_DECISION). A denial is admitted while a queued
+   * granted decision can make room for it.
+   */
+  [ADMITS_DECISION](granted: unknown): boolean {
+    if (!this.#closed && this.#queue.length < this.#opts.maxQueueSize) return true;
+    if (!this.#closed && granted === false && this.#queue.hasGranted) return true;
+    this.#countDrop(this.#closed ? 'closed' : 'full', granted === false);
+    return false;
   }
 
   /** Queues the event. Never throws, never blocks on I/O. */
@@ -319,8 +331,12 @@ export class BufferedAuditLogger implements AuditLogger, ExitParticipant {
   }
 
   #drop(reason: 'full' | 'closed', event: PermissionAuditEvent): void {
+    this.#countDrop(reason, isDenied(event));
+  }
+
+  #countDrop(reason: 'full' | 'closed', denied: boolean): void {
     this.#dropped++;
-    if (isDenied(event)) {
+    if (denied) {
       this.#droppedDenied++;
       this.#warnings.deniedDropped(reason);
     }

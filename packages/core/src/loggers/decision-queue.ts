@@ -24,6 +24,11 @@ export class DecisionQueue {
     return this.#items.length;
   }
 
+  /** Whether a queued event did not deny anything (one a denied decision may evict). */
+  get hasGranted(): boolean {
+    return this.#granted > 0;
+  }
+
   push(event: PermissionAuditEvent): void {
     this.#items.push(event);
     if (!isDenied(event)) this.#granted++;

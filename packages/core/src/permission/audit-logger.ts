@@ -12,6 +12,19 @@ export interface AuditLogger {
   close?(): Promise<void> | void;
 }
 
+/**
+ * Optional on a logger, asked by emitPermissionAuditEvent before it builds an event: `false` means
+ * record() would drop a decision with this outcome now (a full queue, a closed logger) and the drop
+ * is already counted, so the event is not built at all and an overloaded sink costs the app no
+ * allocation per decision. A registered symbol: copies of this package installed side by side agree.
+ */
+export const ADMITS_DECISION: unique symbol = Symbol.for('@audit-events/core.AuditLogger.admitsDecision');
+
+/** A logger with the admission check (see ADMITS_DECISION). */
+export interface AdmissionCheck {
+  [ADMITS_DECISION](granted: unknown): boolean;
+}
+
 /** Structural check: anything with a record() method is a logger. */
 export function isAuditLogger(value: unknown): value is AuditLogger {
   return (

@@ -1,7 +1,7 @@
 import { currentAuditContext } from '../context/current.js';
 import { ConfigurationError } from '../errors.js';
 import { registry } from '../registry.js';
-import { isAuditLogger, type AuditLogger } from './audit-logger.js';
+import { ADMITS_DECISION, isAuditLogger, type AdmissionCheck, type AuditLogger } from './audit-logger.js';
 import { enrichEvent } from './enrich.js';
 import {
   createPermissionAuditEvent,
@@ -82,6 +82,10 @@ function emitTo(
 ): void {
   try {
     const value = typeof event === 'function' ? event() : event;
+    // A full (or closed) buffered logger refuses before the event is built: under overload a
+    // dropped decision costs no allocation (the drop is counted by the logger).
+    const admits = (logger as Partial<AdmissionCheck>)[ADMITS_DECISION];
+    if (admits !== undefined && !admits.call(logger, (value as { granted?: unknown } | null)?.granted)) return;
     const built = isPermissionAuditEvent(value) ? value : createPermissionAuditEvent(value);
     const context = currentAuditContext();
     // Deployment always (when set); request fields and user inside an audit context.
