@@ -152,6 +152,12 @@ async function ingest(values: IngestOptionValues, ctx: CommandContext, decisions
   }
   return withStore(values, ctx, async (opened, settings) => {
     await requireTables(opened.knex, [opened.table], settings.target.display);
+    const integrity =
+      values.integrity === undefined
+        ? undefined
+        : typeof values.integrity === 'string'
+          ? { chainId: values.integrity }
+          : true;
     const store = new KnexEventStore(opened.knex, {
       tableName: opened.table,
       archiveTableName: opened.archiveTable,
@@ -159,16 +165,8 @@ async function ingest(values: IngestOptionValues, ctx: CommandContext, decisions
       batchSize: values.batchSize,
       // Batches need no order without a chain: two transactions at once keep the database busy
       // while a commit waits for its flush (see docs/scaling-out.md). A chain is written in order.
-      ...(values.integrity === undefined
-        ? { concurrentBatches: 2 }
-        : { integrity: typeof values.integrity === 'string' ? { chainId: values.integrity } : true }),
+      ...(integrity === undefined ? { concurrentBatches: 2 } : { integrity }),
     });
-    const integrity =
-      values.integrity === undefined
-        ? undefined
-        : typeof values.integrity === 'string'
-          ? { chainId: values.integrity }
-          : true;
     // Reconnects forever; no async stack traces per request (see CONNECT_DEFAULTS in @audit-events/nats).
     const nc = await connect({
       servers,

@@ -41,8 +41,8 @@ export function newEventId(now: number = Date.now()): string {
   const high = Math.floor(ms / 2 ** 32); // the top 16 of the 48 timestamp bits
   const low = ms >>> 0;
   const variant = 0x80 | (pool[r]! & 0x3f);
-  // One call with the 36 character codes: V8 allocates the flat string once. Concatenating two-digit
-  // pieces built a rope of ~20 cons strings per id (twice the time, ~600 bytes of garbage).
+  // One call with the 36 character codes: V8 allocates the flat string once, where concatenating
+  // two-digit pieces builds a rope of cons strings per id (see docs/performance.md).
   return String.fromCharCode(
     HEX[(high >>> 12) & 15]!,
     HEX[(high >>> 8) & 15]!,

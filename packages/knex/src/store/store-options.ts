@@ -45,8 +45,8 @@ export interface KnexEventStoreOptions extends SchemaOptions {
   /**
    * Most batches written at once, each its own transaction on its own pool connection; default 1.
    * A writer that is always saturated (an ingest worker) keeps PostgreSQL or MySQL busy while a
-   * commit waits for its flush: 2 doubled raw INSERT throughput into PostgreSQL on the bench
-   * machine. Batches may then commit out of order, so not with `integrity` (chains are linear);
+   * commit waits for its flush (docs/storage.md has the figures). Batches may then commit out of
+   * order, so not with `integrity` (chains are linear);
    * SQLite has one connection and writes one batch at a time whatever this says.
    */
   concurrentBatches?: number;
