@@ -6,6 +6,7 @@ import {
   setHeaderUnlessSent,
 } from '@audit-events/core/internal';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { attachContext } from './context-slot.js';
 import { readExpressRequest } from './request-snapshot.js';
 import './request-type.js';
 
@@ -20,7 +21,7 @@ export function auditContext(options: AuditContextOptions<Request> = {}): Reques
   const echoHeader = resolved.setRequestIdHeader ? resolved.requestIdHeader : null;
   // On Node.js 20 and 22 every property access on an Express req or res is slow (Express's
   // per-request Object.setPrototypeOf leaves each request with a hidden class of its own in those
-  // V8 versions): each one here is made once.
+  // V8 versions): each one here is made once, and none is added (see context-slot.ts).
   return function auditContextMiddleware(req: Request, res: Response, next: NextFunction): void {
     const snapshot = readExpressRequest(req);
     let context: AuditContext;
@@ -31,7 +32,7 @@ export function auditContext(options: AuditContextOptions<Request> = {}): Reques
       next(err);
       return;
     }
-    req.auditContext = context;
+    attachContext(req, snapshot.headers, context);
     if (echoHeader !== null && context.requestId !== null) setHeaderUnlessSent(res, echoHeader, context.requestId);
     // A body's 'data'/'end' events fire from the socket's async context; binding the request's
     // listeners keeps body parsers and everything after them in this request's context.
