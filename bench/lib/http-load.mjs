@@ -2,7 +2,7 @@
 // load generator and the server never share an event loop. On a machine with 2+ cores they do not
 // share a core either: the load generator is pinned to core 0 and each server to the other cores,
 // so the server's throughput is not decided by the scheduler's mood (BENCH_PIN=0 turns this off).
-import { fork, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import autocannon from 'autocannon';
 
@@ -25,22 +25,37 @@ export const serverNode = process.env.BENCH_SERVER_NODE
 
 export const pinning = canPin ? `load generator on core 0, servers on core ${serverCores}` : 'not pinned';
 
-export async function startServer(script, args = [], env = {}) {
+/**
+ * Starts `script variant…` and resolves once it reports its port. `launcher` goes before Node on
+ * the command line (e.g. valgrind), `startTimeout` is how long it may take to listen, and
+ * `stderr: 'pipe'` keeps the server's stderr to put in the error should it exit before listening.
+ */
+export async function startServer(
+  script,
+  args = [],
+  env = {},
+  { launcher = [], startTimeout = 15000, stderr = 'inherit' } = {},
+) {
   // BENCH_SERVER_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the servers under load;
   // BENCH_SERVER_NODE=/path/to/node runs them on another Node.js (the load generator stays on this one).
   const execArgv = process.env.BENCH_SERVER_ARGS ? process.env.BENCH_SERVER_ARGS.split(' ') : [];
   const nodePath = process.env.BENCH_SERVER_NODE || process.execPath;
-  const options = { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, ...env } };
+  const options = { stdio: ['ignore', 'inherit', stderr, 'ipc'], env: { ...process.env, ...env } };
+  const command = [...launcher, nodePath, ...execArgv, script, ...args];
   const child = canPin
-    ? spawn('taskset', ['-c', serverCores, nodePath, ...execArgv, script, ...args], options)
-    : fork(script, args, { execArgv, execPath: nodePath, ...options });
+    ? spawn('taskset', ['-c', serverCores, ...command], options)
+    : spawn(command[0], command.slice(1), options);
+  let output = '';
+  child.stderr?.on('data', (chunk) => (output = (output + chunk).slice(-4000)));
   const port = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${script} ${args.join(' ')} did not start`)), 15000);
+    const timer = setTimeout(() => reject(new Error(`${script} ${args.join(' ')} did not start`)), startTimeout);
     child.once('message', (msg) => {
       clearTimeout(timer);
       msg && msg.port ? resolve(msg.port) : reject(new Error(`bad start message ${JSON.stringify(msg)}`));
     });
-    child.once('exit', (code) => reject(new Error(`${script} exited with ${code} before listening`)));
+    child.once('exit', (code) =>
+      reject(new Error(`${script} exited with ${code} before listening${output ? `: ${output}` : ''}`)),
+    );
   });
   return {
     port,
@@ -70,20 +85,35 @@ export async function load(options) {
   return (await loadResult(options)).rate;
 }
 
-async function loadResult({ port, path = '/', method = 'GET', body, headers, duration, connections = 50 }) {
+/**
+ * One autocannon run: for `duration` seconds, or for `amount` requests when given. Any error,
+ * timeout, non-2xx answer or (with `amount`) missing answer fails it.
+ */
+export async function loadResult({
+  port,
+  path = '/',
+  method = 'GET',
+  body,
+  headers,
+  duration,
+  amount,
+  connections = 50,
+  timeout,
+}) {
   const result = await autocannon({
     url: `http://127.0.0.1:${port}${path}`,
     method,
     body,
     headers,
-    duration,
+    ...(amount === undefined ? { duration } : { amount }),
+    ...(timeout === undefined ? {} : { timeout }),
     connections,
     pipelining: 1,
   });
   const bad = result.errors + result.timeouts + result.non2xx;
-  if (bad > 0)
+  if (bad > 0 || (amount !== undefined && result.requests.total !== amount))
     throw new Error(
-      `load on ${path} had ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx`,
+      `load on ${path} had ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx${amount === undefined ? '' : `, ${result.requests.total} of ${amount} answered`}`,
     );
   return { rate: result.requests.average, total: result.requests.total };
 }

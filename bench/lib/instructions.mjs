@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
+import { loadResult, startServer } from './http-load.mjs';
 
 /** Why instructions cannot be counted here, or null when valgrind and callgrind_control are installed. */
 export function instructionCountingUnavailable() {
@@ -28,21 +28,6 @@ function callgrindControl(flag, pid) {
   });
 }
 
-async function fire(port, amount, request) {
-  const result = await autocannon({
-    url: `http://127.0.0.1:${port}${request.path ?? '/'}`,
-    method: request.method ?? 'GET',
-    body: request.body,
-    headers: request.headers,
-    amount,
-    connections: 4,
-    timeout: 60,
-  });
-  const bad = result.errors + result.timeouts + result.non2xx;
-  if (bad > 0 || result.requests.total !== amount)
-    throw new Error(`${result.requests.total} of ${amount} requests answered, ${bad} failed`);
-}
-
 /**
  * Runs `script variant` under callgrind and returns its instructions per request, all threads,
  * over `requests` requests after `warmup` uncounted ones (V8 has optimised the hot path by then).
@@ -50,40 +35,27 @@ async function fire(port, amount, request) {
 export async function instructionsPerRequest({
   script,
   variant,
-  nodePath = process.execPath,
   warmup = 1500,
   requests = 3000,
   request = {},
   env = {},
 }) {
   const dir = mkdtempSync(join(tmpdir(), 'audit-bench-cg-'));
-  const child = spawn(
+  const launcher = [
     'valgrind',
-    [
-      '--tool=callgrind',
-      '--separate-threads=yes',
-      `--callgrind-out-file=${join(dir, 'cg.%p')}`,
-      nodePath,
-      script,
-      variant,
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env: { ...process.env, ...env } },
-  );
-  let stderr = '';
-  child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-4000)));
+    '--tool=callgrind',
+    '--separate-threads=yes',
+    `--callgrind-out-file=${join(dir, 'cg.%p')}`,
+  ];
+  const fire = (amount) => loadResult({ port: server.port, amount, connections: 4, timeout: 60, ...request });
+  let server;
   try {
-    const port = await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${variant} did not start under valgrind`)), 180_000);
-      child.once('message', (msg) => {
-        clearTimeout(timer);
-        msg && msg.port ? resolve(msg.port) : reject(new Error(`bad start message ${JSON.stringify(msg)}`));
-      });
-      child.once('exit', (code) => reject(new Error(`${variant} exited with ${code} under valgrind: ${stderr}`)));
-    });
-    await fire(port, warmup, request);
-    await callgrindControl('-z', child.pid);
-    await fire(port, requests, request);
-    await callgrindControl('-d', child.pid);
+    server = await startServer(script, [variant], env, { launcher, startTimeout: 180_000, stderr: 'pipe' });
+    // The pid is valgrind's (it runs the program in its own process), or taskset's exec'd into it.
+    await fire(warmup);
+    await callgrindControl('-z', server.child.pid);
+    await fire(requests);
+    await callgrindControl('-d', server.child.pid);
     // One dump per thread (cg.<pid>.<dump>-<thread>); thread 01 is the main thread (JavaScript).
     let all = 0;
     let main = 0;
@@ -98,11 +70,7 @@ export async function instructionsPerRequest({
     if (main === 0) throw new Error(`callgrind wrote no dump of the main thread for ${variant}`);
     return { all: all / requests, main: main / requests };
   } finally {
-    if (child.exitCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await server?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -21,15 +21,12 @@ async function count(suite, script, floor, ours, { quick }) {
   const runs = quick ? 1 : 3;
   const requests = quick ? 300 : 3000;
   const warmup = quick ? 200 : 1500;
-  const nodePath = process.env.BENCH_SERVER_NODE || process.execPath;
   const all = Object.fromEntries(variants.map((v) => [v, []]));
   // One server at a time: under CPU contention V8's timer- and idle-driven work (GC tasks,
   // concurrent compilation) shifts, and the counts with it.
   for (let round = 0; round < runs; round++)
     for (const variant of variants)
-      all[variant].push(
-        (await instructionsPerRequest({ script: server(script), variant, nodePath, warmup, requests })).all,
-      );
+      all[variant].push((await instructionsPerRequest({ script: server(script), variant, warmup, requests })).all);
   const name = (v) => `${v} instructions/request`;
   const rows = variants.map((v) => ({
     name: name(v),
