@@ -29,13 +29,15 @@ function callgrindControl(flag, pid) {
 }
 
 /**
- * Runs `script variant` under callgrind and returns its instructions per request, all threads,
- * over `requests` requests after `warmup` uncounted ones (V8 has optimised the hot path by then).
+ * Runs `script variant` under callgrind and returns its instructions per request, all threads and
+ * the main thread alone, over `requests` requests after `warmup` uncounted ones. The warm-up runs
+ * with instrumentation off (several times faster under valgrind); it must be long enough for V8
+ * to have optimised the request path, or the count includes its compiler's work and tier changes.
  */
 export async function instructionsPerRequest({
   script,
   variant,
-  warmup = 1500,
+  warmup = 40_000,
   requests = 3000,
   request = {},
   env = {},
@@ -45,6 +47,7 @@ export async function instructionsPerRequest({
     'valgrind',
     '--tool=callgrind',
     '--separate-threads=yes',
+    '--instr-atstart=no',
     `--callgrind-out-file=${join(dir, 'cg.%p')}`,
   ];
   const fire = (amount) => loadResult({ port: server.port, amount, connections: 4, timeout: 60, ...request });
@@ -53,6 +56,7 @@ export async function instructionsPerRequest({
     server = await startServer(script, [variant], env, { launcher, startTimeout: 180_000, stderr: 'pipe' });
     // The pid is valgrind's (it runs the program in its own process), or taskset's exec'd into it.
     await fire(warmup);
+    await callgrindControl('--instr=on', server.child.pid);
     await callgrindControl('-z', server.child.pid);
     await fire(requests);
     await callgrindControl('-d', server.child.pid);
