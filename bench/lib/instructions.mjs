@@ -1,8 +1,9 @@
 // Instructions per request: a server variant under valgrind's callgrind, loaded by autocannon, its
 // counters zeroed after a warm-up and dumped after a counted batch. Unlike req/s or CPU time on a
-// shared 2-core VM (per-round spreads of ±40 % and more), the count repeats within about 1 %, so
-// it can tell whether a middleware costs 3 % of a request. It counts user-space instructions of
-// every thread (JIT-compiled code included), not cache misses or the kernel's share of a request.
+// shared 2-core VM (per-round spreads of ±40 % and more), a warm server's main-thread count
+// repeats within a few per cent, so medians of rounds can tell whether a middleware costs 3 % of a
+// request. It counts user-space instructions per thread (JIT-compiled code included), not cache
+// misses or the kernel's share of a request.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
