@@ -23,7 +23,7 @@ async function count(suite, script, floor, ours, { quick }) {
   const requests = quick ? 300 : 3000;
   // V8 optimises a function called once per request after thousands of calls: counted after 1,500
   // requests, TurboFan was still compiling the request path (≈ 60 % of all instructions, on other
-  // threads). After 40,000 (run uninstrumented, so in seconds) the compiler is idle.
+  // threads). Outside valgrind it has finished after ~20,000; 40,000 run uninstrumented, in seconds.
   const warmup = quick ? 5000 : 40_000;
   const all = Object.fromEntries(variants.map((v) => [v, []]));
   const main = Object.fromEntries(variants.map((v) => [v, []]));
