@@ -73,6 +73,8 @@ describe('@audit-events/nats fleet (live nats-server, app and ingest processes)'
         );
         let apps = [];
         try {
+          // Both workers pull before the first message, so both take batches (asserted below).
+          await Promise.all(workers.map((w) => w.started));
           apps = await Promise.all(
             FRAMEWORKS.map((framework) =>
               startApp(framework, { servers: server.url, stream, subjectPrefix, publishTimeoutMs: 10_000 }),
@@ -124,7 +126,6 @@ describe('@audit-events/nats fleet (live nats-server, app and ingest processes)'
           );
           const drainMs = Date.now() - started;
 
-          await Promise.all(workers.map((w) => w.started));
           for (const w of workers) w.child.kill('SIGTERM');
           const totals = [];
           for (const w of workers) {
@@ -175,7 +176,7 @@ describe('@audit-events/nats fleet (live nats-server, app and ingest processes)'
           expect(totals.reduce((sum, t) => sum + t.deadLettered, 0)).to.equal(2);
           expect(
             totals.every((t) => t.batches > 0),
-            'both workers took batches',
+            `both workers took batches: ${JSON.stringify(totals)}`,
           ).to.equal(true);
           // Each request saved one event: the apps' stores counted as acknowledged what their clients saw acknowledged.
           expect(storeStats.reduce((sum, s) => sum + s.published, 0)).to.equal(answers.acked);

@@ -55,6 +55,9 @@ describe('@audit-events/nats ingest pipeline into SQLite (live nats-server, CLI 
           }),
         );
         try {
+          // Both workers pull before the first message: one still booting (a slow Node start on a
+          // loaded machine) would leave the other to take every batch.
+          await Promise.all(workers.map((w) => w.started));
           const loads = await Promise.all(
             apps.map((app) =>
               runLoad({
@@ -87,7 +90,6 @@ describe('@audit-events/nats ingest pipeline into SQLite (live nats-server, CLI 
             { what: 'dead letters' },
           );
           expect(dead).to.not.equal(null);
-          await Promise.all(workers.map((w) => w.started));
           for (const w of workers) w.child.kill('SIGTERM');
           const exits = await Promise.all(workers.map((w) => w.done));
           for (const exit of exits) {
@@ -106,7 +108,7 @@ describe('@audit-events/nats ingest pipeline into SQLite (live nats-server, CLI 
           expect(totals.reduce((n, t) => n + t.deadLettered, 0)).to.equal(2);
           expect(
             totals.every((t) => t.batches > 0),
-            'both workers took batches',
+            `both workers took batches: ${JSON.stringify(totals)}`,
           ).to.equal(true);
 
           const ids = (await ctx.knex(table).select('id')).map((r) => r.id);
