@@ -2,8 +2,6 @@
 // bin/audit-events.cjs, seed and count events, and map dialects to the URLs the CLI takes.
 import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import knexFactory from 'knex';
@@ -11,6 +9,7 @@ import { run } from '@audit-events/cli';
 import { newEventId } from '@audit-events/core';
 import { KnexEventStore } from '@audit-events/knex';
 import { MYSQL_URL, POSTGRES_URL } from '../helpers/databases.js';
+import { testTempDir } from '../helpers/temp-dirs.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = join(ROOT, 'packages', 'cli', 'bin', 'audit-events.cjs');
@@ -18,7 +17,7 @@ export const DAY_MS = 86_400_000;
 
 /** A fresh empty directory: the working directory of a run, so no stray config file is found. */
 export function emptyDir() {
-  return mkdtempSync(join(tmpdir(), 'audit-events-cli-'));
+  return testTempDir('cli-');
 }
 
 /** A stream double that records what is written; `isTTY` makes the CLI draw a progress bar. */

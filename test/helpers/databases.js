@@ -4,10 +4,10 @@
 // suites are skipped with a visible reason.
 import knexFactory from 'knex';
 import { sqliteKnexConfig } from '@audit-events/knex';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { testTempDir } from './temp-dirs.js';
 
 export const MYSQL_URL = process.env.AUDIT_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
 export const POSTGRES_URL = process.env.AUDIT_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -15,7 +15,7 @@ export const IN_CI = process.env.CI === 'true' || process.env.CI === '1';
 
 let sqliteDir;
 export function tempDir() {
-  sqliteDir ??= mkdtempSync(join(tmpdir(), 'audit-events-test-'));
+  sqliteDir ??= testTempDir('sqlite-');
   return sqliteDir;
 }
 

@@ -9,9 +9,10 @@ import { FileAuditLogger } from '@audit-events/core';
 import { DatabaseAuditLogger } from '@audit-events/knex';
 import { fixtureEvents } from '../fixtures/report/decisions.js';
 import { IN_CI } from '../helpers/databases.js';
+import { testTempDir } from '../helpers/temp-dirs.js';
 
 export function tempDir() {
-  return mkdtempSync(join(tmpdir(), 'audit-events-report-'));
+  return testTempDir('report-');
 }
 
 /** Lines appended after the 105 events: two malformed (counted), a blank one (ignored), a torn last line. */
