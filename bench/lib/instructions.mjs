@@ -31,14 +31,16 @@ function callgrindControl(flag, pid) {
 
 /**
  * Runs `script variant` under callgrind and returns its instructions per request, all threads and
- * the main thread alone, over `requests` requests after `warmup` uncounted ones. The warm-up runs
- * with instrumentation off (several times faster under valgrind); it must be long enough for V8
- * to have optimised the request path, or the count includes its compiler's work and tier changes.
+ * the main thread alone, over `requests` requests after `warmup` uncounted ones, then `reconnectWarmup` more on
+ * new connections. The warm-up runs with instrumentation off (several times faster under
+ * valgrind); it must be long enough for V8 to have optimised the request path, or the count
+ * includes its compiler's work and tier changes.
  */
 export async function instructionsPerRequest({
   script,
   variant,
   warmup = 40_000,
+  reconnectWarmup = 3000,
   requests = 3000,
   request = {},
   env = {},
@@ -57,6 +59,11 @@ export async function instructionsPerRequest({
     server = await startServer(script, [variant], env, { launcher, startTimeout: 180_000, stderr: 'pipe' });
     // The pid is valgrind's (it runs the program in its own process), or taskset's exec'd into it.
     await fire(warmup);
+    // A load run on new connections deoptimises 25-30 functions (Node's http and stream code, the
+    // middleware: maps seen only on the first sockets), and V8 optimises them again within a few
+    // thousand requests; the next run on new connections deoptimises one. So the counted run
+    // follows a second uncounted one.
+    await fire(reconnectWarmup);
     await callgrindControl('--instr=on', server.child.pid);
     await callgrindControl('-z', server.child.pid);
     await fire(requests);

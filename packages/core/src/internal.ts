@@ -39,6 +39,7 @@ export {
   CLIENT_REQUEST_ID_KEY,
 } from './request/request-id.js';
 export { normalizeIp } from './request/client-ip.js';
+export { rememberPeerAddress } from './request/peer-address.js';
 export { bindRequestBody } from './request/bind-body.js';
 export { setHeaderUnlessSent } from './request/response-header.js';
 export { pickHeaders } from './request/headers.js';

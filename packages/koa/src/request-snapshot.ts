@@ -1,5 +1,5 @@
 import { type RequestSnapshot } from '@audit-events/core';
-import { absoluteUrl, pathOf } from '@audit-events/core/internal';
+import { absoluteUrl, pathOf, rememberPeerAddress } from '@audit-events/core/internal';
 import type { Context } from 'koa';
 
 /**
@@ -20,8 +20,8 @@ class KoaRequestSnapshot implements RequestSnapshot {
     this.#originalUrl = ctx.originalUrl || ctx.url || '/';
     this.method = ctx.method;
     this.headers = ctx.req.headers;
-    // See the Express reader: the address is parsed on first use, the socket caches it now.
-    void ctx.req.socket?.remoteAddress;
+    // Known even if an event is created after the connection closed (see rememberPeerAddress).
+    rememberPeerAddress(ctx.req.socket);
   }
 
   /** ctx.ip applies the app's `proxy` setting: X-Forwarded-For counts only when trusted. */
