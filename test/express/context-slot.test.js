@@ -8,6 +8,30 @@ import express5 from 'express';
 import express4 from 'express4';
 import { AuditContext, MemoryEventStore, getAuditContext } from '@audit-events/core';
 import { auditContext } from '@audit-events/express';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+
+describe('req.auditContext with two copies of @audit-events/express', () => {
+  it('reads what the other copy attached (one slot per process), and a second attach replaces the first', () => {
+    const path = require.resolve('@audit-events/express').replace(/index\.js$/, 'context-slot.js');
+    const one = require(path);
+    delete require.cache[path];
+    const two = require(path);
+    expect(one).to.not.equal(two);
+    const app = express5();
+    const req = Object.create(app.request);
+    req.headers = { host: 'x' };
+    const first = { requestId: 'first' };
+    two.attachContext(req, req.headers, first);
+    expect(req.auditContext).to.equal(first);
+    const second = { requestId: 'second' };
+    one.attachContext(req, req.headers, second);
+    expect(req.auditContext).to.equal(second);
+    expect(Object.getOwnPropertySymbols(req.headers)).to.deep.equal([]);
+    expect(inspect(req.headers)).to.equal("{ host: 'x' }");
+  });
+});
 
 for (const [name, express] of [
   ['express4', express4],
@@ -134,6 +158,17 @@ for (const [name, express] of [
         ids.add(res.body.id);
       }
       expect(ids.size).to.equal(20);
+    });
+
+    it('is the inner context when a mounted app has an audit middleware of its own', async () => {
+      const sub = express();
+      sub.use(auditContext({ store: new MemoryEventStore(), requestIdHeader: 'x-inner-id' }));
+      sub.get('/x', (req, res) => res.json(contextOf(req)));
+      const res = await request(app((a) => a.use('/sub', sub)))
+        .get('/sub/x')
+        .expect(200);
+      expect(res.body).to.deep.equal({ id: res.headers['x-inner-id'], same: true, isContext: true });
+      expect(res.headers['x-inner-id']).to.not.equal(res.headers['x-request-id']);
     });
 
     it('is an own property of a request that did not come through an Express app', () => {

@@ -8,23 +8,62 @@ import { IncomingMessage } from 'node:http';
  * (see docs/performance.md). So the context is not added to req. An accessor on the request
  * prototypes between the app's and Node's (Express's own `request`, which Express documents as the
  * place to extend requests, and each app's) reads it from the request's headers object, an
- * ordinary object Node makes per request, under a non-enumerable key: Object.keys, JSON, spreads
- * and util.inspect of req.headers do not show it. Should a later middleware replace req.headers,
- * the accessor still answers inside the request's async context, from the current context bound
- * to this request. Requests that do not come through an Express app (a plain object in a test, a
+ * ordinary object Node makes per request, in a private field (see HeadersSlot): Object.keys,
+ * JSON, spreads, Object.assign and util.inspect of req.headers cannot see it. Should a later
+ * middleware replace req.headers, the accessor still answers inside the request's async context,
+ * from the current context bound to this request. Requests that do not come through an Express app (a plain object in a test, a
  * bare node:http request) get an own property as before.
  */
-const SLOT = Symbol.for('@audit-events/express.auditContext');
+const SLOT = Symbol.for('@audit-events/express.headersSlot');
 /** The request a context was attached to: the accessor's check when req.headers was replaced. */
-const REQUEST = Symbol('request');
+const REQUEST = Symbol.for('@audit-events/express.request');
 /** Marks our accessor, so a second copy of this package recognises it instead of stacking its own. */
 const ACCESSOR = Symbol.for('@audit-events/express.auditContextAccessor');
 
 type Slotted = Record<PropertyKey, unknown>;
 
+/** Its constructor returns the object it is given, so a subclass's private field lands on that object. */
+class Stamped {
+  constructor(target: object) {
+    return target;
+  }
+}
+
+/**
+ * A private field on req.headers holds the request's context: invisible to every reader of the
+ * headers, and a plain field store for V8 where Object.defineProperty of a non-enumerable key cost
+ * ~2,400 instructions a request (Node 20). A private name belongs to one class, so the class is
+ * one per process, shared by every copy of this package: each copy reads what another attached.
+ */
+interface HeadersSlot {
+  attach(headers: object, context: AuditContext): void;
+  read(headers: object): AuditContext | undefined;
+}
+
+function makeHeadersSlot(): HeadersSlot {
+  class Slot extends Stamped {
+    #context: AuditContext;
+    constructor(headers: object, context: AuditContext) {
+      super(headers);
+      this.#context = context;
+    }
+    static attach(headers: object, context: AuditContext): void {
+      // A second audit middleware on the same request (a mounted app's) replaces the context.
+      if (#context in headers) (headers as Slot).#context = context;
+      else new Slot(headers, context);
+    }
+    static read(headers: object): AuditContext | undefined {
+      return #context in headers ? (headers as Slot).#context : undefined;
+    }
+  }
+  return { attach: Slot.attach, read: Slot.read };
+}
+
+const slot: HeadersSlot = ((globalThis as Slotted)[SLOT] ??= makeHeadersSlot()) as HeadersSlot;
+
 function getContext(this: { headers?: unknown }): AuditContext | undefined {
-  const headers = this.headers as Slotted | undefined;
-  const attached = headers === undefined || headers === null ? undefined : (headers[SLOT] as AuditContext | undefined);
+  const headers = this.headers;
+  const attached = typeof headers === 'object' && headers !== null ? slot.read(headers) : undefined;
   if (attached !== undefined) return attached;
   const current = currentAuditContext() as (AuditContext & { [REQUEST]?: unknown }) | undefined;
   return current !== undefined && current[REQUEST] === this ? current : undefined;
@@ -69,13 +108,6 @@ function install(proto: object | null): boolean {
   return true;
 }
 
-const SLOT_DESCRIPTOR: PropertyDescriptor & { value: unknown } = {
-  value: undefined,
-  writable: true,
-  enumerable: false,
-  configurable: true,
-};
-
 /** Makes `context` this request's `req.auditContext`; `headers` is req.headers, already read. */
 export function attachContext(req: object, headers: object, context: AuditContext): void {
   const proto = Object.getPrototypeOf(req) as object | null;
@@ -88,7 +120,5 @@ export function attachContext(req: object, headers: object, context: AuditContex
     ready = proto;
   }
   (context as unknown as Slotted)[REQUEST] = req;
-  SLOT_DESCRIPTOR.value = context;
-  Object.defineProperty(headers, SLOT, SLOT_DESCRIPTOR);
-  SLOT_DESCRIPTOR.value = undefined; // the descriptor is reused: it must not keep a request alive
+  slot.attach(headers, context);
 }
