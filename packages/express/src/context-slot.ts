@@ -11,8 +11,8 @@ import { IncomingMessage } from 'node:http';
  * ordinary object Node makes per request, in a private field (see HeadersSlot): Object.keys,
  * JSON, spreads, Object.assign and util.inspect of req.headers cannot see it. Should a later
  * middleware replace req.headers, the accessor still answers inside the request's async context,
- * from the current context bound to this request. Requests that do not come through an Express app (a plain object in a test, a
- * bare node:http request) get an own property as before.
+ * from the current context bound to this request. Requests that do not come through an Express
+ * app (a plain object in a test, a bare node:http request) get an own property as before.
  */
 const SLOT = Symbol.for('@audit-events/express.headersSlot');
 /** The request a context was attached to: the accessor's check when req.headers was replaced. */
