@@ -3,6 +3,7 @@ import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { newEventId } from '@audit-events/core';
 import { NATS_AVAILABLE, startNatsServer } from './nats-server.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 export function makeEvent(overrides = {}) {
   return {
@@ -44,15 +45,7 @@ export async function rowCounts(knex, table) {
   return { rows: Number(n), duplicates: Number(n) - Number(d) };
 }
 
-export async function waitUntil(check, { timeoutMs = 20_000, everyMs = 50, what = 'condition' } = {}) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
+export { waitUntil };
 
 /**
  * A mocha `before` body: starts a nats-server of the suite's own and a client on it. Without the

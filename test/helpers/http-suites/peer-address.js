@@ -5,9 +5,9 @@
 // as soon as its request was sent.
 import { expect } from 'chai';
 import { Agent, request as httpRequest } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { MemoryEventStore } from '@audit-events/core';
 import { listen } from '../http-apps.js';
+import { waitUntil } from '../wait-until.js';
 
 function get(url, agent) {
   return new Promise((resolve, reject) => {
@@ -18,15 +18,6 @@ function get(url, agent) {
     req.on('error', reject);
     req.end();
   });
-}
-
-async function eventually(check, what) {
-  for (let i = 0; i < 200; i++) {
-    const value = check();
-    if (value) return value;
-    await sleep(10);
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 export function peerAddressSuite(adapter) {
@@ -61,8 +52,11 @@ export function peerAddressSuite(adapter) {
       req.end();
       await held;
       req.destroy();
-      const event = await eventually(() => store.all().find((e) => e.objectId === path), `the event of ${path}`);
-      return event;
+      return waitUntil(() => store.all().find((e) => e.objectId === path), {
+        timeoutMs: 2000,
+        everyMs: 10,
+        what: `the event of ${path}`,
+      });
     }
 
     it('on the first request of a connection', async () => {
