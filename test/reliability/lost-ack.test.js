@@ -8,7 +8,7 @@
 //   stored rows are left out before stamping), so each decision is stored exactly once, never lost
 //   and never counted as failed, and a chain stays contiguous and valid.
 // SQLite runs in-process, where no answer can be lost; there the reply of the committed INSERT is
-// replaced by an error (knex's postProcessResponse hook, after the real database committed).
+// replaced by an error (thrown by the dialect's query runner after the real database committed).
 import { expect } from 'chai';
 import knexFactory from 'knex';
 import { createPermissionAuditEvent, newEventId } from '@audit-events/core';
@@ -153,28 +153,24 @@ forEachDialect(
       it(`database logger${integrity ? ' with a hash chain' : ''}: the committed INSERT's answer replaced by an error: retried, stored exactly once`, async () => {
         const permTable = uniqueTable('rl_ackperm');
         tables.push(permTable);
-        let lastSql = '';
         let loseNext = false;
         let lost = 0;
-        faulty = knexFactory(
-          knexConfig(ctx.driver === 'better-sqlite3' ? 'better-sqlite3' : 'sqlite', {
-            // Runs after the statement completed (autocommit: committed); throwing here is what a
-            // client sees when the answer to a committed INSERT never arrives.
-            postProcessResponse: (response) => {
-              if (loseNext && lastSql.startsWith('insert into') && lastSql.includes(permTable)) {
-                loseNext = false;
-                lost++;
-                throw Object.assign(new Error('Connection lost: the server closed the connection.'), {
-                  code: 'PROTOCOL_CONNECTION_LOST',
-                });
-              }
-              return response;
-            },
-          }),
-        );
-        faulty.on('query', (query) => {
-          lastSql = query.sql;
-        });
+        faulty = knexFactory(knexConfig(ctx.driver === 'better-sqlite3' ? 'better-sqlite3' : 'sqlite'));
+        // The dialect's runner: every statement passes through it, knex.raw's and the writers'
+        // direct INSERTs alike. Throwing after it resolved (autocommit: committed) is what a client
+        // sees when the answer to a committed INSERT never arrives.
+        const run = faulty.client._query;
+        faulty.client._query = async function (connection, query) {
+          const response = await run.call(this, connection, query);
+          if (loseNext && query.sql.startsWith('insert into') && query.sql.includes(permTable)) {
+            loseNext = false;
+            lost++;
+            throw Object.assign(new Error('Connection lost: the server closed the connection.'), {
+              code: 'PROTOCOL_CONNECTION_LOST',
+            });
+          }
+          return response;
+        };
         await ensurePermissionAuditTable(faulty, permTable, { chainColumns: integrity });
         const logger = new DatabaseAuditLogger({
           knex: faulty,

@@ -156,7 +156,8 @@ export class KnexEventStore implements EventStore {
       throw new StoreWriteError('save() takes an array of events', 0, { cause: new InvalidEventError('not an array') });
     }
     const rows: EventRow[] = [];
-    const ids = new Set<string>();
+    // A request's save() carries one event: no duplicate to look for, so no Set to build.
+    const ids = events.length > 1 ? new Set<string>() : null;
     for (let i = 0; i < events.length; i++) {
       const event = events[i] as AuditEvent;
       let row: EventRow;
@@ -171,14 +172,14 @@ export class KnexEventStore implements EventStore {
           { cause },
         );
       }
-      if (ids.has(event.id)) {
+      if (ids?.has(event.id) === true) {
         throw new StoreWriteError(
           `None of ${events.length} audit event(s) was stored: id ${event.id} appears twice`,
           events.length,
           { cause: new InvalidEventError(`duplicate id ${event.id}`) },
         );
       }
-      ids.add(event.id);
+      ids?.add(event.id);
       rows.push(row);
     }
     return rows;

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { type DialectName } from '../sql/dialect.js';
 import { quoteIdentifier } from '../sql/identifiers.js';
 import type { EventRow } from '../store/event-row.js';
+import { driverInsert } from './driver-insert.js';
 
 export interface Statement {
   sql: string;
@@ -28,12 +29,6 @@ export interface StatementLimits {
    * have no user, body, headers or chain: binding half the columns makes a batch ~20 % cheaper.
    */
   omitWhenNull?: ReadonlySet<string>;
-}
-
-function approximateSize(values: readonly unknown[]): number {
-  let size = 0;
-  for (const value of values) size += typeof value === 'string' ? value.length : 8;
-  return size;
 }
 
 /**
@@ -68,12 +63,18 @@ export function planStatements(
     bindings = [];
     size = 0;
   };
+  // One row's values, reused: a batch binds thousands, and each row[column] is a keyed load.
+  const values: unknown[] = new Array(columns.length);
   for (const row of rows) {
-    const values = columns.map((c) => (row[c] === undefined ? null : row[c]));
-    const rowSize = approximateSize(values);
+    let rowSize = 0;
+    for (let i = 0; i < columns.length; i++) {
+      const value = row[columns[i] as string];
+      values[i] = value === undefined ? null : value;
+      rowSize += typeof value === 'string' ? value.length : 8;
+    }
     if (tuples.length >= rowsPerStatement || (tuples.length > 0 && size + rowSize > limits.maxStatementChars)) emit();
     tuples.push(tuple);
-    for (const value of values) bindings.push(value);
+    for (let i = 0; i < values.length; i++) bindings.push(values[i]);
     size += rowSize;
   }
   emit();
@@ -124,7 +125,11 @@ export async function runStatements(target: InsertTarget, statements: readonly S
   try {
     if (statements.length === 1) {
       const [only] = statements as [Statement];
-      await bounded(target.knex.raw(only.sql, only.bindings as Knex.RawBinding[]));
+      // Without a timeout to enforce, the statement skips knex's query builder (see driverInsert).
+      const direct = target.canCancelQueries ? null : driverInsert(target.knex);
+      await (direct !== null
+        ? direct(only.sql, only.bindings)
+        : bounded(target.knex.raw(only.sql, only.bindings as Knex.RawBinding[])));
       return;
     }
     await target.knex.transaction(async (trx) => {

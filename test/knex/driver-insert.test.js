@@ -1,0 +1,149 @@
+// The writers' INSERTs skip knex's query builder where no timeout has to be enforced (the event
+// store on SQLite, the permission logger everywhere): one planned statement goes straight to the
+// dialect's runner on a pool connection. What must not change: knex's events still report every
+// statement, the pool still serialises access to SQLite's one connection, and a failed INSERT's
+// error names no bound value.
+import { expect } from 'chai';
+import { createPermissionAuditEvent, StoreWriteError } from '@audit-events/core';
+import { DatabaseAuditLogger, ensurePermissionAuditTable } from '@audit-events/knex';
+import { forEachDialect, uniqueTable } from '../helpers/databases.js';
+import { dropAll, idsOf, insertsInto, makeEvent, openStore } from './support.js';
+
+/** Records which of knex's two ways in an INSERT took: its runner (`query`) or the dialect's `_query`. */
+function watchPaths(knex, pattern) {
+  const client = knex.client;
+  const seen = { builder: 0, direct: 0 };
+  const query = client.query;
+  const run = client._query;
+  client.query = function (connection, obj) {
+    if (pattern.test(typeof obj === 'string' ? obj : obj.sql)) seen.builder++;
+    return query.call(this, connection, obj);
+  };
+  client._query = function (connection, obj) {
+    if (pattern.test(obj.sql)) seen.direct++;
+    return run.call(this, connection, obj);
+  };
+  seen.stop = () => {
+    client.query = query;
+    client._query = run;
+  };
+  return seen;
+}
+
+/** knex's query / query-response / query-error events whose SQL matches `pattern`. */
+function watchEvents(knex, pattern) {
+  const seen = { query: [], response: 0, error: [] };
+  const onQuery = (q) => pattern.test(q.sql) && seen.query.push(q);
+  const onResponse = (_response, q) => pattern.test(q.sql) && seen.response++;
+  const onError = (err, q) => pattern.test(q.sql) && seen.error.push(err);
+  knex.on('query', onQuery).on('query-response', onResponse).on('query-error', onError);
+  seen.stop = () => knex.off('query', onQuery).off('query-response', onResponse).off('query-error', onError);
+  return seen;
+}
+
+forEachDialect('Direct INSERTs', (ctx, dialect) => {
+  const tables = [];
+  afterEach(() => dropAll(ctx.knex, tables));
+
+  it(`event store: ${dialect === 'sqlite' ? 'one batch, one direct INSERT' : "through knex's builder (its timeout cancels the statement)"}; knex's events report it`, async () => {
+    const store = await openStore(ctx.knex, tables, { lingerMs: 0 });
+    const pattern = insertsInto(store.tableName);
+    const paths = watchPaths(ctx.knex, pattern);
+    const events = watchEvents(ctx.knex, pattern);
+    const saved = [makeEvent(), makeEvent(), makeEvent()];
+    try {
+      await Promise.all(saved.map((e) => store.save([e])));
+    } finally {
+      paths.stop();
+      events.stop();
+    }
+    const batches = store.stats.batches;
+    if (dialect === 'sqlite') expect(paths).to.include({ builder: 0, direct: batches });
+    else expect(paths).to.include({ builder: batches });
+    expect(events.query).to.have.length(batches);
+    expect(events.response).to.equal(batches);
+    expect(events.error).to.have.length(0);
+    const bound = events.query.flatMap((q) => q.bindings);
+    for (const e of saved) expect(bound).to.include(e.id);
+    expect((await idsOf(ctx.knex, store.tableName)).sort()).to.deep.equal(saved.map((e) => e.id).sort());
+  });
+
+  it('event store: a refused INSERT reports query-error, and its StoreWriteError names no bound value', async () => {
+    const store = await openStore(ctx.knex, tables, { lingerMs: 0 });
+    const first = makeEvent();
+    await store.save([first]);
+    const events = watchEvents(ctx.knex, insertsInto(store.tableName));
+    const secret = 'card 4111 1111 1111 1111 of the neighbour';
+    let err;
+    try {
+      // The stored id again, with a neighbour whose content must not reach an error log.
+      err = await store.save([makeEvent({ content: { secret } }), { ...first }]).then(
+        () => null,
+        (e) => e,
+      );
+    } finally {
+      events.stop();
+    }
+    expect(err).to.be.instanceOf(StoreWriteError);
+    expect(events.error).to.have.length(1);
+    for (const text of [err.message, String(err.cause?.message ?? ''), String(err.stack)]) {
+      expect(text).not.to.include(secret);
+      expect(text).not.to.include('4111');
+    }
+    expect(await idsOf(ctx.knex, store.tableName)).to.deep.equal([first.id]);
+  });
+
+  it('permission logger: each batch is one direct INSERT, reported by knex', async () => {
+    const tableName = uniqueTable('di_perm');
+    tables.push(tableName);
+    await ensurePermissionAuditTable(ctx.knex, tableName);
+    const pattern = insertsInto(tableName);
+    const paths = watchPaths(ctx.knex, pattern);
+    const events = watchEvents(ctx.knex, pattern);
+    const logger = new DatabaseAuditLogger({
+      knex: ctx.knex,
+      tableName,
+      flushOnExit: false,
+      handleSignals: false,
+    });
+    try {
+      for (let n = 0; n < 5; n++)
+        logger.record(createPermissionAuditEvent({ action: 'read', granted: n % 2 === 0, metadata: { n } }));
+      await logger.close();
+    } finally {
+      paths.stop();
+      events.stop();
+    }
+    expect(paths.builder).to.equal(0);
+    expect(paths.direct).to.be.at.least(1);
+    expect(events.query).to.have.length(paths.direct);
+    const [{ count }] = await ctx.knex(tableName).count({ count: '*' });
+    expect(Number(count)).to.equal(5);
+  });
+});
+
+forEachDialect(
+  'Direct INSERTs on SQLite',
+  (ctx) => {
+    const tables = [];
+    afterEach(() => dropAll(ctx.knex, tables));
+
+    it("wait for knex's pool: a transaction holding the one connection delays the batch until it ends", async () => {
+      const store = await openStore(ctx.knex, tables, { lingerMs: 0 });
+      const event = makeEvent();
+      let saved = false;
+      await ctx.knex.transaction(async (trx) => {
+        await trx.raw('select 1');
+        store.save([event]).then(() => (saved = true));
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        // Still waiting for the connection: nothing of the batch ran inside this transaction.
+        expect(saved).to.equal(false);
+        expect(await trx(store.tableName).count({ n: '*' })).to.deep.equal([{ n: 0 }]);
+      });
+      await store.flush();
+      expect(saved).to.equal(true);
+      expect(await idsOf(ctx.knex, store.tableName)).to.deep.equal([event.id]);
+    });
+  },
+  { dialects: ['sqlite', 'better-sqlite3'] },
+);
