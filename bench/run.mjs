@@ -17,6 +17,7 @@ const suites = {
   'koa-overhead': () => koaOverhead(http),
   'express-instructions': () => lazy('./suites/http-instructions.mjs', 'expressInstructions')({ quick }),
   'koa-instructions': () => lazy('./suites/http-instructions.mjs', 'koaInstructions')({ quick }),
+  'express-event-instructions': () => lazy('./suites/http-instructions.mjs', 'expressEventInstructions')({ quick }),
   emit: () => lazy('./suites/emit.mjs', 'emit')({ quick }),
   'db-logger': () => lazy('./suites/db-logger.mjs', 'dbLogger')({ quick }),
   archive: () => lazy('./suites/archive.mjs', 'archive')({ quick }),

@@ -31,10 +31,10 @@ function callgrindControl(flag, pid) {
 
 /**
  * Runs `script variant` under callgrind and returns its instructions per request, all threads and
- * the main thread alone, over `requests` requests after `warmup` uncounted ones, then `reconnectWarmup` more on
- * new connections. The warm-up runs with instrumentation off (several times faster under
- * valgrind); it must be long enough for V8 to have optimised the request path, or the count
- * includes its compiler's work and tier changes.
+ * the main thread alone, over `requests` requests from `connections` concurrent clients, after
+ * `warmup` uncounted ones, then `reconnectWarmup` more on new connections. The warm-up runs with
+ * instrumentation off (several times faster under valgrind); it must be long enough for V8 to have
+ * optimised the request path, or the count includes its compiler's work and tier changes.
  */
 export async function instructionsPerRequest({
   script,
@@ -42,6 +42,7 @@ export async function instructionsPerRequest({
   warmup = 40_000,
   reconnectWarmup = 3000,
   requests = 3000,
+  connections = 4,
   request = {},
   env = {},
 }) {
@@ -53,7 +54,7 @@ export async function instructionsPerRequest({
     '--instr-atstart=no',
     `--callgrind-out-file=${join(dir, 'cg.%p')}`,
   ];
-  const fire = (amount) => loadResult({ port: server.port, amount, connections: 4, timeout: 60, ...request });
+  const fire = (amount) => loadResult({ port: server.port, amount, connections, timeout: 60, ...request });
   let server;
   try {
     server = await startServer(script, [variant], env, { launcher, startTimeout: 180_000, stderr: 'pipe' });

@@ -11,7 +11,7 @@ describe('npm run bench: arguments', () => {
     const { status, stdout } = bench('--help');
     expect(status).to.equal(0);
     expect(stdout).to.include(
-      'suites: express-overhead, express-event, koa-overhead, express-instructions, koa-instructions, emit, db-logger, archive, memory, integrity, change-events, export, nats-ingest, nats-request',
+      'suites: express-overhead, express-event, koa-overhead, express-instructions, koa-instructions, express-event-instructions, emit, db-logger, archive, memory, integrity, change-events, export, nats-ingest, nats-request',
     );
   });
 

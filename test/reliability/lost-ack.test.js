@@ -8,7 +8,7 @@
 //   stored rows are left out before stamping), so each decision is stored exactly once, never lost
 //   and never counted as failed, and a chain stays contiguous and valid.
 // SQLite runs in-process, where no answer can be lost; there the reply of the committed INSERT is
-// replaced by an error (thrown by the dialect's query runner after the real database committed).
+// replaced by an error (thrown from knex's query-response event, after the real database committed).
 import { expect } from 'chai';
 import knexFactory from 'knex';
 import { createPermissionAuditEvent, newEventId } from '@audit-events/core';
@@ -156,12 +156,10 @@ forEachDialect(
         let loseNext = false;
         let lost = 0;
         faulty = knexFactory(knexConfig(ctx.driver === 'better-sqlite3' ? 'better-sqlite3' : 'sqlite'));
-        // The dialect's runner: every statement passes through it, knex.raw's and the writers'
-        // direct INSERTs alike. Throwing after it resolved (autocommit: committed) is what a client
-        // sees when the answer to a committed INSERT never arrives.
-        const run = faulty.client._query;
-        faulty.client._query = async function (connection, query) {
-          const response = await run.call(this, connection, query);
+        // knex reports each finished statement with a `query-response` event, inside the query's
+        // promise chain (as the writers' direct INSERTs do): a listener throwing there after the
+        // INSERT ran (autocommit: committed) is what a client sees when its answer never arrives.
+        faulty.on('query-response', (_response, query) => {
           if (loseNext && query.sql.startsWith('insert into') && query.sql.includes(permTable)) {
             loseNext = false;
             lost++;
@@ -169,8 +167,7 @@ forEachDialect(
               code: 'PROTOCOL_CONNECTION_LOST',
             });
           }
-          return response;
-        };
+        });
         await ensurePermissionAuditTable(faulty, permTable, { chainColumns: integrity });
         const logger = new DatabaseAuditLogger({
           knex: faulty,

@@ -1,10 +1,12 @@
 import type { Knex } from 'knex';
+import { sqliteRun } from './sqlite-statements.js';
 
 /**
  * The parts of a knex client a dialect implements (knex's documented extension points for custom
  * clients): a pool connection, and the dialect's own runner for one SQL text with its bindings.
  */
 interface DialectClient {
+  driverName?: unknown;
   acquireConnection(): Promise<unknown>;
   releaseConnection(connection: unknown): unknown;
   _query(connection: unknown, query: QueryObject): Promise<unknown>;
@@ -28,7 +30,8 @@ export type DriverInsert = (sql: string, bindings: unknown[]) => Promise<void>;
 const cache = new WeakMap<Knex, DriverInsert | null>();
 
 /**
- * One finished INSERT straight through the dialect's runner: the SQL and bindings are planned by
+ * One finished INSERT straight through the dialect's runner (on SQLite, a prepared statement kept
+ * per connection): the SQL and bindings are planned by
  * planStatements already, so knex.raw's work for them (scanning a batch's hundreds of `?` with a
  * callback each, building, compiling and running a query object through its runner) is skipped:
  * on SQLite that was 30–40 % of the JavaScript a durable event costs. knex's pool is still the
@@ -61,6 +64,8 @@ function makeDriverInsert(knex: KnexWithClient): DriverInsert | null {
   )
     return null;
   const dialect = client as DialectClient;
+  // SQLite's drivers run it on a prepared statement kept per connection (sqlite-statements.ts).
+  const run = sqliteRun(dialect.driverName);
   // knex forwards its client's events to the instance (and its clones): ask the instance who listens.
   const listened = (event: string): boolean =>
     typeof knex.listenerCount === 'function' && knex.listenerCount(event) > 0;
@@ -75,7 +80,8 @@ function makeDriverInsert(knex: KnexWithClient): DriverInsert | null {
     const ids = { __knexUid: connection.__knexUid, __knexTxId: undefined };
     try {
       if (listened('query')) dialect.emit('query', { ...ids, ...query });
-      const response = await dialect._query(connection, query);
+      const response =
+        run !== null ? await run(connection, query.sql, query.bindings) : await dialect._query(connection, query);
       if (listened('query-response')) dialect.emit('query-response', response, { ...ids, ...query }, undefined);
     } catch (err) {
       if (listened('query-error')) dialect.emit('query-error', err, { ...ids, ...query });
