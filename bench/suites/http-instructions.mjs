@@ -64,17 +64,18 @@ async function count(suite, script, { floor, variants, targets, ratio, verdict, 
   };
   add(main, 'main');
   add(all, 'all');
-  const decides =
-    verdict === 'main' ? 'the main thread: the verdict; all threads' : 'all threads: the verdict; the main thread';
-  return finishSuite(
-    suite,
-    rows,
-    [
-      `callgrind instructions per request (${decides}: for reference), ${requests.toLocaleString('en-US')} requests counted after ${warmup.toLocaleString('en-US')} + ${reconnectWarmup.toLocaleString('en-US')} uninstrumented ones of warm-up (the second on new connections), ${connections} connections; ${runs} interleaved rounds, one server at a time; servers on Node ${serverNode}`,
-      `the ratio is instructions against ${floor}'s (lower is better); ≤ ${ratio}× is the throughput target ${why}`,
-    ],
-    { runtime: serverNode },
-  );
+  const counted = `${requests.toLocaleString('en-US')} requests counted after ${warmup.toLocaleString('en-US')} + ${reconnectWarmup.toLocaleString('en-US')} uninstrumented ones of warm-up (the second on new connections), ${connections} connections; ${runs} interleaved rounds, one server at a time; servers on Node ${serverNode}`;
+  const notes =
+    targets.length === 0
+      ? [
+          `callgrind instructions per request, main thread and all threads, ${counted}`,
+          `no verdict here (${why}): the ratio is instructions against ${floor}'s (lower is better)`,
+        ]
+      : [
+          `callgrind instructions per request (${verdict === 'main' ? 'the main thread: the verdict; all threads' : 'all threads: the verdict; the main thread'}: for reference), ${counted}`,
+          `the ratio is instructions against ${floor}'s (lower is better); ≤ ${ratio}× is the throughput target ${why}`,
+        ];
+  return finishSuite(suite, rows, notes, { runtime: serverNode });
 }
 
 const middleware = (floor) => ({
@@ -102,13 +103,15 @@ export const expressEventInstructions = (opts) =>
     {
       floor: 'bare',
       variants: ['bare', 'audit-event', 'audit-event/better-sqlite3'],
-      targets: ['audit-event', 'audit-event/better-sqlite3'],
+      // No verdict here: a durable write's kernel work (WAL writes, fsyncs, the thread pool's
+      // futexes: +13 µs of system time per request on this VM) is not counted, nor are the cache
+      // misses of a larger working set, so the req/s suite (express-event) decides target 2; these
+      // rows show where its user-space instructions go.
+      targets: [],
       ratio: 1.25,
-      // All threads decide: with sqlite3, SQLite's own work runs on libuv's pool, and it is part
-      // of what a durable event costs (the compiler artefact above counts against us here).
       verdict: 'all',
       connections: 50,
-      why: '≥ 0.8× bare Express',
+      why: 'the kernel work of a durable write is not counted: express-event decides target 2',
     },
     opts,
   );
