@@ -31,10 +31,9 @@ const cache = new WeakMap<Knex, DriverInsert | null>();
 
 /**
  * One finished INSERT straight through the dialect's runner (on SQLite, a prepared statement kept
- * per connection): the SQL and bindings are planned by
- * planStatements already, so knex.raw's work for them (scanning a batch's hundreds of `?` with a
- * callback each, building, compiling and running a query object through its runner) is skipped:
- * on SQLite that was 30–40 % of the JavaScript a durable event costs. knex's pool is still the
+ * per connection): the SQL and bindings are planned by planStatements already, so knex.raw's work
+ * for them (scanning a batch's hundreds of `?` with a callback each, building, compiling and
+ * running a query object through its runner) is skipped. knex's pool is still the
  * only way to a connection (so the store's writes and every other query of the app queue for it
  * as before), its `query` / `query-response` / `query-error` events are still emitted, and the
  * driver's error reaches the caller as knex would give it, without the SQL prefix.
