@@ -8,6 +8,20 @@ import { rmSync } from 'node:fs';
 const variant = process.argv[2] ?? 'bare';
 const app = express();
 let cleanup = async () => {};
+const hello = (req, res) => res.json({ hello: 'world' });
+// The route's handler; the event variants do their write in it, as an app does (a separate
+// middleware for it would add an Express router layer that bare does not have).
+let handler = hello;
+/** A handler that awaits `write(req)`, then answers as bare does; a failed write is a 500. */
+const writingFirst = (write) => async (req, res, next) => {
+  try {
+    await write(req);
+  } catch (err) {
+    next(err);
+    return;
+  }
+  hello(req, res);
+};
 
 switch (variant) {
   case 'bare':
@@ -88,7 +102,7 @@ switch (variant) {
     if (kind === 'raw-insert') {
       const { newEventId } = await import('@audit-events/core');
       // The straightforward alternative a team would write: one INSERT per request, awaited.
-      app.use(async (req, res, next) => {
+      handler = writingFirst(async (req) => {
         inFlight++;
         try {
           await knex('audit_events').insert({
@@ -103,9 +117,6 @@ switch (variant) {
             request_id: null,
             user_agent: req.get('user-agent') ?? null,
           });
-          next();
-        } catch (err) {
-          next(err);
         } finally {
           inFlight--;
         }
@@ -113,14 +124,7 @@ switch (variant) {
     } else {
       const { auditContext } = await import('@audit-events/express');
       app.use(auditContext({ store }));
-      app.use(async (req, res, next) => {
-        try {
-          await req.auditContext.createEvent({ type: 'bench', id: 1 }, { hello: 'world' });
-          next();
-        } catch (err) {
-          next(err);
-        }
-      });
+      handler = writingFirst((req) => req.auditContext.createEvent({ type: 'bench', id: 1 }, { hello: 'world' }));
     }
     cleanup = async () => {
       // Inserts of requests whose clients already left still hold or await the one connection.
@@ -143,14 +147,7 @@ switch (variant) {
       subjectPrefix: env.AUDIT_BENCH_NATS_PREFIX,
     });
     app.use(auditContext({ store }));
-    app.use(async (req, res, next) => {
-      try {
-        await req.auditContext.createEvent({ type: 'bench', id: 1 }, { hello: 'world' });
-        next();
-      } catch (err) {
-        next(err);
-      }
-    });
+    handler = writingFirst((req) => req.auditContext.createEvent({ type: 'bench', id: 1 }, { hello: 'world' }));
     cleanup = () => store.close();
     break;
   }
@@ -158,7 +155,7 @@ switch (variant) {
     throw new Error(`unknown variant ${variant}`);
 }
 
-app.get('/', (req, res) => res.json({ hello: 'world' }));
+app.get('/', handler);
 const server = app.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
 process.on('SIGTERM', () => {
   server.close(() => cleanup().finally(() => process.exit(0)));

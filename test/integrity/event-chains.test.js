@@ -396,6 +396,31 @@ forEachDialect('hash chains of request events', (ctx, dialect) => {
     expect(store.stats).to.include({ failedBatches: 1, events: 4 });
   });
 
+  it('a backlog is written in batches stamped ahead; a failed one among them still leaves no gap', async () => {
+    // Small batches and a burst: while one batch is written, the next full one is stamped from
+    // where it will leave the chain. A batch that then fails makes the one after it restamp.
+    const store = await chainedStore(ctx.knex, tables, { batchSize: 5 });
+    const existing = makeEvent();
+    await store.save([existing]);
+    const inserts = [];
+    const onQuery = (query) => {
+      if (/^insert/i.test(query.sql)) inserts.push(query.bindings.length);
+    };
+    ctx.knex.on('query', onQuery);
+    const events = Array.from({ length: 40 }, (_, i) => (i === 17 ? { ...makeEvent(), id: existing.id } : makeEvent()));
+    const outcomes = await Promise.allSettled(events.map((event) => store.save([event])));
+    ctx.knex.off('query', onQuery);
+    // The batch holding the duplicate id (events 15–19) fails whole; every other one is stored.
+    const failed = outcomes.flatMap((o, i) => (o.status === 'rejected' ? [i] : []));
+    expect(failed).to.deep.equal([15, 16, 17, 18, 19]);
+    for (const i of failed) expect(outcomes[i].reason).to.be.instanceOf(StoreWriteError);
+    expect(inserts.length).to.be.greaterThan(8, 'batches of at most five');
+    const rows = await chainRows(ctx.knex, store.tableName);
+    expect(rows.map((r) => r.seq)).to.deep.equal(Array.from({ length: 36 }, (_, i) => i + 1));
+    expect(verdicts(await store.verify())).to.deep.equal({ [store.chainId]: 'valid' });
+    expect(store.stats).to.include({ failedBatches: 1, failedEvents: 5, events: 36 });
+  });
+
   it('a fixed chainId resumes across store instances; two stores sharing one stay linear', async () => {
     const tableName = uniqueTable('ifix');
     const archiveTableName = `${tableName}_arc`;

@@ -96,6 +96,51 @@ describe('canonicalJson (RFC 8785 compatible)', () => {
     assert.equal(canonicalJson([undefined, 1]), '[null,1]');
   });
 
+  it('matches sorting every object and JSON.stringify, over random values (key order, escapes, numbers)', () => {
+    // The reference: the definition itself, written out (not through an object, which would put
+    // integer-like keys such as "1" first again).
+    const reference = (v) =>
+      Array.isArray(v)
+        ? `[${v.map(reference).join(',')}]`
+        : v !== null && typeof v === 'object'
+          ? `{${Object.keys(v)
+              .sort()
+              .map((k) => `${JSON.stringify(k)}:${reference(v[k])}`)
+              .join(',')}}`
+          : JSON.stringify(v);
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const keyChars = ['a', 'b', 'Z', '1', '\u00e9', '"', '\\', '\n', '\ud83d\ude00', '_'];
+    const key = () =>
+      Array.from({ length: 1 + Math.floor(random() * 3) }, () => keyChars[Math.floor(random() * 10)]).join('');
+    const scalars = [0, -0, 1, -1.5, 1e21, 5e-324, 123456789.123, true, false, null, '', 'x', 'é"\\\u0001', '\ud800'];
+    const value = (depth) => {
+      const pick = random();
+      if (depth > 3 || pick < 0.4) return scalars[Math.floor(random() * scalars.length)];
+      if (pick < 0.6) return Array.from({ length: Math.floor(random() * 4) }, () => value(depth + 1));
+      const out = {};
+      for (let i = Math.floor(random() * 6); i > 0; i--) out[key()] = value(depth + 1);
+      return out;
+    };
+    for (let i = 0; i < 2000; i++) {
+      const v = value(0);
+      const expected = reference(v);
+      assert.equal(canonicalJson(v), expected);
+      assert.equal(canonicalJsonText(v), expected);
+    }
+  });
+
+  it('writes any number of distinct keys, short or long, the same way (its key cache is bounded)', () => {
+    const wide = {};
+    for (let i = 0; i < 5000; i++) wide[`k${i}`] = i;
+    wide['x'.repeat(100)] = 'long';
+    wide['q"\\\u0002'] = 'escaped';
+    const sorted = Object.keys(wide).sort();
+    const expected = `{${sorted.map((k) => `${JSON.stringify(k)}:${JSON.stringify(wide[k])}`).join(',')}}`;
+    assert.equal(canonicalJson(wide), expected);
+    assert.equal(canonicalJson(wide), expected, 'the second time, from the cache');
+  });
+
   describe('canonicalJsonText (the writer serialises a hashed row once)', () => {
     class Money {
       constructor(cents) {

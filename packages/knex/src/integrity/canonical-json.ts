@@ -28,11 +28,13 @@ function write(value: unknown, strict: boolean): string {
   if (value === null || value === undefined) return 'null';
   switch (typeof value) {
     case 'string':
-    case 'boolean':
       return JSON.stringify(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
     case 'number':
-      // Non-finite numbers are stored as null by JSON.stringify; keep the same meaning here.
-      return Number.isFinite(value) ? JSON.stringify(value) : 'null';
+      // Non-finite numbers are stored as null by JSON.stringify; keep the same meaning here. For
+      // finite ones String() writes what JSON.stringify does (-0 as 0 included), without its setup.
+      return Number.isFinite(value) ? String(value) : 'null';
     case 'bigint':
       if (strict) throw new TypeError('Do not know how to serialize a BigInt');
       return value.toString();
@@ -57,7 +59,14 @@ function write(value: unknown, strict: boolean): string {
       return write(value.valueOf(), strict);
   }
   const record = value as Record<string, unknown>;
-  const keys = Object.keys(record).sort();
+  const keys = Object.keys(record);
+  // Objects built in key order (and one-key ones) are common: sorted only when they are not.
+  for (let i = 1; i < keys.length; i++) {
+    if (keys[i - 1]! > keys[i]!) {
+      keys.sort();
+      break;
+    }
+  }
   let out = '{';
   let first = true;
   for (const key of keys) {
@@ -66,7 +75,25 @@ function write(value: unknown, strict: boolean): string {
     if (item === undefined || typeof item === 'function' || typeof item === 'symbol') continue;
     if (!first) out += ',';
     first = false;
-    out += `${JSON.stringify(key)}:${write(item, strict)}`;
+    out += quotedKey(key) + ':' + write(item, strict);
   }
   return `${out}}`;
+}
+
+/** Keys' JSON text, kept: every event repeats the same few names. Bounded in entries and length. */
+const quotedKeys = new Map<string, string>();
+const MAX_QUOTED_KEYS = 2048;
+const MAX_QUOTED_KEY_LENGTH = 64;
+
+function quotedKey(key: string): string {
+  let quoted = quotedKeys.get(key);
+  if (quoted === undefined) {
+    quoted = JSON.stringify(key);
+    if (key.length <= MAX_QUOTED_KEY_LENGTH) {
+      // Arbitrary keys (a body's) must not grow it: full, it starts again.
+      if (quotedKeys.size >= MAX_QUOTED_KEYS) quotedKeys.clear();
+      quotedKeys.set(key, quoted);
+    }
+  }
+  return quoted;
 }

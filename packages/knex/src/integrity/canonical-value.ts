@@ -1,6 +1,7 @@
 import { type DialectTraits } from '../sql/dialect.js';
 import { fromDbBoolean, fromDbJson } from '../sql/values.js';
 import { canonicalJson } from './canonical-json.js';
+import { isoTimestamp } from './iso-timestamp.js';
 
 /**
  * How a column's value is normalised before hashing. The writer normalises the value it binds,
@@ -30,7 +31,7 @@ function timestamp(value: unknown): string {
   }
   const ms = date.getTime();
   // An unreadable value still hashes (to something no valid row produces) instead of throwing.
-  return Number.isNaN(ms) ? `invalid:${text(value)}` : new Date(Math.trunc(ms)).toISOString();
+  return Number.isNaN(ms) ? `invalid:${text(value)}` : isoTimestamp(Math.trunc(ms));
 }
 
 function integer(value: unknown): string {
@@ -80,7 +81,7 @@ function canonicalScalar(kind: Exclude<ValueKind, 'json'>, value: unknown): stri
   if (typeof value === 'string' && kind === 'string') return value;
   if (typeof value === 'number' && Number.isSafeInteger(value)) {
     if (kind === 'int') return String(value);
-    if (kind === 'timestamp' && Math.abs(value) <= 8.64e15) return new Date(value).toISOString();
+    if (kind === 'timestamp' && Math.abs(value) <= 8.64e15) return isoTimestamp(value);
   }
   switch (kind) {
     case 'string':

@@ -94,6 +94,9 @@ export class KnexEventStore implements EventStore {
       batchSize: this.#options.batchSize,
       lingerMs: this.#options.lingerMs,
       concurrentBatches: this.#options.concurrentBatches,
+      // With a backlog, a chain stamps the next batch while the current one is written (HashChain).
+      // Not with duplicateIds 'ignore': its look-up of stored ids must follow the batch before.
+      prepareAhead: this.#options.integrity !== null && this.#options.duplicateIds !== 'ignore',
       writeTimeoutMs: this.#options.writeTimeoutMs,
       target: this.tableName,
       // A batch that failed while reading its chain's head never reached the INSERT.
@@ -273,8 +276,8 @@ export class KnexEventStore implements EventStore {
   }
 
   async #writeBatch(rows: EventRow[]): Promise<void> {
-    // With integrity, rows are stamped here, in batch order, just before their INSERT: the
-    // writer has one batch in flight, so each chain stays linear (see HashChain).
+    // With integrity, rows are stamped here, in batch order: HashChain writes one batch at a time,
+    // in the order they were handed over, so each chain stays linear.
     if (this.#chain !== null && this.#chained !== null) {
       // duplicateIds 'ignore' with a chain: stored ids are left out BEFORE stamping, so no chain
       // position is ever skipped. An id inserted concurrently (another ingest worker) then fails

@@ -32,6 +32,13 @@ export interface GroupCommitOptions<R> {
    * transactions (connections) busy instead of waiting out each commit's flush.
    */
   concurrentBatches?: number;
+  /**
+   * While every batch allowed is being written and a full batch is waiting, hand that one to
+   * write() too, to be prepared meanwhile: for a write() that does the preparing (a hash chain's
+   * stamping) and then waits for the batch before it, so batches still commit in order. Only with
+   * a backlog: below a full batch, events keep joining the next batch while one is written.
+   */
+  prepareAhead?: boolean;
   /** Per save(): time from the call to its commit before it rejects with StoreTimeoutError. */
   writeTimeoutMs: number;
   /** Names the destination in error messages. */
@@ -126,8 +133,18 @@ export class GroupCommitWriter<R> {
     await this.flush();
   }
 
+  /** Whether another batch may start now (see concurrentBatches and prepareAhead). */
+  #hasRoom(): boolean {
+    if (this.#writing < this.#concurrency) return true;
+    return (
+      this.#options.prepareAhead === true &&
+      this.#writing === this.#concurrency &&
+      this.#stats.pendingEvents >= this.#options.batchSize
+    );
+  }
+
   #schedule(): void {
-    if (this.#writing >= this.#concurrency || this.#queue.length === 0) return;
+    if (!this.#hasRoom() || this.#queue.length === 0) return;
     if (this.#closed || this.#stats.pendingEvents >= this.#options.batchSize) {
       this.#startNow();
       return;
@@ -161,7 +178,7 @@ export class GroupCommitWriter<R> {
       this.#notifyIdle();
       return;
     }
-    while (this.#writing < this.#concurrency && this.#queue.length > 0) this.#writeNextBatch();
+    while (this.#hasRoom() && this.#queue.length > 0) this.#writeNextBatch();
   }
 
   #writeNextBatch(): void {
