@@ -1,7 +1,7 @@
 // Live nats-server processes for the NATS tests: each on a free loopback port with its own
 // JetStream directory, so a test can SIGKILL it and start it again on the same port and data.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,15 +9,57 @@ import { join } from 'node:path';
 export const NATS_SERVER = process.env.AUDIT_TEST_NATS_SERVER ?? '/usr/sbin/nats-server';
 export const NATS_AVAILABLE = existsSync(NATS_SERVER);
 
-export async function freePort() {
-  return new Promise((resolve, reject) => {
+/**
+ * The kernel's range for the local ports of outgoing connections, or null. A port picked by
+ * listen(0) comes from it too: once released, listen(0) may hand it out again and any outgoing
+ * connection (a started node's route dials) may take it. The cluster test failed that way once,
+ * a node's route port "already in use" when it started.
+ */
+function ephemeralRange() {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    return low > 0 && high >= low ? [low, high] : null;
+  } catch {
+    return null;
+  }
+}
+
+function listenOn(port) {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(null));
+    server.listen(port, '127.0.0.1', () => resolve(server));
   });
+}
+
+const LOWEST_PORT = 10_000;
+
+/**
+ * `count` distinct loopback ports that were free a moment ago, below the ephemeral range where it
+ * is known (so no outgoing connection can take one before its server listens, or between a kill
+ * and a restart). All are held until all are found: the same port is never handed out twice.
+ */
+export async function freePorts(count) {
+  const range = ephemeralRange();
+  const held = [];
+  try {
+    if (range === null || range[0] - LOWEST_PORT < 1000) {
+      for (let i = 0; i < count; i++) held.push(await listenOn(0));
+    } else {
+      for (let attempt = 0; held.length < count && attempt < 1000; attempt++) {
+        const server = await listenOn(LOWEST_PORT + Math.floor(Math.random() * (range[0] - LOWEST_PORT)));
+        if (server !== null) held.push(server);
+      }
+    }
+    if (held.length < count || held.includes(null)) throw new Error(`could not find ${count} free loopback ports`);
+    return held.map((server) => server.address().port);
+  } finally {
+    await Promise.all(held.filter(Boolean).map((server) => new Promise((resolve) => server.close(resolve))));
+  }
+}
+
+export async function freePort() {
+  return (await freePorts(1))[0];
 }
 
 function portOpen(port) {
@@ -81,14 +123,16 @@ export async function startNatsServer({ port, dir, extraArgs = [] } = {}) {
  * Returns { nodes, urls, stop() }; each node has kill()/restart() as from startNatsServer.
  */
 export async function startNatsCluster(size = 3) {
-  const clusterPorts = [];
-  for (let i = 0; i < size; i++) clusterPorts.push(await freePort());
+  // Every node's client and route port, picked together: distinct, and none in the ephemeral range.
+  const ports = await freePorts(2 * size);
+  const clusterPorts = ports.slice(0, size);
   const routes = clusterPorts.map((p) => `nats://127.0.0.1:${p}`).join(',');
   const name = `audit-${Date.now().toString(36)}`;
   const nodes = [];
   for (let i = 0; i < size; i++) {
     nodes.push(
       await startNatsServer({
+        port: ports[size + i],
         extraArgs: [
           '--server_name',
           `n${i + 1}`,
