@@ -8,10 +8,9 @@ import {
   type BufferedAuditLoggerOptions,
   type PermissionAuditEvent,
 } from '@audit-events/core';
-import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
-import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { AckPipeline, type OutgoingMessage } from './ack-pipeline.js';
 import { openConnection, type ConnectionOption } from './connection.js';
-import { KIND_HEADER } from './headers.js';
 import { isCertainRefusal } from './publish-errors.js';
 import { checkSubjectPrefix, permissionSubject } from './subjects.js';
 
@@ -23,7 +22,7 @@ export interface JetStreamAuditLoggerOptions extends BufferedAuditLoggerOptions,
   stream: string;
   /** Decisions are published to `<subjectPrefix>._permissions`; default `audit.permissions`. */
   subjectPrefix?: string;
-  /** Per-message ack timeout, in ms; default 10 000 (the whole batch is bounded by exportTimeout). */
+  /** How long a batch waits for its acks, in ms; default 10 000 (the whole batch is bounded by exportTimeout). */
   publishTimeoutMs?: number;
 }
 
@@ -36,7 +35,7 @@ export class JetStreamAuditLogger extends BufferedAuditLogger {
   readonly stream: string;
   readonly subject: string;
   readonly #publishTimeoutMs: number;
-  readonly #connecting: Promise<{ nc: NatsConnection; owned: boolean; js: JetStreamClient }>;
+  readonly #connecting: Promise<{ nc: NatsConnection; owned: boolean; pipeline: AckPipeline }>;
 
   constructor(options: JetStreamAuditLoggerOptions) {
     if (options === null || typeof options !== 'object')
@@ -55,7 +54,7 @@ export class JetStreamAuditLogger extends BufferedAuditLogger {
     const connection: ConnectionOption = nc !== undefined ? { nc } : { servers: servers as string | string[] };
     this.#connecting = openConnection(connection, 'audit-events permission logger').then((c) => ({
       ...c,
-      js: jetstream(c.nc),
+      pipeline: new AckPipeline(c.nc, stream),
     }));
     this.#connecting.catch(() => {});
   }
@@ -66,8 +65,9 @@ export class JetStreamAuditLogger extends BufferedAuditLogger {
   }
 
   protected override async handleBatch(events: readonly PermissionAuditEvent[], context: BatchContext): Promise<void> {
-    const { js } = await this.#connecting;
-    const sends: Array<Promise<unknown>> = [];
+    const { pipeline } = await this.#connecting;
+    const messages: OutgoingMessage[] = [];
+    const sent: PermissionAuditEvent[] = [];
     for (const event of events) {
       let data: Uint8Array;
       try {
@@ -77,45 +77,33 @@ export class JetStreamAuditLogger extends BufferedAuditLogger {
         context.reject(event, err);
         continue;
       }
-      const h = natsHeaders();
-      h.set(KIND_HEADER, 'permission');
-      sends.push(
-        js
-          .publish(this.subject, data, {
-            msgID: this.eventIdOf(event),
-            headers: h,
-            timeout: this.#publishTimeoutMs,
-            expect: { streamName: this.stream },
-          })
-          .catch((err: unknown) => {
-            // Too large for the server: no retry can help, report this one alone.
-            if (isCertainRefusal(err) && /payload/i.test((err as Error).message)) {
-              context.reject(
-                event,
-                new EventRejectedError(`JetStream refused the decision: ${(err as Error).message}`, {
-                  cause: err,
-                  event,
-                }),
-              );
-              return;
-            }
-            throw err;
-          }),
-      );
+      messages.push({ subject: this.subject, data, id: this.eventIdOf(event), kind: 'permission' });
+      sent.push(event);
     }
-    const results = await Promise.allSettled(sends);
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    const outcome = await pipeline.publish(messages, this.#publishTimeoutMs);
+    let retry: Error | undefined;
+    outcome.errors.forEach((err, i) => {
+      if (err === undefined) return;
+      // Too large for the server: no retry can help, report this one alone.
+      if (isCertainRefusal(err) && /payload/i.test(err.message)) {
+        context.reject(
+          sent[i] as PermissionAuditEvent,
+          new EventRejectedError(`JetStream refused the decision: ${err.message}`, { cause: err, event: sent[i] }),
+        );
+      } else retry ??= err;
+    });
     // The retry re-publishes the whole batch; the acknowledged ones are dropped as duplicates.
-    if (failed !== undefined) throw failed.reason;
+    if (retry !== undefined) throw retry;
   }
 
   protected override async onClose(): Promise<void> {
-    let opened: { nc: NatsConnection; owned: boolean };
+    let opened: { nc: NatsConnection; owned: boolean; pipeline: AckPipeline };
     try {
       opened = await this.#connecting;
     } catch {
       return;
     }
+    opened.pipeline.close();
     if (opened.owned && !opened.nc.isClosed()) await opened.nc.drain().catch(() => {});
   }
 }

@@ -11,11 +11,10 @@ import {
   type EventStore,
 } from '@audit-events/core';
 import { rejectUnknownOptions } from '@audit-events/core/internal';
-import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
-import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { AckPipeline, type OutgoingMessage } from './ack-pipeline.js';
 import { openConnection, type ConnectionOption } from './connection.js';
 import { encodeEvent } from './event-wire.js';
-import { KIND_HEADER } from './headers.js';
 import { publishFailure } from './publish-errors.js';
 import { checkSubjectPrefix, eventSubject } from './subjects.js';
 
@@ -56,7 +55,7 @@ export class JetStreamEventStore implements EventStore {
   readonly stream: string;
   readonly subjectPrefix: string;
   readonly publishTimeoutMs: number;
-  readonly #connecting: Promise<{ nc: NatsConnection; owned: boolean; js: JetStreamClient }>;
+  readonly #connecting: Promise<{ nc: NatsConnection; owned: boolean; pipeline: AckPipeline }>;
   readonly #readFrom: EventStore | undefined;
   readonly #pending = new Set<Promise<unknown>>();
   #closed = false;
@@ -79,7 +78,10 @@ export class JetStreamEventStore implements EventStore {
     this.subjectPrefix = checkSubjectPrefix(options.subjectPrefix ?? DEFAULT_EVENT_SUBJECT_PREFIX);
     this.publishTimeoutMs = timeout;
     this.#readFrom = options.readFrom;
-    this.#connecting = openConnection(options, 'audit-events store').then((c) => ({ ...c, js: jetstream(c.nc) }));
+    this.#connecting = openConnection(options, 'audit-events store').then((c) => ({
+      ...c,
+      pipeline: new AckPipeline(c.nc, this.stream),
+    }));
     // An unreachable server fails each save(); this copy must not be an unhandled rejection.
     this.#connecting.catch(() => {});
   }
@@ -100,7 +102,7 @@ export class JetStreamEventStore implements EventStore {
    */
   save(events: readonly AuditEvent[]): Promise<void> {
     if (this.#closed) return Promise.reject(new StoreClosedError());
-    let messages: Array<{ subject: string; data: Uint8Array; id: string }>;
+    let messages: OutgoingMessage[];
     try {
       messages = this.#messagesOf(events);
     } catch (err) {
@@ -115,7 +117,7 @@ export class JetStreamEventStore implements EventStore {
     return done;
   }
 
-  #messagesOf(events: readonly AuditEvent[]): Array<{ subject: string; data: Uint8Array; id: string }> {
+  #messagesOf(events: readonly AuditEvent[]): OutgoingMessage[] {
     if (!Array.isArray(events)) {
       throw new StoreWriteError('save() takes an array of events', 0, { cause: new InvalidEventError('not an array') });
     }
@@ -151,12 +153,12 @@ export class JetStreamEventStore implements EventStore {
           },
         );
       }
-      return { subject: eventSubject(this.subjectPrefix, event.contentType), data, id: event.id };
+      return { subject: eventSubject(this.subjectPrefix, event.contentType), data, id: event.id, kind: 'event' };
     });
   }
 
-  async #publish(messages: ReadonlyArray<{ subject: string; data: Uint8Array; id: string }>): Promise<void> {
-    const { js } = await this.#connecting.catch((err: unknown) => {
+  async #publish(messages: readonly OutgoingMessage[]): Promise<void> {
+    const { pipeline } = await this.#connecting.catch((err: unknown) => {
       throw new StoreWriteError(
         `None of ${messages.length} audit event(s) was stored: cannot connect to NATS: ${(err as Error).message}`,
         messages.length,
@@ -168,31 +170,13 @@ export class JetStreamEventStore implements EventStore {
     // syscall per request — a visible share of the CPU per request at high concurrency.
     await this.#nextTurn();
     this.#stats.inFlight += messages.length;
-    const results = await Promise.allSettled(
-      messages.map((m) => {
-        const h = natsHeaders();
-        h.set(KIND_HEADER, 'event');
-        return js.publish(m.subject, m.data, {
-          msgID: m.id,
-          headers: h,
-          timeout: this.publishTimeoutMs,
-          expect: { streamName: this.stream },
-        });
-      }),
-    );
+    const outcome = await pipeline.publish(messages, this.publishTimeoutMs);
     this.#stats.inFlight -= messages.length;
-    let acked = 0;
-    let firstError: unknown;
-    for (const r of results) {
-      if (r.status === 'fulfilled') {
-        acked++;
-        if (r.value.duplicate) this.#stats.duplicates++;
-      } else if (firstError === undefined) firstError = r.reason;
-    }
-    this.#stats.published += acked;
-    if (firstError === undefined) return;
-    this.#stats.failed += messages.length - acked;
-    throw publishFailure(firstError, messages.length, acked, this.publishTimeoutMs);
+    this.#stats.published += outcome.acked;
+    this.#stats.duplicates += outcome.duplicates;
+    if (outcome.firstError === undefined) return;
+    this.#stats.failed += messages.length - outcome.acked;
+    throw publishFailure(outcome.firstError, messages.length, outcome.acked, this.publishTimeoutMs);
   }
 
   #nextTurn(): Promise<void> {
@@ -220,12 +204,13 @@ export class JetStreamEventStore implements EventStore {
     if (this.#closed) return;
     this.#closed = true;
     await Promise.allSettled([...this.#pending]);
-    let opened: { nc: NatsConnection; owned: boolean } | undefined;
+    let opened: { nc: NatsConnection; owned: boolean; pipeline: AckPipeline } | undefined;
     try {
       opened = await this.#connecting;
     } catch {
       return;
     }
+    opened.pipeline.close();
     if (opened.owned && !opened.nc.isClosed()) await opened.nc.drain().catch(() => {});
   }
 }
