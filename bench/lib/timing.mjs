@@ -17,11 +17,18 @@ export async function opsPerSecond(n, job) {
   return n / seconds;
 }
 
-/** Interleaves variants round by round and returns samples per variant. */
-export async function interleave(variants, runs) {
+/**
+ * Interleaves variants round by round and returns samples per variant. The first `warmup` rounds
+ * are run and dropped: before V8 has compiled the hot functions with its optimising tier, a round
+ * measures the compiler (on Node 24 the first in-process rounds ran at half the later rate).
+ */
+export async function interleave(variants, runs, { warmup = 1 } = {}) {
   const samples = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
-  for (let round = 0; round < runs; round++) {
-    for (const [name, run] of Object.entries(variants)) samples[name].push(await run());
+  for (let round = 0; round < warmup + runs; round++) {
+    for (const [name, run] of Object.entries(variants)) {
+      const sample = await run();
+      if (round >= warmup) samples[name].push(sample);
+    }
   }
   return samples;
 }

@@ -85,6 +85,72 @@ switch (variant) {
     app.use(pinoHttp({ logger: pino(pino.destination({ dest: '/dev/null', sync: false })) }));
     break;
   }
+  case 'raw-batched': {
+    // The floor of one durable event per request: the batching a store needs, written by hand with
+    // nothing else. Rows of the same shape go into the store's own table (its indexes included)
+    // on the store's connection settings (WAL, synchronous=FULL); the requests of one event-loop
+    // turn share one multi-row INSERT (one commit, one fsync) on a kept prepared statement of the
+    // sqlite3 driver. No masking, no checks, no context: whatever audit-event costs above this is
+    // the library's.
+    const Knex = (await import('knex')).default;
+    const { sqliteKnexConfig, KnexEventStore } = await import('@audit-events/knex');
+    const { newEventId } = await import('@audit-events/core');
+    const file = join(tmpdir(), `audit-bench-${process.pid}.db`);
+    const knex = Knex(sqliteKnexConfig(file));
+    await new KnexEventStore(knex).migrate();
+    const db = await knex.client.acquireConnection();
+    const COLUMNS = ['id', 'created_at', 'content_type', 'object_id', 'content', 'url', 'method', 'ip', 'user_agent'];
+    const row = `(${COLUMNS.map(() => '?').join(',')})`;
+    const statements = new Map();
+    const statementFor = (n) => {
+      let st = statements.get(n);
+      if (st === undefined) {
+        st = db.prepare(`INSERT INTO audit_events (${COLUMNS.join(',')}) VALUES ${Array(n).fill(row).join(',')}`);
+        statements.set(n, st);
+      }
+      return st;
+    };
+    let queue = [];
+    let writing = false;
+    const flush = () => {
+      if (writing || queue.length === 0) return;
+      const batch = queue.length <= 500 ? queue : queue.slice(0, 500);
+      queue = batch === queue ? [] : queue.slice(500);
+      writing = true;
+      const values = [];
+      for (const w of batch) values.push(...w.values);
+      statementFor(batch.length).run(values, (err) => {
+        writing = false;
+        for (const w of batch) (err ? w.reject : w.resolve)(err);
+        flush();
+      });
+    };
+    handler = writingFirst(
+      (req) =>
+        new Promise((resolve, reject) => {
+          const values = [
+            newEventId(),
+            Date.now(),
+            'bench',
+            '1',
+            JSON.stringify({ hello: 'world' }),
+            req.originalUrl,
+            req.method,
+            req.ip,
+            req.get('user-agent') ?? null,
+          ];
+          if (queue.push({ values, resolve, reject }) === 1) setImmediate(flush);
+        }),
+    );
+    cleanup = async () => {
+      while (writing || queue.length > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      for (const st of statements.values()) await new Promise((resolve) => st.finalize(resolve));
+      await knex.client.releaseConnection(db);
+      await knex.destroy();
+      for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+    };
+    break;
+  }
   case 'raw-insert':
   case 'audit-event':
   case 'raw-insert/better-sqlite3':

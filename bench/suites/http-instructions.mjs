@@ -102,7 +102,7 @@ export const expressEventInstructions = (opts) =>
     'express-server.mjs',
     {
       floor: 'bare',
-      variants: ['bare', 'audit-event', 'audit-event/better-sqlite3'],
+      variants: ['bare', 'raw-batched', 'audit-event', 'audit-event/better-sqlite3'],
       // No verdict here: a durable write's kernel work (WAL writes, fsyncs, the thread pool's
       // futexes: +13 µs of system time per request on this VM) is not counted, nor are the cache
       // misses of a larger working set, so the req/s suite (express-event) decides target 2; these
