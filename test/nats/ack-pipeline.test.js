@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { StoreTimeoutError, StoreWriteError, createPermissionAuditEvent } from '@audit-events/core';
 import { JetStreamAuditLogger, JetStreamEventStore, ensureAuditStream } from '@audit-events/nats';
 import { startNatsServer } from './nats-server.js';
-import { liveNats, makeEvent, natsClient, stopNats, waitUntil } from './fixtures.js';
+import { freshStream as freshStreamOn, liveNats, makeEvent, natsClient, stopNats, waitUntil } from './fixtures.js';
 
 function causes(err) {
   const out = [];
@@ -25,10 +25,7 @@ describe('@audit-events/nats: acks of published events (live nats-server)', func
   });
   after(() => stopNats({ server, client }));
 
-  async function freshStream(name, subjects = [`${name.toLowerCase()}.>`]) {
-    await client.jsm.streams.delete(name).catch(() => {});
-    return ensureAuditStream(client.jsm, { name, subjects });
-  }
+  const freshStream = (name, subjects) => freshStreamOn(client.jsm, name, subjects);
 
   it('a subject another stream takes is refused by the server (expected stream), not stored, and counted', async () => {
     await freshStream('OTHER', ['shared.>']);

@@ -2,6 +2,7 @@
 import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { newEventId } from '@audit-events/core';
+import { ensureAuditStream } from '@audit-events/nats';
 import { NATS_AVAILABLE, startNatsServer } from './nats-server.js';
 import { waitUntil } from '../helpers/wait-until.js';
 
@@ -36,6 +37,12 @@ export async function natsClient(url, options = {}) {
     what: 'JetStream to answer',
   });
   return { nc, js: jetstream(nc), jsm };
+}
+
+/** Deletes the stream if it exists and creates it again with ensureAuditStream (default subjects `<name lowercased>.>`). */
+export async function freshStream(jsm, name, subjects = [`${name.toLowerCase()}.>`]) {
+  await jsm.streams.delete(name).catch(() => {});
+  return ensureAuditStream(jsm, { name, subjects });
 }
 
 /** Stored rows and how many ids appear more than once (0 when exactly-once held). */

@@ -16,7 +16,7 @@ import {
   ensureAuditStream,
 } from '@audit-events/nats';
 import { startNatsServer } from './nats-server.js';
-import { liveNats, makeEvent, natsClient, stopNats } from './fixtures.js';
+import { freshStream as freshStreamOn, liveNats, makeEvent, natsClient, stopNats } from './fixtures.js';
 
 describe('@audit-events/nats: store, stream and logger (live nats-server)', function () {
   this.timeout(30_000);
@@ -28,10 +28,7 @@ describe('@audit-events/nats: store, stream and logger (live nats-server)', func
   });
   after(() => stopNats({ server, client }));
 
-  async function freshStream(name) {
-    await client.jsm.streams.delete(name).catch(() => {});
-    return ensureAuditStream(client.jsm, { name, subjects: [`${name.toLowerCase()}.>`] });
-  }
+  const freshStream = (name) => freshStreamOn(client.jsm, name);
 
   it('ensureAuditStream creates a file-backed stream with a 2-minute duplicate window, updates it, refuses a shorter window', async () => {
     const info = await freshStream('DEFAULTS');

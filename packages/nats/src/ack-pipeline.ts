@@ -90,19 +90,14 @@ export class AckPipeline {
     this.#stream = stream;
   }
 
-  /** Acks still awaited. */
-  get waiting(): number {
-    return this.#waiting.size;
-  }
-
   /** Publishes every message at once; resolves (never rejects) when each is acked, refused or timed out. */
   publish(messages: readonly OutgoingMessage[], timeoutMs: number): Promise<BatchOutcome> {
     return new Promise((resolve) => {
-      const batch = new Batch(messages.length, resolve);
       if (messages.length === 0) {
         resolve({ acked: 0, duplicates: 0, errors: [], firstError: undefined });
         return;
       }
+      const batch = new Batch(messages.length, resolve);
       let inbox: string;
       try {
         inbox = this.#subscribed();
