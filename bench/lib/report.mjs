@@ -1,10 +1,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import { median } from './stats.mjs';
 
-export const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'results');
+/** bench/results, or AUDIT_BENCH_RESULTS_DIR (a test's smoke run must not replace a real result). */
+export const RESULTS_DIR = process.env.AUDIT_BENCH_RESULTS_DIR
+  ? resolve(process.env.AUDIT_BENCH_RESULTS_DIR)
+  : join(dirname(fileURLToPath(import.meta.url)), '..', 'results');
 
 const fmt = (n) =>
   Math.abs(n) >= 100 ? Math.round(n).toLocaleString('en-US') : Math.abs(n) >= 1 ? n.toFixed(2) : n.toPrecision(3);
