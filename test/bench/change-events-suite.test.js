@@ -20,6 +20,7 @@ describe('bench suite change-events (--quick)', function () {
 
   it('measures every variant and checks each round stored its events', async () => {
     const { changeEvents } = await import('../../bench/suites/change-events.mjs');
+    const { runtimeTag } = await import('../../bench/lib/report.mjs');
     const log = console.log;
     console.log = () => {};
     let result;
@@ -41,6 +42,6 @@ describe('bench suite change-events (--quick)', function () {
     }
     const change = rows.get('createChangeEvent, 50-field before/after');
     assert.ok(change.ratio > 0 && change.ratio < 1, `a diff makes an event dearer, not free: ${change.ratio}`);
-    assert.deepEqual(readdirSync(dir), ['change-events.' + `node${process.versions.node.split('.')[0]}` + '.json']);
+    assert.deepEqual(readdirSync(dir), [`change-events.${runtimeTag(process.version)}.json`]);
   });
 });
