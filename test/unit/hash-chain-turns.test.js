@@ -8,7 +8,8 @@ import { createRequire } from 'node:module';
 import { createSecretKey } from 'node:crypto';
 
 const require = createRequire(import.meta.url);
-const { HashChain, GENESIS } = require('../../packages/knex/dist/cjs/integrity/chain-writer.js');
+const { HashChain } = require('../../packages/knex/dist/cjs/integrity/chain-writer.js');
+const { GENESIS } = require('../../packages/knex/dist/cjs/integrity/stamp-rows.js');
 const { EVENT_LAYOUT } = require('../../packages/knex/dist/cjs/integrity/row-layout.js');
 const { Keyring } = require('../../packages/knex/dist/cjs/integrity/keys/keyring.js');
 

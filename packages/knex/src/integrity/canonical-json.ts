@@ -1,3 +1,5 @@
+import { jsonString } from './json-string.js';
+
 /**
  * Deterministic JSON text for hashing, RFC 8785 (JCS) compatible for every JSON value: object keys
  * sorted by UTF-16 code units (what `Array.prototype.sort` does), no whitespace, numbers and
@@ -28,7 +30,7 @@ function write(value: unknown, strict: boolean): string {
   if (value === null || value === undefined) return 'null';
   switch (typeof value) {
     case 'string':
-      return JSON.stringify(value);
+      return jsonString(value);
     case 'boolean':
       return value ? 'true' : 'false';
     case 'number':
@@ -60,13 +62,7 @@ function write(value: unknown, strict: boolean): string {
   }
   const record = value as Record<string, unknown>;
   const keys = Object.keys(record);
-  // Objects built in key order (and one-key ones) are common: sorted only when they are not.
-  for (let i = 1; i < keys.length; i++) {
-    if (keys[i - 1]! > keys[i]!) {
-      keys.sort();
-      break;
-    }
-  }
+  sortKeys(keys);
   let out = '{';
   let first = true;
   for (const key of keys) {
@@ -80,6 +76,27 @@ function write(value: unknown, strict: boolean): string {
   return `${out}}`;
 }
 
+/**
+ * Sorts keys in code unit order, as keys.sort() does. An object's keys are few and often already
+ * in order: an insertion sort does that in one pass and the rest in a few comparisons, where
+ * Array#sort's setup costs more than the sorting.
+ */
+function sortKeys(keys: string[]): void {
+  if (keys.length > 16) {
+    keys.sort();
+    return;
+  }
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i]!;
+    let j = i - 1;
+    while (j >= 0 && keys[j]! > key) {
+      keys[j + 1] = keys[j]!;
+      j--;
+    }
+    keys[j + 1] = key;
+  }
+}
+
 /** Keys' JSON text, kept: every event repeats the same few names. Bounded in entries and length. */
 const quotedKeys = new Map<string, string>();
 const MAX_QUOTED_KEYS = 2048;
@@ -88,7 +105,7 @@ const MAX_QUOTED_KEY_LENGTH = 64;
 function quotedKey(key: string): string {
   let quoted = quotedKeys.get(key);
   if (quoted === undefined) {
-    quoted = JSON.stringify(key);
+    quoted = jsonString(key);
     if (key.length <= MAX_QUOTED_KEY_LENGTH) {
       // Arbitrary keys (a body's) must not grow it: full, it starts again.
       if (quotedKeys.size >= MAX_QUOTED_KEYS) quotedKeys.clear();

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { rawRows, type DialectName } from '../sql/dialect.js';
 import { quoteIdentifier } from '../sql/identifiers.js';
-import type { ChainPosition } from './chain-writer.js';
+import type { ChainPosition } from './stamp-rows.js';
 
 /**
  * The last row of a chain across `tables` (live and archive: an idle writer's whole chain may

@@ -1,93 +1,10 @@
-import { canonicalBound, type ValueKind } from './canonical-value.js';
-import { canonicalRow, digest, GENESIS_HASH, keyedDigest, sortPairs } from './row-digest.js';
 import type { ResolvedKey } from './keys/chain-key.js';
 import type { Keyring } from './keys/keyring.js';
-import { kindOfValue, type RowLayout } from './row-layout.js';
-
-/** The last committed row of a chain: the next row gets `seq + 1` and `prev_hash = hash`. */
-export interface ChainPosition {
-  seq: number;
-  hash: string;
-}
-
-/** Before the first row. */
-export const GENESIS: ChainPosition = Object.freeze({ seq: 0, hash: GENESIS_HASH });
+import type { RowLayout } from './row-layout.js';
+import type { ValueKind } from './canonical-value.js';
+import { GENESIS, stampRows, type ChainPosition } from './stamp-rows.js';
 
 type Row = Record<string, unknown>;
-
-const fixedNames = new WeakMap<RowLayout, ReadonlySet<string>>();
-
-/** The columns a row's `others` leave out: the layout's own and its excluded ones, one lookup per key. */
-function fixedOrExcluded(layout: RowLayout): ReadonlySet<string> {
-  let names = fixedNames.get(layout);
-  if (names === undefined) {
-    names = new Set([...layout.columns.map((c) => c.name), ...layout.excluded]);
-    fixedNames.set(layout, names);
-  }
-  return names;
-}
-
-/** Canonical value of a bound JSON column; the row is rewritten to bind that same text. */
-function canonicalJsonColumn(row: Row, name: string): string | null {
-  const value = canonicalBound('json', row[name]);
-  // Stored as canonical text, the value reads back identically where the server keeps JSON as
-  // text (SQLite, MariaDB): an auditor can recompute a hash from the raw column.
-  if (value !== null && !value.startsWith('invalid:')) row[name] = value;
-  return value;
-}
-
-/**
- * Fills chain_id, seq, prev_hash and hash of `rows`, in order, continuing from `from`; returns
- * the position after the last row. Pure apart from the rows it stamps: the caller decides when
- * the position becomes the chain's head (only once the rows are committed). With
- * `jsonIsCanonical`, the layout's JSON columns hold canonical text already (the writer built them
- * with canonicalJsonText) and are hashed as they are.
- */
-export function stampRows(
-  rows: Row[],
-  chainId: string,
-  from: ChainPosition,
-  layout: RowLayout,
-  extraKinds: ReadonlyMap<string, ValueKind>,
-  key: ResolvedKey | null = null,
-  jsonIsCanonical = false,
-): ChainPosition {
-  const skipped = fixedOrExcluded(layout);
-  const columns = layout.columns;
-  let seq = from.seq;
-  let prev = from.hash;
-  for (const row of rows) {
-    seq++;
-    row['chain_id'] = chainId;
-    row['seq'] = seq;
-    row['prev_hash'] = prev;
-    // key_id is hashed like any other non-null column outside the layout: under its own key.
-    if (key !== null) row['key_id'] = key.id;
-    const fixed = new Array<string | null>(columns.length);
-    for (let i = 0; i < columns.length; i++) {
-      const { kind, name } = columns[i]!;
-      const value = row[name];
-      if (kind !== 'json') fixed[i] = canonicalBound(kind, value);
-      else if (jsonIsCanonical && (typeof value === 'string' || value === null || value === undefined))
-        fixed[i] = value ?? null;
-      else fixed[i] = canonicalJsonColumn(row, name);
-    }
-    const others: Array<[string, string]> = [];
-    for (const name of Object.keys(row)) {
-      if (skipped.has(name)) continue;
-      const value = row[name];
-      if (value === null || value === undefined) continue;
-      const kind = extraKinds.get(name) ?? kindOfValue(value);
-      const canonical = kind === 'json' ? canonicalJsonColumn(row, name) : canonicalBound(kind, value);
-      if (canonical !== null) others.push([name, canonical]);
-    }
-    const canonical = canonicalRow(layout, fixed, sortPairs(others));
-    const hash = key === null ? digest(canonical) : keyedDigest(canonical, key.secret);
-    row['hash'] = hash;
-    prev = hash;
-  }
-  return { seq, hash: prev };
-}
 
 /** What a chained write needs from the table it writes to. */
 export interface ChainedWriteTarget<R extends Row> {

@@ -1,4 +1,5 @@
 import { createHmac, hash, type KeyObject } from 'node:crypto';
+import { jsonString, needsNoEscape } from './json-string.js';
 import type { RowLayout } from './row-layout.js';
 
 /** Names the serialisation below; a future change of it gets a new tag, never a silent change. */
@@ -23,22 +24,38 @@ export function canonicalRow(
   // each string as JSON.stringify writes it) without building ~20 small arrays per row.
   const heads = columnHeads(layout);
   let out = FORMAT_HEAD;
-  for (let i = 0; i < heads.length; i++) {
+  for (let i = 0; i < heads.nulls.length; i++) {
     const value = fixed[i];
-    out += heads[i]! + (value === null || value === undefined ? 'null' : JSON.stringify(value)) + ']';
+    if (value === null || value === undefined) out += heads.nulls[i]!;
+    else if (needsNoEscape(value)) out += heads.quoted[i]! + value + '"]';
+    else out += heads.open[i]! + JSON.stringify(value) + ']';
   }
-  for (const [name, value] of others) out += `,[${JSON.stringify(name)},${JSON.stringify(value)}]`;
+  for (const [name, value] of others) out += `,[${jsonString(name)},${jsonString(value)}]`;
   return `${out}]`;
 }
 
 const FORMAT_HEAD = `[${JSON.stringify(HASH_FORMAT)}`;
-const headsByLayout = new WeakMap<RowLayout, string[]>();
 
-/** `,["name",` for each layout column, worked out once per layout. */
-function columnHeads(layout: RowLayout): string[] {
+/** Per layout column, the text before its value: `,["name",` (escaped value), `,["name","` (plain one). */
+interface ColumnHeads {
+  open: string[];
+  quoted: string[];
+  /** The whole pair for a null value: `,["name",null]`. */
+  nulls: string[];
+}
+
+const headsByLayout = new WeakMap<RowLayout, ColumnHeads>();
+
+/** Worked out once per layout. */
+function columnHeads(layout: RowLayout): ColumnHeads {
   let heads = headsByLayout.get(layout);
   if (heads === undefined) {
-    heads = layout.columns.map((column) => `,[${JSON.stringify(column.name)},`);
+    const names = layout.columns.map((column) => JSON.stringify(column.name));
+    heads = {
+      open: names.map((name) => `,[${name},`),
+      quoted: names.map((name) => `,[${name},"`),
+      nulls: names.map((name) => `,[${name},null]`),
+    };
     headsByLayout.set(layout, heads);
   }
   return heads;
@@ -57,9 +74,4 @@ export function digest(canonical: string): string {
  */
 export function keyedDigest(canonical: string, secret: KeyObject): string {
   return createHmac('sha256', secret).update(canonical, 'utf8').digest('hex');
-}
-
-/** Sorts `[name, value]` pairs by name (code unit order, the same in writer and verifier). */
-export function sortPairs(pairs: Array<[string, string]>): Array<[string, string]> {
-  return pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 }
