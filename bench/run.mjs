@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { markdownTable, RESULTS_DIR, saveResult } from './lib/report.mjs';
+import { markdownTable, resultsDir, saveResult } from './lib/report.mjs';
 import { CONTENDED_STEAL_PERCENT, measureSteal } from './lib/steal.mjs';
 import { expressOverhead, expressEvent, koaOverhead } from './suites/http-overhead.mjs';
 
@@ -85,6 +85,14 @@ try {
   process.exit(2);
 }
 const { quick, only } = options;
+if (quick && options.updateReadme) {
+  console.error("--update-readme takes a full run's figures: not with --quick");
+  process.exit(2);
+}
+// A --quick run's results go to bench/results/quick (see resultsDir); suites save through
+// saveResult, which reads the variable, so it is set once here for all of them.
+if (quick && !process.env.AUDIT_BENCH_RESULTS_DIR) process.env.AUDIT_BENCH_RESULTS_DIR = resultsDir({ quick });
+const RESULTS_DIR = resultsDir();
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 // --node 24: the whole run (suites, servers, load generator) on that Node.js major, installed from

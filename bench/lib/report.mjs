@@ -4,10 +4,20 @@ import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import { median } from './stats.mjs';
 
-/** bench/results, or AUDIT_BENCH_RESULTS_DIR (a test's smoke run must not replace a real result). */
-export const RESULTS_DIR = process.env.AUDIT_BENCH_RESULTS_DIR
-  ? resolve(process.env.AUDIT_BENCH_RESULTS_DIR)
-  : join(dirname(fileURLToPath(import.meta.url)), '..', 'results');
+/** Where full runs keep their results (bench/results; its runs/ folder is committed). */
+export const DEFAULT_RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'results');
+
+/**
+ * Where results go: AUDIT_BENCH_RESULTS_DIR when set (a test's smoke run must not replace a real
+ * result), else bench/results, else, for a --quick run, bench/results/quick, so a smoke run's
+ * indicative figures never become the latest result that SUMMARY.md and the docs table show. Read
+ * on every call, so it does not matter which module imported this one first.
+ */
+export function resultsDir({ quick = false } = {}) {
+  const chosen = process.env.AUDIT_BENCH_RESULTS_DIR;
+  if (chosen) return resolve(chosen);
+  return quick ? join(DEFAULT_RESULTS_DIR, 'quick') : DEFAULT_RESULTS_DIR;
+}
 
 const fmt = (n) =>
   Math.abs(n) >= 100 ? Math.round(n).toLocaleString('en-US') : Math.abs(n) >= 1 ? n.toFixed(2) : n.toPrecision(3);
@@ -75,12 +85,12 @@ export function runtimeTag(version) {
 
 /** The latest result file of `suite` measured on `runtime`. */
 function resultFile(suite, runtime) {
-  return join(RESULTS_DIR, `${suite}.${runtimeTag(runtime)}.json`);
+  return join(resultsDir(), `${suite}.${runtimeTag(runtime)}.json`);
 }
 
 /** Writes a suite's result (again, after the runner added what it measured around the suite). */
 export function saveResult(result) {
-  mkdirSync(RESULTS_DIR, { recursive: true });
+  mkdirSync(resultsDir(), { recursive: true });
   writeFileSync(resultFile(result.suite, result.runtime ?? result.machine.node), JSON.stringify(result, null, 2));
 }
 

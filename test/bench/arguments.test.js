@@ -30,4 +30,11 @@ describe('npm run bench: arguments', () => {
       expect(stdout).to.equal('');
     });
   }
+
+  it('refuses --update-readme with --quick: a smoke run never goes into the docs', () => {
+    const { status, stderr, stdout } = bench('--quick', '--update-readme');
+    expect(status).to.equal(2);
+    expect(stderr).to.include("--update-readme takes a full run's figures: not with --quick");
+    expect(stdout).to.equal('');
+  });
 });
