@@ -35,11 +35,18 @@ function callgrindControl(flag, pid) {
  * `warmup` uncounted ones, then `reconnectWarmup` more on new connections. The warm-up runs with
  * instrumentation off (several times faster under valgrind); it must be long enough for V8 to have
  * optimised the request path, or the count includes its compiler's work and tier changes.
+ *
+ * The warm-up comes in `warmupLoads` loads, each on new connections, as a server's clients come and
+ * go. Code that runs once per connection (a middleware remembering the peer's address, Node's own
+ * socket set-up) then has type feedback by the time V8 optimises the request path. Warmed on four
+ * connections only, it had none, so the first request on a new connection deoptimised the
+ * middleware; on Node 24 it was still running Maglev's code, not TurboFan's, when the count was taken.
  */
 export async function instructionsPerRequest({
   script,
   variant,
   warmup = 40_000,
+  warmupLoads = 40,
   reconnectWarmup = 3000,
   requests = 3000,
   connections = 4,
@@ -59,7 +66,10 @@ export async function instructionsPerRequest({
   try {
     server = await startServer(script, [variant], env, { launcher, startTimeout: 180_000, stderr: 'pipe' });
     // The pid is valgrind's (it runs the program in its own process), or taskset's exec'd into it.
-    await fire(warmup);
+    for (let load = 0; load < warmupLoads; load++) {
+      const share = Math.floor(warmup / warmupLoads) + (load < warmup % warmupLoads ? 1 : 0);
+      if (share > 0) await fire(share);
+    }
     // A load run on new connections deoptimises 25-30 functions (Node's http and stream code, the
     // middleware: maps seen only on the first sockets), and V8 optimises them again within a few
     // thousand requests; the next run on new connections deoptimises one. So the counted run

@@ -65,7 +65,7 @@ async function count(suite, script, { floor, variants, targets, ratio, connectio
   };
   add(main, 'main');
   add(all, 'all');
-  const counted = `${requests.toLocaleString('en-US')} requests counted after ${warmup.toLocaleString('en-US')} + ${reconnectWarmup.toLocaleString('en-US')} uninstrumented ones of warm-up (the second on new connections), ${connections} connections; ${runs} interleaved rounds, one server at a time; servers on Node ${serverNode}`;
+  const counted = `${requests.toLocaleString('en-US')} requests counted after ${warmup.toLocaleString('en-US')} uninstrumented ones of warm-up in 40 loads, each on new connections, and ${reconnectWarmup.toLocaleString('en-US')} more on new connections, ${connections} connections; ${runs} interleaved rounds, one server at a time; servers on Node ${serverNode}`;
   const notes =
     targets.length === 0
       ? [
