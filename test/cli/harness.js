@@ -37,10 +37,13 @@ export class Capture {
  * Runs the CLI in-process. The environment is empty unless given, so a developer's
  * AUDIT_EVENTS_DB never leaks into a test. `signals` is an EventEmitter tests can emit SIGINT on.
  */
-export async function runCli(args, { env = {}, cwd = emptyDir(), signals = new EventEmitter(), tty = false } = {}) {
+export async function runCli(
+  args,
+  { env = {}, cwd = emptyDir(), signals = new EventEmitter(), tty = false, exit } = {},
+) {
   const stdout = new Capture();
   const stderr = new Capture({ isTTY: tty });
-  const code = await run(['node', 'audit-events', ...args], { stdout, stderr, env, cwd, signals });
+  const code = await run(['node', 'audit-events', ...args], { stdout, stderr, env, cwd, signals, exit });
   return { code, stdout: stdout.text, stderr: stderr.text, signals };
 }
 

@@ -111,4 +111,22 @@ forEachDialect('cli: interrupting an archive', (ctx, dialect) => {
     expect(m, r.stdout).to.not.equal(null);
     await expectConsistent(Number(m[1]));
   });
+
+  it("a second signal after the clean stop still exits with the first signal's code", async function () {
+    // Two quick Ctrl-Cs: the second can arrive once the clean stop has finished and the watch is
+    // gone (seen with better-sqlite3). It must not meet the default action, which kills the process.
+    const signals = new EventEmitter();
+    const exits = [];
+    const result = runCli(['archive', '--older-than', '30', '--batch-size', BATCH, ...args], {
+      signals,
+      exit: (code) => exits.push(code),
+    });
+    await untilArchiving(ctx.knex, archiveTable, result);
+    signals.emit('SIGINT');
+    const r = await result;
+    expect(r.code).to.equal(130);
+    expect(exits, 'the first signal stops cleanly').to.deep.equal([]);
+    signals.emit('SIGINT');
+    expect(exits).to.deep.equal([130]);
+  });
 });

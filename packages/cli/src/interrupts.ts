@@ -51,6 +51,13 @@ export function watchInterrupts(io: ResolvedIo, say: (line: string) => void): In
     dispose() {
       for (const [sig, listener] of listeners) io.signals.off(sig, listener);
       listeners.clear();
+      // Interrupted, in a real process: a second signal arriving after the clean stop (two quick
+      // Ctrl-Cs) must still exit with the first signal's code, not meet the default action.
+      const exit = io.exit;
+      if (first !== undefined && exit) {
+        const code = exitCodeOf(first);
+        for (const sig of ['SIGINT', 'SIGTERM'] as const) io.signals.on(sig, () => exit(code));
+      }
     },
   };
 }
