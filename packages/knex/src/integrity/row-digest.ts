@@ -9,6 +9,14 @@ export const HASH_FORMAT = 'audit-events/chain-v1';
 export const GENESIS_HASH = '0'.repeat(64);
 
 /**
+ * The order of the columns outside the layout: by name, in UTF-16 code units (not locale order,
+ * which varies with the ICU build). Part of the format: the writer and the verifier both sort with it.
+ */
+export function byColumnName(a: { readonly name: string }, b: { readonly name: string }): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+/**
  * The canonical serialisation of one row: a JSON array of the format tag, then `[name, value]`
  * for each layout column in order (null kept explicitly), then for every other non-null column,
  * sorted by name. Every value is already canonical text (see canonical-value.ts), so

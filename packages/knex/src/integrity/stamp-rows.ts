@@ -1,5 +1,5 @@
 import { canonicalBound, type ValueKind } from './canonical-value.js';
-import { canonicalRow, digest, GENESIS_HASH, keyedDigest } from './row-digest.js';
+import { byColumnName, canonicalRow, digest, GENESIS_HASH, keyedDigest } from './row-digest.js';
 import type { ResolvedKey } from './keys/chain-key.js';
 import { kindOfValue, type RowLayout } from './row-layout.js';
 
@@ -51,8 +51,7 @@ function planRow(keys: readonly string[], layout: RowLayout, extraKinds: Readonl
     if (fixedAt.includes(at) || layout.excluded.has(name)) return;
     others.push({ name, at, kind: extraKinds.get(name) });
   });
-  // Code unit order, the same in writer and verifier (its table plan sorts its columns alike).
-  others.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  others.sort(byColumnName);
   return { keys, fixedAt, others };
 }
 

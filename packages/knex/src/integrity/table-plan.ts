@@ -3,6 +3,7 @@ import { ConfigurationError } from '@audit-events/core';
 import { type DialectName } from '../sql/dialect.js';
 import { quoteIdentifier, splitTableName } from '../sql/identifiers.js';
 import type { ValueKind } from './canonical-value.js';
+import { byColumnName } from './row-digest.js';
 import { kindOfDbType, type RowLayout } from './row-layout.js';
 
 /** How the verifier reads one table: the select list and the kinds of the columns outside the layout. */
@@ -71,7 +72,7 @@ export async function planTable(
     if (kind === 'json' && dialect === 'mysql') jsonAsText.add(name);
     select.push(textual ? asText(name) : q(name));
   }
-  others.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  others.sort(byColumnName);
   return { table, select: select.join(', '), others, jsonAsText };
 }
 
