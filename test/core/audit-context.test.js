@@ -207,4 +207,18 @@ describe('AuditContext event methods', () => {
       ['3', 'cy'],
     ]);
   });
+
+  it('a requestId function is called once, on first use, by whichever reader comes first', async () => {
+    let calls = 0;
+    const ctx = new AuditContext({ store, method: 'GET', requestId: () => `req-${++calls}` });
+    expect(ctx.isBlank).to.equal(false);
+    expect(calls).to.equal(0); // not made to answer isBlank: the method says it is a request
+    await ctx.createEvent(order);
+    expect(ctx.requestId).to.equal('req-1');
+    expect(ctx.toJSON().requestId).to.equal('req-1');
+    expect(store.all().map((e) => e.requestId)).to.deep.equal(['req-1']);
+    expect(calls).to.equal(1);
+    // A function that gives nothing settles on null: a blank context stays blank.
+    expect(new AuditContext({ requestId: () => undefined }).isBlank).to.equal(true);
+  });
 });

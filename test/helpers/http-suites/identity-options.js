@@ -3,7 +3,8 @@
 // setRequestIdHeader, generateRequestId, describer, and option validation at start-up.
 import { expect } from 'chai';
 import request from 'supertest';
-import { ConfigurationError, MemoryEventStore, configureEventStore } from '@audit-events/core';
+import { ConfigurationError, MemoryEventStore, configureEventStore, newEventId } from '@audit-events/core';
+import { eventIdTime } from '@audit-events/core/internal';
 
 const order = { type: 'order', id: 1 };
 
@@ -232,6 +233,32 @@ export function identityOptionsSuite(adapter) {
       expect([...ids].sort()).to.deep.equal(ids);
       expect(new Set(ids).size).to.equal(5);
       expect(store.all().map((e) => e.requestId)).to.deep.equal(ids);
+    });
+
+    it('makes an unechoed default id on first read, in the order and millisecond of the arrival', async () => {
+      const seen = {};
+      const app = adapter.build({
+        audit: { store, setRequestIdHeader: false },
+        handler: async ({ audit }) => {
+          seen.blank = audit.isBlank;
+          await new Promise((resolve) => setTimeout(resolve, 25));
+          seen.between = newEventId(); // an id made after the arrival, before the request's is read
+          seen.first = audit.requestId;
+          seen.again = audit.requestId;
+          await audit.createEvent(order);
+          return {};
+        },
+      });
+      const before = newEventId();
+      const res = await request(app).get('/').expect(200);
+      expect(res.headers).to.not.have.property('x-request-id');
+      expect(seen.blank).to.equal(false);
+      expect(seen.first).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(seen.again).to.equal(seen.first);
+      // Where it arrived in the order of ids, not where it was first read.
+      expect([before, seen.first, seen.between]).to.deep.equal([before, seen.first, seen.between].sort());
+      expect(eventIdTime(seen.first)).to.be.below(eventIdTime(seen.between));
+      expect(store.all().map((e) => e.requestId)).to.deep.equal([seen.first]);
     });
 
     it('requestIdHeader, generateRequestId and setRequestIdHeader', async () => {

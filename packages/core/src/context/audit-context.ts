@@ -43,6 +43,11 @@ type Lazy<T> = T | (() => T);
  * use (auth and body parsers may run after the audit middleware).
  */
 export interface AuditContextSource {
+  /**
+   * The request id, when the middleware left it to be made on first read (most requests are
+   * neither echoed nor audited, and a UUIDv7 is a third of what the middleware costs them).
+   */
+  requestId?(): string | null;
   url(): string | null;
   path(): string | null;
   ip(): string | null;
@@ -58,7 +63,8 @@ export interface AuditContextSource {
 
 /** What a context is made of; the middlewares fill it from the request. */
 export interface AuditContextInit {
-  requestId?: string | null;
+  /** The request's id (a function is called once, on first use). */
+  requestId?: Lazy<string | null>;
   /**
    * The request id the client sent when it was not used as requestId (no trusted proxy, or
    * malformed); stored as content `client_request_id`, never as the request_id.
@@ -110,19 +116,20 @@ export interface AuditContextInit {
 
 export type { SerializedAuditContext } from './serialized.js';
 
-type OnceField = 'url' | 'path' | 'ip' | 'headers';
+type OnceField = 'requestId' | 'url' | 'path' | 'ip' | 'headers';
+type SourceValue<K extends OnceField> = ReturnType<NonNullable<AuditContextSource[K]>>;
 
 /**
  * The value of a field read once: given, computed by its function, or read from the source (null
  * without one). Callers store the result back, so the work is done on first use only.
  */
 function settle<K extends OnceField>(
-  value: Lazy<ReturnType<AuditContextSource[K]>> | undefined,
+  value: Lazy<SourceValue<K>> | undefined,
   source: AuditContextSource | undefined,
   field: K,
-): ReturnType<AuditContextSource[K]> {
-  type T = ReturnType<AuditContextSource[K]>;
-  if (value === undefined) return (source === undefined ? null : (source[field]() ?? null)) as T;
+): SourceValue<K> {
+  type T = SourceValue<K>;
+  if (value === undefined) return (source?.[field]?.() ?? null) as T;
   // A function that returns undefined still settles on null, never on "not read yet".
   return ((typeof value === 'function' ? (value as () => T)() : value) ?? null) as T;
 }
@@ -137,7 +144,6 @@ function resolve<T>(value: Lazy<T> | undefined, fallback: T): T {
  * from it (django-audit-events' AuditContext). One per request; a blank one outside requests.
  */
 export class AuditContext {
-  readonly requestId: string | null;
   /** The client's own request id when it was not adopted (see AuditContextInit.clientRequestId). */
   readonly clientRequestId: string | null;
   readonly method: string | null;
@@ -150,8 +156,9 @@ export class AuditContext {
   /** Span id of that span, or null. */
   readonly spanId: string | null;
 
-  // URL, path and headers are worked out on first use: most requests create no event, and the
-  // middleware's per-request cost is what every request of the app pays.
+  // The id, URL, path and headers are worked out on first use: most requests create no event, and
+  // the middleware's per-request cost is what every request of the app pays.
+  #requestId: Lazy<string | null> | undefined;
   #url: Lazy<string | null> | undefined;
   #path: Lazy<string | null> | undefined;
   #ip: Lazy<string | null> | undefined;
@@ -166,7 +173,7 @@ export class AuditContext {
   readonly #masker: FieldMasker | undefined;
 
   constructor(init: AuditContextInit = {}) {
-    this.requestId = init.requestId ?? null;
+    this.#requestId = init.requestId;
     this.clientRequestId = init.clientRequestId ?? null;
     this.method = init.method ?? null;
     this.#url = init.url;
@@ -225,6 +232,15 @@ export class AuditContext {
   static [Symbol.hasInstance](value: unknown): boolean {
     if (this !== AuditContext) return Function.prototype[Symbol.hasInstance].call(this, value);
     return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
+  }
+
+  /**
+   * The request's id: the one adopted from a trusted proxy, or a UUIDv7 made on first read (the
+   * echo header reads it at once). Its millisecond is the request's arrival, or the last id's if
+   * that is later, so that ids made in one process stay in order.
+   */
+  get requestId(): string | null {
+    return (this.#requestId = settle(this.#requestId, this.#source, 'requestId'));
   }
 
   /** Absolute URL of the request, sensitive query values masked. */
@@ -301,7 +317,8 @@ export class AuditContext {
 
   /** True when the context carries no request (jobs, scripts, tests). */
   get isBlank(): boolean {
-    return this.requestId === null && this.url === null && this.method === null;
+    // The id last: reading it may make it, and a request's method already answers.
+    return this.method === null && this.url === null && this.requestId === null;
   }
 
   /**

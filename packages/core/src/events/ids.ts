@@ -12,18 +12,45 @@ const HEX = new Uint8Array(16);
 for (let i = 0; i < 16; i++) HEX[i] = '0123456789abcdef'.charCodeAt(i);
 const DASH = 0x2d;
 
-/** Offset of 8 fresh random bytes in `pool` (read in place: a subarray per id costs more than the id). */
-function random8(): number {
-  if (poolOffset >= pool.length) {
+/** Offset of `n` fresh random bytes in `pool` (read in place: a subarray per id costs more than the id). */
+function randomBytes(n: number): number {
+  if (poolOffset + n > pool.length) {
     randomFillSync(pool);
     poolOffset = 0;
   }
   const offset = poolOffset;
-  poolOffset += 8;
+  poolOffset += n;
   return offset;
 }
 
 export function newEventId(now: number = Date.now()): string {
+  const ms = advance(now);
+  return uuidV7(ms, counter, randomBytes(8));
+}
+
+/** An id's place in this process's order, taken before the id is made (see claimIdSlot). */
+export interface IdSlot {
+  idMs: number;
+  idSeq: number;
+}
+
+/**
+ * Takes the next place in the order of ids (`now`, or the last id's millisecond and the next
+ * counter) into `slot`, for idInSlot() to make that id later: a request's id is made only when
+ * read, yet carries its arrival and sorts where it arrived, exactly as if made then.
+ */
+export function claimIdSlot(slot: IdSlot, now: number = Date.now()): void {
+  slot.idMs = advance(now);
+  slot.idSeq = counter;
+}
+
+/** The id of a slot taken by claimIdSlot() (a new random part each call: call it once). */
+export function idInSlot(slot: IdSlot): string {
+  return uuidV7(slot.idMs, slot.idSeq, randomBytes(8));
+}
+
+/** The next id's millisecond (the counter is left in `counter`): strictly after the last id's. */
+function advance(now: number): number {
   let ms = now;
   if (ms <= lastMs) {
     ms = lastMs;
@@ -37,7 +64,11 @@ export function newEventId(now: number = Date.now()): string {
     counter = 0;
   }
   lastMs = ms;
-  const r = random8(); // rand_b: the variant bits, then 62 random bits
+  return ms;
+}
+
+/** The id's 36 characters: `ms`, the 12-bit counter as rand_a, the variant and 62 random bits from pool[r…r+7]. */
+function uuidV7(ms: number, randA: number, r: number): string {
   const high = Math.floor(ms / 2 ** 32); // the top 16 of the 48 timestamp bits
   const low = ms >>> 0;
   const variant = 0x80 | (pool[r]! & 0x3f);
@@ -59,9 +90,9 @@ export function newEventId(now: number = Date.now()): string {
     HEX[low & 15]!,
     DASH,
     HEX[7]!, // version 7
-    HEX[(counter >>> 8) & 15]!,
-    HEX[(counter >>> 4) & 15]!,
-    HEX[counter & 15]!,
+    HEX[(randA >>> 8) & 15]!,
+    HEX[(randA >>> 4) & 15]!,
+    HEX[randA & 15]!,
     DASH,
     HEX[variant >>> 4]!,
     HEX[variant & 15]!,

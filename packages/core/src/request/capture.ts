@@ -1,6 +1,7 @@
 import { AuditContext, type AuditContextInit, type AuditContextSource } from '../context/audit-context.js';
 import { ConfigurationError, NotJsonSerializableError } from '../errors.js';
 import { setKey } from '../events/json-safe.js';
+import { claimIdSlot, idInSlot, type IdSlot } from '../events/ids.js';
 import type { AuditUser, JsonObject, JsonValue } from '../events/types.js';
 import { normalizeUser } from '../events/user.js';
 import { checkActor, checkTenantId, type AuditActor } from '../events/audit-model.js';
@@ -47,25 +48,34 @@ export function createRequestContext<Req>(
   req: Req,
 ): AuditContext {
   const userAgent = snapshot.headers['user-agent'];
-  // Only what the response needs now (the request id header) or what may change later is read
-  // eagerly; the rest comes from the source when an event is created.
-  const ids = resolveRequestIds(snapshot.headers[options.requestIdHeader], snapshot, options.generateRequestId);
+  // Only what may change later is read eagerly; the rest comes from the source when an event is
+  // created or the echo header needs the id.
+  const incomingId = snapshot.headers[options.requestIdHeader];
+  const source = new RequestSource(snapshot, options, req);
   const init: AuditContextInit = {
-    requestId: ids.requestId,
-    clientRequestId: ids.clientRequestId,
     method: snapshot.method,
     userAgent: typeof userAgent === 'string' ? userAgent.slice(0, MAX_USER_AGENT) : null,
     extraData: resolveExtraData(options, req),
-    source: new RequestSource(snapshot, options, req),
+    source,
     masker: options.masker, // content, extraData and permission metadata: the same rules as the body
   };
+  if (incomingId === undefined && options.generateRequestId === undefined) {
+    // The common case: our own UUIDv7, made on first read (most requests are neither echoed nor
+    // audited) in the place in the order of ids taken now. A custom generator is app code, so it
+    // still runs here, where its throw fails the request.
+    claimIdSlot(source);
+  } else {
+    const ids = resolveRequestIds(incomingId, snapshot, options.generateRequestId);
+    init.requestId = ids.requestId;
+    init.clientRequestId = ids.clientRequestId;
+  }
   if (options.store) init.store = options.store;
   if (options.describer) init.describer = options.describer;
   return new AuditContext(init);
 }
 
 /** A request's lazily read data, masked and bounded as the options say. */
-class RequestSource<Req> implements AuditContextSource {
+class RequestSource<Req> implements AuditContextSource, IdSlot {
   readonly #snapshot: RequestSnapshot;
   readonly #options: ResolvedOptions<Req>;
   readonly #req: Req;
@@ -74,11 +84,19 @@ class RequestSource<Req> implements AuditContextSource {
   #query: JsonObject | null | undefined;
   #rawBody: unknown;
   #body: JsonValue | null | undefined;
+  // The default id's place in the order of ids, when no id was decided up front.
+  idMs = 0;
+  idSeq = 0;
 
   constructor(snapshot: RequestSnapshot, options: ResolvedOptions<Req>, req: Req) {
     this.#snapshot = snapshot;
     this.#options = options;
     this.#req = req;
+  }
+
+  /** The default id, from its slot; read (once) only when the context was given no requestId. */
+  requestId(): string {
+    return idInSlot(this);
   }
 
   url(): string {

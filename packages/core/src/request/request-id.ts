@@ -15,8 +15,9 @@ export function isWellFormedRequestId(value: unknown): value is string {
 /**
  * The default request id: a UUID version 7, like event ids. Time-ordered ids go to the end of the
  * request_id index instead of a random page of it, which keeps INSERTs cheap on every dialect's
- * B-trees. Its first 48 bits are the request's millisecond,
- * which the client that made the request knows anyway.
+ * B-trees. Its first 48 bits are the request's millisecond, which the client that made the request
+ * knows anyway. The middlewares make it on first read, in the place in the order of ids taken when
+ * the request arrived (claimIdSlot), so it is the id this function would have made then.
  */
 export function newRequestId(): string {
   return newEventId();
