@@ -9,6 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadResult, startServer } from './http-load.mjs';
+import { median } from './stats.mjs';
 
 /** Why instructions cannot be counted here, or null when valgrind and callgrind_control are installed. */
 export function instructionCountingUnavailable() {
@@ -96,4 +97,24 @@ export async function instructionsPerRequest({
     await server?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The rounds counted before V8 had settled: those whose other threads did more work, as a share of
+ * the main thread's count, than is usual in the suite (the median share over all its rounds) by
+ * more than `tolerance`. That extra work is V8's compiler still busy with the request path, so the
+ * main thread was running code not yet optimised (a Node 24 Koa floor round: 83k instructions on
+ * the main thread and 107k on all threads, where settled rounds count 74k and 75k). Measured from
+ * the suite's own usual share because some servers keep other threads busy in every round (Express
+ * on Node 20: +7.5 %, the GC's helpers). `rounds`: { variant: [{ all, main }, …] }.
+ */
+export function unsettledRounds(rounds, tolerance = 0.05) {
+  const share = (r) => r.all / r.main - 1;
+  const usual = median(Object.values(rounds).flatMap((list) => list.map(share)));
+  const unsettled = [];
+  for (const [variant, list] of Object.entries(rounds))
+    list.forEach((round, index) => {
+      if (share(round) > usual + tolerance) unsettled.push({ variant, index });
+    });
+  return unsettled;
 }
