@@ -2,7 +2,7 @@ import { ConfigurationError, InvalidQueryError, rejectUnknownOptions } from '../
 import { toJsonSafe } from '../events/json-safe.js';
 import type { AuditEvent, JsonValue } from '../events/types.js';
 import type { EventQuery, EventStore } from '../store/event-store.js';
-import { MAX_PAGE_SIZE } from '../store/query.js';
+import { FIELD_FILTER_KEYS, MAX_PAGE_SIZE } from '../store/query.js';
 import {
   isVisible,
   pickFields,
@@ -10,7 +10,7 @@ import {
   type EventFieldsOption,
   type FieldVisibility,
 } from './listing-fields.js';
-import { DEFAULT_MAX_LIMIT, FIELD_FILTERS, parseListingQuery } from './listing-query.js';
+import { DEFAULT_MAX_LIMIT, parseListingQuery } from './listing-query.js';
 import {
   applyScope,
   inScope,
@@ -138,7 +138,7 @@ export async function respondToListing<Req>(
   let scoped: EventQuery | null;
   try {
     const query = parseListingQuery(rawQuery, options.maxLimit);
-    for (const key of FIELD_FILTERS) {
+    for (const key of FIELD_FILTER_KEYS) {
       // Filtering on a hidden field would reveal it one guess at a time.
       if (!isVisible(key, options.fields) && query[key] !== undefined) {
         throw new InvalidQueryError(`${key} cannot be filtered on here: the field is not readable through this API`);

@@ -1,39 +1,14 @@
 import { InvalidQueryError } from '../errors.js';
 import type { EventQuery } from '../store/event-store.js';
-import { DEFAULT_PAGE_SIZE, normalizeQuery } from '../store/query.js';
+import { DEFAULT_PAGE_SIZE, FIELD_FILTER_KEYS, normalizeQuery, type FieldFilterKey } from '../store/query.js';
 import { parseTimeBound } from '../store/query-date.js';
 
 /** Largest page a caller may ask for unless the router's `maxLimit` says otherwise. */
 export const DEFAULT_MAX_LIMIT = 100;
 
 /** The parameters of `GET <mount>`, each an EventQuery key of the same name. */
-export const LISTING_PARAMETERS = [
-  'contentType',
-  'objectId',
-  'userId',
-  'requestId',
-  'tenantId',
-  'action',
-  'outcome',
-  'actorType',
-  'since',
-  'until',
-  'limit',
-  'cursor',
-] as const;
+export const LISTING_PARAMETERS = [...FIELD_FILTER_KEYS, 'since', 'until', 'limit', 'cursor'] as const;
 export type ListingParameter = (typeof LISTING_PARAMETERS)[number];
-
-/** The parameters that filter by an event field of the same name (hidden fields cannot be filtered on). */
-export const FIELD_FILTERS = [
-  'contentType',
-  'objectId',
-  'userId',
-  'requestId',
-  'tenantId',
-  'action',
-  'outcome',
-  'actorType',
-] as const;
 
 /**
  * Turns a parsed query string into an EventQuery, or throws InvalidQueryError. Unknown or repeated
@@ -78,12 +53,11 @@ export function parseListingQuery(
     }
     query[key] = date;
   }
-  for (const key of ['contentType', 'objectId', 'userId', 'requestId', 'tenantId', 'action', 'cursor'] as const) {
-    if (values[key] !== undefined) query[key] = values[key];
+  // outcome and actorType are checked against their sets by normalizeQuery below; copied as sent.
+  const filters = query as Partial<Record<FieldFilterKey | 'cursor', string>>;
+  for (const key of [...FIELD_FILTER_KEYS, 'cursor'] as const) {
+    if (values[key] !== undefined) filters[key] = values[key];
   }
-  // Checked against their sets by normalizeQuery below; typed here as the client sent them.
-  if (values.outcome !== undefined) query.outcome = values.outcome as EventQuery['outcome'];
-  if (values.actorType !== undefined) query.actorType = values.actorType as EventQuery['actorType'];
   normalizeQuery(query); // the stores' own checks (lengths, sets, cursor format), before any store is asked
   return query;
 }

@@ -1,7 +1,7 @@
 import { ConfigurationError, InvalidQueryError, InvalidScopeError } from '../errors.js';
 import type { AuditEvent } from '../events/types.js';
 import type { EventQuery } from '../store/event-store.js';
-import { normalizeQuery } from '../store/query.js';
+import { FIELD_FILTER_KEYS, normalizeQuery } from '../store/query.js';
 import { parseTimeBound } from '../store/query-date.js';
 
 /**
@@ -17,17 +17,7 @@ export type EventScope = Omit<EventQuery, 'limit' | 'cursor'>;
 export type ScopeOption<Req> = 'all' | ((req: Req) => EventScope | Promise<EventScope>);
 
 /** Filters compared by equality; the router refuses to widen them and re-checks every event. */
-const EQUALITY_KEYS = [
-  'tenantId',
-  'userId',
-  'contentType',
-  'objectId',
-  'requestId',
-  'action',
-  'outcome',
-  'actorType',
-  'id',
-] as const;
+const EQUALITY_KEYS = [...FIELD_FILTER_KEYS, 'id'] as const;
 type EqualityKey = (typeof EQUALITY_KEYS)[number];
 const SCOPE_KEYS: ReadonlySet<string> = new Set([...EQUALITY_KEYS, 'since', 'until']);
 

@@ -34,7 +34,11 @@ export interface NormalizedQuery {
   after?: CursorPosition;
 }
 
-const QUERY_KEYS = new Set([
+/**
+ * The filters that match the event field of the same name by equality: one list for find(), the
+ * events router's parameters and its scopes, so that a filter added to one is added to all.
+ */
+export const FIELD_FILTER_KEYS = [
   'contentType',
   'objectId',
   'userId',
@@ -43,12 +47,10 @@ const QUERY_KEYS = new Set([
   'action',
   'outcome',
   'actorType',
-  'id',
-  'since',
-  'until',
-  'limit',
-  'cursor',
-]);
+] as const;
+export type FieldFilterKey = (typeof FIELD_FILTER_KEYS)[number];
+
+const QUERY_KEYS: ReadonlySet<string> = new Set([...FIELD_FILTER_KEYS, 'id', 'since', 'until', 'limit', 'cursor']);
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
