@@ -12,20 +12,20 @@ const HEX = new Uint8Array(16);
 for (let i = 0; i < 16; i++) HEX[i] = '0123456789abcdef'.charCodeAt(i);
 const DASH = 0x2d;
 
-/** Offset of `n` fresh random bytes in `pool` (read in place: a subarray per id costs more than the id). */
-function randomBytes(n: number): number {
-  if (poolOffset + n > pool.length) {
+/** Offset of 8 fresh random bytes in `pool` (read in place: a subarray per id costs more than the id). */
+function random8(): number {
+  if (poolOffset >= pool.length) {
     randomFillSync(pool);
     poolOffset = 0;
   }
   const offset = poolOffset;
-  poolOffset += n;
+  poolOffset += 8;
   return offset;
 }
 
 export function newEventId(now: number = Date.now()): string {
   const ms = advance(now);
-  return uuidV7(ms, counter, randomBytes(8));
+  return uuidV7(ms, counter, random8());
 }
 
 /** An id's place in this process's order, taken before the id is made (see claimIdSlot). */
@@ -46,7 +46,7 @@ export function claimIdSlot(slot: IdSlot, now: number = Date.now()): void {
 
 /** The id of a slot taken by claimIdSlot() (a new random part each call: call it once). */
 export function idInSlot(slot: IdSlot): string {
-  return uuidV7(slot.idMs, slot.idSeq, randomBytes(8));
+  return uuidV7(slot.idMs, slot.idSeq, random8());
 }
 
 /** The next id's millisecond (the counter is left in `counter`): strictly after the last id's. */
