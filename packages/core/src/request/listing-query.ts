@@ -9,6 +9,8 @@ export const DEFAULT_MAX_LIMIT = 100;
 /** The parameters of `GET <mount>`, each an EventQuery key of the same name. */
 export const LISTING_PARAMETERS = [...FIELD_FILTER_KEYS, 'since', 'until', 'limit', 'cursor'] as const;
 export type ListingParameter = (typeof LISTING_PARAMETERS)[number];
+/** The parameters copied into the query as the client sent them (normalizeQuery checks them). */
+const COPIED_PARAMETERS = [...FIELD_FILTER_KEYS, 'cursor'] as const;
 
 /**
  * Turns a parsed query string into an EventQuery, or throws InvalidQueryError. Unknown or repeated
@@ -55,7 +57,7 @@ export function parseListingQuery(
   }
   // outcome and actorType are checked against their sets by normalizeQuery below; copied as sent.
   const filters = query as Partial<Record<FieldFilterKey | 'cursor', string>>;
-  for (const key of [...FIELD_FILTER_KEYS, 'cursor'] as const) {
+  for (const key of COPIED_PARAMETERS) {
     if (values[key] !== undefined) filters[key] = values[key];
   }
   normalizeQuery(query); // the stores' own checks (lengths, sets, cursor format), before any store is asked
