@@ -69,13 +69,13 @@ export async function startServer(
   };
 }
 
-/** CPU time the server process has used so far, in µs (see servers/report-cpu.mjs). */
+/** CPU time the server process has used so far, in µs: { cpu, user, system } (see servers/report-cpu.mjs). */
 function serverCpu(child) {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the server did not report its CPU time')), 5000);
     child.once('message', (msg) => {
       clearTimeout(timer);
-      resolve(msg.cpu);
+      resolve(msg);
     });
     child.send('cpu');
   });
@@ -120,12 +120,15 @@ export async function loadResult({
 
 /**
  * Runs every variant `runs` times, interleaved (A B C A B C …) so drift on a noisy machine hits all
- * variants alike, and returns req/s samples and server CPU µs per request per variant. Each variant gets its own server process
- * per round, warmed up before it is measured; `env` is added to the servers' environment.
+ * variants alike, and returns req/s samples and server CPU µs per request per variant (`cpu`, and
+ * its `user` and `system` parts). Each variant gets its own server process per round, warmed up
+ * before it is measured; `env` is added to the servers' environment.
  */
 export async function compareVariants({ script, variants, runs, duration, warmup = 1, request = {}, env = {} }) {
   const samples = Object.fromEntries(variants.map((v) => [v, []]));
   const cpu = Object.fromEntries(variants.map((v) => [v, []]));
+  const user = Object.fromEntries(variants.map((v) => [v, []]));
+  const system = Object.fromEntries(variants.map((v) => [v, []]));
   const unpin = pinLoadGenerator();
   try {
     for (let round = 0; round < runs; round++) {
@@ -135,9 +138,11 @@ export async function compareVariants({ script, variants, runs, duration, warmup
           if (warmup > 0) await load({ port: server.port, duration: warmup, ...request });
           const before = await serverCpu(server.child);
           const result = await loadResult({ port: server.port, duration, ...request });
-          const used = (await serverCpu(server.child)) - before;
+          const after = await serverCpu(server.child);
           samples[variant].push(result.rate);
-          cpu[variant].push(used / result.total);
+          cpu[variant].push((after.cpu - before.cpu) / result.total);
+          user[variant].push((after.user - before.user) / result.total);
+          system[variant].push((after.system - before.system) / result.total);
         } finally {
           await server.stop();
         }
@@ -146,5 +151,5 @@ export async function compareVariants({ script, variants, runs, duration, warmup
   } finally {
     unpin();
   }
-  return { samples, cpu };
+  return { samples, cpu, user, system };
 }

@@ -23,6 +23,22 @@ const writingFirst = (write) => async (req, res, next) => {
   hello(req, res);
 };
 
+/**
+ * The least any request-id middleware does: an AsyncLocalStorage run, a UUIDv7 and (`echo`) its
+ * response header. Returns the storage, whose store is the request's id.
+ */
+async function useRequestId({ echo }) {
+  const { AsyncLocalStorage } = await import('node:async_hooks');
+  const { newEventId } = await import('@audit-events/core');
+  const storage = new AsyncLocalStorage();
+  app.use((req, res, next) => {
+    const id = newEventId();
+    if (echo) res.setHeader('X-Request-Id', id);
+    storage.run(id, next);
+  });
+  return storage;
+}
+
 switch (variant) {
   case 'bare':
     break;
@@ -35,18 +51,9 @@ switch (variant) {
     app.use(auditContext({ store: new MemoryEventStore(), setRequestIdHeader }));
     break;
   }
-  case 'als+id': {
-    // The least any request-id middleware does: an AsyncLocalStorage run, a UUIDv7 and its header.
-    const { AsyncLocalStorage } = await import('node:async_hooks');
-    const { newEventId } = await import('@audit-events/core');
-    const storage = new AsyncLocalStorage();
-    app.use((req, res, next) => {
-      const id = newEventId();
-      res.setHeader('X-Request-Id', id);
-      storage.run(id, next);
-    });
+  case 'als+id':
+    await useRequestId({ echo: true });
     break;
-  }
   case 'als': {
     // The floor of any AsyncLocalStorage-based context: a bare run() per request, nothing captured.
     const { AsyncLocalStorage } = await import('node:async_hooks');
@@ -85,13 +92,18 @@ switch (variant) {
     app.use(pinoHttp({ logger: pino(pino.destination({ dest: '/dev/null', sync: false })) }));
     break;
   }
-  case 'raw-batched': {
+  case 'raw-batched':
+  case 'raw-batched+context': {
     // The floor of one durable event per request: the batching a store needs, written by hand with
     // nothing else. Rows of the same shape go into the store's own table (its indexes included)
     // on the store's connection settings (WAL, synchronous=FULL); the requests of one event-loop
     // turn share one multi-row INSERT (one commit, one fsync) on a kept prepared statement of the
     // sqlite3 driver. No masking, no checks, no context: whatever audit-event costs above this is
     // the library's.
+    // +context: the same inside the least context an audited event needs, an AsyncLocalStorage run
+    // with the request's UUIDv7, stored as the row's request_id (no echo header): the floor of an
+    // *audited* durable event. On Node 20 every promise made inside such a context runs its hooks.
+    const requestIds = variant === 'raw-batched+context' ? await useRequestId({ echo: false }) : null;
     const Knex = (await import('knex')).default;
     const { sqliteKnexConfig, KnexEventStore } = await import('@audit-events/knex');
     const { newEventId } = await import('@audit-events/core');
@@ -100,6 +112,7 @@ switch (variant) {
     await new KnexEventStore(knex).migrate();
     const db = await knex.client.acquireConnection();
     const COLUMNS = ['id', 'created_at', 'content_type', 'object_id', 'content', 'url', 'method', 'ip', 'user_agent'];
+    if (requestIds !== null) COLUMNS.push('request_id');
     const row = `(${COLUMNS.map(() => '?').join(',')})`;
     const statements = new Map();
     const statementFor = (n) => {
@@ -139,6 +152,7 @@ switch (variant) {
             req.ip,
             req.get('user-agent') ?? null,
           ];
+          if (requestIds !== null) values.push(requestIds.getStore());
           if (queue.push({ values, resolve, reject }) === 1) setImmediate(flush);
         }),
     );
@@ -153,14 +167,17 @@ switch (variant) {
   }
   case 'raw-insert':
   case 'audit-event':
+  case 'audit-event/no-echo':
   case 'raw-insert/better-sqlite3':
   case 'audit-event/better-sqlite3': {
     const Knex = (await import('knex')).default;
     const { sqliteKnexConfig, KnexEventStore } = await import('@audit-events/knex');
     const file = join(tmpdir(), `audit-bench-${process.pid}.db`);
     // `<variant>/better-sqlite3` runs the same code through that driver; both get the store's own
-    // configuration (WAL, synchronous=FULL, one connection).
-    const [kind, driver = 'sqlite3'] = variant.split('/');
+    // configuration (WAL, synchronous=FULL, one connection). audit-event/no-echo: sqlite3, without
+    // the X-Request-Id response header (setRequestIdHeader: false), like raw-batched+context.
+    const [kind, option = 'sqlite3'] = variant.split('/');
+    const driver = option === 'no-echo' ? 'sqlite3' : option;
     const knex = Knex(sqliteKnexConfig(file, { driver }));
     const store = new KnexEventStore(knex);
     let inFlight = 0;
@@ -189,7 +206,7 @@ switch (variant) {
       });
     } else {
       const { auditContext } = await import('@audit-events/express');
-      app.use(auditContext({ store }));
+      app.use(auditContext({ store, setRequestIdHeader: option !== 'no-echo' }));
       handler = writingFirst((req) => req.auditContext.createEvent({ type: 'bench', id: 1 }, { hello: 'world' }));
     }
     cleanup = async () => {

@@ -62,6 +62,49 @@ forEachDialect('Direct INSERTs', (ctx, dialect) => {
     expect((await idsOf(ctx.knex, store.tableName)).sort()).to.deep.equal(saved.map((e) => e.id).sort());
   });
 
+  it('event store: each batch INSERTs its own rows and columns; batches of one shape and size have the same text', async () => {
+    const store = await openStore(ctx.knex, tables, { lingerMs: 0 });
+    const events = watchEvents(ctx.knex, insertsInto(store.tableName));
+    // Without a user, body, query or headers those columns are left out of the statement.
+    const lean = (n) =>
+      Array.from({ length: n }, () =>
+        makeEvent({ userId: null, userRepr: null, queryParams: null, postData: null, headers: null }),
+      );
+    const full = (n) => Array.from({ length: n }, () => makeEvent());
+    const batches = [full(2), full(3), lean(2), full(2), lean(3), lean(2)];
+    try {
+      // One save() is one batch: it is never split.
+      for (const batch of batches) await store.save(batch);
+    } finally {
+      events.stop();
+    }
+    expect(events.query).to.have.length(batches.length);
+    const columns = events.query.map((q, i) => {
+      // PostgreSQL's statements number their placeholders ($1, $2 …).
+      const placeholders = (q.sql.match(/\?|\$\d+/g) ?? []).length;
+      expect(q.bindings).to.have.length(placeholders);
+      expect(placeholders % batches[i].length).to.equal(0);
+      expect(/user_id/.test(q.sql)).to.equal(batches[i][0].userId !== null);
+      return placeholders / batches[i].length;
+    });
+    expect(new Set([columns[0], columns[1], columns[3]]).size).to.equal(1);
+    expect(new Set([columns[2], columns[4], columns[5]]).size).to.equal(1);
+    expect(columns[2]).to.be.below(columns[0]);
+    const sql = events.query.map((q) => q.sql);
+    expect(sql[3]).to.equal(sql[0]);
+    expect(sql[5]).to.equal(sql[2]);
+    expect(new Set(sql).size).to.equal(4);
+    const stored = (await store.find({ limit: 100 })).events;
+    expect(stored.map((e) => e.id).sort()).to.deep.equal(
+      batches
+        .flat()
+        .map((e) => e.id)
+        .sort(),
+    );
+    const users = new Map(batches.flat().map((e) => [e.id, e.userId]));
+    for (const e of stored) expect(e.userId).to.equal(users.get(e.id));
+  });
+
   it('event store: a refused INSERT reports query-error, and its StoreWriteError names no bound value', async () => {
     const store = await openStore(ctx.knex, tables, { lingerMs: 0 });
     const first = makeEvent();
