@@ -69,7 +69,7 @@ export async function startServer(
   };
 }
 
-/** CPU time the server process has used so far, in µs: { cpu, user, system } (see servers/report-cpu.mjs). */
+/** CPU time the server process has used so far, in µs: { user, system } (see servers/report-cpu.mjs). */
 function serverCpu(child) {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the server did not report its CPU time')), 5000);
@@ -140,9 +140,11 @@ export async function compareVariants({ script, variants, runs, duration, warmup
           const result = await loadResult({ port: server.port, duration, ...request });
           const after = await serverCpu(server.child);
           samples[variant].push(result.rate);
-          cpu[variant].push((after.cpu - before.cpu) / result.total);
-          user[variant].push((after.user - before.user) / result.total);
-          system[variant].push((after.system - before.system) / result.total);
+          const userUs = (after.user - before.user) / result.total;
+          const systemUs = (after.system - before.system) / result.total;
+          cpu[variant].push(userUs + systemUs);
+          user[variant].push(userUs);
+          system[variant].push(systemUs);
         } finally {
           await server.stop();
         }

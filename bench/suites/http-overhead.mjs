@@ -20,7 +20,7 @@ async function measure(suite, script, variants, opts, describe, compare = []) {
       name: `${v} CPU/request`,
       unit: 'µs',
       ...summarize(cpu[v]),
-      // Kept in the run's JSON: the kernel's share is where a cost the instruction counts miss can hide.
+      // Kept in the run's JSON: whether a cost the instruction counts miss is the kernel's or user space's.
       userMedian: median(user[v]),
       systemMedian: median(system[v]),
       ...(baseline ? { baseline: `${baseline} CPU/request`, higherIsBetter: false } : {}),
