@@ -132,6 +132,25 @@ forEachDialect('Group commit', (ctx, dialect) => {
     expect(ids.sort()).to.deep.equal(events.map((e) => e.id).sort());
   });
 
+  it('callers answered by a commit rejoin the next batch (rejoinMs): each event stored exactly once', async () => {
+    // Savers that, like an app's clients, save again once answered, after a round trip through
+    // the event loop: their saves are held for the next batch until they are back.
+    const store = await openStore(ctx.knex, tables, { rejoinMs: 50 });
+    const saved = [];
+    const savers = Array.from({ length: 20 }, async () => {
+      for (let i = 0; i < 10; i++) {
+        const event = makeEvent();
+        await store.save([event]);
+        saved.push(event.id);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    });
+    await Promise.all(savers);
+    expect(store.stats).to.include({ events: 200, failedEvents: 0, pendingEvents: 0, timedOutEvents: 0 });
+    expect(store.stats.batches).to.be.below(40);
+    expect((await idsOf(ctx.knex, store.tableName)).sort()).to.deep.equal(saved.sort());
+  });
+
   it('stores nothing of a split batch when a later statement fails', async () => {
     const store = await openStore(ctx.knex, tables, { maxBindParameters: COLUMNS * 5 });
     const existing = makeEvent();

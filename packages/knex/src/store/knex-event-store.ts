@@ -93,6 +93,7 @@ export class KnexEventStore implements EventStore {
       write: (rows) => this.#writeBatch(rows),
       batchSize: this.#options.batchSize,
       lingerMs: this.#options.lingerMs,
+      rejoinMs: this.#options.rejoinMs,
       concurrentBatches: this.#options.concurrentBatches,
       // With a backlog, a chain stamps the next batch while the current one is written (HashChain).
       // Not with duplicateIds 'ignore': its look-up of stored ids must follow the batch before.

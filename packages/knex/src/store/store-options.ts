@@ -13,6 +13,11 @@ export const DEFAULT_BATCH_SIZE = 500;
  * only add its delay to every request whose clients wait for the response before sending more.
  */
 export const DEFAULT_LINGER_MS = 0;
+/**
+ * After a commit, with events waiting, how long the next batch may wait for the callers that
+ * commit answered to save again, in ms (never longer than the commit took). See rejoinMs.
+ */
+export const DEFAULT_REJOIN_MS = 2;
 /** How long save() waits for its commit before rejecting with StoreTimeoutError, in ms. */
 export const DEFAULT_WRITE_TIMEOUT_MS = 10_000;
 
@@ -24,6 +29,14 @@ export interface KnexEventStoreOptions extends SchemaOptions {
   /** Linger before a batch when no batch is in flight; default 0 (the current tick only). Raise it
    *  to trade latency for fewer, larger transactions at light load. */
   lingerMs?: number;
+  /**
+   * Under load, after a batch commits while events wait: how long (ms) the next batch may wait for
+   * the callers that commit just answered to save again, never longer than the commit itself took;
+   * it starts as soon as they have. An app that saves one event per request and answers once it is
+   * stored gets batches about twice as large (each commit's fixed cost shared by twice the events)
+   * for at most one commit's time more latency. Default 2; 0 starts the next batch at once.
+   */
+  rejoinMs?: number;
   /** save() rejects with StoreTimeoutError after this many ms; default 10 000. */
   writeTimeoutMs?: number;
   /** Lowers the placeholders per INSERT below the dialect's limit (SQLite 32 766 or 999, MySQL and
@@ -57,6 +70,7 @@ export interface ResolvedStoreOptions {
   mapRow: RowMapper | undefined;
   batchSize: number;
   lingerMs: number;
+  rejoinMs: number;
   writeTimeoutMs: number;
   maxBindParameters: number | undefined;
   integrity: ResolvedIntegrity | null;
@@ -75,6 +89,7 @@ const KNOWN = new Set([
   'mapRow',
   'batchSize',
   'lingerMs',
+  'rejoinMs',
   'writeTimeoutMs',
   'maxBindParameters',
   'integrity',
@@ -122,6 +137,7 @@ export function resolveStoreOptions(options: KnexEventStoreOptions = {}): Resolv
     concurrentBatches,
     batchSize: integer('batchSize', options.batchSize, DEFAULT_BATCH_SIZE, 1, 100_000),
     lingerMs: integer('lingerMs', options.lingerMs, DEFAULT_LINGER_MS, 0, 10_000),
+    rejoinMs: integer('rejoinMs', options.rejoinMs, DEFAULT_REJOIN_MS, 0, 10_000),
     writeTimeoutMs: integer('writeTimeoutMs', options.writeTimeoutMs, DEFAULT_WRITE_TIMEOUT_MS, 1, 2_147_483_647),
     maxBindParameters:
       options.maxBindParameters === undefined

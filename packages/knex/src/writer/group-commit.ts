@@ -27,6 +27,12 @@ export interface GroupCommitOptions<R> {
   /** How long the first event of a batch waits for company while no batch is in flight. */
   lingerMs: number;
   /**
+   * After a batch commits while events wait, how long the next batch may wait for the callers that
+   * commit just answered to save again (never longer than the commit took); 0 or absent: it starts
+   * on the next turn of the event loop. See KnexEventStoreOptions.rejoinMs.
+   */
+  rejoinMs?: number;
+  /**
    * Most batches being written at once; default 1. Above 1 batches may commit out of order, so
    * only for rows that need no order (no hash chain); a saturated writer then keeps several
    * transactions (connections) busy instead of waiting out each commit's flush.
@@ -80,6 +86,8 @@ export class GroupCommitWriter<R> {
   #writing = 0;
   readonly #concurrency: number;
   #linger: NodeJS.Timeout | NodeJS.Immediate | null = null;
+  /** While the next batch waits for the callers just answered: the pending events that end the wait. */
+  #rejoinTarget = 0;
   /** The batches being written, in the order they started (so their writes in submission order). */
   readonly #batches = new Set<PendingWrite<R>[]>();
   #deadlineTimer: NodeJS.Timeout | null = null;
@@ -149,6 +157,12 @@ export class GroupCommitWriter<R> {
       this.#startNow();
       return;
     }
+    if (this.#rejoinTarget > 0 && this.#stats.pendingEvents >= this.#rejoinTarget) {
+      // The callers are back: the batch starts on the next turn, so the rest of this one joins it.
+      this.#clearLinger();
+      this.#linger = setImmediate(this.#fire);
+      return;
+    }
     if (this.#linger !== null) return;
     // A linger of 0 still lets the saves of the current tick join one batch.
     this.#linger =
@@ -157,6 +171,7 @@ export class GroupCommitWriter<R> {
 
   readonly #fire = (): void => {
     this.#linger = null;
+    this.#rejoinTarget = 0;
     this.#startBatch();
   };
 
@@ -166,6 +181,7 @@ export class GroupCommitWriter<R> {
   }
 
   #clearLinger(): void {
+    this.#rejoinTarget = 0;
     if (this.#linger === null) return;
     clearTimeout(this.#linger as NodeJS.Timeout);
     clearImmediate(this.#linger as NodeJS.Immediate);
@@ -195,6 +211,7 @@ export class GroupCommitWriter<R> {
     this.#stats.pendingEvents -= count;
     this.#writing++;
     this.#batches.add(batch);
+    const started = performance.now();
     const rows = batch.length === 1 ? (batch[0] as PendingWrite<R>).rows : batch.flatMap((w) => w.rows);
     Promise.resolve()
       .then(() => this.#options.write(rows))
@@ -226,17 +243,36 @@ export class GroupCommitWriter<R> {
       .finally(() => {
         this.#writing--;
         this.#batches.delete(batch);
-        // Whatever queued meanwhile has waited long enough: no linger before the next batch, but
-        // a fresh turn of the event loop. With a driver that answers synchronously (better-sqlite3)
-        // batch after batch would otherwise run on microtasks alone while saves keep coming,
-        // starving timers (write deadlines), I/O and signal handlers; the turn also lets requests
-        // that arrived meanwhile join the batch.
+        // Never straight from this promise chain: with a driver that answers synchronously
+        // (better-sqlite3) batch after batch would otherwise run on microtasks alone while saves
+        // keep coming, starving timers (write deadlines), I/O and signal handlers.
         if (this.#queue.length > 0) {
-          if (this.#linger === null) this.#linger = setImmediate(this.#fire);
+          if (this.#linger === null) this.#nextAfterCommit(count, performance.now() - started);
         } else {
           this.#notifyIdle();
         }
       });
+  }
+
+  /**
+   * Schedules the batch after a commit, events waiting. Under load each caller the commit just
+   * answered (a request that now responds) soon saves again (its client's next request). Started at
+   * once, the next batch holds only what queued during the commit, and those callers fill the one
+   * after: two half batches per round of callers, each paying a commit's fixed cost (on SQLite
+   * about as much as 25 rows' own work). So the next batch waits for them, up to `rejoinMs` and
+   * never longer than the commit took, and starts on the turn after the pending events reach
+   * what waited plus what was answered: the wait ends as soon as they are back.
+   */
+  #nextAfterCommit(answered: number, commitMs: number): void {
+    const wait = Math.min(this.#options.rejoinMs ?? 0, commitMs);
+    const pending = this.#stats.pendingEvents;
+    // A full batch (a backlog) has no one to wait for.
+    if (wait <= 0 || this.#closed || pending >= this.#options.batchSize) {
+      this.#linger = setImmediate(this.#fire);
+      return;
+    }
+    this.#rejoinTarget = Math.min(pending + answered, this.#options.batchSize);
+    this.#linger = setTimeout(this.#fire, wait);
   }
 
   #settle(write: PendingWrite<R>, err: unknown): void {
