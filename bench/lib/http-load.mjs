@@ -129,6 +129,8 @@ export async function compareVariants({ script, variants, runs, duration, warmup
   const cpu = Object.fromEntries(variants.map((v) => [v, []]));
   const user = Object.fromEntries(variants.map((v) => [v, []]));
   const system = Object.fromEntries(variants.map((v) => [v, []]));
+  // Rows per batch of servers that write batches (see servers/report-cpu.mjs); empty for the others.
+  const rowsPerBatch = Object.fromEntries(variants.map((v) => [v, []]));
   const unpin = pinLoadGenerator();
   try {
     for (let round = 0; round < runs; round++) {
@@ -145,6 +147,8 @@ export async function compareVariants({ script, variants, runs, duration, warmup
           cpu[variant].push(userUs + systemUs);
           user[variant].push(userUs);
           system[variant].push(systemUs);
+          const batches = after.batches - before.batches;
+          if (batches > 0) rowsPerBatch[variant].push((after.events - before.events) / batches);
         } finally {
           await server.stop();
         }
@@ -153,5 +157,5 @@ export async function compareVariants({ script, variants, runs, duration, warmup
   } finally {
     unpin();
   }
-  return { samples, cpu, user, system };
+  return { samples, cpu, user, system, rowsPerBatch };
 }

@@ -1,5 +1,5 @@
 // One Express variant per process: `node express-server.mjs <variant>`; reports its port over IPC.
-import './report-cpu.mjs';
+import { reportWriterStats } from './report-cpu.mjs';
 import express from 'express';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -125,11 +125,15 @@ switch (variant) {
     };
     let queue = [];
     let writing = false;
+    const written = { batches: 0, events: 0 };
+    reportWriterStats(() => written);
     const flush = () => {
       if (writing || queue.length === 0) return;
       const batch = queue.length <= 500 ? queue : queue.slice(0, 500);
       queue = batch === queue ? [] : queue.slice(500);
       writing = true;
+      written.batches++;
+      written.events += batch.length;
       const values = [];
       for (const w of batch) values.push(...w.values);
       statementFor(batch.length).run(values, (err) => {
@@ -180,6 +184,7 @@ switch (variant) {
     const driver = option === 'no-echo' ? 'sqlite3' : option;
     const knex = Knex(sqliteKnexConfig(file, { driver }));
     const store = new KnexEventStore(knex);
+    reportWriterStats(() => store.stats);
     let inFlight = 0;
     await store.migrate();
     if (kind === 'raw-insert') {

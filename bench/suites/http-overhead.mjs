@@ -11,7 +11,11 @@ const server = (name) => fileURLToPath(new URL(`../servers/${name}`, import.meta
  * AsyncLocalStorage floor: [{ variant, baseline, target? }].
  */
 async function measure(suite, script, variants, opts, describe, compare = []) {
-  const { samples, cpu, user, system } = await compareVariants({ script: server(script), variants, ...opts });
+  const { samples, cpu, user, system, rowsPerBatch } = await compareVariants({
+    script: server(script),
+    variants,
+    ...opts,
+  });
   const rows = variants.map((v) => ({ name: v, unit: 'req/s', ...summarize(samples[v]), ...describe(v) }));
   // Server CPU per request: the cost itself, whichever side (server or load generator) limited a run.
   for (const v of variants) {
@@ -25,6 +29,10 @@ async function measure(suite, script, variants, opts, describe, compare = []) {
       systemMedian: median(system[v]),
       ...(baseline ? { baseline: `${baseline} CPU/request`, higherIsBetter: false } : {}),
     });
+  }
+  // What each commit's fixed cost is shared by, for the variants that write batches.
+  for (const v of variants) {
+    if (rowsPerBatch[v].length > 0) rows.push({ name: `${v} rows/batch`, unit: 'rows', ...summarize(rowsPerBatch[v]) });
   }
   for (const { variant, baseline, target } of compare) {
     const ours = rows.find((r) => r.name === variant);
