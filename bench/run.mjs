@@ -7,6 +7,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { markdownTable, resultsDir, saveResult } from './lib/report.mjs';
 import { CONTENDED_STEAL_PERCENT, measureSteal } from './lib/steal.mjs';
+import { UNEVEN_CORES_RATIO, coreSpeedRatio, sampleCores, takeCoreReadings } from './lib/core-speed.mjs';
 import { expressOverhead, expressEvent, koaOverhead } from './suites/http-overhead.mjs';
 
 const lazy = (path, name) => async (opts) => (await import(path))[name](opts);
@@ -126,19 +127,35 @@ let failed = 0;
 for (const [name, run] of Object.entries(suites)) {
   if (only && !only.includes(name)) continue;
   try {
+    takeCoreReadings();
+    sampleCores();
     const stolen = measureSteal();
     const result = await run();
     // A suite whose services are unreachable says so and keeps its previous result.
     if (result.skipped) continue;
     const steal = stolen();
+    sampleCores();
+    const readings = takeCoreReadings();
+    const cores = coreSpeedRatio(readings);
     if (steal !== null) {
       result.machine.stealPercent = Number(steal.toFixed(1));
       const contended = steal > CONTENDED_STEAL_PERCENT;
       const note = `host steal time during this suite: ${steal.toFixed(1)}% of CPU time${contended ? ' (a contended host: these figures are noise-bound)' : ''}`;
       result.notes.push(note);
       console.log(`  note: ${note}`);
-      saveResult(result);
     }
+    if (cores !== null) {
+      result.machine.coreSpeed = {
+        median: Number(cores.median.toFixed(3)),
+        max: Number(cores.max.toFixed(3)),
+        readings,
+      };
+      const uneven = cores.median > UNEVEN_CORES_RATIO;
+      const note = `cores' speed on a fixed workload, slowest over fastest: ${cores.median.toFixed(2)}× (median of ${cores.readings} readings, at worst ${cores.max.toFixed(2)}×)${uneven ? ' (uneven cores, another guest on one of them: these figures are noise-bound)' : ''}`;
+      result.notes.push(note);
+      console.log(`  note: ${note}`);
+    }
+    if (steal !== null || cores !== null) saveResult(result);
     results.push(result);
   } catch (err) {
     failed++;
@@ -166,8 +183,12 @@ const steals = latest.map((r) => r.machine.stealPercent).filter((v) => typeof v 
 const stealText = steals.length
   ? ` Host steal time during the suites: ${Math.min(...steals)}–${Math.max(...steals)}% of CPU time.`
   : '';
+const coreRatios = latest.map((r) => r.machine.coreSpeed?.median).filter((v) => typeof v === 'number');
+const coreText = coreRatios.length
+  ? ` Cores' speed on a fixed workload, slowest over fastest (median per suite): ${Math.min(...coreRatios).toFixed(2)}–${Math.max(...coreRatios).toFixed(2)}×.`
+  : '';
 const versions = [...new Set(latest.map((r) => r.runtime ?? r.machine.node))].sort().join(', ');
-const stamp = `Measured ${dates[0]}${dates.length > 1 ? ` to ${dates[dates.length - 1]}` : ''} UTC${quick ? ' (last run --quick)' : ''} on ${latest[0]?.machine.cpus} cores; Node ${versions}.${stealText}`;
+const stamp = `Measured ${dates[0]}${dates.length > 1 ? ` to ${dates[dates.length - 1]}` : ''} UTC${quick ? ' (last run --quick)' : ''} on ${latest[0]?.machine.cpus} cores; Node ${versions}.${stealText}${coreText}`;
 writeFileSync(join(RESULTS_DIR, 'SUMMARY.md'), `${stamp}\n\n${table}\n`);
 if (options.updateReadme) {
   // The bench table lives in docs/performance.md (the README keeps a summary); the flag keeps its name.

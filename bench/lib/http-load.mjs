@@ -5,6 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import autocannon from 'autocannon';
+import { sampleCores } from './core-speed.mjs';
 
 const cores = os.availableParallelism();
 const canPin =
@@ -134,6 +135,8 @@ export async function compareVariants({ script, variants, runs, duration, warmup
   const unpin = pinLoadGenerator();
   try {
     for (let round = 0; round < runs; round++) {
+      // Every core timed on a fixed workload: a round on a core slowed by another guest shows up.
+      sampleCores();
       for (const variant of variants) {
         const server = await startServer(script, [variant], env);
         try {

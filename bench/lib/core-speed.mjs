@@ -1,0 +1,65 @@
+// Whether the cores run at the same speed. Host steal time (steal.mjs) misses the commonest
+// contention on a shared VM: a vCPU whose hyperthread sibling serves another guest runs slower
+// while being "on CPU", so nothing is stolen. Seen here (2026-12-06): steal 0.0 %, core 0 timing a
+// fixed workload at 8.3 ms against core 1's 4.8 ms, and bare Express at 131 µs of CPU per request
+// against 86 µs on a quiet day. The HTTP suites pin the load generator and the servers to
+// different cores, so such a day skews every ratio; each suite times every core before and after.
+import { spawnSync } from 'node:child_process';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+const PROBE = fileURLToPath(new URL('../probes/core-speed.mjs', import.meta.url));
+
+/** Above this ratio of the slowest core's time to the fastest's, a suite's figures are noise-bound. */
+export const UNEVEN_CORES_RATIO = 1.15;
+
+/**
+ * Each core's median time for the probe's fixed work, in ms, measured one core at a time with the
+ * others idle; null where cores cannot be pinned (no taskset, one core). All the machine's cores,
+ * not this process's: the HTTP suites pin the load generator (this process) to one of them.
+ */
+export function timeCores(cores = os.cpus().length) {
+  if (cores < 2 || spawnSync('taskset', ['-p', String(process.pid)]).status !== 0) return null;
+  const times = [];
+  for (let core = 0; core < cores; core++) {
+    const probe = spawnSync('taskset', ['-c', String(core), process.execPath, PROBE], { encoding: 'utf8' });
+    if (probe.status !== 0) return null;
+    times.push(JSON.parse(probe.stdout).ms);
+  }
+  return times;
+}
+
+/**
+ * How uneven the cores were, from timings taken over a suite (each a list of ms per core, or
+ * null): per reading the slowest core's time over the fastest's, and their median and maximum.
+ * The median decides, as the suites' ratios are medians of rounds: contention that comes and goes
+ * within seconds (as it does here) disturbs some rounds, which the medians already pass over.
+ */
+export function coreSpeedRatio(readings) {
+  const ratios = readings
+    .filter((times) => Array.isArray(times) && times.length > 1 && times.every((t) => t > 0))
+    .map((times) => Math.max(...times) / Math.min(...times))
+    .sort((a, b) => a - b);
+  if (ratios.length === 0) return null;
+  const mid = ratios.length >> 1;
+  const median = ratios.length % 2 === 1 ? ratios[mid] : (ratios[mid - 1] + ratios[mid]) / 2;
+  return { median, max: ratios[ratios.length - 1], readings: ratios.length };
+}
+
+// The timings of the suite running now: run.mjs takes one before and after each suite, and the
+// HTTP suites one before each round (sampleCores), so a suite of many minutes is seen throughout.
+let current = [];
+
+/** Times the cores now and keeps the reading for the suite running (see takeCoreReadings). */
+export function sampleCores() {
+  const times = timeCores();
+  if (times !== null) current.push(times);
+  return times;
+}
+
+/** The readings kept since the last call, oldest first; starts the next suite's list. */
+export function takeCoreReadings() {
+  const readings = current;
+  current = [];
+  return readings;
+}
