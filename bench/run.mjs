@@ -6,8 +6,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { markdownTable, resultsDir, saveResult } from './lib/report.mjs';
-import { CONTENDED_STEAL_PERCENT, measureSteal } from './lib/steal.mjs';
-import { UNEVEN_CORES_RATIO, coreSpeedRatio, sampleCores, takeCoreReadings } from './lib/core-speed.mjs';
+import { measureSteal } from './lib/steal.mjs';
+import { sampleCores, takeCoreReadings } from './lib/core-speed.mjs';
+import { judgeMachine, machineSummary } from './lib/quiet.mjs';
 import { expressOverhead, expressEvent, koaOverhead } from './suites/http-overhead.mjs';
 
 const lazy = (path, name) => async (opts) => (await import(path))[name](opts);
@@ -135,27 +136,10 @@ for (const [name, run] of Object.entries(suites)) {
     if (result.skipped) continue;
     const steal = stolen();
     sampleCores();
-    const readings = takeCoreReadings();
-    const cores = coreSpeedRatio(readings);
-    if (steal !== null) {
-      result.machine.stealPercent = Number(steal.toFixed(1));
-      const contended = steal > CONTENDED_STEAL_PERCENT;
-      const note = `host steal time during this suite: ${steal.toFixed(1)}% of CPU time${contended ? ' (a contended host: these figures are noise-bound)' : ''}`;
-      result.notes.push(note);
-      console.log(`  note: ${note}`);
-    }
-    if (cores !== null) {
-      result.machine.coreSpeed = {
-        median: Number(cores.median.toFixed(3)),
-        max: Number(cores.max.toFixed(3)),
-        readings,
-      };
-      const uneven = cores.median > UNEVEN_CORES_RATIO;
-      const note = `cores' speed on a fixed workload, slowest over fastest: ${cores.median.toFixed(2)}× (median of ${cores.readings} readings, at worst ${cores.max.toFixed(2)}×)${uneven ? ' (uneven cores, another guest on one of them: these figures are noise-bound)' : ''}`;
-      result.notes.push(note);
-      console.log(`  note: ${note}`);
-    }
-    if (steal !== null || cores !== null) saveResult(result);
+    const notes = judgeMachine(result, steal, takeCoreReadings());
+    for (const note of notes) console.log(`  note: ${note}`);
+    result.notes.push(...notes);
+    if (notes.length > 0) saveResult(result);
     results.push(result);
   } catch (err) {
     failed++;
@@ -179,16 +163,8 @@ if (!quick && results.length > 0) {
 const latest = latestResults();
 const table = markdownTable(latest);
 const dates = latest.map((r) => r.date.slice(0, 16).replace('T', ' ')).sort();
-const steals = latest.map((r) => r.machine.stealPercent).filter((v) => typeof v === 'number');
-const stealText = steals.length
-  ? ` Host steal time during the suites: ${Math.min(...steals)}–${Math.max(...steals)}% of CPU time.`
-  : '';
-const coreRatios = latest.map((r) => r.machine.coreSpeed?.median).filter((v) => typeof v === 'number');
-const coreText = coreRatios.length
-  ? ` Cores' speed on a fixed workload, slowest over fastest (median per suite): ${Math.min(...coreRatios).toFixed(2)}–${Math.max(...coreRatios).toFixed(2)}×.`
-  : '';
 const versions = [...new Set(latest.map((r) => r.runtime ?? r.machine.node))].sort().join(', ');
-const stamp = `Measured ${dates[0]}${dates.length > 1 ? ` to ${dates[dates.length - 1]}` : ''} UTC${quick ? ' (last run --quick)' : ''} on ${latest[0]?.machine.cpus} cores; Node ${versions}.${stealText}${coreText}`;
+const stamp = `Measured ${dates[0]}${dates.length > 1 ? ` to ${dates[dates.length - 1]}` : ''} UTC${quick ? ' (last run --quick)' : ''} on ${latest[0]?.machine.cpus} cores; Node ${versions}.${machineSummary(latest)}`;
 writeFileSync(join(RESULTS_DIR, 'SUMMARY.md'), `${stamp}\n\n${table}\n`);
 if (options.updateReadme) {
   // The bench table lives in docs/performance.md (the README keeps a summary); the flag keeps its name.
