@@ -1,6 +1,7 @@
-// Whether the cores run at the same speed. Host steal time (steal.mjs) misses the commonest
+// Whether the cores run at the same speed. Host steal time (steal.mjs) misses one kind of
 // contention on a shared VM: a vCPU whose hyperthread sibling serves another guest runs slower
-// while being "on CPU", so nothing is stolen. Seen here (2026-12-06): steal 0.0 %, core 0 timing a
+// while being "on CPU", so nothing is stolen. Both cores slowed alike show no unevenness: the
+// readings keep each core's time, to compare with another day's. Seen here (2026-12-06): steal 0.0 %, core 0 timing a
 // fixed workload at 8.3 ms against core 1's 4.8 ms, and bare Express at 131 µs of CPU per request
 // against 86 µs on a quiet day. The HTTP suites pin the load generator and the servers to
 // different cores, so such a day skews every ratio; each suite times every core before and after.
