@@ -1,10 +1,11 @@
 // Whether the cores run at the same speed. Host steal time (steal.mjs) misses one kind of
 // contention on a shared VM: a vCPU whose hyperthread sibling serves another guest runs slower
-// while being "on CPU", so nothing is stolen. Both cores slowed alike show no unevenness: the
-// readings keep each core's time, to compare with another day's. Seen here (2026-12-06): steal 0.0 %, core 0 timing a
-// fixed workload at 8.3 ms against core 1's 4.8 ms, and bare Express at 131 µs of CPU per request
-// against 86 µs on a quiet day. The HTTP suites pin the load generator and the servers to
-// different cores, so such a day skews every ratio; each suite times every core before and after.
+// while being "on CPU", so nothing is stolen. Seen here (2026-12-06): steal 0.0 %, this probe at
+// 7.1-7.5 ms on an uncontended core and 8.1-13.7 ms on a contended one, first core 0 and later
+// core 1. The HTTP suites pin the load generator and the servers to different cores, so such a
+// day skews every ratio. What it cannot see: both cores slowed alike, e.g. by the cache or memory
+// bandwidth the host shares (bare Express at 132 us of CPU per request, against 86 on a quiet
+// day, with the cores even); the readings keep each core's time to compare with another day's.
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
