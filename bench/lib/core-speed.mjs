@@ -9,6 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { median } from './stats.mjs';
 
 const PROBE = fileURLToPath(new URL('../probes/core-speed.mjs', import.meta.url));
 
@@ -40,12 +41,9 @@ export function timeCores(cores = os.cpus().length) {
 export function coreSpeedRatio(readings) {
   const ratios = readings
     .filter((times) => Array.isArray(times) && times.length > 1 && times.every((t) => t > 0))
-    .map((times) => Math.max(...times) / Math.min(...times))
-    .sort((a, b) => a - b);
+    .map((times) => Math.max(...times) / Math.min(...times));
   if (ratios.length === 0) return null;
-  const mid = ratios.length >> 1;
-  const median = ratios.length % 2 === 1 ? ratios[mid] : (ratios[mid - 1] + ratios[mid]) / 2;
-  return { median, max: ratios[ratios.length - 1], readings: ratios.length };
+  return { median: median(ratios), max: Math.max(...ratios), readings: ratios.length };
 }
 
 // The timings of the suite running now: run.mjs takes one before and after each suite, and the
