@@ -125,6 +125,9 @@ switch (variant) {
       }
       return st;
     };
+    // The store's defaults: batchSize and rejoinMs.
+    const BATCH = 500;
+    const REJOIN_MS = 2;
     let queue = [];
     let writing = false;
     // The next batch's timer (an Immediate, or the rejoin's Timeout), and the queue length that ends a rejoin.
@@ -143,8 +146,8 @@ switch (variant) {
     };
     const flush = () => {
       if (writing || queue.length === 0) return;
-      const batch = queue.length <= 500 ? queue : queue.slice(0, 500);
-      queue = batch === queue ? [] : queue.slice(500);
+      const batch = queue.length <= BATCH ? queue : queue.slice(0, BATCH);
+      queue = batch === queue ? [] : queue.slice(BATCH);
       writing = true;
       written.batches++;
       written.events += batch.length;
@@ -155,9 +158,9 @@ switch (variant) {
         writing = false;
         for (const w of batch) (err ? w.reject : w.resolve)(err);
         if (queue.length === 0) return;
-        if (queue.length >= 500) return start();
-        rejoinTarget = Math.min(queue.length + batch.length, 500);
-        wait = setTimeout(start, Math.min(2, performance.now() - began));
+        if (queue.length >= BATCH) return start();
+        rejoinTarget = Math.min(queue.length + batch.length, BATCH);
+        wait = setTimeout(start, Math.min(REJOIN_MS, performance.now() - began));
       });
     };
     handler = writingFirst(
