@@ -3,6 +3,7 @@ import { type DialectName } from '../sql/dialect.js';
 import { quoteIdentifier } from '../sql/identifiers.js';
 import type { EventRow } from '../store/event-row.js';
 import { driverInsert } from './driver-insert.js';
+import { statementText } from './statement-texts.js';
 
 export interface Statement {
   sql: string;
@@ -53,13 +54,13 @@ export function planStatements(
   const rowsPerStatement = Math.max(1, Math.floor(limits.maxBindParameters / columns.length));
 
   const statements: Statement[] = [];
-  let tuples: string[] = [];
+  let tuples = 0;
   let bindings: unknown[] = [];
   let size = 0;
   const emit = (): void => {
-    if (tuples.length === 0) return;
-    statements.push({ sql: head + tuples.join(', ') + tail, bindings });
-    tuples = [];
+    if (tuples === 0) return;
+    statements.push({ sql: statementText(head, tuple, tail, tuples), bindings });
+    tuples = 0;
     bindings = [];
     size = 0;
   };
@@ -72,8 +73,8 @@ export function planStatements(
       values[i] = value === undefined ? null : value;
       rowSize += typeof value === 'string' ? value.length : 8;
     }
-    if (tuples.length >= rowsPerStatement || (tuples.length > 0 && size + rowSize > limits.maxStatementChars)) emit();
-    tuples.push(tuple);
+    if (tuples >= rowsPerStatement || (tuples > 0 && size + rowSize > limits.maxStatementChars)) emit();
+    tuples++;
     for (let i = 0; i < values.length; i++) bindings.push(values[i]);
     size += rowSize;
   }
