@@ -22,14 +22,25 @@ export const UNEVEN_CORES_RATIO = 1.15;
  * not this process's: the HTTP suites pin the load generator (this process) to one of them.
  */
 export function timeCores(cores = os.cpus().length) {
+  return probeCores(cores)?.cpu ?? null;
+}
+
+/**
+ * Both of the probe's timings per core, in ms: `cpu` (cache-resident JavaScript, as timeCores) and
+ * `memory` (random reads over a buffer larger than the last-level cache); null as for timeCores.
+ */
+export function probeCores(cores = os.cpus().length) {
   if (cores < 2 || spawnSync('taskset', ['-p', String(process.pid)]).status !== 0) return null;
-  const times = [];
+  const cpu = [];
+  const memory = [];
   for (let core = 0; core < cores; core++) {
     const probe = spawnSync('taskset', ['-c', String(core), process.execPath, PROBE], { encoding: 'utf8' });
     if (probe.status !== 0) return null;
-    times.push(JSON.parse(probe.stdout).ms);
+    const { ms, memoryMs } = JSON.parse(probe.stdout);
+    cpu.push(ms);
+    memory.push(memoryMs);
   }
-  return times;
+  return { cpu, memory };
 }
 
 /**
@@ -47,14 +58,19 @@ export function coreSpeedRatio(readings) {
 }
 
 // The timings of the suite running now: run.mjs takes one before and after each suite, and the
-// HTTP suites one before each round (sampleCores), so a suite of many minutes is seen throughout.
+// HTTP suites one after each measurement (quiet-gate.mjs), so a suite of many minutes is seen throughout.
 let current = [];
 
 /** Times the cores now and keeps the reading for the suite running (see takeCoreReadings). */
 export function sampleCores() {
   const times = timeCores();
-  if (times !== null) current.push(times);
+  keepCoreReading(times);
   return times;
+}
+
+/** Keeps a reading taken elsewhere (the HTTP suites' quiet gate) for the suite running. */
+export function keepCoreReading(times) {
+  if (times !== null) current.push(times);
 }
 
 /** The readings kept since the last call, oldest first; starts the next suite's list. */
