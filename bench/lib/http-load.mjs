@@ -125,7 +125,7 @@ export async function loadResult({
  * its `user` and `system` parts). Each variant gets its own server process per round, warmed up
  * before it is measured; `env` is added to the servers' environment. Each measurement is taken in
  * a quiet window where one comes (quiet-gate.mjs; `quietGate`: its options); `quiet` says how
- * many were, `quietRounds` which (per variant, per round).
+ * many were.
  */
 export async function compareVariants({
   script,
@@ -145,7 +145,6 @@ export async function compareVariants({
   const rowsPerBatch = Object.fromEntries(variants.map((v) => [v, []]));
   // Whether each measurement started and ended on quiet cores (quiet-gate.mjs); taken again if not.
   const gate = createQuietGate(quietGate);
-  const quietRounds = Object.fromEntries(variants.map((v) => [v, []]));
   const unpin = pinLoadGenerator();
   try {
     for (let round = 0; round < runs; round++) {
@@ -155,13 +154,11 @@ export async function compareVariants({
           if (warmup > 0) await load({ port: server.port, duration: warmup, ...request });
           const {
             result: { result, before, after },
-            quiet,
           } = await gate.measure(async () => {
             const before = await serverCpu(server.child);
             const result = await loadResult({ port: server.port, duration, ...request });
             return { result, before, after: await serverCpu(server.child) };
           });
-          quietRounds[variant].push(quiet);
           samples[variant].push(result.rate);
           const userUs = (after.user - before.user) / result.total;
           const systemUs = (after.system - before.system) / result.total;
@@ -178,5 +175,5 @@ export async function compareVariants({
   } finally {
     unpin();
   }
-  return { samples, cpu, user, system, rowsPerBatch, quiet: gate.summary(), quietRounds };
+  return { samples, cpu, user, system, rowsPerBatch, quiet: gate.summary() };
 }

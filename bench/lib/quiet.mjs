@@ -6,7 +6,6 @@ import { CONTENDED_STEAL_PERCENT } from './steal.mjs';
 import { UNEVEN_CORES_RATIO, coreSpeedRatio } from './core-speed.mjs';
 import { QUIET_SLACK } from './quiet-gate.mjs';
 import { runtimeTag } from './report.mjs';
-import { median } from './stats.mjs';
 
 /**
  * Adds to `result.machine` what the suite's machine was like (`stealPercent`, `coreSpeed`,
@@ -61,18 +60,6 @@ export const MIN_QUIET_SHARE = 0.8;
 export function quietWindowsNote(quiet) {
   if (quiet.readings === 0 || quiet.measurements === 0) return 'measurements not gated on quiet cores';
   return `${quiet.quiet} of ${quiet.measurements} measurements started and ended on quiet cores (quiet-gate.mjs: no core above ${QUIET_SLACK.cpu}× the fastest time seen on cache-resident work and ${QUIET_SLACK.memory}× on memory-bound work, nor the cores further apart); ${quiet.retaken} taken again, ${Math.round(quiet.waitedMs / 1000)} s spent waiting for quiet cores`;
-}
-
-/**
- * Whether the gate tells quiet measurements from the others where it counts: the baseline's CPU
- * time per request, median of each kind (none when every measurement was of one kind).
- */
-export function quietCostNote(variant, cpuPerRequest, quietRounds) {
-  const quiet = cpuPerRequest.filter((_, i) => quietRounds[i] === true);
-  const other = cpuPerRequest.filter((_, i) => quietRounds[i] === false);
-  if (quiet.length === 0 || other.length === 0) return [];
-  const us = (values) => `${median(values).toFixed(1)} µs (${values.length})`;
-  return [`${variant} CPU/request in quiet measurements ${us(quiet)}, in the others ${us(other)}`];
 }
 
 /** The table heading's words on the machine, from the latest result of each suite and runtime. */

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { compareVariants, pinning, serverNode } from '../lib/http-load.mjs';
 import { median, summarize } from '../lib/stats.mjs';
 import { finishSuite } from '../lib/report.mjs';
-import { quietCostNote, quietWindowsNote } from '../lib/quiet.mjs';
+import { quietWindowsNote } from '../lib/quiet.mjs';
 
 const server = (name) => fileURLToPath(new URL(`../servers/${name}`, import.meta.url));
 
@@ -12,18 +12,12 @@ const server = (name) => fileURLToPath(new URL(`../servers/${name}`, import.meta
  * AsyncLocalStorage floor: [{ variant, baseline, target? }].
  */
 async function measure(suite, script, variants, opts, describe, compare = []) {
-  const { samples, cpu, user, system, rowsPerBatch, quiet, quietRounds } = await compareVariants({
+  const { samples, cpu, user, system, rowsPerBatch, quiet } = await compareVariants({
     script: server(script),
     variants,
     ...opts,
   });
-  const rows = variants.map((v) => ({
-    name: v,
-    unit: 'req/s',
-    ...summarize(samples[v]),
-    quietRounds: quietRounds[v],
-    ...describe(v),
-  }));
+  const rows = variants.map((v) => ({ name: v, unit: 'req/s', ...summarize(samples[v]), ...describe(v) }));
   // Server CPU per request: the cost itself, whichever side (server or load generator) limited a run.
   for (const v of variants) {
     const { baseline } = describe(v);
@@ -61,7 +55,6 @@ async function measure(suite, script, variants, opts, describe, compare = []) {
       `${opts.runs} interleaved runs of ${opts.duration}s, 50 connections, autocannon in a separate process (${pinning}); servers on Node ${serverNode}; ratios are medians of per-round ratios`,
       "CPU/request is the server process's CPU time (all threads) per request: its ratio is the cost multiplier (lower is better); the run's JSON keeps its user and system medians (userMedian, systemMedian)",
       quietWindowsNote(quiet),
-      ...quietCostNote(variants[0], cpu[variants[0]], quietRounds[variants[0]]),
     ],
     { runtime: serverNode, machine: { quietWindows: quiet } },
   );

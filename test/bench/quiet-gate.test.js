@@ -3,7 +3,7 @@ import os from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { createQuietGate, judgeReading, resetQuietBaseline, MAX_RETAKES } from '../../bench/lib/quiet-gate.mjs';
 import { probeCores, takeCoreReadings } from '../../bench/lib/core-speed.mjs';
-import { judgeMachine, quietCostNote } from '../../bench/lib/quiet.mjs';
+import { judgeMachine } from '../../bench/lib/quiet.mjs';
 
 // The HTTP suites take each measurement between two timings of the cores and take it again when
 // either was not quiet. Readings below are of 2026-12-06 (ms per core: cache-resident, memory-bound).
@@ -128,16 +128,6 @@ describe('npm run bench: measurements taken on quiet cores', () => {
     const ungated = { machine: {} };
     judgeMachine(ungated, 0, readings);
     expect(ungated.machine.noiseBound).to.equal(true);
-  });
-
-  it("sets the baseline's cost in quiet measurements beside the others', when there are both", () => {
-    // Bare Express, Node 20, 2026-12-06: µs of CPU per request and whether each round was quiet.
-    const cpu = [91.2, 133.9, 88.7, 140.2, 129.5];
-    const quiet = [true, false, true, false, false];
-    expect(quietCostNote('bare', cpu, quiet)).to.deep.equal([
-      'bare CPU/request in quiet measurements 90.0 µs (2), in the others 133.9 µs (3)',
-    ]);
-    expect(quietCostNote('bare', cpu, [true, true, true, true, true])).to.deep.equal([]);
   });
 
   const pinnable = os.cpus().length >= 2 && spawnSync('taskset', ['-p', String(process.pid)]).status === 0;
