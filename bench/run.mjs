@@ -117,10 +117,7 @@ if (options.node !== undefined && options.node !== process.versions.node.split('
 // background work landing on the server's core, say) is one outlier among nine for the median.
 // --quick is a smoke run (under a minute): no warm-up, one second per variant (autocannon's
 // shortest), so its figures are indicative only.
-// A quick run neither waits for quiet cores nor takes measurements again (quiet-gate.mjs).
-const http = quick
-  ? { runs: 2, duration: 1, warmup: 0, quietGate: { budgetMs: 0 } }
-  : { runs: 9, duration: 3, warmup: 1.5 };
+const http = quick ? { runs: 2, duration: 1, warmup: 0 } : { runs: 9, duration: 3, warmup: 1.5 };
 // Rounds and seconds per HTTP measurement can be raised on a noisy machine, or lowered to iterate.
 http.runs = options.runs ?? http.runs;
 http.duration = options.duration ?? http.duration;

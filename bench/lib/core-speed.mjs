@@ -22,25 +22,14 @@ export const UNEVEN_CORES_RATIO = 1.15;
  * not this process's: the HTTP suites pin the load generator (this process) to one of them.
  */
 export function timeCores(cores = os.cpus().length) {
-  return probeCores(cores)?.cpu ?? null;
-}
-
-/**
- * Both of the probe's timings per core, in ms: `cpu` (cache-resident JavaScript, as timeCores) and
- * `memory` (random reads over a buffer larger than the last-level cache); null as for timeCores.
- */
-export function probeCores(cores = os.cpus().length) {
   if (cores < 2 || spawnSync('taskset', ['-p', String(process.pid)]).status !== 0) return null;
-  const cpu = [];
-  const memory = [];
+  const times = [];
   for (let core = 0; core < cores; core++) {
     const probe = spawnSync('taskset', ['-c', String(core), process.execPath, PROBE], { encoding: 'utf8' });
     if (probe.status !== 0) return null;
-    const { ms, memoryMs } = JSON.parse(probe.stdout);
-    cpu.push(ms);
-    memory.push(memoryMs);
+    times.push(JSON.parse(probe.stdout).ms);
   }
-  return { cpu, memory };
+  return times;
 }
 
 /**
@@ -58,19 +47,14 @@ export function coreSpeedRatio(readings) {
 }
 
 // The timings of the suite running now: run.mjs takes one before and after each suite, and the
-// HTTP suites one after each measurement (quiet-gate.mjs), so a suite of many minutes is seen throughout.
+// HTTP suites one before each round (sampleCores), so a suite of many minutes is seen throughout.
 let current = [];
 
 /** Times the cores now and keeps the reading for the suite running (see takeCoreReadings). */
 export function sampleCores() {
   const times = timeCores();
-  keepCoreReading(times);
-  return times;
-}
-
-/** Keeps a reading taken elsewhere (the HTTP suites' quiet gate) for the suite running. */
-export function keepCoreReading(times) {
   if (times !== null) current.push(times);
+  return times;
 }
 
 /** The readings kept since the last call, oldest first; starts the next suite's list. */

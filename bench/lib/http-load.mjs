@@ -5,7 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import autocannon from 'autocannon';
-import { createQuietGate } from './quiet-gate.mjs';
+import { sampleCores } from './core-speed.mjs';
 
 const cores = os.availableParallelism();
 const canPin =
@@ -123,42 +123,27 @@ export async function loadResult({
  * Runs every variant `runs` times, interleaved (A B C A B C …) so drift on a noisy machine hits all
  * variants alike, and returns req/s samples and server CPU µs per request per variant (`cpu`, and
  * its `user` and `system` parts). Each variant gets its own server process per round, warmed up
- * before it is measured; `env` is added to the servers' environment. Each measurement is taken in
- * a quiet window where one comes (quiet-gate.mjs; `quietGate`: its options); `quiet` says how
- * many were.
+ * before it is measured; `env` is added to the servers' environment.
  */
-export async function compareVariants({
-  script,
-  variants,
-  runs,
-  duration,
-  warmup = 1,
-  request = {},
-  env = {},
-  quietGate = {},
-}) {
+export async function compareVariants({ script, variants, runs, duration, warmup = 1, request = {}, env = {} }) {
   const samples = Object.fromEntries(variants.map((v) => [v, []]));
   const cpu = Object.fromEntries(variants.map((v) => [v, []]));
   const user = Object.fromEntries(variants.map((v) => [v, []]));
   const system = Object.fromEntries(variants.map((v) => [v, []]));
   // Rows per batch of servers that write batches (see servers/report-cpu.mjs); empty for the others.
   const rowsPerBatch = Object.fromEntries(variants.map((v) => [v, []]));
-  // Whether each measurement started and ended on quiet cores (quiet-gate.mjs); taken again if not.
-  const gate = createQuietGate(quietGate);
   const unpin = pinLoadGenerator();
   try {
     for (let round = 0; round < runs; round++) {
+      // Every core timed on a fixed workload: a round on a core slowed by another guest shows up.
+      sampleCores();
       for (const variant of variants) {
         const server = await startServer(script, [variant], env);
         try {
           if (warmup > 0) await load({ port: server.port, duration: warmup, ...request });
-          const {
-            result: { result, before, after },
-          } = await gate.measure(async () => {
-            const before = await serverCpu(server.child);
-            const result = await loadResult({ port: server.port, duration, ...request });
-            return { result, before, after: await serverCpu(server.child) };
-          });
+          const before = await serverCpu(server.child);
+          const result = await loadResult({ port: server.port, duration, ...request });
+          const after = await serverCpu(server.child);
           samples[variant].push(result.rate);
           const userUs = (after.user - before.user) / result.total;
           const systemUs = (after.system - before.system) / result.total;
@@ -175,5 +160,5 @@ export async function compareVariants({
   } finally {
     unpin();
   }
-  return { samples, cpu, user, system, rowsPerBatch, quiet: gate.summary() };
+  return { samples, cpu, user, system, rowsPerBatch };
 }

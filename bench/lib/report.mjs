@@ -30,7 +30,7 @@ const fmt = (n) =>
  * median of the per-round ratios: each round's pair shared the machine's state, so drift between
  * rounds (another process, thermal, page cache) cancels out instead of widening the verdict.
  */
-export function finishSuite(suite, rows, notes = [], { runtime = process.version, machine = {} } = {}) {
+export function finishSuite(suite, rows, notes = [], { runtime = process.version } = {}) {
   const byName = new Map(rows.map((r) => [r.name, r]));
   for (const row of rows) {
     if (!row.baseline) continue;
@@ -70,7 +70,6 @@ export function finishSuite(suite, rows, notes = [], { runtime = process.version
       cpu: os.cpus()[0]?.model,
       node: process.version,
       memGiB: Math.round(os.totalmem() / 2 ** 30),
-      ...machine,
     },
     rows,
     notes,

@@ -3,7 +3,6 @@ import { fileURLToPath } from 'node:url';
 import { compareVariants, pinning, serverNode } from '../lib/http-load.mjs';
 import { median, summarize } from '../lib/stats.mjs';
 import { finishSuite } from '../lib/report.mjs';
-import { quietWindowsNote } from '../lib/quiet.mjs';
 
 const server = (name) => fileURLToPath(new URL(`../servers/${name}`, import.meta.url));
 
@@ -12,7 +11,7 @@ const server = (name) => fileURLToPath(new URL(`../servers/${name}`, import.meta
  * AsyncLocalStorage floor: [{ variant, baseline, target? }].
  */
 async function measure(suite, script, variants, opts, describe, compare = []) {
-  const { samples, cpu, user, system, rowsPerBatch, quiet } = await compareVariants({
+  const { samples, cpu, user, system, rowsPerBatch } = await compareVariants({
     script: server(script),
     variants,
     ...opts,
@@ -54,9 +53,8 @@ async function measure(suite, script, variants, opts, describe, compare = []) {
     [
       `${opts.runs} interleaved runs of ${opts.duration}s, 50 connections, autocannon in a separate process (${pinning}); servers on Node ${serverNode}; ratios are medians of per-round ratios`,
       "CPU/request is the server process's CPU time (all threads) per request: its ratio is the cost multiplier (lower is better); the run's JSON keeps its user and system medians (userMedian, systemMedian)",
-      quietWindowsNote(quiet),
     ],
-    { runtime: serverNode, machine: { quietWindows: quiet } },
+    { runtime: serverNode },
   );
 }
 

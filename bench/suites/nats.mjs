@@ -14,7 +14,6 @@ import { compareVariants, pinning, serverNode } from '../lib/http-load.mjs';
 import { interleave } from '../lib/timing.mjs';
 import { summarize } from '../lib/stats.mjs';
 import { finishSuite } from '../lib/report.mjs';
-import { quietWindowsNote } from '../lib/quiet.mjs';
 
 export const NATS_URL = process.env.AUDIT_BENCH_NATS_URL ?? 'nats://127.0.0.1:4222';
 const BATCH = 500;
@@ -208,7 +207,7 @@ export async function natsRequest(opts) {
     await ensureAuditStream(jsm, { name: stream, subjects: [`bench-req-${tag}.>`], maxAge: 60 * 60_000 });
     const script = fileURLToPath(new URL('../servers/express-server.mjs', import.meta.url));
     const variants = ['bare', 'audit-event', 'audit-event/jetstream'];
-    const { samples, cpu, quiet } = await compareVariants({
+    const { samples, cpu } = await compareVariants({
       script,
       variants,
       ...opts,
@@ -256,9 +255,8 @@ export async function natsRequest(opts) {
       [
         `${opts.runs} interleaved runs of ${opts.duration}s, 50 connections, autocannon in a separate process (${pinning}); servers on Node ${serverNode}; each request creates one event (createEvent awaited: stored in SQLite / acknowledged by the stream at ${NATS_URL}, R1 file storage)`,
         `the target is 'JetStream vs SQLite store' ≥ 1×: the JetStream store's ratio to bare at least the SQLite store's (per-round SQLite ratios: ${sqliteRatios.map((r) => r.toFixed(2)).join(', ')})`,
-        quietWindowsNote(quiet),
       ],
-      { runtime: serverNode, machine: { quietWindows: quiet } },
+      { runtime: serverNode },
     );
   } finally {
     await jsm.streams.delete(stream).catch(() => {});
