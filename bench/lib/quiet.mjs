@@ -46,11 +46,30 @@ export function machineSummary(latest) {
   const noisy = latest
     .filter((r) => r.machine.noiseBound === true || r.machine.stealPercent > CONTENDED_STEAL_PERCENT)
     .map((r) => `${r.suite} (${runtimeTag(r.runtime ?? r.machine.node).replace('node', 'Node ')})`);
-  let text = '';
+  let text = hostsText(latest);
   if (steals.length)
     text += ` Host steal time during the suites: ${Math.min(...steals)}–${Math.max(...steals)}% of CPU time.`;
   if (ratios.length)
     text += ` Cores' speed on a fixed workload, slowest over fastest (median per suite): ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}×.`;
   if (noisy.length) text += ` **Noise-bound** (steal above 5 % or uneven cores): ${noisy.join(', ')}.`;
   return text;
+}
+
+/**
+ * The host CPUs the results come from. A 2-core VM of this kind lands on different hosts from day
+ * to day (an Intel Xeon on 2026-12-05 evening, AMD EPYC otherwise), and the same servers cost
+ * ~1.4× more CPU per request on the EPYC hosts on Node 20 and ~2× on Node 24, with no steal and
+ * even cores: a table mixing hosts says so, since only ratios carry across them.
+ */
+function hostsText(latest) {
+  const byCpu = new Map();
+  for (const r of latest) {
+    const cpu = r.machine.cpu ?? 'an unnamed CPU';
+    if (!byCpu.has(cpu)) byCpu.set(cpu, []);
+    byCpu.get(cpu).push(`${r.suite} (${runtimeTag(r.runtime ?? r.machine.node).replace('node', 'Node ')})`);
+  }
+  if (byCpu.size === 0) return '';
+  if (byCpu.size === 1) return ` Host CPU: ${[...byCpu.keys()][0]}.`;
+  const parts = [...byCpu].map(([cpu, suites]) => `${cpu}: ${suites.join(', ')}`);
+  return ` **Results from different host CPUs** (compare ratios, not rates or CPU times, across them): ${parts.join('; ')}.`;
 }

@@ -3,7 +3,12 @@ import { judgeMachine, machineSummary } from '../../bench/lib/quiet.mjs';
 
 // A suite's machine judged once: the notes, the run's JSON and the table's heading must agree
 // that a run was noise-bound, whether by steal or by a core slowed with no steal at all.
-const suite = (name, runtime, machine = {}) => ({ suite: name, runtime, machine: { cpus: 2, ...machine }, notes: [] });
+const suite = (name, runtime, machine = {}) => ({
+  suite: name,
+  runtime,
+  machine: { cpus: 2, cpu: 'AMD EPYC', ...machine },
+  notes: [],
+});
 // Readings of 2026-12-06 (ms per core): core 1 slowed by another guest, steal 0.0 %.
 const UNEVEN = [
   [7.589, 13.375],
@@ -57,12 +62,31 @@ describe('npm run bench: a quiet machine or a noise-bound run', () => {
       suite('emit', 'v24.22.3', { stealPercent: 0.1 }),
     ];
     expect(machineSummary(latest)).to.equal(
-      " Host steal time during the suites: 0–6.5% of CPU time. Cores' speed on a fixed workload, slowest over" +
+      ' Host CPU: AMD EPYC.' +
+        " Host steal time during the suites: 0–6.5% of CPU time. Cores' speed on a fixed workload, slowest over" +
         ' fastest (median per suite): 1.02–1.28×. **Noise-bound** (steal above 5 % or uneven cores):' +
         ' express-event (Node 20), archive (Node 20).',
     );
     expect(machineSummary([suite('emit', 'v20.20.2', { stealPercent: 0 })])).to.equal(
-      ' Host steal time during the suites: 0–0% of CPU time.',
+      ' Host CPU: AMD EPYC. Host steal time during the suites: 0–0% of CPU time.',
+    );
+  });
+
+  it('says when the results come from different host CPUs, and which from which', () => {
+    const xeon = (name, runtime) => {
+      const result = suite(name, runtime, { stealPercent: 0 });
+      result.machine.cpu = 'Intel(R) Xeon(R) Processor';
+      return result;
+    };
+    const latest = [
+      xeon('express-overhead', 'v20.20.2'),
+      suite('express-event', 'v20.20.2', { stealPercent: 0 }),
+      xeon('express-overhead', 'v24.22.3'),
+    ];
+    expect(machineSummary(latest)).to.equal(
+      ' **Results from different host CPUs** (compare ratios, not rates or CPU times, across them):' +
+        ' Intel(R) Xeon(R) Processor: express-overhead (Node 20), express-overhead (Node 24);' +
+        ' AMD EPYC: express-event (Node 20). Host steal time during the suites: 0–0% of CPU time.',
     );
   });
 });
