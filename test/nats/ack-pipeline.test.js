@@ -93,7 +93,7 @@ describe('@audit-events/nats: acks of published events (live nats-server)', func
     it('a stalled server times the whole save out once; late acks are ignored and the next save works', async () => {
       const store = new JetStreamEventStore({ nc: owner.nc, stream: 'AUDIT', publishTimeoutMs: 600 });
       await store.save([makeEvent()]);
-      own.child.kill('SIGSTOP');
+      await own.pause();
       const started = Date.now();
       const results = await Promise.allSettled(Array.from({ length: 30 }, () => store.save([makeEvent()])));
       const elapsed = Date.now() - started;
@@ -116,7 +116,7 @@ describe('@audit-events/nats: acks of published events (live nats-server)', func
     it('closing the connection fails the saves waiting for acks at once, as outcome unknown', async () => {
       const store = new JetStreamEventStore({ nc: owner.nc, stream: 'AUDIT', publishTimeoutMs: 20_000 });
       await store.save([makeEvent()]);
-      own.child.kill('SIGSTOP');
+      await own.pause();
       const pending = Array.from({ length: 5 }, () => store.save([makeEvent()]));
       await sleep(100);
       const started = Date.now();

@@ -1,7 +1,7 @@
 // Live nats-server processes for the NATS tests: each on a free loopback port with its own
 // JetStream directory, so a test can SIGKILL it and start it again on the same port and data.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -110,6 +110,22 @@ export async function startNatsServer({ port, dir, extraArgs = [] } = {}) {
     }
   };
   handle.restart = launch;
+  // SIGSTOP returns before every thread of the server has stopped: a test that then counts on no
+  // ack coming back waits until the kernel reports each of them stopped.
+  handle.pause = async () => {
+    const pid = handle.child.pid;
+    handle.child.kill('SIGSTOP');
+    for (let i = 0; i < 400; i++) {
+      const tasks = readdirSync(`/proc/${pid}/task`);
+      const states = tasks.map((task) => {
+        const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
+        return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      });
+      if (states.every((state) => state === 'T' || state === 't')) return;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    throw new Error(`nats-server ${pid} did not stop within 2 s of SIGSTOP`);
+  };
   handle.stop = async () => {
     await handle.kill('SIGKILL');
     if (dir === undefined) rmSync(storeDir, { recursive: true, force: true });
