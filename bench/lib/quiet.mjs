@@ -45,7 +45,7 @@ export function machineSummary(latest) {
   // Results saved before the cores were timed have no noiseBound: their steal still counts.
   const noisy = latest
     .filter((r) => r.machine.noiseBound === true || r.machine.stealPercent > CONTENDED_STEAL_PERCENT)
-    .map((r) => `${r.suite} (${runtimeTag(r.runtime ?? r.machine.node).replace('node', 'Node ')})`);
+    .map(suiteLabel);
   let text = hostsText(latest);
   if (steals.length)
     text += ` Host steal time during the suites: ${Math.min(...steals)}–${Math.max(...steals)}% of CPU time.`;
@@ -66,10 +66,15 @@ function hostsText(latest) {
   for (const r of latest) {
     const cpu = r.machine.cpu ?? 'an unnamed CPU';
     if (!byCpu.has(cpu)) byCpu.set(cpu, []);
-    byCpu.get(cpu).push(`${r.suite} (${runtimeTag(r.runtime ?? r.machine.node).replace('node', 'Node ')})`);
+    byCpu.get(cpu).push(suiteLabel(r));
   }
   if (byCpu.size === 0) return '';
   if (byCpu.size === 1) return ` Host CPU: ${[...byCpu.keys()][0]}.`;
   const parts = [...byCpu].map(([cpu, suites]) => `${cpu}: ${suites.join(', ')}`);
   return ` **Results from different host CPUs** (compare ratios, not rates or CPU times, across them): ${parts.join('; ')}.`;
+}
+
+/** A result named in the heading: `express-event (Node 20)`. */
+function suiteLabel(result) {
+  return `${result.suite} (${runtimeTag(result.runtime ?? result.machine.node).replace('node', 'Node ')})`;
 }

@@ -118,8 +118,9 @@ export async function startNatsServer({ port, dir, extraArgs = [] } = {}) {
     for (let i = 0; i < 400; i++) {
       const tasks = readdirSync(`/proc/${pid}/task`);
       const states = tasks.map((task) => {
+        // The state follows the command name, which is in parentheses and may hold any character.
         const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
-        return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+        return stat.charAt(stat.lastIndexOf(')') + 2);
       });
       if (states.every((state) => state === 'T' || state === 't')) return;
       await new Promise((r) => setTimeout(r, 5));
