@@ -3,9 +3,10 @@
 // while being "on CPU", so nothing is stolen. Seen here (2026-12-06): steal 0.0 %, this probe at
 // 7.1-7.5 ms on an uncontended core and 8.1-13.7 ms on a contended one, first core 0 and later
 // core 1. The HTTP suites pin the load generator and the servers to different cores, so such a
-// day skews every ratio. What it cannot see: both cores slowed alike, e.g. by the cache or memory
-// bandwidth the host shares (bare Express at 132 us of CPU per request, against 86 on a quiet
-// day, with the cores even); the readings keep each core's time to compare with another day's.
+// day skews every ratio. What it cannot see: both cores slowed alike; the readings keep each
+// core's time to compare with another day's, on the same host CPU only (an AMD EPYC host runs the
+// same servers ~1.4x slower than an Intel Xeon one with no contention at all: docs/performance.md,
+// sixteenth pass).
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
