@@ -3,10 +3,12 @@
 // while being "on CPU", so nothing is stolen. Seen here (2026-12-06): steal 0.0 %, this probe at
 // 7.1-7.5 ms on an uncontended core and 8.1-13.7 ms on a contended one, first core 0 and later
 // core 1. The HTTP suites pin the load generator and the servers to different cores, so such a
-// day skews every ratio. What it cannot see: both cores slowed alike; the readings keep each
-// core's time to compare with another day's, on the same host CPU only (an AMD EPYC host runs the
-// same servers ~1.4x slower than an Intel Xeon one with no contention at all: docs/performance.md,
-// sixteenth pass).
+// day skews every ratio. Both cores can slow alike too (seen 2026-12-06, an Intel Xeon host: 9.4-10
+// ms uncontended, 20-24 ms on both cores for minutes, and bare Express's CPU per request doubled),
+// which comparing the cores cannot see: so each reading is also set against the fastest core time
+// this run has seen, the host's uncontended speed as far as the run knows it. A fixed time in ms
+// would not do: an AMD EPYC host runs this probe in ~7.4 ms and the same servers ~1.4x slower
+// than an Intel Xeon one with no contention at all (docs/performance.md, sixteenth pass).
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +18,8 @@ const PROBE = fileURLToPath(new URL('../probes/core-speed.mjs', import.meta.url)
 
 /** Above this ratio of the slowest core's time to the fastest's, a suite's figures are noise-bound. */
 export const UNEVEN_CORES_RATIO = 1.15;
+/** Above this ratio of the slowest core's time to the run's fastest core time, the same. */
+export const SLOWED_CORES_RATIO = 1.15;
 
 /**
  * Each core's median time for the probe's fixed work, in ms, measured one core at a time with the
@@ -47,6 +51,35 @@ export function coreSpeedRatio(readings) {
   return { median: median(ratios), max: Math.max(...ratios), readings: ratios.length };
 }
 
+/**
+ * How slowed the cores were against `reference` (the fastest single-core time of the run, in ms):
+ * per reading the slowest core's time over it, and their median and maximum; null without readings
+ * or a reference. Always at least coreSpeedRatio's figure, since no core beats the reference.
+ */
+export function coreSlowdown(readings, reference) {
+  if (!(reference > 0)) return null;
+  const ratios = readings
+    .filter((times) => Array.isArray(times) && times.length > 0 && times.every((t) => t > 0))
+    .map((times) => Math.max(...times) / reference);
+  if (ratios.length === 0) return null;
+  return { median: median(ratios), max: Math.max(...ratios), readings: ratios.length };
+}
+
+/** The fastest single-core time among `readings` (lists of ms per core), or null. */
+export function fastestCoreTime(readings) {
+  let fastest = Infinity;
+  for (const times of readings) if (Array.isArray(times)) for (const t of times) if (t > 0 && t < fastest) fastest = t;
+  return Number.isFinite(fastest) ? fastest : null;
+}
+
+// Every reading of this run, for its fastest core time (the reference of coreSlowdown).
+const all = [];
+
+/** The fastest single-core time this run has seen so far, in ms, or null. */
+export function runFastestCoreTime() {
+  return fastestCoreTime(all);
+}
+
 // The timings of the suite running now: run.mjs takes one before and after each suite, and the
 // HTTP suites one before each round (sampleCores), so a suite of many minutes is seen throughout.
 let current = [];
@@ -54,7 +87,10 @@ let current = [];
 /** Times the cores now and keeps the reading for the suite running (see takeCoreReadings). */
 export function sampleCores() {
   const times = timeCores();
-  if (times !== null) current.push(times);
+  if (times !== null) {
+    current.push(times);
+    all.push(times);
+  }
   return times;
 }
 

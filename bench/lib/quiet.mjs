@@ -2,21 +2,26 @@
 // fixed workload (core-speed.mjs), judged once here so the notes, the run's JSON and the table's
 // heading agree. A noise-bound suite's figures are kept, as any run's, but say so wherever shown.
 import { CONTENDED_STEAL_PERCENT } from './steal.mjs';
-import { UNEVEN_CORES_RATIO, coreSpeedRatio } from './core-speed.mjs';
+import {
+  SLOWED_CORES_RATIO,
+  UNEVEN_CORES_RATIO,
+  coreSlowdown,
+  coreSpeedRatio,
+  fastestCoreTime,
+} from './core-speed.mjs';
 import { runtimeTag } from './report.mjs';
 
 /**
  * Adds to `result.machine` what the suite's machine was like (`stealPercent`, `coreSpeed`,
  * `noiseBound`) and returns the notes that say it. `steal`: percent or null; `coreReadings`: the
- * core timings taken over the suite (ms per core, oldest first).
+ * core timings taken over the suite (ms per core, oldest first); `reference`: the run's fastest
+ * single-core time so far (ms), against which a slowdown of both cores shows.
  */
-export function judgeMachine(result, steal, coreReadings) {
+export function judgeMachine(result, steal, coreReadings, reference = fastestCoreTime(coreReadings)) {
   const notes = [];
-  let noiseBound = false;
   if (steal !== null) {
     result.machine.stealPercent = Number(steal.toFixed(1));
     const contended = steal > CONTENDED_STEAL_PERCENT;
-    noiseBound ||= contended;
     notes.push(
       `host steal time during this suite: ${steal.toFixed(1)}% of CPU time${contended ? ' (a contended host: these figures are noise-bound)' : ''}`,
     );
@@ -29,13 +34,58 @@ export function judgeMachine(result, steal, coreReadings) {
       readings: coreReadings,
     };
     const uneven = cores.median > UNEVEN_CORES_RATIO;
-    noiseBound ||= uneven;
     notes.push(
       `cores' speed on a fixed workload, slowest over fastest: ${cores.median.toFixed(2)}× (median of ${cores.readings} readings, at worst ${cores.max.toFixed(2)}×)${uneven ? ' (uneven cores, another guest on one of them: these figures are noise-bound)' : ''}`,
     );
+    const slowedNote = judgeSlowdown(result, reference);
+    if (slowedNote !== null) notes.push(slowedNote);
   }
-  if (steal !== null || cores !== null) result.machine.noiseBound = noiseBound;
+  if (steal !== null || cores !== null) result.machine.noiseBound = isNoiseBound(result.machine);
   return notes;
+}
+
+/**
+ * Judges again, against the whole run's fastest core time, the suites judged while it ran (each
+ * against the fastest time seen until then, so an early suite on a host slowed from the start may
+ * have passed). Returns a note for each suite whose verdict this changes.
+ */
+export function rejudgeRun(results) {
+  const reference = fastestCoreTime(results.flatMap((r) => r.machine.coreSpeed?.readings ?? []));
+  const notes = [];
+  for (const result of results) {
+    const speed = result.machine.coreSpeed;
+    if (!speed?.readings || reference === null) continue;
+    const was = result.machine.noiseBound === true;
+    judgeSlowdown(result, reference);
+    result.machine.noiseBound = isNoiseBound(result.machine);
+    if (result.machine.noiseBound === was) continue;
+    const note = `against the whole run's fastest core time (${reference} ms) the slowest core read ${speed.slowdown.median.toFixed(2)}× (median): ${result.machine.noiseBound ? 'noise-bound' : 'quiet'} after all`;
+    result.notes.push(note);
+    notes.push(`${suiteLabel(result)}: ${note}`);
+  }
+  return notes;
+}
+
+/** Records in `coreSpeed` how slowed the slowest core was against `reference`; its note, or null. */
+function judgeSlowdown(result, reference) {
+  const speed = result.machine.coreSpeed;
+  const slowed = coreSlowdown(speed.readings, reference);
+  if (slowed === null) return null;
+  speed.reference = reference;
+  speed.slowdown = {
+    median: Number(slowed.median.toFixed(3)),
+    max: Number(slowed.max.toFixed(3)),
+  };
+  return `slowest core over the run's fastest core time (${reference} ms): ${slowed.median.toFixed(2)}× (median, at worst ${slowed.max.toFixed(2)}×)${slowed.median > SLOWED_CORES_RATIO ? ' (both cores slowed, other guests on the host: these figures are noise-bound)' : ''}`;
+}
+
+/** Steal above 5 %, uneven cores or slowed cores: the figures say more about the host than the code. */
+function isNoiseBound(machine) {
+  return (
+    machine.stealPercent > CONTENDED_STEAL_PERCENT ||
+    machine.coreSpeed?.median > UNEVEN_CORES_RATIO ||
+    machine.coreSpeed?.slowdown?.median > SLOWED_CORES_RATIO
+  );
 }
 
 /** The table heading's words on the machine, from the latest result of each suite and runtime. */
@@ -51,7 +101,10 @@ export function machineSummary(latest) {
     text += ` Host steal time during the suites: ${Math.min(...steals)}–${Math.max(...steals)}% of CPU time.`;
   if (ratios.length)
     text += ` Cores' speed on a fixed workload, slowest over fastest (median per suite): ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}×.`;
-  if (noisy.length) text += ` **Noise-bound** (steal above 5 % or uneven cores): ${noisy.join(', ')}.`;
+  const slowdowns = latest.map((r) => r.machine.coreSpeed?.slowdown?.median).filter((v) => typeof v === 'number');
+  if (slowdowns.length)
+    text += ` Slowest core over its run's fastest core time (median per suite): ${Math.min(...slowdowns).toFixed(2)}–${Math.max(...slowdowns).toFixed(2)}×.`;
+  if (noisy.length) text += ` **Noise-bound** (steal above 5 %, uneven cores or both slowed): ${noisy.join(', ')}.`;
   return text;
 }
 

@@ -1,7 +1,15 @@
 import { expect } from 'chai';
 import os from 'node:os';
 import { spawnSync } from 'node:child_process';
-import { coreSpeedRatio, sampleCores, takeCoreReadings, timeCores } from '../../bench/lib/core-speed.mjs';
+import {
+  coreSlowdown,
+  coreSpeedRatio,
+  fastestCoreTime,
+  runFastestCoreTime,
+  sampleCores,
+  takeCoreReadings,
+  timeCores,
+} from '../../bench/lib/core-speed.mjs';
 
 // Host steal time misses a vCPU slowed by another guest on its hyperthread sibling; the bench
 // times every core on a fixed workload before, during and after each suite.
@@ -27,6 +35,24 @@ describe('npm run bench: the cores timed on a fixed workload', () => {
     expect(coreSpeedRatio([null, [4.2], [0, 3]])).to.equal(null);
   });
 
+  it("gives the slowest core over the run's fastest core time, which sees both cores slowed", () => {
+    // Readings of 2026-12-06 on an Intel Xeon host: even cores, both at twice their idle time.
+    const readings = [
+      [22.35, 22.11],
+      [9.67, 9.6],
+      [23.44, 22.75],
+    ];
+    expect(coreSpeedRatio(readings).median).to.be.below(1.05);
+    expect(fastestCoreTime(readings)).to.equal(9.6);
+    const slowed = coreSlowdown(readings, 9.6);
+    expect(slowed.readings).to.equal(3);
+    expect(slowed.median).to.be.closeTo(22.35 / 9.6, 1e-9);
+    expect(slowed.max).to.be.closeTo(23.44 / 9.6, 1e-9);
+    expect(coreSlowdown(readings, null)).to.equal(null);
+    expect(coreSlowdown([null, [0, 3]], 9.6)).to.equal(null);
+    expect(fastestCoreTime([null, [0, -1]])).to.equal(null);
+  });
+
   const pinnable = os.cpus().length >= 2 && spawnSync('taskset', ['-p', String(process.pid)]).status === 0;
 
   it('times every core in turn, and keeps the readings for the suite that runs', function () {
@@ -41,6 +67,10 @@ describe('npm run bench: the cores timed on a fixed workload', () => {
     for (const ms of times) expect(ms).to.be.a('number').and.to.be.above(0.1).and.below(1000);
     expect(takeCoreReadings()).to.deep.equal([times]);
     expect(takeCoreReadings()).to.deep.equal([]);
+    // The run's fastest time outlives the suite's readings: it is the reference of later suites.
+    expect(runFastestCoreTime())
+      .to.be.a('number')
+      .and.at.most(Math.min(...times));
   });
 
   it('times every core from a process pinned to one (the HTTP suites pin the load generator)', function () {
