@@ -9,6 +9,7 @@ import { markdownTable, resultsDir, saveResult } from './lib/report.mjs';
 import { measureSteal } from './lib/steal.mjs';
 import { runFastestCoreTime, sampleCores, takeCoreReadings } from './lib/core-speed.mjs';
 import { judgeMachine, machineSummary, rejudgeRun } from './lib/quiet.mjs';
+import { pickLatest } from './lib/latest.mjs';
 import { expressOverhead, expressEvent, koaOverhead } from './suites/http-overhead.mjs';
 
 const lazy = (path, name) => async (opts) => (await import(path))[name](opts);
@@ -192,7 +193,7 @@ console.log(
 console.log(`results: ${relative(process.cwd(), RESULTS_DIR) || '.'}/SUMMARY.md and one JSON file per suite`);
 process.exitCode = failed ? 1 : 0;
 
-/** Per suite and Node major, the newest result among the latest-result files and the kept runs. */
+/** Per suite and Node major, the newest quiet result (else the newest) among the latest-result files and the kept runs. */
 function latestResults() {
   const candidates = [];
   const read = (path) => {
@@ -213,14 +214,5 @@ function latestResults() {
     if (!file.endsWith('.json')) continue;
     for (const result of read(join(runsDir, file))?.results ?? []) if (result?.suite) candidates.push(result);
   }
-  const newest = new Map();
-  for (const result of candidates) {
-    if (!(result.suite in suites)) continue;
-    const major = String(result.runtime ?? result.machine?.node ?? '').match(/^v?(\d+)/)?.[1] ?? '?';
-    const key = `${result.suite}@${major}`;
-    const seen = newest.get(key);
-    if (seen === undefined || String(result.date) > String(seen.date)) newest.set(key, result);
-  }
-  const order = Object.keys(suites);
-  return [...newest.values()].sort((a, b) => order.indexOf(a.suite) - order.indexOf(b.suite));
+  return pickLatest(candidates, Object.keys(suites));
 }
