@@ -40,7 +40,9 @@ export function judgeMachine(result, steal, coreReadings, reference = fastestCor
     const slowedNote = judgeSlowdown(result, reference);
     if (slowedNote !== null) notes.push(slowedNote);
   }
-  if (steal !== null || cores !== null) result.machine.noiseBound = isNoiseBound(result.machine);
+  if (steal !== null || cores !== null) result.machine.noiseBound = isNoiseBound(result);
+  if (countsOnly(result) && notes.some((note) => note.includes('noise-bound')))
+    notes.push('instructions are counted, not timed: what slowed the machine does not change these figures');
   return notes;
 }
 
@@ -57,7 +59,7 @@ export function rejudgeRun(results) {
     if (!speed?.readings || reference === null) continue;
     const was = result.machine.noiseBound === true;
     judgeSlowdown(result, reference);
-    result.machine.noiseBound = isNoiseBound(result.machine);
+    result.machine.noiseBound = isNoiseBound(result);
     if (result.machine.noiseBound === was) continue;
     const note = `against the whole run's fastest core time (${reference} ms) the slowest core read ${speed.slowdown.median.toFixed(2)}× (median): ${result.machine.noiseBound ? 'noise-bound' : 'quiet'} after all`;
     result.notes.push(note);
@@ -79,13 +81,23 @@ function judgeSlowdown(result, reference) {
   return `slowest core over the run's fastest core time (${reference} ms): ${slowed.median.toFixed(2)}× (median, at worst ${slowed.max.toFixed(2)}×)${slowed.median > SLOWED_CORES_RATIO ? ' (both cores slowed, other guests on the host: these figures are noise-bound)' : ''}`;
 }
 
-/** Steal above 5 %, uneven cores or slowed cores: the figures say more about the host than the code. */
-function isNoiseBound(machine) {
+/**
+ * Steal above 5 %, uneven cores or slowed cores: the figures say more about the host than the code.
+ * Never for a suite of instruction counts (callgrind's), which no other guest changes.
+ */
+function isNoiseBound(result) {
+  const machine = result.machine;
+  if (countsOnly(result)) return false;
   return (
     machine.stealPercent > CONTENDED_STEAL_PERCENT ||
     machine.coreSpeed?.median > UNEVEN_CORES_RATIO ||
     machine.coreSpeed?.slowdown?.median > SLOWED_CORES_RATIO
   );
+}
+
+/** Every row an instruction count: no noise on the host changes such a suite's figures. */
+export function countsOnly(result) {
+  return Array.isArray(result.rows) && result.rows.length > 0 && result.rows.every((row) => row.unit === 'instr');
 }
 
 /** The table heading's words on the machine, from the latest result of each suite and runtime. */
@@ -94,7 +106,9 @@ export function machineSummary(latest) {
   const ratios = latest.map((r) => r.machine.coreSpeed?.median).filter((v) => typeof v === 'number');
   // Results saved before the cores were timed have no noiseBound: their steal still counts.
   const noisy = latest
-    .filter((r) => r.machine.noiseBound === true || r.machine.stealPercent > CONTENDED_STEAL_PERCENT)
+    .filter(
+      (r) => !countsOnly(r) && (r.machine.noiseBound === true || r.machine.stealPercent > CONTENDED_STEAL_PERCENT),
+    )
     .map(suiteLabel);
   let text = hostsText(latest);
   if (steals.length)

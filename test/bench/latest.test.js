@@ -31,5 +31,8 @@ describe('npm run bench: which result the table shows', () => {
     expect(isQuiet(result('emit', 'v20', 'd', { noiseBound: true }))).to.equal(false);
     expect(isQuiet(result('emit', 'v20', 'd', { stealPercent: 5.1 }))).to.equal(false);
     expect(isQuiet(result('emit', 'v20', 'd', {}))).to.equal(true);
+    const counted = result('koa-instructions', 'v20', 'd', { noiseBound: true, stealPercent: 12.6 });
+    counted.rows = [{ name: 'koa-als instructions/request, main thread', unit: 'instr' }];
+    expect(isQuiet(counted)).to.equal(true);
   });
 });

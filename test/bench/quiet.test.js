@@ -71,6 +71,20 @@ describe('npm run bench: a quiet machine or a noise-bound run', () => {
     expect(quiet.machine.noiseBound).to.equal(false);
   });
 
+  it('never marks a suite of instruction counts noise-bound: no other guest changes a count', () => {
+    const counted = suite('koa-instructions', 'v20.20.2');
+    counted.rows = [{ name: 'koa-als instructions/request, main thread', unit: 'instr', median: 101800 }];
+    const notes = judgeMachine(counted, 12.6, SLOWED, 9.43);
+    expect(counted.machine.coreSpeed.slowdown.median).to.equal(2.406); // recorded all the same
+    expect(counted.machine.noiseBound).to.equal(false);
+    expect(notes[notes.length - 1]).to.equal(
+      'instructions are counted, not timed: what slowed the machine does not change these figures',
+    );
+    rejudgeRun([counted]);
+    expect(counted.machine.noiseBound).to.equal(false);
+    expect(machineSummary([counted])).to.not.include('Noise-bound');
+  });
+
   it("judges a run's suites again against the whole run's fastest core time", () => {
     // The first suite ran slowed from its start: against its own readings it looked quiet.
     const early = suite('express-overhead', 'v20.20.2');
