@@ -102,20 +102,20 @@ export function countsOnly(result) {
 
 /** The table heading's words on the machine, from the latest result of each suite and runtime. */
 export function machineSummary(latest) {
-  const steals = latest.map((r) => r.machine.stealPercent).filter((v) => typeof v === 'number');
-  const ratios = latest.map((r) => r.machine.coreSpeed?.median).filter((v) => typeof v === 'number');
+  // The machine's figures describe the timed suites: no noise changes an instruction count.
+  const timed = latest.filter((r) => !countsOnly(r));
+  const steals = timed.map((r) => r.machine.stealPercent).filter((v) => typeof v === 'number');
+  const ratios = timed.map((r) => r.machine.coreSpeed?.median).filter((v) => typeof v === 'number');
   // Results saved before the cores were timed have no noiseBound: their steal still counts.
-  const noisy = latest
-    .filter(
-      (r) => !countsOnly(r) && (r.machine.noiseBound === true || r.machine.stealPercent > CONTENDED_STEAL_PERCENT),
-    )
+  const noisy = timed
+    .filter((r) => r.machine.noiseBound === true || r.machine.stealPercent > CONTENDED_STEAL_PERCENT)
     .map(suiteLabel);
   let text = hostsText(latest);
   if (steals.length)
     text += ` Host steal time during the suites: ${Math.min(...steals)}–${Math.max(...steals)}% of CPU time.`;
   if (ratios.length)
     text += ` Cores' speed on a fixed workload, slowest over fastest (median per suite): ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}×.`;
-  const slowdowns = latest.map((r) => r.machine.coreSpeed?.slowdown?.median).filter((v) => typeof v === 'number');
+  const slowdowns = timed.map((r) => r.machine.coreSpeed?.slowdown?.median).filter((v) => typeof v === 'number');
   if (slowdowns.length)
     text += ` Slowest core over its run's fastest core time (median per suite): ${Math.min(...slowdowns).toFixed(2)}–${Math.max(...slowdowns).toFixed(2)}×.`;
   if (noisy.length) text += ` **Noise-bound** (steal above 5 %, uneven cores or both slowed): ${noisy.join(', ')}.`;
