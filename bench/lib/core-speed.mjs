@@ -3,8 +3,8 @@
 // while being "on CPU", so nothing is stolen. Seen here (2026-12-06): steal 0.0 %, this probe at
 // 7.1-7.5 ms on an uncontended core and 8.1-13.7 ms on a contended one, first core 0 and later
 // core 1. The HTTP suites pin the load generator and the servers to different cores, so such a
-// day skews every ratio. Both cores can slow alike too (seen 2026-12-06, an Intel Xeon host: 9.4-10
-// ms uncontended, 20-24 ms on both cores for minutes, and bare Express's CPU per request doubled),
+// day skews every ratio. Both cores can slow alike too (seen 2026-12-06, an Intel Xeon host: 7.9-8.9
+// ms uncontended, 19-25 ms on both cores for minutes, and bare Express's CPU per request doubled),
 // which comparing the cores cannot see: so each reading is also set against the fastest core time
 // this run has seen, the host's uncontended speed as far as the run knows it. A fixed time in ms
 // would not do: an AMD EPYC host runs this probe in ~7.4 ms and the same servers ~1.4x slower
