@@ -47,8 +47,7 @@ export function coreSpeedRatio(readings) {
   const ratios = readings
     .filter((times) => Array.isArray(times) && times.length > 1 && times.every((t) => t > 0))
     .map((times) => Math.max(...times) / Math.min(...times));
-  if (ratios.length === 0) return null;
-  return { median: median(ratios), max: Math.max(...ratios), readings: ratios.length };
+  return ratioSummary(ratios);
 }
 
 /**
@@ -61,8 +60,7 @@ export function coreSlowdown(readings, reference) {
   const ratios = readings
     .filter((times) => Array.isArray(times) && times.length > 0 && times.every((t) => t > 0))
     .map((times) => Math.max(...times) / reference);
-  if (ratios.length === 0) return null;
-  return { median: median(ratios), max: Math.max(...ratios), readings: ratios.length };
+  return ratioSummary(ratios);
 }
 
 /** The fastest single-core time among `readings` (lists of ms per core), or null. */
@@ -72,12 +70,18 @@ export function fastestCoreTime(readings) {
   return Number.isFinite(fastest) ? fastest : null;
 }
 
-// Every reading of this run, for its fastest core time (the reference of coreSlowdown).
-const all = [];
+/** Median, maximum and count of per-reading ratios; null when there are none. */
+function ratioSummary(ratios) {
+  if (ratios.length === 0) return null;
+  return { median: median(ratios), max: Math.max(...ratios), readings: ratios.length };
+}
+
+// The fastest single-core time of this run so far (the reference of coreSlowdown), or null.
+let runFastest = null;
 
 /** The fastest single-core time this run has seen so far, in ms, or null. */
 export function runFastestCoreTime() {
-  return fastestCoreTime(all);
+  return runFastest;
 }
 
 // The timings of the suite running now: run.mjs takes one before and after each suite, and the
@@ -89,7 +93,8 @@ export function sampleCores() {
   const times = timeCores();
   if (times !== null) {
     current.push(times);
-    all.push(times);
+    const fastest = fastestCoreTime([times]);
+    if (fastest !== null && (runFastest === null || fastest < runFastest)) runFastest = fastest;
   }
   return times;
 }

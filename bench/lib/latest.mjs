@@ -2,17 +2,7 @@
 // quiet, else the newest of all (its heading then names it noise-bound). A run on a contended
 // host must not replace a quiet one: its ratios say more about the other guests than the code
 // (seventeenth pass of docs/performance.md: bare Express at twice its CPU per request).
-import { CONTENDED_STEAL_PERCENT } from './steal.mjs';
-import { countsOnly } from './quiet.mjs';
-
-/**
- * A result saved before the cores were timed has no noiseBound: its steal still decides. A suite of
- * instruction counts is always quiet: no other guest changes a count.
- */
-export function isQuiet(result) {
-  if (countsOnly(result)) return true;
-  return result.machine?.noiseBound !== true && !(result.machine?.stealPercent > CONTENDED_STEAL_PERCENT);
-}
+import { isQuiet } from './quiet.mjs';
 
 /** The chosen result per suite and Node major, in `order` of suites; names outside it are dropped. */
 export function pickLatest(candidates, order) {

@@ -95,6 +95,16 @@ function isNoiseBound(result) {
   );
 }
 
+/**
+ * Whether a result counts as measured on a quiet machine. A result saved before the cores were
+ * timed has no noiseBound: its steal still decides. A suite of instruction counts is always quiet:
+ * no other guest changes a count.
+ */
+export function isQuiet(result) {
+  if (countsOnly(result)) return true;
+  return result.machine?.noiseBound !== true && !(result.machine?.stealPercent > CONTENDED_STEAL_PERCENT);
+}
+
 /** Every row an instruction count: no noise on the host changes such a suite's figures. */
 export function countsOnly(result) {
   return Array.isArray(result.rows) && result.rows.length > 0 && result.rows.every((row) => row.unit === 'instr');
@@ -106,10 +116,7 @@ export function machineSummary(latest) {
   const timed = latest.filter((r) => !countsOnly(r));
   const steals = timed.map((r) => r.machine.stealPercent).filter((v) => typeof v === 'number');
   const ratios = timed.map((r) => r.machine.coreSpeed?.median).filter((v) => typeof v === 'number');
-  // Results saved before the cores were timed have no noiseBound: their steal still counts.
-  const noisy = timed
-    .filter((r) => r.machine.noiseBound === true || r.machine.stealPercent > CONTENDED_STEAL_PERCENT)
-    .map(suiteLabel);
+  const noisy = timed.filter((r) => !isQuiet(r)).map(suiteLabel);
   let text = hostsText(latest);
   if (steals.length)
     text += ` Host steal time during the suites: ${Math.min(...steals)}–${Math.max(...steals)}% of CPU time.`;

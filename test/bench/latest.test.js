@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { isQuiet, pickLatest } from '../../bench/lib/latest.mjs';
+import { pickLatest } from '../../bench/lib/latest.mjs';
+import { isQuiet } from '../../bench/lib/quiet.mjs';
 
 // The table shows each suite's newest quiet result per Node major: a run on a contended host
 // (2026-12-06: both cores at twice their idle time, bare Express at twice its CPU per request)
