@@ -5,11 +5,12 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { markdownTable, resultsDir, saveResult } from './lib/report.mjs';
+import { cpuId, markdownTable, resultsDir, saveResult } from './lib/report.mjs';
 import { measureSteal } from './lib/steal.mjs';
 import { runFastestCoreTime, sampleCores, takeCoreReadings } from './lib/core-speed.mjs';
 import { judgeMachine, machineSummary, rejudgeRun } from './lib/quiet.mjs';
 import { pickLatest } from './lib/latest.mjs';
+import { hostReference, keptReference } from './lib/host-reference.mjs';
 import { expressOverhead, expressEvent, koaOverhead } from './suites/http-overhead.mjs';
 
 const lazy = (path, name) => async (opts) => (await import(path))[name](opts);
@@ -127,8 +128,17 @@ const started = Date.now();
 const results = [];
 let failed = 0;
 // A few timings of the cores before any suite, so the first suite is judged against more than its
-// own readings (the run's fastest core time only improves as it goes; rejudgeRun below uses it all).
+// own readings (the run's fastest core time only improves as it goes; rejudgeRun below uses it all),
+// and the fastest the kept runs took on this host CPU, so a run slowed throughout is seen too.
 if (!quick) for (let i = 0; i < 3; i++) sampleCores();
+const host = { cpuId: cpuId(), node: process.version };
+const kept = keptReference(savedResults(), host);
+if (!quick)
+  console.log(
+    kept
+      ? `core reference: ${kept.ms} ms, the fastest kept for this host CPU (${host.cpuId}, Node ${process.versions.node.split('.')[0]}), taken ${kept.date}`
+      : `core reference: none kept for this host CPU (${host.cpuId ?? 'unknown'}); this run's fastest core time`,
+  );
 for (const [name, run] of Object.entries(suites)) {
   if (only && !only.includes(name)) continue;
   try {
@@ -140,7 +150,7 @@ for (const [name, run] of Object.entries(suites)) {
     if (result.skipped) continue;
     const steal = stolen();
     sampleCores();
-    const notes = judgeMachine(result, steal, takeCoreReadings(), runFastestCoreTime());
+    const notes = judgeMachine(result, steal, takeCoreReadings(), hostReference(runFastestCoreTime(), kept));
     for (const note of notes) console.log(`  note: ${note}`);
     result.notes.push(...notes);
     if (notes.length > 0) saveResult(result);
@@ -152,7 +162,7 @@ for (const [name, run] of Object.entries(suites)) {
 }
 // Every run but a --quick one is kept, the runtime in its name (bench/results/runs/ is committed).
 if (!quick && results.length > 0) {
-  for (const note of rejudgeRun(results)) console.log(`note: ${note}`);
+  for (const note of rejudgeRun(results, kept)) console.log(`note: ${note}`);
   for (const result of results) saveResult(result);
   const runsDir = join(RESULTS_DIR, 'runs');
   mkdirSync(runsDir, { recursive: true });
@@ -193,8 +203,13 @@ console.log(
 console.log(`results: ${relative(process.cwd(), RESULTS_DIR) || '.'}/SUMMARY.md and one JSON file per suite`);
 process.exitCode = failed ? 1 : 0;
 
-/** Per suite and Node major, the newest quiet result (else the newest) among the latest-result files and the kept runs. */
+/** Per suite and Node major, the newest quiet result (else the newest) among the saved results. */
 function latestResults() {
+  return pickLatest(savedResults(), Object.keys(suites));
+}
+
+/** Every saved suite result: the latest-result files and the kept runs'. */
+function savedResults() {
   const candidates = [];
   const read = (path) => {
     try {
@@ -214,5 +229,5 @@ function latestResults() {
     if (!file.endsWith('.json')) continue;
     for (const result of read(join(runsDir, file))?.results ?? []) if (result?.suite) candidates.push(result);
   }
-  return pickLatest(candidates, Object.keys(suites));
+  return candidates;
 }

@@ -6,7 +6,8 @@
 // day skews every ratio. Both cores can slow alike too (seen 2026-12-06, an Intel Xeon host: 7.9-8.9
 // ms uncontended, 19-25 ms on both cores for minutes, and bare Express's CPU per request doubled),
 // which comparing the cores cannot see: so each reading is also set against the fastest core time
-// this run has seen, the host's uncontended speed as far as the run knows it. A fixed time in ms
+// this run has seen, or the kept runs on the same host CPU where faster (host-reference.mjs), the
+// host's uncontended speed as far as the bench knows it. A fixed time in ms
 // would not do: an AMD EPYC host runs this probe in ~7.4 ms and the same servers ~1.4x slower
 // than an Intel Xeon one with no contention at all (docs/performance.md, sixteenth pass).
 import { spawnSync } from 'node:child_process';

@@ -9,13 +9,15 @@ import {
   coreSpeedRatio,
   fastestCoreTime,
 } from './core-speed.mjs';
+import { hostReference } from './host-reference.mjs';
 import { runtimeTag } from './report.mjs';
 
 /**
  * Adds to `result.machine` what the suite's machine was like (`stealPercent`, `coreSpeed`,
  * `noiseBound`) and returns the notes that say it. `steal`: percent or null; `coreReadings`: the
- * core timings taken over the suite (ms per core, oldest first); `reference`: the run's fastest
- * single-core time so far (ms), against which a slowdown of both cores shows.
+ * core timings taken over the suite (ms per core, oldest first); `reference`: the host's fastest
+ * single-core time known so far, against which a slowdown of both cores shows: a number of ms (the
+ * run's) or hostReference's `{ ms, label, from }`; the suite's own fastest reading by default.
  */
 export function judgeMachine(result, steal, coreReadings, reference = fastestCoreTime(coreReadings)) {
   const notes = [];
@@ -37,7 +39,10 @@ export function judgeMachine(result, steal, coreReadings, reference = fastestCor
     notes.push(
       `cores' speed on a fixed workload, slowest over fastest: ${cores.median.toFixed(2)}× (median of ${cores.readings} readings, at worst ${cores.max.toFixed(2)}×)${uneven ? ' (uneven cores, another guest on one of them: these figures are noise-bound)' : ''}`,
     );
-    const slowedNote = judgeSlowdown(result, reference);
+    const slowedNote = judgeSlowdown(
+      result,
+      typeof reference === 'number' ? hostReference(reference, null) : reference,
+    );
     if (slowedNote !== null) notes.push(slowedNote);
   }
   if (steal !== null || cores !== null) result.machine.noiseBound = isNoiseBound(result);
@@ -49,10 +54,11 @@ export function judgeMachine(result, steal, coreReadings, reference = fastestCor
 /**
  * Judges again, against the whole run's fastest core time, the suites judged while it ran (each
  * against the fastest time seen until then, so an early suite on a host slowed from the start may
- * have passed). Returns a note for each suite whose verdict this changes.
+ * have passed), or against `kept` (keptReference's: this host CPU's fastest in the kept runs) where
+ * that is faster. Returns a note for each suite whose verdict this changes.
  */
-export function rejudgeRun(results) {
-  const reference = fastestCoreTime(results.flatMap((r) => r.machine.coreSpeed?.readings ?? []));
+export function rejudgeRun(results, kept = null) {
+  const reference = hostReference(fastestCoreTime(results.flatMap((r) => r.machine.coreSpeed?.readings ?? [])), kept);
   const notes = [];
   for (const result of results) {
     const speed = result.machine.coreSpeed;
@@ -61,24 +67,30 @@ export function rejudgeRun(results) {
     judgeSlowdown(result, reference);
     result.machine.noiseBound = isNoiseBound(result);
     if (result.machine.noiseBound === was) continue;
-    const note = `against the whole run's fastest core time (${reference} ms) the slowest core read ${speed.slowdown.median.toFixed(2)}× (median): ${result.machine.noiseBound ? 'noise-bound' : 'quiet'} after all`;
+    const against = reference.from ? reference.label : "the whole run's fastest core time";
+    const note = `against ${against} (${reference.ms} ms) the slowest core read ${speed.slowdown.median.toFixed(2)}× (median): ${result.machine.noiseBound ? 'noise-bound' : 'quiet'} after all`;
     result.notes.push(note);
     notes.push(`${suiteLabel(result)}: ${note}`);
   }
   return notes;
 }
 
-/** Records in `coreSpeed` how slowed the slowest core was against `reference`; its note, or null. */
+/**
+ * Records in `coreSpeed` how slowed the slowest core was against `reference` (hostReference's) and,
+ * when that came from a kept run, that run's date; its note, or null.
+ */
 function judgeSlowdown(result, reference) {
   const speed = result.machine.coreSpeed;
-  const slowed = coreSlowdown(speed.readings, reference);
+  const slowed = reference === null ? null : coreSlowdown(speed.readings, reference.ms);
   if (slowed === null) return null;
-  speed.reference = reference;
+  speed.reference = reference.ms;
+  if (reference.from) speed.referenceFrom = reference.from;
+  else delete speed.referenceFrom;
   speed.slowdown = {
     median: Number(slowed.median.toFixed(3)),
     max: Number(slowed.max.toFixed(3)),
   };
-  return `slowest core over the run's fastest core time (${reference} ms): ${slowed.median.toFixed(2)}× (median, at worst ${slowed.max.toFixed(2)}×)${slowed.median > SLOWED_CORES_RATIO ? ' (both cores slowed, other guests on the host: these figures are noise-bound)' : ''}`;
+  return `slowest core over ${reference.label} (${reference.ms} ms): ${slowed.median.toFixed(2)}× (median, at worst ${slowed.max.toFixed(2)}×)${slowed.median > SLOWED_CORES_RATIO ? ' (both cores slowed, other guests on the host: these figures are noise-bound)' : ''}`;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
@@ -68,6 +68,7 @@ export function finishSuite(suite, rows, notes = [], { runtime = process.version
     machine: {
       cpus: os.cpus().length,
       cpu: os.cpus()[0]?.model,
+      cpuId: cpuId(),
       node: process.version,
       memGiB: Math.round(os.totalmem() / 2 ** 30),
     },
@@ -76,6 +77,26 @@ export function finishSuite(suite, rows, notes = [], { runtime = process.version
   };
   saveResult(result);
   return result;
+}
+
+/**
+ * The host CPU more exactly than its model name, which a VM may shorten to `AMD EPYC` across
+ * generations that run the same code at different speeds: `family 25 model 1 stepping 1, 2445 MHz`
+ * from /proc/cpuinfo, or null where there is none.
+ */
+export function cpuId() {
+  let text;
+  try {
+    text = readFileSync('/proc/cpuinfo', 'utf8');
+  } catch {
+    return null;
+  }
+  const field = (name) => text.match(new RegExp(`^${name}\\s*:\\s*(.+)$`, 'm'))?.[1].trim();
+  const family = field('cpu family');
+  const model = field('model');
+  if (family === undefined || model === undefined) return null;
+  const mhz = Number(field('cpu MHz'));
+  return `family ${family} model ${model} stepping ${field('stepping') ?? '?'}${mhz > 0 ? `, ${Math.round(mhz)} MHz` : ''}`;
 }
 
 /** `node20` for v20.20.2: results of one major replace each other, majors are kept side by side. */
