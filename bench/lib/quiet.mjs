@@ -10,6 +10,16 @@ import {
   fastestCoreTime,
 } from './core-speed.mjs';
 import { hostReference } from './host-reference.mjs';
+import { median, quartileSpread } from './stats.mjs';
+
+/**
+ * Above this disagreement of an HTTP suite's rounds (roundsSpread), its figures are noise-bound.
+ * In the kept runs of the quiet Xeon host (twelfth and thirteenth passes, both runtimes) every such
+ * suite read 1.8-5.1 %, and 1.8-7.3 % in an AMD EPYC host's quiet hours; in runs the probe found
+ * contended, 14-45 %; and 9.7-26 % on an AMD EPYC host whose probe read steady throughout
+ * (eighteenth pass): what slows servers there is not what slows a probe that fits in a core's caches.
+ */
+export const ROUNDS_SPREAD_LIMIT = 0.1;
 import { runtimeTag } from './report.mjs';
 
 /**
@@ -45,7 +55,14 @@ export function judgeMachine(result, steal, coreReadings, reference = fastestCor
     );
     if (slowedNote !== null) notes.push(slowedNote);
   }
-  if (steal !== null || cores !== null) result.machine.noiseBound = isNoiseBound(result);
+  const rounds = roundsSpread(result);
+  if (rounds !== null) {
+    result.machine.roundsSpread = Number(rounds.toFixed(3));
+    notes.push(
+      `rounds' interquartile range over their median (median over the req/s variants): ${(rounds * 100).toFixed(1)}%${rounds > ROUNDS_SPREAD_LIMIT ? ` (above ${ROUNDS_SPREAD_LIMIT * 100} %: the rounds disagree, these figures are noise-bound)` : ''}`,
+    );
+  }
+  if (steal !== null || cores !== null || rounds !== null) result.machine.noiseBound = isNoiseBound(result);
   if (countsOnly(result) && notes.some((note) => note.includes('noise-bound')))
     notes.push('instructions are counted, not timed: what slowed the machine does not change these figures');
   return notes;
@@ -94,8 +111,22 @@ function judgeSlowdown(result, reference) {
 }
 
 /**
- * Steal above 5 %, uneven cores or slowed cores: the figures say more about the host than the code.
- * Never for a suite of instruction counts (callgrind's), which no other guest changes.
+ * How much an HTTP suite's interleaved rounds disagreed: per variant measured in req/s over five
+ * rounds or more, the interquartile range of its rounds over their median; the median of that over
+ * the variants. Null for a suite without such rows (in-process suites, a --quick run's two rounds).
+ * Worked out from the rows, so results saved before it was recorded are judged by it too.
+ */
+export function roundsSpread(result) {
+  const spreads = (result.rows ?? [])
+    .filter((row) => row.unit === 'req/s' && !row.name.includes(' vs ') && row.values?.length >= 5)
+    .map((row) => quartileSpread(row.values));
+  return spreads.length > 0 ? median(spreads) : null;
+}
+
+/**
+ * Steal above 5 %, uneven or slowed cores, or rounds that disagree: the figures say more about the
+ * host than the code. Never for a suite of instruction counts (callgrind's), which no other guest
+ * changes.
  */
 function isNoiseBound(result) {
   const machine = result.machine;
@@ -103,18 +134,24 @@ function isNoiseBound(result) {
   return (
     machine.stealPercent > CONTENDED_STEAL_PERCENT ||
     machine.coreSpeed?.median > UNEVEN_CORES_RATIO ||
-    machine.coreSpeed?.slowdown?.median > SLOWED_CORES_RATIO
+    machine.coreSpeed?.slowdown?.median > SLOWED_CORES_RATIO ||
+    roundsSpread(result) > ROUNDS_SPREAD_LIMIT
   );
 }
 
 /**
  * Whether a result counts as measured on a quiet machine. A result saved before the cores were
- * timed has no noiseBound: its steal still decides. A suite of instruction counts is always quiet:
- * no other guest changes a count.
+ * timed has no noiseBound: its steal still decides, and its rounds' disagreement, worked out from
+ * its rows, as for every result. A suite of instruction counts is always quiet: no other guest
+ * changes a count.
  */
 export function isQuiet(result) {
   if (countsOnly(result)) return true;
-  return result.machine?.noiseBound !== true && !(result.machine?.stealPercent > CONTENDED_STEAL_PERCENT);
+  return (
+    result.machine?.noiseBound !== true &&
+    !(result.machine?.stealPercent > CONTENDED_STEAL_PERCENT) &&
+    !(roundsSpread(result) > ROUNDS_SPREAD_LIMIT)
+  );
 }
 
 /** Every row an instruction count: no noise on the host changes such a suite's figures. */
@@ -137,7 +174,8 @@ export function machineSummary(latest) {
   const slowdowns = timed.map((r) => r.machine.coreSpeed?.slowdown?.median).filter((v) => typeof v === 'number');
   if (slowdowns.length)
     text += ` Slowest core over its run's fastest core time (median per suite): ${Math.min(...slowdowns).toFixed(2)}–${Math.max(...slowdowns).toFixed(2)}×.`;
-  if (noisy.length) text += ` **Noise-bound** (steal above 5 %, uneven cores or both slowed): ${noisy.join(', ')}.`;
+  if (noisy.length)
+    text += ` **Noise-bound** (steal above 5 %, uneven or slowed cores, or rounds that disagree): ${noisy.join(', ')}.`;
   return text;
 }
 

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { judgeMachine, machineSummary, rejudgeRun } from '../../bench/lib/quiet.mjs';
+import { isQuiet, judgeMachine, machineSummary, rejudgeRun, roundsSpread } from '../../bench/lib/quiet.mjs';
+import { quantile, quartileSpread } from '../../bench/lib/stats.mjs';
 
 // A suite's machine judged once: the notes, the run's JSON and the table's heading must agree
 // that a run was noise-bound, whether by steal or by a core slowed with no steal at all.
@@ -124,6 +125,64 @@ describe('npm run bench: a quiet machine or a noise-bound run', () => {
     expect(stolen.machine.noiseBound).to.equal(true);
   });
 
+  it('marks an HTTP suite noise-bound when its rounds disagree, though steal and cores read quiet', () => {
+    // express-event's req/s per round on Node 20: the twelfth pass's quiet Xeon host, and an AMD
+    // EPYC host of 2026-12-06 whose probe read a steady 11.5-12.7 ms on both cores, steal 0.1 %.
+    const rows = (bare, event) => [
+      { name: 'bare', unit: 'req/s', values: bare },
+      { name: 'audit-event', unit: 'req/s', values: event },
+      // Not the rounds' own figures: a ratio row repeats its variant's, CPU rows are µs.
+      { name: 'audit-event vs bare', unit: 'req/s', values: [1, 9, 1, 9, 1, 9] },
+      { name: 'bare CPU/request', unit: 'µs', values: [1, 90, 1, 90, 1] },
+    ];
+    const quiet = {
+      ...suite('express-event', 'v20.20.2'),
+      rows: rows(
+        [9740, 10239, 9897, 9983, 9385, 9767, 9988, 9831, 10089],
+        [7015, 6787, 6757, 6555, 6766, 6845, 6734, 6758, 6842],
+      ),
+    };
+    const notes = judgeMachine(quiet, 0, EVEN);
+    expect(quiet.machine.roundsSpread).to.equal(0.017);
+    expect(quiet.machine.noiseBound).to.equal(false);
+    expect(notes[notes.length - 1]).to.equal(
+      "rounds' interquartile range over their median (median over the req/s variants): 1.7%",
+    );
+
+    const steady = {
+      ...suite('express-event', 'v20.20.2'),
+      rows: rows(
+        [5965, 4698, 5383, 5845, 5213, 3957, 4407, 5589, 6334],
+        [4467, 2734, 4135, 4450, 2868, 2080, 2482, 3615, 4668],
+      ),
+    };
+    const steadyNotes = judgeMachine(steady, 0.1, [
+      [11.626, 11.702],
+      [11.653, 11.957],
+      [11.69, 12.066],
+    ]);
+    expect(steady.machine.coreSpeed.slowdown.median).to.be.below(1.15);
+    expect(steady.machine.roundsSpread).to.equal(0.344);
+    expect(steady.machine.noiseBound).to.equal(true);
+    expect(steadyNotes[steadyNotes.length - 1]).to.equal(
+      "rounds' interquartile range over their median (median over the req/s variants): 34.4% (above 10 %: the rounds disagree, these figures are noise-bound)",
+    );
+    // A result saved before the rule is judged by its rows all the same.
+    delete steady.machine.noiseBound;
+    delete steady.machine.roundsSpread;
+    expect(isQuiet(steady)).to.equal(false);
+    expect(isQuiet(quiet)).to.equal(true);
+  });
+
+  it('has no rounds spread for in-process suites or a --quick run', () => {
+    expect(roundsSpread({ rows: [{ name: 'sqlite save', unit: 'events/s', values: [1, 2, 3, 4, 5] }] })).to.equal(null);
+    expect(roundsSpread({ rows: [{ name: 'bare', unit: 'req/s', values: [5000, 9000] }] })).to.equal(null);
+    expect(roundsSpread({ rows: [] })).to.equal(null);
+    expect(quantile([1, 2, 3, 4], 0.25)).to.equal(1.75);
+    expect(quantile([7], 0.75)).to.equal(7);
+    expect(quartileSpread([0, 0, 0])).to.equal(0);
+  });
+
   it('says nothing of a machine it could not measure', () => {
     const result = suite('emit', 'v20.20.2');
     expect(judgeMachine(result, null, [])).to.deep.equal([]);
@@ -140,7 +199,7 @@ describe('npm run bench: a quiet machine or a noise-bound run', () => {
     expect(machineSummary(latest)).to.equal(
       ' Host CPU: AMD EPYC.' +
         " Host steal time during the suites: 0–6.5% of CPU time. Cores' speed on a fixed workload, slowest over" +
-        ' fastest (median per suite): 1.02–1.28×. **Noise-bound** (steal above 5 %, uneven cores or both slowed):' +
+        ' fastest (median per suite): 1.02–1.28×. **Noise-bound** (steal above 5 %, uneven or slowed cores, or rounds that disagree):' +
         ' express-event (Node 20), archive (Node 20).',
     );
     expect(machineSummary([suite('emit', 'v20.20.2', { stealPercent: 0 })])).to.equal(
