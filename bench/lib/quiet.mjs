@@ -15,9 +15,10 @@ import { median, quartileSpread } from './stats.mjs';
 /**
  * Above this disagreement of an HTTP suite's rounds (roundsSpread), its figures are noise-bound.
  * In the kept runs of the quiet Xeon host (twelfth and thirteenth passes, both runtimes) every such
- * suite read 1.8-5.1 %, and 1.8-7.3 % in an AMD EPYC host's quiet hours; in runs the probe found
- * contended, 14-45 %; and 9.7-26 % on an AMD EPYC host whose probe read steady throughout
- * (eighteenth pass): what slows servers there is not what slows a probe that fits in a core's caches.
+ * suite read 1.8-5.1 %; in runs the probe found contended, 14-45 %; on AMD EPYC hosts anything
+ * from 1.8 to 48 %, 9.7-48 % on one whose probe read steady throughout (eighteenth pass): what
+ * slows servers there is not what slows a probe that fits in a core's caches. Twice the worst
+ * quiet figure; the ratios of a suite above it moved by up to 9 % between two runs of one host.
  */
 export const ROUNDS_SPREAD_LIMIT = 0.1;
 import { runtimeTag } from './report.mjs';
