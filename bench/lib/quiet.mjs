@@ -155,6 +155,15 @@ export function isQuiet(result) {
   );
 }
 
+/**
+ * The suites of one run with no quiet result yet, in the order they first ran: what --retry-noisy
+ * runs again. A suite that failed or was skipped has no result, so it is not retried.
+ */
+export function noisySuites(results) {
+  const quiet = new Set(results.filter(isQuiet).map((r) => r.suite));
+  return [...new Set(results.map((r) => r.suite))].filter((suite) => !quiet.has(suite));
+}
+
 /** Every row an instruction count: no noise on the host changes such a suite's figures. */
 export function countsOnly(result) {
   return Array.isArray(result.rows) && result.rows.length > 0 && result.rows.every((row) => row.unit === 'instr');

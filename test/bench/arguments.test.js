@@ -22,6 +22,7 @@ describe('npm run bench: arguments', () => {
     [['--runs', '0'], '--runs needs a positive number, got "0"'],
     [['--duration=abc'], '--duration needs a positive number, got "abc"'],
     [['--node', 'latest'], '--node needs a major version such as 24, got "latest"'],
+    [['--retry-noisy', 'two'], '--retry-noisy needs a whole number of retries, got "two"'],
   ]) {
     it(`refuses ${args.join(' ')} before measuring anything`, () => {
       const { status, stderr, stdout } = bench(...args);

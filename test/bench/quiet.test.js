@@ -1,5 +1,12 @@
 import { expect } from 'chai';
-import { isQuiet, judgeMachine, machineSummary, rejudgeRun, roundsSpread } from '../../bench/lib/quiet.mjs';
+import {
+  isQuiet,
+  judgeMachine,
+  machineSummary,
+  noisySuites,
+  rejudgeRun,
+  roundsSpread,
+} from '../../bench/lib/quiet.mjs';
 import { quantile, quartileSpread } from '../../bench/lib/stats.mjs';
 
 // A suite's machine judged once: the notes, the run's JSON and the table's heading must agree
@@ -181,6 +188,20 @@ describe('npm run bench: a quiet machine or a noise-bound run', () => {
     expect(quantile([1, 2, 3, 4], 0.25)).to.equal(1.75);
     expect(quantile([7], 0.75)).to.equal(7);
     expect(quartileSpread([0, 0, 0])).to.equal(0);
+  });
+
+  it('names the suites of a run that have no quiet result yet, for --retry-noisy to run again', () => {
+    const results = [
+      suite('express-overhead', 'v20.20.2', { noiseBound: true }),
+      suite('express-event', 'v20.20.2', { noiseBound: true }),
+      suite('koa-overhead', 'v20.20.2', { noiseBound: false }),
+      suite('emit', 'v20.20.2', { stealPercent: 7.5 }),
+      // The retry of express-event came out quiet: it is not retried again.
+      suite('express-event', 'v20.20.2', { noiseBound: false }),
+      { ...suite('koa-instructions', 'v20.20.2', { noiseBound: true }), rows: [{ name: 'x', unit: 'instr' }] },
+    ];
+    expect(noisySuites(results)).to.deep.equal(['express-overhead', 'emit']);
+    expect(noisySuites([])).to.deep.equal([]);
   });
 
   it('says nothing of a machine it could not measure', () => {
