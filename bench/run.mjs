@@ -157,6 +157,8 @@ for (let retry = 1; retry <= options.retryNoisy && !quick; retry++) {
   if (noisy.length === 0) break;
   console.log(`\nretry ${retry} of ${options.retryNoisy}: noise-bound so far: ${noisy.join(', ')}`);
   for (const name of noisy) await runSuite(name, suites[name]);
+  if (retry === options.retryNoisy && noisySuites(results).length > 0)
+    console.log(`\nstill noise-bound after ${retry} retries: ${noisySuites(results).join(', ')}`);
 }
 // Every run but a --quick one is kept, the runtime in its name (bench/results/runs/ is committed).
 if (!quick && results.length > 0) {
