@@ -6,6 +6,7 @@
 // model, stepping, clock): a VM names AMD EPYC generations alike, and they run the probe at
 // different speeds, so results saved before `cpuId` was recorded give no reference.
 import { fastestCoreTime } from './core-speed.mjs';
+import { runtimeTag } from './report.mjs';
 
 /**
  * Among `results` (saved suites' results), the fastest single-core time taken on the host CPU
@@ -16,7 +17,7 @@ export function keptReference(results, { cpuId, node }) {
   let best = null;
   for (const result of results) {
     const machine = result?.machine;
-    if (machine?.cpuId !== cpuId || major(machine.node) !== major(node)) continue;
+    if (machine?.cpuId !== cpuId || runtimeTag(machine.node) !== runtimeTag(node)) continue;
     const ms = fastestCoreTime(machine.coreSpeed?.readings ?? []);
     if (ms !== null && (best === null || ms < best.ms)) best = { ms, date: String(result.date) };
   }
@@ -37,9 +38,4 @@ export function hostReference(runFastest, kept) {
     };
   if (runFastest > 0) return { ms: runFastest, label: "the run's fastest core time" };
   return null;
-}
-
-/** `20` for v20.20.2. */
-function major(version) {
-  return String(version ?? '').match(/^v?(\d+)/)?.[1];
 }

@@ -1,6 +1,7 @@
-// Whether a suite ran on a quiet machine: host steal time (steal.mjs) and the cores' speed on a
-// fixed workload (core-speed.mjs), judged once here so the notes, the run's JSON and the table's
-// heading agree. A noise-bound suite's figures are kept, as any run's, but say so wherever shown.
+// Whether a suite ran on a quiet machine: host steal time (steal.mjs), the cores' speed on a
+// fixed workload (core-speed.mjs) and whether an HTTP suite's rounds agree, judged once here so
+// the notes, the run's JSON and the table's heading agree. A noise-bound suite's figures are kept,
+// as any run's, but say so wherever shown.
 import { CONTENDED_STEAL_PERCENT } from './steal.mjs';
 import {
   SLOWED_CORES_RATIO,
@@ -11,6 +12,7 @@ import {
 } from './core-speed.mjs';
 import { hostReference } from './host-reference.mjs';
 import { median, quartileSpread } from './stats.mjs';
+import { runtimeTag } from './report.mjs';
 
 /**
  * Above this disagreement of an HTTP suite's rounds (roundsSpread), its figures are noise-bound.
@@ -21,7 +23,6 @@ import { median, quartileSpread } from './stats.mjs';
  * quiet figure; the ratios of a suite above it moved by up to 9 % between two runs of one host.
  */
 export const ROUNDS_SPREAD_LIMIT = 0.1;
-import { runtimeTag } from './report.mjs';
 
 /**
  * Adds to `result.machine` what the suite's machine was like (`stealPercent`, `coreSpeed`,
@@ -130,7 +131,7 @@ export function roundsSpread(result) {
  * changes.
  */
 function isNoiseBound(result) {
-  const machine = result.machine;
+  const machine = result.machine ?? {};
   if (countsOnly(result)) return false;
   return (
     machine.stealPercent > CONTENDED_STEAL_PERCENT ||
@@ -141,18 +142,13 @@ function isNoiseBound(result) {
 }
 
 /**
- * Whether a result counts as measured on a quiet machine. A result saved before the cores were
- * timed has no noiseBound: its steal still decides, and its rounds' disagreement, worked out from
- * its rows, as for every result. A suite of instruction counts is always quiet: no other guest
- * changes a count.
+ * Whether a result counts as measured on a quiet machine: not marked noise-bound when judged, and
+ * not noise-bound by the rules as they are now (isNoiseBound), so a result saved before the cores
+ * were timed is judged by its steal and its rounds' disagreement. A suite of instruction counts is
+ * always quiet: no other guest changes a count.
  */
 export function isQuiet(result) {
-  if (countsOnly(result)) return true;
-  return (
-    result.machine?.noiseBound !== true &&
-    !(result.machine?.stealPercent > CONTENDED_STEAL_PERCENT) &&
-    !(roundsSpread(result) > ROUNDS_SPREAD_LIMIT)
-  );
+  return countsOnly(result) || (result.machine?.noiseBound !== true && !isNoiseBound(result));
 }
 
 /**
