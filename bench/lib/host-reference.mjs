@@ -9,6 +9,15 @@ import { fastestCoreTime } from './core-speed.mjs';
 import { runtimeTag } from './report.mjs';
 
 /**
+ * The host CPU a result ran on, as its tables name it: the model name, with the `cpuId` where one
+ * was recorded, since AMD EPYC generations share a model name.
+ */
+export function hostName(machine) {
+  const cpu = machine?.cpu ?? 'an unnamed CPU';
+  return machine?.cpuId ? `${cpu} (${machine.cpuId})` : cpu;
+}
+
+/**
  * Among `results` (saved suites' results), the fastest single-core time taken on the host CPU
  * `cpuId` by Node.js major `node`'s: `{ ms, date }` (the date of the result that took it), or null.
  */

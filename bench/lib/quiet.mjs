@@ -10,7 +10,7 @@ import {
   coreSpeedRatio,
   fastestCoreTime,
 } from './core-speed.mjs';
-import { hostReference } from './host-reference.mjs';
+import { hostName, hostReference } from './host-reference.mjs';
 import { median, quartileSpread } from './stats.mjs';
 import { runtimeTag } from './report.mjs';
 
@@ -194,7 +194,7 @@ export function machineSummary(latest) {
 function hostsText(latest) {
   const byCpu = new Map();
   for (const r of latest) {
-    const cpu = r.machine.cpu ?? 'an unnamed CPU';
+    const cpu = hostName(r.machine);
     if (!byCpu.has(cpu)) byCpu.set(cpu, []);
     byCpu.get(cpu).push(suiteLabel(r));
   }

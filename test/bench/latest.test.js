@@ -36,4 +36,51 @@ describe('npm run bench: which result the table shows', () => {
     counted.rows = [{ name: 'koa-als instructions/request, main thread', unit: 'instr' }];
     expect(isQuiet(counted)).to.equal(true);
   });
+  // A suite's two runtime columns sit side by side, so they must come from one host: the same
+  // servers cost ~1.4× the CPU per request on an AMD EPYC host as on the Intel Xeon one on
+  // Node 20 and ~2× on Node 24, with no steal (sixteenth pass). A quiet result on a new host
+  // for one runtime only must not be set beside another host's result for the other.
+  describe('pairs the runtimes of a suite by host', () => {
+    const XEON = { cpu: 'Intel(R) Xeon(R) Processor' };
+    const ZEN5 = { cpu: 'AMD EPYC', cpuId: 'family 26 model 2 stepping 1, 2096 MHz' };
+    const ZEN3 = { cpu: 'AMD EPYC', cpuId: 'family 25 model 1 stepping 1, 2445 MHz' };
+    const quiet = (runtime, date, host) => result('koa-overhead', runtime, date, { noiseBound: false, ...host });
+    const ORDER_KOA = ['koa-overhead'];
+
+    it('keeps an older pair from one host over a newer quiet result on another host for one runtime', () => {
+      const xeon20 = quiet('v20.20.2', '2026-12-05T19:10:00Z', XEON);
+      const xeon24 = quiet('v24.22.3', '2026-12-05T20:15:00Z', XEON);
+      const zen20 = quiet('v20.20.2', '2026-12-06T17:10:00Z', ZEN5);
+      const zen24noisy = result('koa-overhead', 'v24.22.3', '2026-12-06T18:10:00Z', { noiseBound: true, ...ZEN5 });
+      expect(pickLatest([xeon20, xeon24, zen20, zen24noisy], ORDER_KOA)).to.deep.equal([xeon20, xeon24]);
+    });
+
+    it('moves to a newer host once it has a quiet result for every runtime', () => {
+      const xeon20 = quiet('v20.20.2', '2026-12-05T19:10:00Z', XEON);
+      const xeon24 = quiet('v24.22.3', '2026-12-05T20:15:00Z', XEON);
+      const zen20 = quiet('v20.20.2', '2026-12-06T17:10:00Z', ZEN5);
+      const zen24 = quiet('v24.22.3', '2026-12-06T18:10:00Z', ZEN5);
+      expect(pickLatest([zen24, xeon20, zen20, xeon24], ORDER_KOA)).to.deep.equal([zen20, zen24]);
+    });
+
+    it('tells AMD EPYC generations apart by cpuId', () => {
+      const zen3_20 = quiet('v20.20.2', '2026-12-06T14:18:00Z', ZEN3);
+      const zen5_24 = quiet('v24.22.3', '2026-12-06T18:10:00Z', ZEN5);
+      const zen3_24 = quiet('v24.22.3', '2026-12-06T14:25:00Z', ZEN3);
+      expect(pickLatest([zen3_20, zen5_24, zen3_24], ORDER_KOA)).to.deep.equal([zen3_20, zen3_24]);
+    });
+
+    it('falls back to the newest quiet result per runtime when no host has them all', () => {
+      const xeon20 = quiet('v20.20.2', '2026-12-05T19:10:00Z', XEON);
+      const zen24 = quiet('v24.22.3', '2026-12-06T18:10:00Z', ZEN5);
+      expect(pickLatest([xeon20, zen24], ORDER_KOA)).to.deep.equal([xeon20, zen24]);
+    });
+
+    it('pairs only the runtimes measured quietly somewhere; the others show their newest result', () => {
+      const xeon20 = quiet('v20.20.2', '2026-12-05T19:10:00Z', XEON);
+      const zen20 = quiet('v20.20.2', '2026-12-06T17:10:00Z', ZEN5);
+      const noisy24 = result('koa-overhead', 'v24.22.3', '2026-12-06T18:10:00Z', { noiseBound: true, ...ZEN5 });
+      expect(pickLatest([xeon20, zen20, noisy24], ORDER_KOA)).to.deep.equal([zen20, noisy24]);
+    });
+  });
 });

@@ -245,4 +245,21 @@ describe('npm run bench: a quiet machine or a noise-bound run', () => {
         ' AMD EPYC: express-event (Node 20). Host steal time during the suites: 0–0% of CPU time.',
     );
   });
+  it('names AMD EPYC generations apart by their cpuId', () => {
+    const epyc = (name, runtime, cpuId) => {
+      const result = suite(name, runtime, { stealPercent: 0 });
+      result.machine.cpuId = cpuId;
+      return result;
+    };
+    const latest = [
+      epyc('koa-overhead', 'v20.20.2', 'family 25 model 1 stepping 1, 2445 MHz'),
+      epyc('koa-overhead', 'v24.22.3', 'family 26 model 2 stepping 1, 2096 MHz'),
+    ];
+    expect(machineSummary(latest)).to.equal(
+      ' **Results from different host CPUs** (compare ratios, not rates or CPU times, across them):' +
+        ' AMD EPYC (family 25 model 1 stepping 1, 2445 MHz): koa-overhead (Node 20);' +
+        ' AMD EPYC (family 26 model 2 stepping 1, 2096 MHz): koa-overhead (Node 24).' +
+        ' Host steal time during the suites: 0–0% of CPU time.',
+    );
+  });
 });
