@@ -9,7 +9,7 @@
 // this run has seen, or the kept runs on the same host CPU where faster (host-reference.mjs), the
 // host's uncontended speed as far as the bench knows it. A fixed time in ms
 // would not do: an AMD EPYC host runs this probe in ~7.4 ms and the same servers ~1.4x slower
-// than an Intel Xeon one with no contention at all (docs/performance.md, sixteenth pass).
+// than an Intel Xeon one with no contention at all (docs/performance-history.md, sixteenth pass).
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';

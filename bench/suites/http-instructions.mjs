@@ -1,7 +1,7 @@
 // express-instructions and koa-instructions: the middleware targets (≥ 0.97× the AsyncLocalStorage
 // floor) measured as instructions per request under callgrind, in V8's steady state (after its
 // optimising compiler has finished with the request path), where req/s rounds on this 2-core VM
-// spread by ±40 % (see bench/lib/instructions.mjs and docs/performance.md, fourth pass).
+// spread by ±40 % (see bench/lib/instructions.mjs and docs/performance-history.md, fourth pass).
 // express-event-instructions: where a durable event's user-space work goes, counted the same way
 // (no verdict: express-event decides target 2, whose req/s rounds spread by ±12–100 % on Node 20).
 import { fileURLToPath } from 'node:url';

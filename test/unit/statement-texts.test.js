@@ -18,7 +18,7 @@ describe('statement texts', () => {
     const kept = keptStatementTexts().texts;
     const second = planStatements('audit_events', rows(45), limits, 'sqlite')[0].sql;
     // JavaScript cannot tell two equal strings apart; that the second came from the kept texts
-    // shows in their count (what it saves is timed in docs/performance.md, sixteenth pass).
+    // shows in their count (what it saves is timed in docs/performance-history.md, sixteenth pass).
     assert.equal(keptStatementTexts().texts, kept);
     assert.equal(first, second);
     planStatements('audit_events', rows(44), limits, 'sqlite');
