@@ -25,6 +25,15 @@ import { runtimeTag } from './report.mjs';
 export const ROUNDS_SPREAD_LIMIT = 0.1;
 
 /**
+ * Above this disagreement of an HTTP suite's per-round ratios (ratiosSpread), its figures are
+ * noise-bound. A ratio is the median of nine per-round ratios, whose standard error is about 0.31×
+ * their interquartile range: at 10 % that is 3 %, the whole margin target 1 is judged by, so the
+ * rounds can no longer tell a met target from a missed one. The quiet Xeon runs read 1.6-5.9 %;
+ * runs whose rates agreed within 10 % but whose ratios did not read up to 15.7 % (nineteenth pass).
+ */
+export const RATIOS_SPREAD_LIMIT = 0.1;
+
+/**
  * Adds to `result.machine` what the suite's machine was like (`stealPercent`, `coreSpeed`,
  * `noiseBound`) and returns the notes that say it. `steal`: percent or null; `coreReadings`: the
  * core timings taken over the suite (ms per core, oldest first); `reference`: the host's fastest
@@ -64,7 +73,15 @@ export function judgeMachine(result, steal, coreReadings, reference = fastestCor
       `rounds' interquartile range over their median (median over the req/s variants): ${(rounds * 100).toFixed(1)}%${rounds > ROUNDS_SPREAD_LIMIT ? ` (above ${ROUNDS_SPREAD_LIMIT * 100} %: the rounds disagree, these figures are noise-bound)` : ''}`,
     );
   }
-  if (steal !== null || cores !== null || rounds !== null) result.machine.noiseBound = isNoiseBound(result);
+  const ratios = ratiosSpread(result);
+  if (ratios !== null) {
+    result.machine.ratiosSpread = Number(ratios.toFixed(3));
+    notes.push(
+      `per-round ratios' interquartile range over their median (median over the req/s ratios): ${(ratios * 100).toFixed(1)}%${ratios > RATIOS_SPREAD_LIMIT ? ` (above ${RATIOS_SPREAD_LIMIT * 100} %: the rounds disagree on the ratios, these figures are noise-bound)` : ''}`,
+    );
+  }
+  if (steal !== null || cores !== null || rounds !== null || ratios !== null)
+    result.machine.noiseBound = isNoiseBound(result);
   if (countsOnly(result) && notes.some((note) => note.includes('noise-bound')))
     notes.push('instructions are counted, not timed: what slowed the machine does not change these figures');
   return notes;
@@ -126,6 +143,21 @@ export function roundsSpread(result) {
 }
 
 /**
+ * How much an HTTP suite's interleaved rounds disagreed on its ratios: per row measured in req/s
+ * against a baseline of the same rounds, over five rounds or more, the interquartile range of its
+ * per-round ratios over their median; the median of that over the rows. A round that slows every
+ * variant alike cancels in a ratio; a host that slows some servers and not others does not, and
+ * then the rates can agree while the ratios swing (nineteenth pass: a Node 24 round at 1.40× and
+ * another at 0.66× of the same floor). Null for a suite without such rows.
+ */
+export function ratiosSpread(result) {
+  const spreads = (result.rows ?? [])
+    .filter((row) => row.unit === 'req/s' && Array.isArray(row.ratios) && row.ratios.length >= 5)
+    .map((row) => quartileSpread(row.ratios));
+  return spreads.length > 0 ? median(spreads) : null;
+}
+
+/**
  * Steal above 5 %, uneven or slowed cores, or rounds that disagree: the figures say more about the
  * host than the code. Never for a suite of instruction counts (callgrind's), which no other guest
  * changes.
@@ -137,7 +169,8 @@ function isNoiseBound(result) {
     machine.stealPercent > CONTENDED_STEAL_PERCENT ||
     machine.coreSpeed?.median > UNEVEN_CORES_RATIO ||
     machine.coreSpeed?.slowdown?.median > SLOWED_CORES_RATIO ||
-    roundsSpread(result) > ROUNDS_SPREAD_LIMIT
+    roundsSpread(result) > ROUNDS_SPREAD_LIMIT ||
+    ratiosSpread(result) > RATIOS_SPREAD_LIMIT
   );
 }
 

@@ -4,6 +4,7 @@ import {
   judgeMachine,
   machineSummary,
   noisySuites,
+  ratiosSpread,
   rejudgeRun,
   roundsSpread,
 } from '../../bench/lib/quiet.mjs';
@@ -179,6 +180,61 @@ describe('npm run bench: a quiet machine or a noise-bound run', () => {
     delete steady.machine.roundsSpread;
     expect(isQuiet(steady)).to.equal(false);
     expect(isQuiet(quiet)).to.equal(true);
+  });
+
+  it('marks an HTTP suite noise-bound when its rounds disagree on the ratios, though its rates agree', () => {
+    // express-overhead's req/s per round on Node 24: the thirteenth pass's quiet Xeon host, and
+    // the nineteenth pass's AMD EPYC (Zen 5) host, whose variants' rates agreed within 10 % of
+    // their medians while audit-context read 0.52-1.34× of bare from one round to the next.
+    const rows = (bare, ours, peer) => {
+      const paired = (name, values) => ({
+        name,
+        unit: 'req/s',
+        values,
+        baseline: 'bare',
+        ratios: values.map((v, i) => v / bare[i]),
+      });
+      return [
+        { name: 'bare', unit: 'req/s', values: bare },
+        paired('audit-context', ours),
+        paired('cls-rtracer', peer),
+      ];
+    };
+    const xeon = {
+      ...suite('express-overhead', 'v24.22.3'),
+      rows: rows(
+        [46629, 46384, 44645, 48272, 45595, 44400, 46000, 43120, 43387],
+        [40112, 39600, 37680, 39323, 39792, 38576, 38683, 38619, 39419],
+        [42245, 40091, 39579, 39376, 39515, 38171, 38693, 38992, 39632],
+      ),
+    };
+    const zen5 = {
+      ...suite('express-overhead', 'v24.22.3'),
+      rows: rows(
+        [26989, 30163, 30301, 25864, 27128, 19607, 26104, 14851, 27720],
+        [25400, 25848, 22013, 22941, 14205, 23837, 18415, 19940, 22648],
+        [23816, 27523, 23939, 24589, 25437, 25203, 22813, 25368, 23405],
+      ),
+    };
+    const xeonNotes = judgeMachine(xeon, 0, EVEN);
+    expect(xeon.machine.ratiosSpread).to.equal(0.042);
+    expect(xeon.machine.noiseBound).to.equal(false);
+    expect(xeonNotes[xeonNotes.length - 1]).to.equal(
+      "per-round ratios' interquartile range over their median (median over the req/s ratios): 4.2%",
+    );
+    const zen5Notes = judgeMachine(zen5, 0, EVEN);
+    expect(zen5.machine.roundsSpread).to.be.below(0.1);
+    expect(zen5.machine.ratiosSpread).to.equal(0.167);
+    expect(zen5.machine.noiseBound).to.equal(true);
+    expect(zen5Notes[zen5Notes.length - 1]).to.equal(
+      "per-round ratios' interquartile range over their median (median over the req/s ratios): 16.7% (above 10 %: the rounds disagree on the ratios, these figures are noise-bound)",
+    );
+    // A result saved before the rule is judged by its rows all the same.
+    delete zen5.machine.noiseBound;
+    delete zen5.machine.ratiosSpread;
+    expect(isQuiet(zen5)).to.equal(false);
+    expect(isQuiet(xeon)).to.equal(true);
+    expect(ratiosSpread({ rows: [{ name: 'sqlite save', unit: 'events/s', ratios: [1, 2, 3, 4, 5] }] })).to.equal(null);
   });
 
   it('has no rounds spread for in-process suites or a --quick run', () => {
