@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench [-- --quick] [-- --suite name[,name]] [-- --runs N] [-- --duration S] [-- --node MAJOR] [-- --retry-noisy N] [-- --update-readme]
+// npm run bench [-- --quick] [-- --suite name[,name]] [-- --runs N] [-- --duration S] [-- --node MAJOR] [-- --retry-noisy N] [-- --update-readme] [-- --table-only]
 // Every suite measures its baselines in the same run and reports ratios, never absolute targets.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -34,7 +34,7 @@ const suites = {
 };
 const SUITE_NAMES = Object.keys(suites);
 const USAGE =
-  'usage: npm run bench [-- [--quick] [--suite name[,name]] [--runs N] [--duration S] [--node MAJOR] [--retry-noisy N] [--update-readme]]\n' +
+  'usage: npm run bench [-- [--quick] [--suite name[,name]] [--runs N] [--duration S] [--node MAJOR] [--retry-noisy N] [--update-readme] [--table-only]]\n' +
   `suites: ${SUITE_NAMES.join(', ')}`;
 
 /** The command line, checked: a misspelt flag or suite must not run everything (or nothing) for twenty minutes. */
@@ -47,6 +47,7 @@ function parseArgs(argv) {
     duration: undefined,
     node: undefined,
     retryNoisy: 0,
+    tableOnly: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -56,6 +57,7 @@ function parseArgs(argv) {
     }
     if (arg === '--quick') parsed.quick = true;
     else if (arg === '--update-readme') parsed.updateReadme = true;
+    else if (arg === '--table-only') parsed.tableOnly = true;
     else {
       const [name, inline] = arg.includes('=')
         ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
@@ -83,6 +85,13 @@ function parseArgs(argv) {
       }
     }
   }
+  // --table-only rewrites the summary (and with --update-readme the docs table) from the saved
+  // results, judged by the rules as they are now: after a rule changes, without an hour's run.
+  const measuring = parsed.quick || parsed.only || parsed.node || parsed.retryNoisy || parsed.runs || parsed.duration;
+  if (parsed.tableOnly && measuring)
+    throw new Error(
+      '--table-only runs no suite: not with --quick, --suite, --node, --retry-noisy, --runs or --duration',
+    );
   return parsed;
 }
 
@@ -93,7 +102,7 @@ try {
   console.error(`${err.message}\n${USAGE}`);
   process.exit(2);
 }
-const { quick, only } = options;
+const { quick, only, tableOnly } = options;
 if (quick && options.updateReadme) {
   console.error("--update-readme takes a full run's figures: not with --quick");
   process.exit(2);
@@ -135,17 +144,17 @@ let failed = 0;
 // A few timings of the cores before any suite, so the first suite is judged against more than its
 // own readings (the run's fastest core time only improves as it goes; rejudgeRun below uses it all),
 // and the fastest the kept runs took on this host CPU, so a run slowed throughout is seen too.
-if (!quick) for (let i = 0; i < 3; i++) sampleCores();
+if (!quick && !tableOnly) for (let i = 0; i < 3; i++) sampleCores();
 const host = { cpuId: cpuId(), node: process.version };
 const kept = keptReference(savedResults(), host);
-if (!quick)
+if (!quick && !tableOnly)
   console.log(
     kept
       ? `core reference: ${kept.ms} ms, the fastest kept for this host CPU (${host.cpuId}, Node ${process.versions.node.split('.')[0]}), taken ${kept.date}`
       : `core reference: none kept for this host CPU (${host.cpuId ?? 'unknown'}); this run's fastest core time`,
   );
 for (const [name, run] of Object.entries(suites)) {
-  if (only && !only.includes(name)) continue;
+  if (tableOnly || (only && !only.includes(name))) continue;
   await runSuite(name, run);
 }
 // --retry-noisy N: contention here comes and goes within the hour, so a suite that was noise-bound
@@ -197,7 +206,9 @@ const missed = results.flatMap((r) =>
   r.rows.filter((row) => row.pass === false).map((row) => `${r.suite}/${row.name}`),
 );
 console.log(
-  `\n${results.length} suites in ${((Date.now() - started) / 1000).toFixed(1)} s; targets missed: ${missed.length ? missed.join(', ') : 'none'}${failed ? `; ${failed} suite(s) failed` : ''}`,
+  tableOnly
+    ? "\nno suite run (--table-only): the summary is the saved results' newest quiet ones"
+    : `\n${results.length} suites in ${((Date.now() - started) / 1000).toFixed(1)} s; targets missed: ${missed.length ? missed.join(', ') : 'none'}${failed ? `; ${failed} suite(s) failed` : ''}`,
 );
 // bench/results/ is ignored by git: a run never dirties the working tree (--update-readme aside).
 console.log(`results: ${relative(process.cwd(), RESULTS_DIR) || '.'}/SUMMARY.md and one JSON file per suite`);
