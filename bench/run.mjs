@@ -146,7 +146,8 @@ let failed = 0;
 // and the fastest the kept runs took on this host CPU, so a run slowed throughout is seen too.
 if (!quick && !tableOnly) for (let i = 0; i < 3; i++) sampleCores();
 const host = { cpuId: cpuId(), node: process.version };
-const kept = keptReference(savedResults(), host);
+// --table-only judges no machine: it needs no reference, and reads the saved results once, below.
+const kept = tableOnly ? null : keptReference(savedResults(), host);
 if (!quick && !tableOnly)
   console.log(
     kept

@@ -7,8 +7,7 @@
 // CPU per request on one host CPU as on another (sixteenth pass).
 import { hostName } from './host-reference.mjs';
 import { isQuiet } from './quiet.mjs';
-
-const majorOf = (result) => String(result.runtime ?? result.machine?.node ?? '').match(/^v?(\d+)/)?.[1] ?? '?';
+import { runtimeTag } from './report.mjs';
 
 const isNewer = (result, than) => than === undefined || String(result.date) > String(than.date);
 
@@ -24,12 +23,12 @@ export function pickLatest(candidates, order) {
   return chosen.sort((a, b) => order.indexOf(a.suite) - order.indexOf(b.suite));
 }
 
-/** One suite's results: one per Node major, the oldest major first. */
+/** One suite's results: one per Node major (runtimeTag's `node20`), the oldest major first. */
 function pickSuite(results) {
-  const newest = new Map(); // major -> newest result
-  const quietByHost = new Map(); // host -> major -> newest quiet result
+  const newest = new Map(); // runtime tag -> newest result
+  const quietByHost = new Map(); // host -> runtime tag -> newest quiet result
   for (const result of results) {
-    const major = majorOf(result);
+    const major = runtimeTag(result.runtime ?? result.machine?.node);
     if (isNewer(result, newest.get(major))) newest.set(major, result);
     if (!isQuiet(result)) continue;
     const host = hostName(result.machine);
@@ -40,7 +39,7 @@ function pickSuite(results) {
   const quietMajors = new Set([...quietByHost.values()].flatMap((perMajor) => [...perMajor.keys()]));
   const pair = newestCompleteHost(quietByHost, quietMajors);
   return [...newest]
-    .sort(([a], [b]) => Number(a) - Number(b))
+    .sort(([a], [b]) => Number(a.slice(4)) - Number(b.slice(4)))
     .map(([major, result]) => pair?.get(major) ?? newestQuiet(quietByHost, major) ?? result);
 }
 

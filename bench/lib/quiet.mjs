@@ -136,10 +136,8 @@ function judgeSlowdown(result, reference) {
  * Worked out from the rows, so results saved before it was recorded are judged by it too.
  */
 export function roundsSpread(result) {
-  const spreads = (result.rows ?? [])
-    .filter((row) => row.unit === 'req/s' && !row.name.includes(' vs ') && row.values?.length >= 5)
-    .map((row) => quartileSpread(row.values));
-  return spreads.length > 0 ? median(spreads) : null;
+  // A ratio row repeats its variant's rates: counted once, as the variant.
+  return medianRoundsSpread(result, (row) => (row.name.includes(' vs ') ? undefined : row.values));
 }
 
 /**
@@ -151,9 +149,20 @@ export function roundsSpread(result) {
  * another at 0.66× of the same floor). Null for a suite without such rows.
  */
 export function ratiosSpread(result) {
-  const spreads = (result.rows ?? [])
-    .filter((row) => row.unit === 'req/s' && Array.isArray(row.ratios) && row.ratios.length >= 5)
-    .map((row) => quartileSpread(row.ratios));
+  return medianRoundsSpread(result, (row) => row.ratios);
+}
+
+/**
+ * Over a result's req/s rows, the median of quartileSpread(`roundsOf(row)`) for the rows whose
+ * rounds number five or more (roundsOf: the row's per-round figures, or undefined to pass it
+ * over); null when there are none.
+ */
+function medianRoundsSpread(result, roundsOf) {
+  const spreads = [];
+  for (const row of result.rows ?? []) {
+    const rounds = row.unit === 'req/s' ? roundsOf(row) : undefined;
+    if (Array.isArray(rounds) && rounds.length >= 5) spreads.push(quartileSpread(rounds));
+  }
   return spreads.length > 0 ? median(spreads) : null;
 }
 
