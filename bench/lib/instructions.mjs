@@ -5,9 +5,10 @@
 // request. It counts user-space instructions per thread (JIT-compiled code included), not cache
 // misses or the kernel's share of a request.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { dumpEvents } from './callgrind-dump.mjs';
 import { loadResult, startServer } from './http-load.mjs';
 import { median } from './stats.mjs';
 
@@ -42,6 +43,10 @@ function callgrindControl(flag, pid) {
  * socket set-up) then has type feedback by the time V8 optimises the request path. Warmed on four
  * connections only, it had none, so the first request on a new connection deoptimised the
  * middleware; on Node 24 it was still running Maglev's code, not TurboFan's, when the count was taken.
+ *
+ * `callgrindOptions` adds to valgrind's (`--cache-sim=yes` …); `events` has every event the dump
+ * counted, per request, main thread. `keepMainDump`: a path the main thread's dump is copied to
+ * (see callgrind-dump.mjs); `pid` names the server's /tmp/perf-<pid>.map under --perf-basic-prof.
  */
 export async function instructionsPerRequest({
   script,
@@ -53,6 +58,8 @@ export async function instructionsPerRequest({
   connections = 4,
   request = {},
   env = {},
+  callgrindOptions = [],
+  keepMainDump,
 }) {
   const dir = mkdtempSync(join(tmpdir(), 'audit-bench-cg-'));
   const launcher = [
@@ -60,6 +67,7 @@ export async function instructionsPerRequest({
     '--tool=callgrind',
     '--separate-threads=yes',
     '--instr-atstart=no',
+    ...callgrindOptions,
     `--callgrind-out-file=${join(dir, 'cg.%p')}`,
   ];
   const fire = (amount) => loadResult({ port: server.port, amount, connections, timeout: 60, ...request });
@@ -83,16 +91,23 @@ export async function instructionsPerRequest({
     // One dump per thread (cg.<pid>.<dump>-<thread>); thread 01 is the main thread (JavaScript).
     let all = 0;
     let main = 0;
+    let mainEvents = null;
     for (const name of readdirSync(dir)) {
       const thread = /^cg\.\d+\.\d+-(\d+)$/.exec(name);
       if (!thread) continue;
-      const summary = /^(?:summary|totals): (\d+)/m.exec(readFileSync(join(dir, name), 'utf8'));
-      if (!summary) throw new Error(`no instruction count in callgrind's dump ${name} for ${variant}`);
-      all += Number(summary[1]);
-      if (Number(thread[1]) === 1) main = Number(summary[1]);
+      const counted = dumpEvents(readFileSync(join(dir, name), 'utf8'));
+      if (counted === null) throw new Error(`no instruction count in callgrind's dump ${name} for ${variant}`);
+      all += counted.Ir;
+      if (Number(thread[1]) === 1) {
+        main = counted.Ir;
+        mainEvents = counted;
+        if (keepMainDump) copyFileSync(join(dir, name), keepMainDump);
+      }
     }
     if (main === 0) throw new Error(`callgrind wrote no dump of the main thread for ${variant}`);
-    return { all: all / requests, main: main / requests };
+    // Every event the options asked callgrind for (cache and branch simulation), per request.
+    const events = Object.fromEntries(Object.entries(mainEvents).map(([k, v]) => [k, v / requests]));
+    return { all: all / requests, main: main / requests, events, pid: server.child.pid };
   } finally {
     await server?.stop();
     rmSync(dir, { recursive: true, force: true });
