@@ -53,6 +53,9 @@ export function perfMap(text) {
  */
 export function functionCosts(text, nameOf = () => undefined) {
   const events = eventNames(text);
+  // A cost line starts with one position per name on the `positions:` line (`instr line` under
+  // --dump-instr=yes), then the events' costs.
+  const positions = /^positions: (.+)$/m.exec(text)?.[1].trim().split(/\s+/).length ?? 1;
   const names = new Map();
   const costs = new Map();
   let object = '';
@@ -80,7 +83,7 @@ export function functionCosts(text, nameOf = () => undefined) {
     const name = displayName(object, fn, nameOf);
     let cost = costs.get(name);
     if (cost === undefined) costs.set(name, (cost = Object.fromEntries(events.map((e) => [e, 0]))));
-    const values = line.trim().split(/\s+/).slice(1);
+    const values = line.trim().split(/\s+/).slice(positions);
     values.forEach((value, i) => (cost[events[i]] += Number(value)));
   }
   return costs;

@@ -2,14 +2,14 @@
 // main thread, for server variants counted as the instruction suites count them (warm V8, new
 // connections), the first variant the baseline of the ratios.
 // `node bench/probes/cache-sim.mjs express-server.mjs als audit-context [--rounds N]`
-// (BENCH_SERVER_NODE picks the Node). The model is cache-model.mjs's; profile-diff.mjs shows
+// (BENCH_SERVER_NODE picks the Node). The model is bench/lib/cache-model.mjs's; profile-diff.mjs shows
 // which functions a difference is in.
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { instructionCountingUnavailable, instructionsPerRequest } from '../lib/instructions.mjs';
 import { serverNode } from '../lib/http-load.mjs';
 import { median } from '../lib/stats.mjs';
-import { CACHE_MODEL, estimatedCycles, MEASURES } from './cache-model.mjs';
+import { CACHE_MODEL, estimatedCycles, MEASURES } from '../lib/cache-model.mjs';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

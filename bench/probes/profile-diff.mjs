@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { functionCosts, perfMap } from '../lib/callgrind-dump.mjs';
 import { serverNode } from '../lib/http-load.mjs';
 import { instructionCountingUnavailable, instructionsPerRequest } from '../lib/instructions.mjs';
-import { CACHE_MODEL, estimatedCycles, MEASURES } from './cache-model.mjs';
+import { CACHE_MODEL, estimatedCycles, MEASURES } from '../lib/cache-model.mjs';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

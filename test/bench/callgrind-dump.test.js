@@ -85,4 +85,11 @@ describe('npm run bench: the totals of a callgrind dump', () => {
     expect(map(0x280e1cff)).to.equal(undefined);
     expect(map(0x280e1e00)).to.equal(undefined);
   });
+
+  it('skips every position column the dump declares (instr line under --dump-instr=yes)', () => {
+    const dump = ['positions: instr line', 'events: Ir Bcm', 'fn=(1) main', '0x401000 12 7 1', '+3 * 2 0', ''].join(
+      '\n',
+    );
+    expect(Object.fromEntries(functionCosts(dump))).to.deep.equal({ ':main': { Ir: 9, Bcm: 1 } });
+  });
 });
