@@ -3,7 +3,8 @@
 // connections), the first variant the baseline of the ratios.
 // `node bench/probes/cache-sim.mjs express-server.mjs als audit-context [--rounds N]`
 // (BENCH_SERVER_NODE picks the Node). The model is bench/lib/cache-model.mjs's; profile-diff.mjs shows
-// which functions a difference is in.
+// which functions a difference is in. Three rounds by default: one round's estimated cycles move
+// by up to ±2 % between repeats of one build (twenty-first pass), as much as the differences read.
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { instructionCountingUnavailable, instructionsPerRequest } from '../lib/instructions.mjs';
@@ -13,7 +14,7 @@ import { CACHE_MODEL, estimatedCycles, MEASURES } from '../lib/cache-model.mjs';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { rounds: { type: 'string', default: '2' }, requests: { type: 'string', default: '3000' } },
+  options: { rounds: { type: 'string', default: '3' }, requests: { type: 'string', default: '3000' } },
 });
 const [script = 'express-server.mjs', ...variants] = positionals;
 if (variants.length === 0) variants.push('als', 'audit-context');
