@@ -4,8 +4,8 @@
 // each function adds. `node bench/probes/profile-diff.mjs express-server.mjs als audit-context
 // [--top 40]` (BENCH_SERVER_NODE picks the Node). One round each: V8's inlining moves costs
 // between neighbouring functions by a few hundred instructions (a caller's loss is its callee's
-// gain), so read pairs of rows, not one; and totals within ~2 % of each other are noise (one build
-// against itself read 252.8k and 253.0k, where single rounds of it ranged 252.8k-259.8k).
+// gain), so read pairs of rows, not one; and totals within ~2 % of each other are noise (single
+// rounds of one build ranged 254.9k-261.3k estimated cycles in the twenty-first pass).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
