@@ -4,6 +4,7 @@
 // so the server's throughput is not decided by the scheduler's mood (BENCH_PIN=0 turns this off).
 import { spawn, spawnSync } from 'node:child_process';
 import os from 'node:os';
+import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { sampleCores } from './core-speed.mjs';
 
@@ -31,6 +32,11 @@ export const pinning = canPin ? `load generator on core 0, servers on core ${ser
  * the command line (e.g. valgrind), `startTimeout` is how long it may take to listen, and
  * `stderr: 'pipe'` keeps the server's stderr to put in the error should it exit before listening.
  */
+/** The path of a server script in bench/servers/ (`express-server.mjs`), for startServer and the counts. */
+export function serverScript(name) {
+  return fileURLToPath(new URL(`../servers/${name}`, import.meta.url));
+}
+
 export async function startServer(
   script,
   args = [],

@@ -5,10 +5,9 @@
 // (BENCH_SERVER_NODE picks the Node). The model is bench/lib/cache-model.mjs's; profile-diff.mjs shows
 // which functions a difference is in. Three rounds by default: one round's estimated cycles move
 // by up to ±2 % between repeats of one build (twenty-first pass), as much as the differences read.
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { instructionCountingUnavailable, instructionsPerRequest } from '../lib/instructions.mjs';
-import { serverNode } from '../lib/http-load.mjs';
+import { serverNode, serverScript } from '../lib/http-load.mjs';
 import { median } from '../lib/stats.mjs';
 import { CACHE_MODEL, estimatedCycles, MEASURES } from '../lib/cache-model.mjs';
 
@@ -26,7 +25,7 @@ const rounds = Object.fromEntries(variants.map((v) => [v, []]));
 for (let round = 0; round < Number(values.rounds); round++)
   for (const variant of variants) {
     const counted = await instructionsPerRequest({
-      script: fileURLToPath(new URL(`../servers/${script}`, import.meta.url)),
+      script: serverScript(script),
       variant,
       requests: Number(values.requests),
       callgrindOptions: CACHE_MODEL,

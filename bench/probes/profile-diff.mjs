@@ -9,10 +9,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { functionCosts, perfMap } from '../lib/callgrind-dump.mjs';
-import { serverNode } from '../lib/http-load.mjs';
+import { serverNode, serverScript } from '../lib/http-load.mjs';
 import { instructionCountingUnavailable, instructionsPerRequest } from '../lib/instructions.mjs';
 import { CACHE_MODEL, estimatedCycles, MEASURES } from '../lib/cache-model.mjs';
 
@@ -29,7 +28,7 @@ const requests = Number(values.requests);
 async function profile(name) {
   const dump = join(dir, `${name.replace(/\W/g, '_')}.cg`);
   const { pid } = await instructionsPerRequest({
-    script: fileURLToPath(new URL(`../servers/${script}`, import.meta.url)),
+    script: serverScript(script),
     variant: name,
     requests,
     callgrindOptions: CACHE_MODEL,

@@ -3,8 +3,7 @@
 // It shows when V8's compiler threads go quiet (the steady state the instruction suites count in)
 // and how much of a request's work the main thread does then. Linux only (/proc); clock ticks.
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { loadResult, startServer } from '../lib/http-load.mjs';
+import { loadResult, serverScript, startServer } from '../lib/http-load.mjs';
 
 const [script = 'koa-server.mjs', variant = 'koa-als'] = process.argv.slice(2);
 const BATCHES = [1500, 3000, 10_000, 30_000, 30_000];
@@ -20,7 +19,7 @@ function threadTicks(pid) {
   return ticks;
 }
 
-const server = await startServer(fileURLToPath(new URL(`../servers/${script}`, import.meta.url)), [variant]);
+const server = await startServer(serverScript(script), [variant]);
 try {
   const pid = String(server.child.pid); // taskset execs into node: the same pid, the main thread's tid
   let before = threadTicks(pid);

@@ -4,13 +4,11 @@
 // spread by ±40 % (see bench/lib/instructions.mjs and docs/performance-history.md, fourth pass).
 // express-event-instructions: where a durable event's user-space work goes, counted the same way
 // (no verdict: express-event decides target 2, whose req/s rounds spread by ±12–100 % on Node 20).
-import { fileURLToPath } from 'node:url';
 import { instructionCountingUnavailable, instructionsPerRequest, unsettledRounds } from '../lib/instructions.mjs';
-import { serverNode } from '../lib/http-load.mjs';
+import { serverNode, serverScript } from '../lib/http-load.mjs';
 import { summarize } from '../lib/stats.mjs';
 import { finishSuite } from '../lib/report.mjs';
 
-const server = (name) => fileURLToPath(new URL(`../servers/${name}`, import.meta.url));
 // ≥ 0.97× the floor's throughput is ≤ 1/0.97 of its instructions per request.
 const MIDDLEWARE_TARGET = Number((1 / 0.97).toFixed(3));
 
@@ -35,7 +33,7 @@ async function count(suite, script, { floor, variants, targets, ratio, connectio
   const warmup = quick ? 5000 : 40_000;
   const reconnectWarmup = quick ? 300 : 3000;
   const measure = (variant) =>
-    instructionsPerRequest({ script: server(script), variant, warmup, reconnectWarmup, requests, connections });
+    instructionsPerRequest({ script: serverScript(script), variant, warmup, reconnectWarmup, requests, connections });
   const rounds = Object.fromEntries(variants.map((v) => [v, []]));
   // One server at a time: under CPU contention V8's timer- and idle-driven work (GC tasks,
   // concurrent compilation) shifts, and the counts with it.

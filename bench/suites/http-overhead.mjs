@@ -1,10 +1,7 @@
 // express-overhead, koa-overhead and express-event: req/s of each variant against its baselines.
-import { fileURLToPath } from 'node:url';
-import { compareVariants, pinning, serverNode } from '../lib/http-load.mjs';
+import { compareVariants, pinning, serverNode, serverScript } from '../lib/http-load.mjs';
 import { median, summarize } from '../lib/stats.mjs';
 import { finishSuite } from '../lib/report.mjs';
-
-const server = (name) => fileURLToPath(new URL(`../servers/${name}`, import.meta.url));
 
 /**
  * `compare` adds rows that set one variant against a second baseline, e.g. ours against the bare
@@ -12,7 +9,7 @@ const server = (name) => fileURLToPath(new URL(`../servers/${name}`, import.meta
  */
 async function measure(suite, script, variants, opts, describe, compare = []) {
   const { samples, cpu, user, system, rowsPerBatch } = await compareVariants({
-    script: server(script),
+    script: serverScript(script),
     variants,
     ...opts,
   });

@@ -3,14 +3,13 @@
 // nats-request: Express + JetStreamEventStore vs Express + KnexEventStore(SQLite) vs bare, c=50.
 // Both need live services (NATS JetStream, PostgreSQL); without them the suite is skipped with a
 // note, not failed: a bench is not a test.
-import { fileURLToPath } from 'node:url';
 import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { newEventId } from '@audit-events/core';
 import { KnexEventStore } from '@audit-events/knex';
 import { JetStreamEventStore, ensureAuditStream, ensureIngestConsumer, ingestAuditEvents } from '@audit-events/nats';
 import { benchKnexConfig, openKnex } from '../lib/databases.mjs';
-import { compareVariants, pinning, serverNode } from '../lib/http-load.mjs';
+import { compareVariants, pinning, serverNode, serverScript } from '../lib/http-load.mjs';
 import { interleave } from '../lib/timing.mjs';
 import { summarize } from '../lib/stats.mjs';
 import { finishSuite } from '../lib/report.mjs';
@@ -205,7 +204,7 @@ export async function natsRequest(opts) {
   const jsm = await jetstreamManager(nc);
   try {
     await ensureAuditStream(jsm, { name: stream, subjects: [`bench-req-${tag}.>`], maxAge: 60 * 60_000 });
-    const script = fileURLToPath(new URL('../servers/express-server.mjs', import.meta.url));
+    const script = serverScript('express-server.mjs');
     const variants = ['bare', 'audit-event', 'audit-event/jetstream'];
     const { samples, cpu } = await compareVariants({
       script,
