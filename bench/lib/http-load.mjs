@@ -14,7 +14,7 @@ const canPin =
 const serverCores = cores > 2 ? `1-${cores - 1}` : '1';
 
 /** Pins this process (every thread) to core 0 until the returned function restores all cores. */
-function pinLoadGenerator() {
+export function pinLoadGenerator() {
   if (!canPin) return () => {};
   spawnSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)]);
   return () => spawnSync('taskset', ['-a', '-p', '-c', `0-${cores - 1}`, String(process.pid)]);
@@ -77,7 +77,7 @@ export async function startServer(
 }
 
 /** CPU time the server process has used so far, in µs: { user, system } (see servers/report-cpu.mjs). */
-function serverCpu(child) {
+export function serverCpu(child) {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the server did not report its CPU time')), 5000);
     child.once('message', (msg) => {
