@@ -1,6 +1,7 @@
 // Req/s ratios that a noisy shared host leaves readable: every variant's server stays up, pinned to
-// the same core, and the load moves between them every `--window` ms (baseline, v1, v2, …, baseline,
-// …), so each variant's window is set against baseline windows a few hundred milliseconds away. A round's ratio is the median of those. Processes of one build differ by a
+// the same core, and the load moves between them every `--window` ms (baseline, v1, v2, …,
+// baseline, …), so each variant's window is set against baseline windows a few hundred
+// milliseconds away. A round's ratio is the median of those. Processes of one build differ by a
 // few percent (what V8 inlined where), so each round starts fresh servers, and the verdict is the
 // median over rounds with a 95 % interval (order statistics).
 // `node bench/probes/time-sliced.mjs express-server.mjs als audit-context/no-echo [als …]`
@@ -25,6 +26,8 @@ const { values, positionals } = parseArgs({
 });
 const [script = 'express-server.mjs', ...variants] = positionals;
 if (variants.length < 2) throw new Error('usage: time-sliced.mjs <server script> <baseline> <variant…>');
+for (const [name, value] of Object.entries(values))
+  if (!(Number(value) > 0)) throw new Error(`--${name} needs a positive number, got "${value}"`);
 const windowMs = Number(values.window);
 // baseline, v1, v2, …: each server is loaded once a cycle, so each has the same share of the
 // caches (a baseline loaded twice as often read an A/A copy 0.982×); a variant's window is set
@@ -36,18 +39,12 @@ const rounds = [];
 const unpin = pinLoadGenerator();
 try {
   for (let r = 0; r < Number(values.rounds); r++) {
-    rounds.push(await round(r));
-    const line = rounds
-      .at(-1)
-      .variants.slice(1)
-      .map((v, i) => `${variants[i + 1]} ${v.ratio.toFixed(3)}×`);
-    console.error(
-      `round ${r + 1}: ${line.join(', ')} (ratios' spread ${rounds
-        .at(-1)
-        .variants.slice(1)
-        .map((v) => `${(100 * v.ratioSpread).toFixed(1)} %`)
-        .join(', ')})`,
-    );
+    const measured = await round(r);
+    rounds.push(measured);
+    const others = measured.variants.slice(1);
+    const ratios = others.map((v, i) => `${variants[i + 1]} ${v.ratio.toFixed(3)}×`);
+    const spreads = others.map((v) => `${(100 * v.ratioSpread).toFixed(1)} %`);
+    console.error(`round ${r + 1}: ${ratios.join(', ')} (ratios' spread ${spreads.join(', ')})`);
   }
 } finally {
   unpin();
