@@ -27,16 +27,16 @@ export const serverNode = process.env.BENCH_SERVER_NODE
 
 export const pinning = canPin ? `load generator on core 0, servers on core ${serverCores}` : 'not pinned';
 
-/**
- * Starts `script variant…` and resolves once it reports its port. `launcher` goes before Node on
- * the command line (e.g. valgrind), `startTimeout` is how long it may take to listen, and
- * `stderr: 'pipe'` keeps the server's stderr to put in the error should it exit before listening.
- */
 /** The path of a server script in bench/servers/ (`express-server.mjs`), for startServer and the counts. */
 export function serverScript(name) {
   return fileURLToPath(new URL(`../servers/${name}`, import.meta.url));
 }
 
+/**
+ * Starts `script variant…` and resolves once it reports its port. `launcher` goes before Node on
+ * the command line (e.g. valgrind), `startTimeout` is how long it may take to listen, and
+ * `stderr: 'pipe'` keeps the server's stderr to put in the error should it exit before listening.
+ */
 export async function startServer(
   script,
   args = [],

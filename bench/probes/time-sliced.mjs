@@ -115,10 +115,11 @@ function summarize({ plan, marks, cpuBefore, cpuAfter, loaderCpu, steal }) {
       const activeMs = own.reduce((sum, x) => sum + x.ms, 0);
       const share = index / cycle.length; // how far this window is from this cycle's baseline to the next
       const baseline = (w) => (1 - share) * rateOf.get(w - index) + share * rateOf.get(w - index + cycle.length);
-      const ratios = own.map((x) => rateOf.get(x.w) / baseline(x.w));
+      const rates = own.map((x) => rateOf.get(x.w));
+      const ratios = own.map((x, i) => rates[i] / baseline(x.w));
       return {
-        rate: median(own.map((x) => rateOf.get(x.w))),
-        rateSpread: quartileSpread(own.map((x) => rateOf.get(x.w))),
+        rate: median(rates),
+        rateSpread: quartileSpread(rates),
         cpuPerRequest: cpu / answered,
         busy: cpu / 1000 / activeMs,
         ratio: index === 0 ? 1 : median(ratios),
